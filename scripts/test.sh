@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `npm test`: set up if needed, build, then every test suite. Each suite must
+# run at least one test; the closing line sums them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+
+export PATH="$PWD/node_modules/.bin:$PATH"
+LOGDIR=target/test-logs; mkdir -p "$LOGDIR"
+TOTAL_PASS=0; TOTAL_FAIL=0; SUMMARY=()
+
+# run_suite NAME COUNT_KIND CMD...  — runs CMD, tees its output, extracts counts.
+run_suite() {
+  local name=$1 kind=$2; shift 2
+  local log="$LOGDIR/$name.log" status=0 pass=0 fail=0
+  printf '\n=== %s: %s\n' "$name" "$*"
+  "$@" 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
+  case $kind in
+    cargo) # "test result: ok. N passed; M failed" (cargo test and wasm-bindgen-test-runner)
+      pass=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END{print s+0}')
+      fail=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END{print s+0}') ;;
+    node)  # node --test TAP summary
+      pass=$(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END{print s+0}')
+      fail=$(grep -E '^# fail [0-9]+' "$log" | awk '{s+=$3} END{print s+0}') ;;
+    pytest)
+      pass=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | awk '{print $1+0}')
+      fail=$(grep -Eo '[0-9]+ failed' "$log" | tail -1 | awk '{print $1+0}') ;;
+    single) # a check that is one test (e.g. tsc): pass iff exit 0
+      if [ $status = 0 ]; then pass=1; else fail=1; fi ;;
+  esac
+  pass=${pass:-0}; fail=${fail:-0}
+  if [ "$status" != 0 ] && [ "$fail" = 0 ]; then fail=1; fi
+  if [ "$pass" = 0 ] && [ "$fail" = 0 ]; then
+    echo "!!! $name ran no test"; fail=1
+  fi
+  SUMMARY+=("$(printf '%-22s %5d passed %3d failed' "$name" "$pass" "$fail")")
+  TOTAL_PASS=$((TOTAL_PASS + pass)); TOTAL_FAIL=$((TOTAL_FAIL + fail))
+}
+
+# 1. Native Rust: the Xet core, the client logic, local-hub.
+run_suite native cargo cargo test --workspace
+
+# 2. wasm-bindgen tests in Node, then the same binary in headless Chromium.
+if ls tests/wasm/*.rs >/dev/null 2>&1; then
+  run_suite wasm-node cargo cargo test --target wasm32-unknown-unknown --no-default-features --test 'wasm_*'
+  WASM_BINDGEN_USE_BROWSER=1 run_suite wasm-chromium cargo \
+    cargo test --target wasm32-unknown-unknown --no-default-features --test 'wasm_*'
+fi
+
+# 3. The generated and hand-written .d.ts, checked by tsc.
+if ls tests/types/*.ts >/dev/null 2>&1; then
+  run_suite types single tsc -p tests/types/tsconfig.json
+fi
+
+# 4. The package as users see it (node:test), incl. browser tests driven by playwright-core.
+if ls tests/js/*.test.mjs >/dev/null 2>&1; then
+  run_suite js node node --test --test-concurrency=1 tests/js/
+fi
+
+# 5. Interop with the official Python client (huggingface_hub + hf_xet) through local-hub.
+if ls tests/python/test_*.py >/dev/null 2>&1; then
+  run_suite python pytest .venv/bin/python -m pytest -q tests/python
+fi
+
+printf '\n=== summary\n'
+printf '%s\n' "${SUMMARY[@]}"
+echo "all: $TOTAL_PASS passed, $TOTAL_FAIL failed"
+[ "$TOTAL_FAIL" = 0 ]

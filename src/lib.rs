@@ -1,0 +1,2 @@
+//! hf-buckets: Hugging Face Storage Buckets client, compiled to WebAssembly.
+pub use xet;
