@@ -1,0 +1,5 @@
+//! The only place with `#[wasm_bindgen]`: thin conversions between JS values and Rust types.
+
+mod xet;
+#[cfg(feature = "client")]
+mod client;
