@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGET=wasm32-unknown-unknown
-OUT=target/$TARGET/wasm-release/hf_buckets.wasm
+OUT=${CARGO_TARGET_DIR:-target}/$TARGET/wasm-release/hf_buckets.wasm
 WASM_OPT=node_modules/.bin/wasm-opt
 export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+simd128,+bulk-memory,+nontrapping-fptoint,+sign-ext"
 
