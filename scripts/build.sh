@@ -11,6 +11,20 @@ OUT=${CARGO_TARGET_DIR:-target}/$TARGET/wasm-release/hf_buckets.wasm
 WASM_OPT=node_modules/.bin/wasm-opt
 export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+simd128,+bulk-memory,+nontrapping-fptoint,+sign-ext"
 
+# wasm-bindgen copies each JS snippet (`#[wasm_bindgen(module = "/js/...")]`) to
+# snippets/<crate>-<hash>/js/<path>. The entry points must import the SAME copy the wasm uses
+# (one XetError class), so give each a stable path: dist/<flavour>/js/<path> re-exports it.
+stable_snippets() { # out dir
+  local dir=$1 snippet rel from
+  for snippet in "$dir"/snippets/*/js/*.js "$dir"/snippets/*/js/*/*.js; do
+    [ -f "$snippet" ] || continue
+    rel=${snippet#"$dir"/snippets/*/js/}
+    mkdir -p "$dir/js/$(dirname "$rel")"
+    from=$(realpath --relative-to="$dir/js/$(dirname "$rel")" "$snippet")
+    printf "export * from '%s';\n" "$from" > "$dir/js/$rel"
+  done
+}
+
 build_flavour() { # name, cargo feature args...
   local name=$1; shift
   cargo build --quiet --profile wasm-release --target $TARGET --lib "$@"
@@ -20,9 +34,17 @@ build_flavour() { # name, cargo feature args...
   "$WASM_OPT" -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
+  stable_snippets "dist/$name"
   printf '[build] %-7s %8d bytes wasm, %7d bytes gzipped\n' "$name" \
     "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)" >&2
 }
 
-build_flavour xet --no-default-features
-build_flavour client
+# `build.sh [xet] [client]` builds only the named flavours (default: all).
+FLAVOURS=("${@:-xet client}")
+for flavour in ${FLAVOURS[*]}; do
+  case $flavour in
+    xet) build_flavour xet --no-default-features ;;
+    client) build_flavour client ;;
+    *) echo "build.sh: unknown flavour '$flavour' (xet, client)" >&2; exit 2 ;;
+  esac
+done

@@ -1,0 +1,18 @@
+// `hf-buckets/xet` in browsers, workers and bundlers: fetches and compiles the wasm next to the
+// generated bindings (top-level await), so the exports are ready as soon as the import resolves.
+import init from '../../dist/xet/hf_buckets_xet.js';
+
+await init({ module_or_path: new URL('../../dist/xet/hf_buckets_xet_bg.wasm', import.meta.url) });
+
+export {
+  Chunker,
+  bytesToHash,
+  chunkHash,
+  fileHash,
+  fileHashFromChunks,
+  hashToBytes,
+  isGlobalDedupEligible,
+  verificationHash,
+  xorbHash,
+} from '../../dist/xet/hf_buckets_xet.js';
+export { XetError, isXetError } from '../../dist/xet/js/xet/errors.js';
