@@ -13,12 +13,16 @@
 #![warn(missing_docs, unreachable_pub)]
 #![forbid(unsafe_code)]
 
+mod bytes;
 pub mod chunker;
+mod error;
 mod gear;
 pub mod hash;
 #[cfg(any(test, feature = "reference"))]
 pub mod reference;
+pub mod xorb;
 
+pub use error::FormatError;
 pub use chunker::{chunk_all, next_stable_chunk_boundary, Chunk, ChunkHasher, Chunker};
 pub use hash::{
     chunk_hash, file_hash, file_hash_with_salt, hmac, is_global_dedup_eligible, merkle_root,

@@ -116,3 +116,20 @@ pub fn u64_of(v: &Value) -> u64 {
         other => panic!("u64 expected, got {other}"),
     }
 }
+
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).into()
+}
+
+/// The `bf16_like_65536` input of `auto_scheme_choice` (its `hex` field shows only the first
+/// 256 bytes): for i in 0..32768, f = ((i % 977) as f32) * 0.002 - 1.0, upper 16 bits of the
+/// f32 bits as u16 little-endian.
+pub fn bf16_like(count: usize) -> Vec<u8> {
+    (0..count)
+        .flat_map(|i| {
+            let f = ((i % 977) as f32) * 0.002f32 - 1.0f32;
+            ((f.to_bits() >> 16) as u16).to_le_bytes()
+        })
+        .collect()
+}
