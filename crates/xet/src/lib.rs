@@ -20,6 +20,7 @@ mod gear;
 pub mod hash;
 #[cfg(any(test, feature = "reference"))]
 pub mod reference;
+pub mod shard;
 pub mod xorb;
 
 pub use error::FormatError;
