@@ -19,6 +19,7 @@ mod error;
 mod gear;
 pub mod hash;
 #[cfg(any(test, feature = "reference"))]
+pub mod reconstruction;
 pub mod reference;
 pub mod shard;
 pub mod xorb;
