@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `npm run bench`: a throughput report (not a test) of chunk + chunk hashes + file hash.
+# Builds our wasm (dist/xet), the official engine in wasm (benches/official-wasm, bench-only)
+# and our native bench, then runs benches/js/chunk-bench.mjs: all wasm engines in ONE Node
+# process. Env: BENCH_MIB (default 256), BENCH_RUNS (default 5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh xet
+
+MIB=${BENCH_MIB:-256}
+RUNS=${BENCH_RUNS:-5}
+TGT=${CARGO_TARGET_DIR:-$PWD/target}
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+# The official engine (xet-data 1.8.0 + xet-core-structures) in wasm, with BLAKE3 wasm SIMD
+# (its Cargo.toml enables blake3/wasm32_simd) and the same target features as our build.
+log "building the official engine for wasm (benches/official-wasm)"
+(
+  cd benches/official-wasm
+  RUSTFLAGS="-C target-feature=+simd128,+bulk-memory,+nontrapping-fptoint,+sign-ext" \
+    CARGO_TARGET_DIR="$TGT/official-wasm" \
+    cargo build --quiet --release --target wasm32-unknown-unknown
+  wasm-bindgen --target web --out-dir pkg \
+    "$TGT/official-wasm/wasm32-unknown-unknown/release/official_xet_bench.wasm"
+  # Same post-processing as ours (scripts/build.sh).
+  ../../node_modules/.bin/wasm-opt -O3 --enable-simd --enable-bulk-memory \
+    --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+    pkg/official_xet_bench_bg.wasm -o pkg/official_xet_bench_bg.wasm
+)
+
+log "native bench (cargo bench --bench native_chunk, ${MIB} MiB)"
+NATIVE_JSON="$TGT/bench-native.json"
+BENCH_MIB=$MIB cargo bench --quiet --no-default-features --bench native_chunk > "$NATIVE_JSON"
+
+log "wasm engines in one Node process"
+node benches/js/chunk-bench.mjs --size-mib "$MIB" --runs "$RUNS" --native "$NATIVE_JSON"

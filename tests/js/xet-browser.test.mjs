@@ -1,0 +1,139 @@
+// `hf-buckets/xet` in headless Chromium through its `browser` entry point (js/xet/browser.js:
+// top-level await, wasm fetched from next to the bindings), served from this checkout by a
+// static server on an ephemeral port. Checks the chunk/hash vectors and the error contract.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SERVED = ['js/', 'dist/', 'tests/js/helpers/', 'tests/vectors/'];
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let server;
+let browser;
+let page;
+let base;
+
+before(async () => {
+  server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^[/\\]+/, '');
+    if (path === '') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>hf-buckets/xet</title>');
+      return;
+    }
+    if (path.includes(`..${sep}`) || !SERVED.some((p) => path.startsWith(p))) {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = await readFile(ROOT + path);
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'],
+  });
+  page = await browser.newPage();
+  await page.goto(base);
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+});
+
+test('browser: every chunking/hash vector through the browser entry point', async () => {
+  const report = await page.evaluate(async () => {
+    const xet = await import('/js/xet/browser.js');
+    const { generate } = await import('/tests/js/helpers/generate.mjs');
+    const load = async (name) => (await fetch(`/tests/vectors/${name}`)).json();
+    const v = await load('xet-vectors.json');
+    const m = await load('xet-merkle-vectors.json');
+    const failures = [];
+    const check = (ok, what) => { if (!ok) failures.push(what); };
+    let checks = 0;
+    const chunkSliced = (bytes, sizes) => {
+      const chunker = new xet.Chunker();
+      const out = [];
+      for (let at = 0, i = 0; at < bytes.length; i++) {
+        const n = Math.min(sizes[i % sizes.length], bytes.length - at);
+        out.push(...chunker.push(bytes.subarray(at, at + n)));
+        at += n;
+      }
+      out.push(...chunker.finish());
+      chunker.free();
+      return out;
+    };
+    for (const c of v.cases) {
+      const bytes = generate(c.input);
+      const want = JSON.stringify(c.chunks.map(({ offset, length, hash }) => ({ offset, length, hash })));
+      check(JSON.stringify(chunkSliced(bytes, [1 << 20, 65537, 3 << 20])) === want, `${c.name}: chunks`);
+      check(xet.fileHash(bytes) === c.file_hash, `${c.name}: fileHash`);
+      check(xet.fileHashFromChunks(c.chunks) === c.file_hash, `${c.name}: fileHashFromChunks`);
+      check(xet.xorbHash(c.chunks) === c.xorb_hash_of_all_chunks, `${c.name}: xorbHash`);
+      if (c.verification_hash_of_all_chunks !== null) {
+        check(xet.verificationHash(c.chunks.map((ch) => ch.hash)) === c.verification_hash_of_all_chunks, `${c.name}: verificationHash`);
+      }
+      for (const ch of c.chunks) {
+        check(xet.isGlobalDedupEligible(ch.hash) === ch.global_dedup_eligible_by_hash, `${c.name}: eligible`);
+      }
+      checks++;
+    }
+    const e = v.chunker_edge_cases;
+    for (const c of e.cases) {
+      const bytes = generate({ kind: 'pattern_padded_repeat', pattern_hex: e.pattern_hex, padding: c.padding, size: e.input_size });
+      const ends = chunkSliced(bytes, [4096, 60000]).map((ch) => ch.offset + ch.length);
+      check(JSON.stringify(ends) === JSON.stringify(c.chunk_boundaries), `edge padding ${c.padding}`);
+      checks++;
+    }
+    for (const c of m.cases) {
+      const leaves = c.leaves.map(({ hash, size }) => ({ hash, length: size }));
+      check(xet.xorbHash(leaves) === c.xorb_hash, `merkle ${c.num_leaves}: xorb`);
+      check(xet.fileHashFromChunks(leaves) === c.file_hash_zero_salt, `merkle ${c.num_leaves}: file`);
+      checks++;
+    }
+    for (const ex of m.chunk_hash_examples) {
+      const bytes = ex.input_hex !== undefined ? generate({ kind: 'hex', hex: ex.input_hex }) : new TextEncoder().encode(ex.input_utf8);
+      check(xet.chunkHash(bytes) === ex.hash, `chunk hash ${ex.hash}`);
+      check(xet.bytesToHash(xet.hashToBytes(ex.hash)) === ex.hash, `hex round trip ${ex.hash}`);
+      checks++;
+    }
+    return { failures, checks };
+  });
+  assert.deepEqual(report.failures, []);
+  assert.equal(report.checks, 18 + 128 + 13 + 5);
+});
+
+test('browser: invalid input throws the exported XetError, and the instance keeps working', async () => {
+  const report = await page.evaluate(async () => {
+    const xet = await import('/js/xet/browser.js');
+    const errors = [];
+    for (const call of [() => xet.fileHash('text'), () => xet.hashToBytes('zz'), () => new xet.Chunker().push(7),
+      () => xet.xorbHash([{ hash: 'a'.repeat(64), length: -1 }])]) {
+      try {
+        call();
+        errors.push(null);
+      } catch (e) {
+        errors.push({ isClass: e instanceof xet.XetError, guard: xet.isXetError(e), name: e.name, code: e.code });
+      }
+    }
+    return { errors, after: xet.chunkHash(new Uint8Array(0)) };
+  });
+  assert.deepEqual(report.errors, [
+    { isClass: true, guard: true, name: 'XetError', code: 'INVALID_ARGUMENT' },
+    { isClass: true, guard: true, name: 'XetError', code: 'INVALID_HASH' },
+    { isClass: true, guard: true, name: 'XetError', code: 'INVALID_ARGUMENT' },
+    { isClass: true, guard: true, name: 'XetError', code: 'INVALID_ARGUMENT' },
+  ]);
+  assert.equal(report.after, 'e0f2cf784e7e5f10c34f84af150e9a5ff9664216debad915364d741049870f67');
+});
