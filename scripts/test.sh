@@ -42,9 +42,12 @@ run_suite() {
 run_suite native cargo cargo test --workspace
 
 # 2. wasm-bindgen tests in Node, then the same binary in headless Chromium.
+#    Built with the target features of the shipped wasm (as in scripts/build.sh).
 if ls tests/wasm/*.rs >/dev/null 2>&1; then
-  run_suite wasm-node cargo cargo test --target wasm32-unknown-unknown --no-default-features --test 'wasm_*'
-  WASM_BINDGEN_USE_BROWSER=1 run_suite wasm-chromium cargo \
+  WASM_RUSTFLAGS="-C target-feature=+simd128,+bulk-memory,+nontrapping-fptoint,+sign-ext"
+  RUSTFLAGS="$WASM_RUSTFLAGS" run_suite wasm-node cargo \
+    cargo test --target wasm32-unknown-unknown --no-default-features --test 'wasm_*'
+  RUSTFLAGS="$WASM_RUSTFLAGS" WASM_BINDGEN_USE_BROWSER=1 run_suite wasm-chromium cargo \
     cargo test --target wasm32-unknown-unknown --no-default-features --test 'wasm_*'
 fi
 
