@@ -1,0 +1,671 @@
+//! The download planner and verifier: reconstruction → fetch steps → verified bytes in order,
+//! without I/O (xet spec §6.3–6.5, §9).
+//!
+//! * [`FetchPlan`] turns a V2 (or V1) reconstruction into [`FetchUnit`]s — one HTTP range request
+//!   each — and an ordered list of [`Step`]s. Consecutive terms served by the same unit share one
+//!   step, so a unit is fetched once per run of terms that need it (a file made of one repeated
+//!   chunk is one fetch).
+//! * [`decode_unit`] decodes a fetched body (chunk records, §4.1) and hashes every chunk (§3.1).
+//! * [`Assembler`] checks every chunk and yields the bytes of each step in file order, trimming
+//!   `offset_into_first_range` at the start and everything past the requested length at the end.
+//!
+//! What is verified (the protocol gives no per-chunk hashes on download, so trust comes from
+//! the xorb and file hashes):
+//! - every record decodes (valid LZ4 frame, declared lengths), the unit holds exactly the chunks
+//!   it claims, and every term's chunks add up to its `unpacked_length`;
+//! - a unit that starts at chunk 0 and whose chunks aggregate to the xorb hash (§3.4) proves
+//!   every chunk hash of that xorb; any later chunk read from that xorb must match them;
+//! - for a whole-file read, the file hash (§3.5) recomputed over all chunks must equal the
+//!   expected one and the size must match, checked by [`Assembler::finish`].
+//!
+//! A mismatch is [`Error::Integrity`]; bytes are never "fixed up".
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use xet::reconstruction::{ByteRange, ChunkRange, ReconstructionV1, ReconstructionV2, Term};
+use xet::Hash;
+
+use crate::error::Error;
+
+/// One HTTP range request: chunk records `chunks` of xorb `xorb`, at bytes `bytes` (inclusive)
+/// of `url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchUnit {
+    /// The xorb.
+    pub xorb: Hash,
+    /// Presigned URL (fetched without the CAS token).
+    pub url: String,
+    /// Chunk range covered.
+    pub chunks: ChunkRange,
+    /// Byte range of the records in the stored xorb, end inclusive.
+    pub bytes: ByteRange,
+}
+
+/// A part of a term served by one unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece {
+    /// Index of the term in [`FetchPlan::terms`].
+    pub term: usize,
+    /// Chunk range (xorb indices) inside the unit.
+    pub chunks: ChunkRange,
+    /// Whether this piece ends its term.
+    pub ends_term: bool,
+}
+
+/// One fetch and the pieces it serves, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Index in [`FetchPlan::units`].
+    pub unit: usize,
+    /// Pieces in file order.
+    pub pieces: Vec<Piece>,
+}
+
+/// How to fetch a file (or a range of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchPlan {
+    /// Every range request the plan may make.
+    pub units: Vec<FetchUnit>,
+    /// The terms, in file order.
+    pub terms: Vec<Term>,
+    /// Fetches in the order their bytes are needed.
+    pub steps: Vec<Step>,
+    /// Bytes to drop at the start (`offset_into_first_range`).
+    pub skip: u64,
+    /// Bytes to emit after the skip.
+    pub len: u64,
+}
+
+fn bad(message: impl Into<String>) -> Error {
+    Error::integrity(message)
+}
+
+impl FetchPlan {
+    /// Plans a V2 reconstruction. `want` is the number of bytes asked for (`None`: everything the
+    /// terms hold after the skip).
+    ///
+    /// # Errors
+    /// [`Error::Integrity`] when a term is not covered by its xorb's ranges or the answer holds
+    /// fewer bytes than asked for.
+    pub fn from_v2(r: &ReconstructionV2, want: Option<u64>) -> Result<FetchPlan, Error> {
+        let mut units = Vec::new();
+        for (xorb, entries) in &r.xorbs {
+            for e in entries {
+                for range in &e.ranges {
+                    units.push(FetchUnit { xorb: *xorb, url: e.url.clone(), chunks: range.chunks, bytes: range.bytes });
+                }
+            }
+        }
+        FetchPlan::build(units, r.terms.clone(), r.offset_into_first_range, want)
+    }
+
+    /// Plans a V1 reconstruction (see [`FetchPlan::from_v2`]).
+    ///
+    /// # Errors
+    /// As [`FetchPlan::from_v2`].
+    pub fn from_v1(r: &ReconstructionV1, want: Option<u64>) -> Result<FetchPlan, Error> {
+        let mut units = Vec::new();
+        for (xorb, infos) in &r.fetch_info {
+            for f in infos {
+                units.push(FetchUnit { xorb: *xorb, url: f.url.clone(), chunks: f.range, bytes: f.url_range });
+            }
+        }
+        FetchPlan::build(units, r.terms.clone(), r.offset_into_first_range, want)
+    }
+
+    fn build(units: Vec<FetchUnit>, terms: Vec<Term>, skip: u64, want: Option<u64>) -> Result<FetchPlan, Error> {
+        let total = terms.iter().try_fold(0u64, |a, t| a.checked_add(t.unpacked_length));
+        let total = total.ok_or_else(|| bad("reconstruction sizes overflow"))?;
+        let available = total.saturating_sub(skip);
+        let len = match want {
+            Some(w) if w > available => {
+                return Err(bad(format!("reconstruction holds {available} bytes, {w} were asked for")));
+            }
+            Some(w) => w,
+            None => available,
+        };
+        // Units of each xorb, sorted by chunk start.
+        let mut by_xorb: HashMap<Hash, Vec<usize>> = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            by_xorb.entry(u.xorb).or_default().push(i);
+        }
+        for list in by_xorb.values_mut() {
+            list.sort_by_key(|&i| units.get(i).map(|u| (u.chunks.start, u32::MAX - u.chunks.end)));
+        }
+        let mut steps: Vec<Step> = Vec::new();
+        for (ti, term) in terms.iter().enumerate() {
+            let candidates = by_xorb.get(&term.hash).map(Vec::as_slice).unwrap_or_default();
+            // Prefer a single unit holding the whole term (the usual case).
+            let whole = candidates.iter().copied().find(|&i| {
+                units.get(i).is_some_and(|u| u.chunks.start <= term.range.start && term.range.end <= u.chunks.end)
+            });
+            let mut parts: Vec<(usize, ChunkRange)> = Vec::new();
+            if let Some(u) = whole {
+                parts.push((u, term.range));
+            } else {
+                // Chain units: at each point take the unit containing it that reaches furthest.
+                let mut at = term.range.start;
+                while at < term.range.end {
+                    let next = candidates
+                        .iter()
+                        .copied()
+                        .filter_map(|i| units.get(i).map(|u| (i, u)))
+                        .filter(|(_, u)| u.chunks.start <= at && at < u.chunks.end)
+                        .max_by_key(|(_, u)| u.chunks.end);
+                    let Some((i, u)) = next else {
+                        return Err(bad(format!("term {ti} (xorb {}) is not covered by a fetch range", term.hash)));
+                    };
+                    let end = u.chunks.end.min(term.range.end);
+                    parts.push((i, ChunkRange { start: at, end }));
+                    at = end;
+                }
+            }
+            let n = parts.len();
+            for (k, (unit, chunks)) in parts.into_iter().enumerate() {
+                let piece = Piece { term: ti, chunks, ends_term: k + 1 == n };
+                match steps.last_mut() {
+                    Some(s) if s.unit == unit => s.pieces.push(piece),
+                    _ => steps.push(Step { unit, pieces: vec![piece] }),
+                }
+            }
+        }
+        Ok(FetchPlan { units, terms, steps, skip, len })
+    }
+
+    /// Drops the steps that only serve bytes past the requested length (a range that ends inside
+    /// the reconstruction's last term never needs later terms, but the server lists whole chunks).
+    pub fn prune(&mut self) {
+        let mut remaining = self.skip.saturating_add(self.len);
+        let mut keep_terms = 0;
+        for t in &self.terms {
+            if remaining == 0 {
+                break;
+            }
+            remaining = remaining.saturating_sub(t.unpacked_length);
+            keep_terms += 1;
+        }
+        self.steps.retain_mut(|s| {
+            s.pieces.retain(|p| p.term < keep_terms);
+            !s.pieces.is_empty()
+        });
+    }
+
+    /// Replaces each unit's URL with the one a fresh reconstruction lists for the same xorb and
+    /// chunks (URLs expire, §6.5: a `403` means "ask again"). Returns how many were renewed.
+    pub fn renew_urls(&mut self, fresh: &FetchPlan) -> usize {
+        let mut renewed = 0;
+        for u in &mut self.units {
+            let found = fresh.units.iter().find(|f| {
+                f.xorb == u.xorb && f.chunks.start <= u.chunks.start && u.chunks.end <= f.chunks.end
+            });
+            if let Some(f) = found {
+                if f.chunks == u.chunks {
+                    u.url.clone_from(&f.url);
+                    u.bytes = f.bytes;
+                    renewed += 1;
+                }
+            }
+        }
+        renewed
+    }
+}
+
+/// A fetched unit, decoded: the chunks' bytes back to back, and per chunk its hash and length.
+#[derive(Debug, Clone)]
+pub struct DecodedUnit {
+    /// The unit's chunk range.
+    pub chunks: ChunkRange,
+    /// Uncompressed chunk bytes.
+    pub data: Bytes,
+    /// `(hash, offset in data, length)` per chunk.
+    pub table: Vec<(Hash, usize, usize)>,
+}
+
+impl DecodedUnit {
+    /// Total uncompressed bytes.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Whether the unit holds no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+}
+
+/// Decodes the fetched body of `unit`: exactly `unit.chunks.end − unit.chunks.start` chunk
+/// records and nothing else, each hashed.
+///
+/// # Errors
+/// [`Error::Integrity`] for a malformed record, a wrong count, or trailing bytes.
+pub fn decode_unit(unit: &FetchUnit, body: &[u8]) -> Result<DecodedUnit, Error> {
+    let expected = (unit.chunks.end - unit.chunks.start) as usize;
+    let mut data = Vec::with_capacity(expected.saturating_mul(xet::chunker::TARGET_CHUNK_SIZE).min(body.len() * 4 + 64));
+    let mut table = Vec::with_capacity(expected);
+    let mut records = xet::xorb::chunk_records(body);
+    for record in records.by_ref() {
+        let record = record.map_err(|e| bad(format!("xorb {} chunk {}: {e}", unit.xorb, unit.chunks.start as usize + table.len())))?;
+        if table.len() == expected {
+            return Err(bad(format!("xorb {}: more chunk records than the {expected} requested", unit.xorb)));
+        }
+        let start = data.len();
+        record
+            .decompress_into(&mut data)
+            .map_err(|e| bad(format!("xorb {} chunk {}: {e}", unit.xorb, unit.chunks.start as usize + table.len())))?;
+        let len = data.len() - start;
+        let hash = data.get(start..).map(xet::chunk_hash).unwrap_or(Hash::ZERO);
+        table.push((hash, start, len));
+    }
+    if table.len() != expected || records.position() != body.len() {
+        return Err(bad(format!(
+            "xorb {}: expected {expected} chunk records in {} bytes, decoded {} ending at byte {}",
+            unit.xorb,
+            body.len(),
+            table.len(),
+            records.position()
+        )));
+    }
+    Ok(DecodedUnit { chunks: unit.chunks, data: Bytes::from(data), table })
+}
+
+/// Checks decoded units and yields the bytes of a plan in order. See the module docs.
+#[derive(Debug)]
+pub struct Assembler {
+    /// Verified chunk hashes of whole xorbs seen so far.
+    proven: HashMap<Hash, Vec<Hash>>,
+    /// For a whole-file read: the expected file hash and size, and the chunks seen.
+    file: Option<(Hash, u64, Vec<(Hash, u64)>)>,
+    terms: Vec<Term>,
+    /// Bytes of the current term seen so far.
+    term_bytes: u64,
+    /// Bytes still to drop at the start, and still to emit.
+    skip: u64,
+    remaining: u64,
+    /// Bytes verified by a xorb hash, and bytes only checked structurally (so far).
+    pub proven_bytes: u64,
+}
+
+impl Assembler {
+    /// An assembler for `plan`. `whole_file` = `Some((file hash, size))` when the plan covers the
+    /// whole file, which turns on the final file-hash check.
+    pub fn new(plan: &FetchPlan, whole_file: Option<(Hash, u64)>) -> Assembler {
+        Assembler {
+            proven: HashMap::new(),
+            file: whole_file.map(|(h, s)| (h, s, Vec::new())),
+            terms: plan.terms.clone(),
+            term_bytes: 0,
+            skip: plan.skip,
+            remaining: plan.len,
+            proven_bytes: 0,
+        }
+    }
+
+    /// Bytes still to be emitted.
+    pub fn remaining(&self) -> u64 {
+        self.remaining
+    }
+
+    /// Checks `unit` (decoded from `plan.units[step.unit]`) and returns the bytes of `step`'s
+    /// pieces, trimmed, in order (slices of the unit's data, no copy).
+    ///
+    /// # Errors
+    /// [`Error::Integrity`] on any mismatch.
+    pub fn take(&mut self, xorb: Hash, step: &Step, unit: &DecodedUnit) -> Result<Vec<Bytes>, Error> {
+        self.check_unit(xorb, unit)?;
+        let mut out = Vec::new();
+        for piece in &step.pieces {
+            if piece.chunks.start < unit.chunks.start || piece.chunks.end > unit.chunks.end {
+                return Err(bad("piece outside its unit"));
+            }
+            let first = (piece.chunks.start - unit.chunks.start) as usize;
+            let last = (piece.chunks.end - unit.chunks.start) as usize;
+            let rows = unit.table.get(first..last).unwrap_or_default();
+            let (Some(&(_, begin, _)), Some(&(_, end_start, end_len))) = (rows.first(), rows.last()) else {
+                return Err(bad("piece without chunks"));
+            };
+            let end = end_start + end_len;
+            if let Some((_, _, seen)) = self.file.as_mut() {
+                seen.extend(rows.iter().map(|&(h, _, l)| (h, l as u64)));
+            }
+            let bytes = (end - begin) as u64;
+            self.term_bytes += bytes;
+            if piece.ends_term {
+                let Some(term) = self.terms.get(piece.term) else { return Err(bad("piece of an unknown term")) };
+                if self.term_bytes != term.unpacked_length {
+                    return Err(bad(format!(
+                        "term {} (xorb {}) decoded to {} bytes, the reconstruction says {}",
+                        piece.term, term.hash, self.term_bytes, term.unpacked_length
+                    )));
+                }
+                self.term_bytes = 0;
+            }
+            // Trim.
+            let mut lo = begin as u64;
+            let hi = end as u64;
+            let drop = self.skip.min(hi - lo);
+            lo += drop;
+            self.skip -= drop;
+            let take = self.remaining.min(hi - lo);
+            if take > 0 {
+                out.push(unit.data.slice(lo as usize..(lo + take) as usize));
+                self.remaining -= take;
+            }
+        }
+        Ok(out)
+    }
+
+    fn check_unit(&mut self, xorb: Hash, unit: &DecodedUnit) -> Result<(), Error> {
+        if let Some(known) = self.proven.get(&xorb) {
+            for (i, (h, _, _)) in unit.table.iter().enumerate() {
+                let index = unit.chunks.start as usize + i;
+                if known.get(index) != Some(h) {
+                    return Err(bad(format!("xorb {xorb} chunk {index} does not match its hash")));
+                }
+            }
+            self.proven_bytes += unit.data.len() as u64;
+            return Ok(());
+        }
+        if unit.chunks.start == 0 {
+            let leaves: Vec<(Hash, u64)> = unit.table.iter().map(|&(h, _, l)| (h, l as u64)).collect();
+            if xet::xorb_hash(&leaves) == xorb {
+                self.proven.insert(xorb, unit.table.iter().map(|&(h, _, _)| h).collect());
+                self.proven_bytes += unit.data.len() as u64;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the read: for a whole file, recomputes the file hash and size.
+    ///
+    /// # Errors
+    /// [`Error::Integrity`] when bytes are missing or the file hash differs.
+    pub fn finish(self) -> Result<(), Error> {
+        if self.remaining != 0 {
+            return Err(bad(format!("{} bytes missing at the end of the read", self.remaining)));
+        }
+        if let Some((expected, size, seen)) = self.file {
+            let actual_size: u64 = seen.iter().map(|(_, l)| l).sum();
+            if actual_size != size {
+                return Err(bad(format!("file has {actual_size} bytes, expected {size}")));
+            }
+            let actual = xet::file_hash(&seen);
+            if actual != expected {
+                return Err(bad(format!("file hash {actual} does not match the expected {expected}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::upload::plan::tests::random_bytes;
+    use xet::reconstruction::{FetchRangeV2, XorbFetchV2};
+    use xet::xorb::{CompressionPolicy, CompressionScheme, SerializedXorb, XorbBuilder};
+
+    /// A file stored as several xorbs, with helpers to answer reconstructions like a CAS.
+    struct Stored {
+        data: Vec<u8>,
+        xorbs: Vec<SerializedXorb>,
+        /// (xorb index, first chunk, end chunk, first byte offset in file) per xorb.
+        file_hash: Hash,
+    }
+
+    fn store(data: Vec<u8>, chunks_per_xorb: usize, policy: CompressionPolicy) -> Stored {
+        let chunks = xet::chunk_all(&data);
+        let leaves: Vec<(Hash, u64)> = chunks.iter().map(|c| (c.hash, u64::from(c.len))).collect();
+        let mut xorbs = Vec::new();
+        for group in chunks.chunks(chunks_per_xorb) {
+            let mut b = XorbBuilder::new(policy);
+            for c in group {
+                b.add_chunk(c.hash, &data[c.offset as usize..(c.offset + u64::from(c.len)) as usize]).unwrap();
+            }
+            xorbs.push(b.finish());
+        }
+        Stored { data, xorbs, file_hash: xet::file_hash(&leaves) }
+    }
+
+    fn record_start(x: &SerializedXorb, chunk: u32) -> u64 {
+        if chunk == 0 { 0 } else { u64::from(x.chunks[chunk as usize - 1].record_end) }
+    }
+
+    impl Stored {
+        /// A V2 answer for bytes [start, end) (None: whole file), one range per term.
+        fn v2(&self, range: Option<(u64, u64)>) -> ReconstructionV2 {
+            let (start, end) = range.unwrap_or((0, self.data.len() as u64));
+            let mut terms = Vec::new();
+            let mut xorbs: std::collections::BTreeMap<Hash, Vec<XorbFetchV2>> = Default::default();
+            let mut offset = 0u64;
+            let mut skip = 0;
+            for x in &self.xorbs {
+                let mut first = None;
+                let mut last = 0;
+                let mut bytes = 0;
+                for (i, c) in x.chunks.iter().enumerate() {
+                    let (lo, hi) = (offset, offset + u64::from(c.len));
+                    offset = hi;
+                    if hi > start && lo < end {
+                        if first.is_none() && terms.is_empty() {
+                            skip = start - lo;
+                        }
+                        first.get_or_insert(i as u32);
+                        last = i as u32 + 1;
+                        bytes += u64::from(c.len);
+                    }
+                }
+                if let Some(first) = first {
+                    terms.push(Term { hash: x.hash, unpacked_length: bytes, range: ChunkRange { start: first, end: last } });
+                    let b = ByteRange { start: record_start(x, first), end: u64::from(x.chunks[last as usize - 1].record_end) - 1 };
+                    xorbs.entry(x.hash).or_default().push(XorbFetchV2 {
+                        url: format!("http://cas/fetch/{}", x.hash),
+                        ranges: vec![FetchRangeV2 { chunks: ChunkRange { start: first, end: last }, bytes: b }],
+                    });
+                }
+            }
+            ReconstructionV2 { offset_into_first_range: skip, terms, xorbs }
+        }
+
+        fn body(&self, unit: &FetchUnit) -> Vec<u8> {
+            let x = self.xorbs.iter().find(|x| x.hash == unit.xorb).unwrap();
+            x.data[unit.bytes.start as usize..=unit.bytes.end as usize].to_vec()
+        }
+    }
+
+    /// Runs a plan against `body_of`, returning the bytes or the first error.
+    fn run(plan: &FetchPlan, whole: Option<(Hash, u64)>, body_of: impl Fn(&FetchUnit) -> Vec<u8>) -> Result<Vec<u8>, Error> {
+        let mut asm = Assembler::new(plan, whole);
+        let mut out = Vec::new();
+        for step in &plan.steps {
+            let unit = &plan.units[step.unit];
+            let decoded = decode_unit(unit, &body_of(unit))?;
+            for b in asm.take(unit.xorb, step, &decoded)? {
+                out.extend_from_slice(&b);
+            }
+        }
+        asm.finish()?;
+        Ok(out)
+    }
+
+    #[test]
+    fn whole_file_is_verified_and_exact() {
+        for policy in [CompressionPolicy::Auto, CompressionPolicy::Fixed(CompressionScheme::None)] {
+            let s = store(random_bytes(1, 3 << 20), 20, policy);
+            let plan = FetchPlan::from_v2(&s.v2(None), None).unwrap();
+            assert_eq!(plan.steps.len(), s.xorbs.len());
+            let whole = Some((s.file_hash, s.data.len() as u64));
+            let mut asm = Assembler::new(&plan, whole);
+            let mut out = Vec::new();
+            for step in &plan.steps {
+                let unit = &plan.units[step.unit];
+                let d = decode_unit(unit, &s.body(unit)).unwrap();
+                out.extend(asm.take(unit.xorb, step, &d).unwrap().iter().flat_map(|b| b.to_vec()));
+            }
+            assert_eq!(asm.proven_bytes, s.data.len() as u64, "every xorb fetched whole is proven");
+            asm.finish().unwrap();
+            assert_eq!(out, s.data);
+        }
+    }
+
+    #[test]
+    fn ranges_at_chunk_xorb_and_file_edges() {
+        let s = store(random_bytes(2, 2 << 20), 8, CompressionPolicy::Auto);
+        let chunks = xet::chunk_all(&s.data);
+        let n = s.data.len() as u64;
+        let c5 = chunks[5].offset;
+        let x1 = chunks[8].offset; // first byte of the second xorb
+        let cases = [
+            (0, 1),
+            (0, n),
+            (n - 1, n),
+            (c5, c5 + 1),
+            (c5 - 1, c5 + 1),
+            (c5, chunks[6].offset),
+            (x1 - 1, x1 + 1),
+            (x1, x1 + 100_000),
+            (12_345, n - 7),
+            (x1, n),
+        ];
+        for (start, end) in cases {
+            let mut plan = FetchPlan::from_v2(&s.v2(Some((start, end))), Some(end - start)).unwrap();
+            plan.prune();
+            let got = run(&plan, None, |u| s.body(u)).unwrap();
+            assert_eq!(got, s.data[start as usize..end as usize], "range {start}..{end}");
+        }
+    }
+
+    #[test]
+    fn a_flipped_byte_is_an_integrity_error() {
+        for policy in [CompressionPolicy::Auto, CompressionPolicy::Fixed(CompressionScheme::None)] {
+            let s = store(random_bytes(3, 1 << 20), 1000, policy);
+            let plan = FetchPlan::from_v2(&s.v2(None), None).unwrap();
+            let whole = Some((s.file_hash, s.data.len() as u64));
+            for at in [0usize, 8, 9, 1000, 500_000, s.xorbs[0].data.len() - 1] {
+                let r = run(&plan, whole, |u| {
+                    let mut b = s.body(u);
+                    b[at] ^= 0x01;
+                    b
+                });
+                assert!(matches!(r, Err(Error::Integrity { .. })), "{policy:?} byte {at}: {r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn proven_xorbs_check_later_partial_reads() {
+        // The file reads the same xorb twice: a whole read proves it, then a partial read of
+        // corrupted bytes is caught even though a partial range alone cannot be verified.
+        let s = store(random_bytes(4, 600_000), 1000, CompressionPolicy::Fixed(CompressionScheme::None));
+        let x = &s.xorbs[0];
+        let n = x.chunks.len() as u32;
+        let full = FetchRangeV2 { chunks: ChunkRange { start: 0, end: n }, bytes: ByteRange { start: 0, end: x.data.len() as u64 - 1 } };
+        let part = FetchRangeV2 { chunks: ChunkRange { start: 1, end: 2 }, bytes: ByteRange { start: record_start(x, 1), end: record_start(x, 2) - 1 } };
+        let t_full = Term { hash: x.hash, unpacked_length: 600_000, range: full.chunks };
+        let t_part = Term { hash: x.hash, unpacked_length: u64::from(x.chunks[1].len), range: part.chunks };
+        let r = ReconstructionV2 {
+            offset_into_first_range: 0,
+            terms: vec![t_full, t_part],
+            xorbs: [(x.hash, vec![XorbFetchV2 { url: "u".into(), ranges: vec![full] }, XorbFetchV2 { url: "v".into(), ranges: vec![part] }])].into(),
+        };
+        let plan = FetchPlan::from_v2(&r, None).unwrap();
+        assert_eq!(plan.steps.len(), 2);
+        let ok = run(&plan, None, |u| s.body(u)).unwrap();
+        assert_eq!(ok.len() as u64, 600_000 + u64::from(x.chunks[1].len));
+        let bad = run(&plan, None, |u| {
+            let mut b = s.body(u);
+            if u.url == "v" {
+                b[20] ^= 1;
+            }
+            b
+        });
+        assert!(matches!(bad, Err(Error::Integrity { .. })), "{bad:?}");
+    }
+
+    #[test]
+    fn repeated_terms_share_one_fetch_and_split_terms_chain_units() {
+        let s = store(random_bytes(5, 400_000), 1000, CompressionPolicy::Auto);
+        let x = &s.xorbs[0];
+        let n = x.chunks.len() as u32;
+        assert!(n >= 3);
+        let one = Term { hash: x.hash, unpacked_length: u64::from(x.chunks[0].len), range: ChunkRange { start: 0, end: 1 } };
+        let unit0 = FetchRangeV2 { chunks: ChunkRange { start: 0, end: 1 }, bytes: ByteRange { start: 0, end: record_start(x, 1) - 1 } };
+        let rest = FetchRangeV2 { chunks: ChunkRange { start: 1, end: n }, bytes: ByteRange { start: record_start(x, 1), end: x.data.len() as u64 - 1 } };
+        let r = ReconstructionV2 {
+            offset_into_first_range: 0,
+            terms: vec![one, one, one, Term { hash: x.hash, unpacked_length: 400_000, range: ChunkRange { start: 0, end: n } }],
+            xorbs: [(x.hash, vec![XorbFetchV2 { url: "u".into(), ranges: vec![unit0, rest] }])].into(),
+        };
+        let plan = FetchPlan::from_v2(&r, None).unwrap();
+        // Three repeats + the first piece of the last term share unit 0; then unit 1.
+        assert_eq!(plan.steps.len(), 2);
+        assert_eq!(plan.steps[0].pieces.len(), 4);
+        let got = run(&plan, None, |u| s.body(u)).unwrap();
+        let c0 = &s.data[..x.chunks[0].len as usize];
+        assert_eq!(got, [c0, c0, c0, &s.data].concat());
+    }
+
+    #[test]
+    fn malformed_answers_are_rejected() {
+        let s = store(random_bytes(6, 300_000), 1000, CompressionPolicy::Auto);
+        let mut r = s.v2(None);
+        // A term whose xorb has no fetch range.
+        r.xorbs.clear();
+        assert!(matches!(FetchPlan::from_v2(&r, None), Err(Error::Integrity { .. })));
+        // Asking for more than the answer holds.
+        assert!(FetchPlan::from_v2(&s.v2(None), Some(300_001)).is_err());
+        // A wrong unpacked_length.
+        let mut r = s.v2(None);
+        r.terms[0].unpacked_length += 1;
+        let plan = FetchPlan::from_v2(&r, Some(300_000)).unwrap();
+        assert!(matches!(run(&plan, None, |u| s.body(u)), Err(Error::Integrity { .. })));
+        // Too few or too many records in a body.
+        let plan = FetchPlan::from_v2(&s.v2(None), None).unwrap();
+        let unit = &plan.units[0];
+        let body = s.body(unit);
+        let cut = record_start(&s.xorbs[0], 1) as usize;
+        assert!(decode_unit(unit, &body[..cut]).is_err());
+        assert!(decode_unit(unit, &[body.as_slice(), &body[..cut]].concat()).is_err());
+        assert!(decode_unit(unit, &body[..body.len() - 1]).is_err());
+        assert!(decode_unit(unit, b"").is_err());
+    }
+
+    #[test]
+    fn v1_answers_plan_the_same_way() {
+        let s = store(random_bytes(7, 1 << 20), 6, CompressionPolicy::Auto);
+        let v2 = s.v2(Some((1000, 900_000)));
+        let v1 = ReconstructionV1 {
+            offset_into_first_range: v2.offset_into_first_range,
+            terms: v2.terms.clone(),
+            fetch_info: v2
+                .xorbs
+                .iter()
+                .map(|(h, es)| {
+                    let infos = es
+                        .iter()
+                        .flat_map(|e| e.ranges.iter().map(|r| xet::reconstruction::FetchInfoV1 { range: r.chunks, url: e.url.clone(), url_range: r.bytes }))
+                        .collect();
+                    (*h, infos)
+                })
+                .collect(),
+        };
+        let mut plan = FetchPlan::from_v1(&v1, Some(899_000)).unwrap();
+        plan.prune();
+        assert_eq!(run(&plan, None, |u| s.body(u)).unwrap(), s.data[1000..900_000]);
+    }
+
+    #[test]
+    fn renewing_urls_keeps_the_plan() {
+        let s = store(random_bytes(8, 500_000), 3, CompressionPolicy::Auto);
+        let mut plan = FetchPlan::from_v2(&s.v2(None), None).unwrap();
+        let mut fresh_answer = s.v2(None);
+        for es in fresh_answer.xorbs.values_mut() {
+            for e in es {
+                e.url.push_str("?fresh");
+            }
+        }
+        let fresh = FetchPlan::from_v2(&fresh_answer, None).unwrap();
+        assert_eq!(plan.renew_urls(&fresh), plan.units.len());
+        assert!(plan.units.iter().all(|u| u.url.ends_with("?fresh")));
+    }
+}
