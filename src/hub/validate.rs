@@ -1,0 +1,223 @@
+//! Checks on caller input, run before any request is sent (buckets spec §3.1–3.2).
+//!
+//! - Names (bucket names and namespaces) follow the Hub's repo-name rules: 1–96 characters from
+//!   `A–Z a–z 0–9 - _ .`, starting and ending with a letter, digit or `_`, and no `--` or `..`.
+//! - A bucket id is `namespace/name` ([`BucketId`]); `hf://buckets/namespace/name` is accepted too.
+//! - File paths: non-empty, at most [`MAX_PATH_BYTES`] bytes of UTF-8, `/`-separated, no leading or
+//!   trailing `/`, no empty, `.` or `..` segment, no `\`, no control characters (the S3-gateway key
+//!   rules, which share the bucket's storage).
+//!
+//! ```
+//! use hf_buckets::hub::{BucketId, validate_path};
+//! let id: BucketId = "alice/ckpts".parse().unwrap();
+//! assert_eq!(id.namespace(), "alice");
+//! assert!(validate_path("path", "run1/../x").is_err());
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Longest bucket or namespace name.
+pub const MAX_NAME_CHARS: usize = 96;
+/// Longest file path, in bytes of UTF-8 (the S3 key limit).
+pub const MAX_PATH_BYTES: usize = 1024;
+
+/// Invalid caller input; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what} {value:?}: {reason}")]
+pub struct ValidationError {
+    /// What was checked (`bucket id`, `path`, `option retry.maxRetries`, …).
+    pub what: String,
+    /// The offending value, shortened to 200 characters.
+    pub value: String,
+    /// What rule it breaks.
+    pub reason: String,
+}
+
+impl ValidationError {
+    /// A new error.
+    pub fn new(what: impl Into<String>, value: &str, reason: impl Into<String>) -> ValidationError {
+        let mut value = value.to_string();
+        if let Some((i, _)) = value.char_indices().nth(200) {
+            value.truncate(i);
+            value.push('…');
+        }
+        ValidationError { what: what.into(), value, reason: reason.into() }
+    }
+}
+
+fn is_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Checks a bucket name or a namespace.
+pub fn validate_name(what: &str, name: &str) -> Result<(), ValidationError> {
+    let err = |reason: &str| Err(ValidationError::new(what, name, reason));
+    if name.is_empty() {
+        return err("must not be empty");
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return err("is longer than 96 characters");
+    }
+    if let Some(c) = name.chars().find(|c| !(is_word(*c) || *c == '-' || *c == '.')) {
+        return Err(ValidationError::new(
+            what,
+            name,
+            format!("contains {c:?}; only letters, digits, '-', '_' and '.' are allowed"),
+        ));
+    }
+    if name.contains("--") || name.contains("..") {
+        return err("must not contain '--' or '..'");
+    }
+    let first_last_ok = name.chars().next().is_some_and(is_word) && name.chars().last().is_some_and(is_word);
+    if !first_last_ok {
+        return err("must start and end with a letter, a digit or '_'");
+    }
+    Ok(())
+}
+
+/// Checks a file path inside a bucket (see the module docs).
+pub fn validate_path(what: &str, path: &str) -> Result<(), ValidationError> {
+    let err = |reason: &str| Err(ValidationError::new(what, path, reason));
+    if path.is_empty() {
+        return err("must not be empty");
+    }
+    if path.len() > MAX_PATH_BYTES {
+        return err("is longer than 1024 bytes");
+    }
+    if path.starts_with('/') {
+        return err("must not start with '/'");
+    }
+    if path.ends_with('/') {
+        return err("must not end with '/'");
+    }
+    if path.contains('\\') {
+        return err("must not contain '\\'");
+    }
+    if path.chars().any(|c| c.is_control()) {
+        return err("must not contain control characters");
+    }
+    for segment in path.split('/') {
+        match segment {
+            "" => return err("must not contain '//'"),
+            "." | ".." => return err("must not contain '.' or '..' segments"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks a listing prefix: empty (the bucket root) or a path; one trailing `/` is allowed and
+/// removed. Returns the prefix without it.
+pub fn normalize_prefix<'a>(what: &str, prefix: &'a str) -> Result<&'a str, ValidationError> {
+    let trimmed = prefix.strip_suffix('/').unwrap_or(prefix);
+    if trimmed.is_empty() {
+        if prefix.is_empty() {
+            return Ok("");
+        }
+        return Err(ValidationError::new(what, prefix, "must not be '/' alone; use '' for the root"));
+    }
+    validate_path(what, trimmed)?;
+    Ok(trimmed)
+}
+
+/// A checked bucket id, `namespace/name`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BucketId {
+    namespace: String,
+    name: String,
+}
+
+impl BucketId {
+    /// From its two checked parts.
+    pub fn new(namespace: &str, name: &str) -> Result<BucketId, ValidationError> {
+        validate_name("namespace", namespace)?;
+        validate_name("bucket name", name)?;
+        Ok(BucketId { namespace: namespace.to_string(), name: name.to_string() })
+    }
+
+    /// The user or organization.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The bucket's name within its namespace.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Display for BucketId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+impl FromStr for BucketId {
+    type Err = ValidationError;
+    /// `namespace/name`, or `hf://buckets/namespace/name` (nothing after the name).
+    fn from_str(s: &str) -> Result<BucketId, ValidationError> {
+        let raw = s.strip_prefix("hf://buckets/").unwrap_or(s);
+        let mut parts = raw.split('/');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(ns), Some(name), None) if !ns.is_empty() && !name.is_empty() => {
+                validate_name("namespace", ns).map_err(|e| ValidationError::new("bucket id", s, e.reason))?;
+                validate_name("bucket name", name).map_err(|e| ValidationError::new("bucket id", s, e.reason))?;
+                Ok(BucketId { namespace: ns.to_string(), name: name.to_string() })
+            }
+            _ => Err(ValidationError::new("bucket id", s, "must have the form 'namespace/name'")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for ok in ["a", "ckpts", "my-bucket_2.0", "_x_", "A1", &"x".repeat(96)] {
+            assert!(validate_name("n", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-a", "a-", ".a", "a.", "a--b", "a..b", "a b", "a/b", "é", "a\0", &"x".repeat(97)] {
+            assert!(validate_name("n", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn paths() {
+        for ok in ["a", "a/b.txt", ".keep", "dir/.hidden", "a..b", "x y/ü €.bin", "...", &"p".repeat(1024)] {
+            assert!(validate_path("p", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "/a", "a/", "a//b", "..", "../a", "a/../b", "a/..", "./a", "a/./b", ".", "a\\b", "a\0b", "a\nb",
+            &"p".repeat(1025),
+        ] {
+            assert!(validate_path("p", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(normalize_prefix("p", "").unwrap(), "");
+        assert_eq!(normalize_prefix("p", "a/b/").unwrap(), "a/b");
+        assert_eq!(normalize_prefix("p", "a").unwrap(), "a");
+        assert!(normalize_prefix("p", "/").is_err());
+        assert!(normalize_prefix("p", "a//").is_err());
+        assert!(normalize_prefix("p", "../").is_err());
+    }
+
+    #[test]
+    fn bucket_ids() {
+        let id: BucketId = "alice/ckpts".parse().unwrap();
+        assert_eq!((id.namespace(), id.name()), ("alice", "ckpts"));
+        assert_eq!(id.to_string(), "alice/ckpts");
+        assert_eq!("hf://buckets/alice/ckpts".parse::<BucketId>().unwrap(), id);
+        for bad in ["", "alice", "alice/", "/ckpts", "a/b/c", "a/b c", "hf://buckets/a", "a/..", "me/x y"] {
+            let e = bad.parse::<BucketId>().unwrap_err();
+            assert_eq!(e.what, "bucket id", "{bad}");
+        }
+        let long = format!("a/{}", "x".repeat(500));
+        assert!(long.parse::<BucketId>().unwrap_err().value.chars().count() <= 201);
+    }
+}

@@ -1,0 +1,283 @@
+//! wasm32 [`HttpClient`] over the global `fetch` (or one the caller injects).
+//!
+//! Uses `globalThis.fetch`, never `window`, so it works in Node ≥ 18, pages and workers
+//! (TOOLCHAIN.md). URLs must be absolute. Each request gets its own `AbortController`, aborted
+//! when the call's [`Cancel`] fires; the same controller also aborts the body stream. Response
+//! bodies are read through `ReadableStream` readers, one chunk at a time; a body dropped before
+//! its end is cancelled so the connection is released.
+
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, ReadableStream, ReadableStreamDefaultReader, RequestInit};
+
+use super::{redact_url, with_cancel, BodyStream, Bytes, Cancel, CancelGuard, Headers, HttpClient, Request, Response, TransportError};
+
+/// `fetch`-backed transport.
+#[derive(Debug, Clone)]
+pub struct FetchClient {
+    fetch: Function,
+}
+
+impl FetchClient {
+    /// Uses `custom` when given (any function with the `fetch(url, init)` signature), else
+    /// `globalThis.fetch`.
+    pub fn new(custom: Option<Function>) -> Result<FetchClient, TransportError> {
+        if let Some(fetch) = custom {
+            return Ok(FetchClient { fetch });
+        }
+        let global = js_sys::global();
+        match Reflect::get(&global, &JsValue::from_str("fetch")).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
+            Some(fetch) => Ok(FetchClient { fetch }),
+            None => Err(TransportError::InvalidRequest {
+                url: String::new(),
+                message: "no global `fetch` in this environment; pass the `fetch` option".into(),
+            }),
+        }
+    }
+}
+
+/// Text of a JS error value: `message` plus the `cause` chain (Node's "fetch failed" hides the
+/// real reason, e.g. ECONNREFUSED, in `cause`).
+pub fn describe_js_error(value: &JsValue) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = value.clone();
+    for _ in 0..4 {
+        if current.is_undefined() || current.is_null() {
+            break;
+        }
+        let text = if let Some(s) = current.as_string() {
+            s
+        } else {
+            let get = |k: &str| Reflect::get(&current, &JsValue::from_str(k)).ok().and_then(|v| v.as_string());
+            match (get("message"), get("code")) {
+                (Some(m), Some(c)) if !m.contains(&c) => format!("{m} ({c})"),
+                (Some(m), _) => m,
+                (None, Some(c)) => c,
+                (None, None) => String::from(js_sys::JsString::from(current.clone())),
+            }
+        };
+        if !text.is_empty() && !parts.contains(&text) {
+            parts.push(text);
+        }
+        current = Reflect::get(&current, &JsValue::from_str("cause")).unwrap_or(JsValue::UNDEFINED);
+    }
+    if parts.is_empty() {
+        "unknown error".into()
+    } else {
+        parts.join(": ")
+    }
+}
+
+fn headers_object(pairs: &[(String, String)]) -> Object {
+    let obj = Object::new();
+    for (k, v) in pairs {
+        // Reflect::set on a fresh plain object cannot fail.
+        let _ = Reflect::set(&obj, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    obj
+}
+
+fn read_headers(resp: &JsValue) -> Headers {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let Ok(headers) = Reflect::get(resp, &JsValue::from_str("headers")) else { return Headers::default() };
+    if let Ok(Some(iter)) = js_sys::try_iter(&headers) {
+        for entry in iter.flatten() {
+            let k = Reflect::get_u32(&entry, 0).ok().and_then(|v| v.as_string());
+            let v = Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string());
+            if let (Some(k), Some(v)) = (k, v) {
+                pairs.push((k, v));
+            }
+        }
+    }
+    Headers::from_pairs(pairs)
+}
+
+#[async_trait::async_trait(?Send)]
+impl HttpClient for FetchClient {
+    async fn send(&self, request: Request, cancel: &Cancel) -> Result<Response, TransportError> {
+        cancel.check()?;
+        let url = request.url.clone();
+        let invalid = |message: String| TransportError::InvalidRequest { url: redact_url(&url), message };
+        let controller = AbortController::new().map_err(|e| invalid(describe_js_error(&e)))?;
+        let init = RequestInit::new();
+        init.set_method(request.method.as_str());
+        init.set_headers(&headers_object(&request.headers));
+        if let Some(body) = &request.body {
+            init.set_body(&Uint8Array::from(&body[..]));
+        }
+        init.set_signal(Some(&controller.signal()));
+        let abort_guard = {
+            let controller = controller.clone();
+            cancel.on_cancel(move || controller.abort())
+        };
+        let promise = self
+            .fetch
+            .call2(&js_sys::global(), &JsValue::from_str(&request.url), &init)
+            .map_err(|e| invalid(describe_js_error(&e)))?;
+        let promise: Promise = Promise::resolve(&promise);
+        let resp = match with_cancel(JsFuture::from(promise), cancel).await? {
+            Ok(resp) => resp,
+            Err(_) if cancel.is_cancelled() => return Err(TransportError::Aborted),
+            Err(e) => return Err(TransportError::Connect { url: redact_url(&url), message: describe_js_error(&e) }),
+        };
+        let status = Reflect::get(&resp, &JsValue::from_str("status")).ok().and_then(|s| s.as_f64());
+        let status = match status {
+            Some(s) if (100.0..=599.0).contains(&s) => s as u16,
+            _ => {
+                return Err(TransportError::Connect {
+                    url: redact_url(&url),
+                    message: "fetch resolved to something that is not a Response".into(),
+                })
+            }
+        };
+        let headers = read_headers(&resp);
+        let final_url = Reflect::get(&resp, &JsValue::from_str("url"))
+            .ok()
+            .and_then(|u| u.as_string())
+            .filter(|u| !u.is_empty())
+            .unwrap_or(url);
+        let stream = Reflect::get(&resp, &JsValue::from_str("body"))
+            .ok()
+            .and_then(|b| b.dyn_into::<ReadableStream>().ok());
+        let body = FetchBody {
+            state: match stream {
+                Some(s) => BodyState::Unread(s),
+                None => BodyState::Done,
+            },
+            cancel: cancel.clone(),
+            _abort: abort_guard,
+            url: redact_url(&final_url),
+        };
+        Ok(Response::new(status, headers, final_url, Box::new(body)))
+    }
+
+    async fn sleep(&self, ms: u64) {
+        let ms = ms.min(i32::MAX as u64) as i32;
+        let promise = Promise::new(&mut |resolve, _reject| {
+            let global = js_sys::global();
+            if let Ok(set_timeout) = Reflect::get(&global, &JsValue::from_str("setTimeout")) {
+                if let Ok(f) = set_timeout.dyn_into::<Function>() {
+                    let _ = f.call2(&global, &resolve, &JsValue::from(ms));
+                    return;
+                }
+            }
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now().max(0.0) as u64
+    }
+}
+
+enum BodyState {
+    Unread(ReadableStream),
+    Reading(ReadableStreamDefaultReader),
+    Done,
+}
+
+struct FetchBody {
+    state: BodyState,
+    cancel: Cancel,
+    _abort: CancelGuard,
+    url: String,
+}
+
+impl FetchBody {
+    fn fail(&mut self, e: &JsValue) -> TransportError {
+        self.state = BodyState::Done;
+        if self.cancel.is_cancelled() {
+            TransportError::Aborted
+        } else {
+            TransportError::Body { url: self.url.clone(), message: describe_js_error(e) }
+        }
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl BodyStream for FetchBody {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
+        loop {
+            let reader = match &self.state {
+                BodyState::Done => return Ok(None),
+                BodyState::Reading(r) => r.clone(),
+                BodyState::Unread(stream) => {
+                    let reader = stream.get_reader().unchecked_into::<ReadableStreamDefaultReader>();
+                    self.state = BodyState::Reading(reader.clone());
+                    reader
+                }
+            };
+            let result = match with_cancel(JsFuture::from(reader.read()), &self.cancel).await {
+                Err(aborted) => {
+                    self.state = BodyState::Done;
+                    let _ = reader.cancel();
+                    return Err(aborted);
+                }
+                Ok(Err(e)) => return Err(self.fail(&e)),
+                Ok(Ok(r)) => r,
+            };
+            let done = Reflect::get(&result, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
+            if done {
+                self.state = BodyState::Done;
+                return Ok(None);
+            }
+            let value = Reflect::get(&result, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
+            match value.dyn_into::<Uint8Array>() {
+                Ok(bytes) if bytes.length() == 0 => continue,
+                Ok(bytes) => return Ok(Some(Bytes::from(bytes.to_vec()))),
+                Err(other) => return Err(self.fail(&JsValue::from_str(&format!("body chunk is not bytes: {other:?}")))),
+            }
+        }
+    }
+}
+
+impl Drop for FetchBody {
+    fn drop(&mut self) {
+        // Release the connection when the body was not read to its end.
+        match std::mem::replace(&mut self.state, BodyState::Done) {
+            BodyState::Unread(stream) => {
+                let _ = stream.cancel();
+            }
+            BodyState::Reading(reader) => {
+                let _ = reader.cancel();
+            }
+            BodyState::Done => {}
+        }
+    }
+}
+
+/// Removes the `abort` listener from the signal when the token is dropped.
+struct SignalListener {
+    signal: AbortSignal,
+    closure: Closure<dyn FnMut()>,
+}
+
+impl Drop for SignalListener {
+    fn drop(&mut self) {
+        let _ = self.signal.remove_event_listener_with_callback("abort", self.closure.as_ref().unchecked_ref());
+    }
+}
+
+/// A [`Cancel`] triggered by `signal` (already cancelled when the signal already fired). The
+/// listener is removed when the last clone of the token is dropped.
+pub fn cancel_from_signal(signal: Option<&AbortSignal>) -> Cancel {
+    let cancel = Cancel::new();
+    let Some(signal) = signal else { return cancel };
+    if signal.aborted() {
+        cancel.cancel();
+        return cancel;
+    }
+    let weak = cancel.downgrade();
+    let closure = Closure::<dyn FnMut()>::new(move || {
+        if let Some(c) = weak.upgrade() {
+            c.cancel();
+        }
+    });
+    if signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref()).is_ok() {
+        cancel.attach(SignalListener { signal: signal.clone(), closure });
+    }
+    cancel
+}
