@@ -25,7 +25,8 @@ const OFFICIAL = new URL(args.official ?? '../official-wasm/pkg/', import.meta.u
 /** Slice sizes fed in turn (cycled); same as benches/native_chunk.rs. */
 const SLICES = [1 << 20, (3 << 20) + 17, 8 << 20, (2 << 20) - 3, 5 << 20];
 
-const { initSync, OfficialFileHasher } = await import(new URL('official_xet_bench.js', OFFICIAL));
+const { initSync, OfficialFileHasher, WasmData, oursScan, officialScan, oursChunkHash, officialChunkHash, blake3Only, scanPrototype } =
+  await import(new URL('official_xet_bench.js', OFFICIAL));
 initSync({ module: readFileSync(new URL('official_xet_bench_bg.wasm', OFFICIAL)) });
 
 function slices(data) {
@@ -100,7 +101,38 @@ function bench(name, data) {
       results[engine] = r;
     }
   }
-  return { name, rates, results };
+  return { name, rates, results, profile: profile(data) };
+}
+
+/** Where the time goes, inside wasm with the data already in wasm memory (no JS objects). */
+function profile(data) {
+  const wasmData = new WasmData(data);
+  const steps = {
+    'scan ours': () => oursScan(wasmData),
+    'scan official': () => officialScan(wasmData),
+    'scan proto 1': () => scanPrototype(wasmData, 1),
+    'scan proto 8': () => scanPrototype(wasmData, 8),
+    'BLAKE3 alone': () => blake3Only(wasmData),
+    'chunk+hash ours': () => oursChunkHash(wasmData, 4 << 20),
+    'chunk+hash official': () => officialChunkHash(wasmData, 4 << 20),
+  };
+  const rates = Object.fromEntries(Object.keys(steps).map((k) => [k, []]));
+  const counts = {};
+  try {
+    for (let run = 0; run <= RUNS; run++) {
+      for (const [k, fn] of Object.entries(steps)) {
+        const t = process.hrtime.bigint();
+        counts[k] = fn();
+        const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+        if (run > 0) rates[k].push(data.length / 2 ** 20 / seconds);
+      }
+    }
+  } finally {
+    wasmData.free();
+  }
+  const scans = ['scan ours', 'scan official', 'scan proto 1', 'scan proto 8'].map((k) => counts[k]);
+  if (new Set(scans).size !== 1) console.log(`!! scan chunk counts differ: ${scans.join(' / ')}`);
+  return Object.fromEntries(Object.entries(rates).map(([k, r]) => [k, median(r)]));
 }
 
 /** How xetchunk-wasm does on the shared vectors (boundaries, chunk hashes, file hashes). */
@@ -140,8 +172,20 @@ function xetchunkOnVectors() {
     oldRuleDiffers: e.num_paddings_where_old_rule_differs };
 }
 
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const cpu = (() => {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? cpus()[0]?.model;
+  } catch {
+    return cpus()[0]?.model ?? 'unknown CPU';
+  }
+})();
+const load = () => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').trim();
+  } catch {
+    return loadavg().map((x) => x.toFixed(2)).join(' ');
+  }
+};
 console.log(`# chunk + chunk hashes + file hash, ${SIZE_MIB} MiB per data set, median of ${RUNS} runs after a warm-up`);
 console.log(`# ${cpu} × ${cpus().length}; Node ${process.version}; load average at start: ${load()}`);
 console.log(`# slices pushed: ${SLICES.map((s) => (s / 2 ** 20).toFixed(2)).join(', ')} MiB (cycled)`);
@@ -172,6 +216,16 @@ console.log('\nall runs (MiB/s):');
 for (const s of sets) {
   for (const [e, r] of Object.entries(s.rates)) console.log(`  ${s.name.padEnd(6)} ${e.padEnd(8)} ${r.map((x) => x.toFixed(0)).join(' ')}`);
   if (native?.[s.name]) console.log(`  ${s.name.padEnd(6)} native   ${native[s.name].runs.map((x) => x.toFixed(0)).join(' ')}`);
+}
+
+console.log('\nprofile inside wasm (data already in wasm memory, 4 MiB pieces, no JS objects), median MiB/s:');
+console.log('(scan proto N: a one-lane loop testing N bytes at once, in benches/official-wasm; N = 1 is the official loop shape)');
+console.log('| data   | scan ours | scan official | scan proto 1 | scan proto 8 | BLAKE3 alone (64 KiB pieces) | chunk+hash+file hash ours | official | ours via JS API | official via JS API |');
+console.log('|--------|----------:|--------------:|------:|------:|-----------:|----------:|---------:|---------:|---------:|');
+for (const s of sets) {
+  const p = s.profile;
+  console.log(`| ${s.name.padEnd(6)} | ${fmt(p['scan ours'])} | ${fmt(p['scan official'])} | ${fmt(p['scan proto 1'])} | ${fmt(p['scan proto 8'])} | ${fmt(p['BLAKE3 alone'])} ` +
+    `| ${fmt(p['chunk+hash ours'])} | ${fmt(p['chunk+hash official'])} | ${fmt(median(s.rates.ours))} | ${fmt(median(s.rates.official))} |`);
 }
 
 console.log('\nagreement on the bench data:');
