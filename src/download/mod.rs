@@ -2,5 +2,10 @@
 //!
 //! * [`plan`] plans the fetches of a reconstruction, decodes and checks every chunk, and yields
 //!   the bytes in file order, without I/O.
+//! * [`stream`] runs a plan against the CAS as a pull-based stream with bounded concurrency and
+//!   memory.
 
-// pub mod plan; (waits for xet::reconstruction)
+pub mod plan;
+pub mod stream;
+
+pub use stream::{DownloadOptions, DownloadProgress, FileDownload, Target};

@@ -2,5 +2,11 @@
 //!
 //! * [`plan`] makes every decision without I/O: session and global dedup, xorb packing, terms,
 //!   verification hashes and the session shard.
+//! * [`pipeline`] runs it over sources and the CAS, with bounded memory and concurrency; the
+//!   caller commits the returned file hashes to the Hub (batch `addFile` lines) only after it
+//!   succeeded.
 
+pub mod pipeline;
 pub mod plan;
+
+pub use pipeline::{upload_files, BytesSource, Source, UploadFile, UploadOptions, UploadProgress, UploadReport, UploadedFile};

@@ -161,6 +161,11 @@ impl FileCursor {
     pub fn num_chunks(&self) -> usize {
         self.chunks.len()
     }
+
+    /// Bytes found already stored, so far.
+    pub fn dedup_bytes(&self) -> u64 {
+        self.dedup_bytes
+    }
 }
 
 /// What [`Planner::finish_file`] reports for one file.
@@ -314,10 +319,12 @@ impl Planner {
     }
 
     /// Ingests a global-dedup answer (a shard, possibly HMAC-keyed, §5.8, §6.10): its xorbs become
-    /// dedup targets until the key expires. Xorbs already known are skipped.
+    /// dedup targets until the key expires (an expiry of 0 or `u64::MAX` means none). Xorbs
+    /// already known are skipped.
     pub fn add_dedup_shard(&mut self, shard: &Shard) {
         let key = shard.chunk_hmac_key();
-        let expiry = shard.key_expiry();
+        // The reference serializer writes 0 for "no expiry" in subset shards it answers with.
+        let expiry = shard.key_expiry().filter(|&e| e != 0);
         if expiry.is_some_and(|e| e <= self.now_s) {
             return;
         }
@@ -720,6 +727,16 @@ pub(crate) mod tests {
             assert_eq!(reconstruct(info, &refs), data);
             assert_eq!(info.terms.len(), 1);
         }
+    }
+
+    #[test]
+    fn zero_expiry_means_none() {
+        let data = random_bytes(9, 1 << 20);
+        let first = session(Planner::new(PlannerConfig::default()), &[&data]);
+        let mut p = Planner::new(PlannerConfig::default());
+        p.set_now(1_700_000_000);
+        p.add_dedup_shard(&dedup_answer(&first, None, 0));
+        assert_eq!(session(p, &[&data]).files[0].new_bytes, 0);
     }
 
     #[test]

@@ -1,0 +1,350 @@
+//! The download pipeline: a pull-based stream of verified bytes (xet spec §9).
+//!
+//! [`FileDownload::open`] asks for the reconstruction (V2, falling back to V1) of the whole file
+//! or of a byte range and plans the fetches; [`FileDownload::next`] returns the next piece of
+//! the file. Fetches run ahead of the consumer, at most [`DownloadOptions::max_concurrent`] at a
+//! time and within [`DownloadOptions::max_in_flight_bytes`] (one fetch may exceed the budget
+//! alone), and their results are used strictly in file order, so memory stays bounded whatever
+//! the file size. Nothing is fetched while the consumer is not pulling beyond that window.
+//!
+//! Every chunk is checked as described in [`super::plan`]; an expired transfer URL (`403`) makes
+//! the stream ask for a fresh reconstruction and continue. Dropping the stream (or firing the
+//! `Cancel`) stops every fetch in flight.
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use futures_util::future::LocalBoxFuture;
+use futures_util::stream::{FuturesOrdered, StreamExt};
+use futures_util::FutureExt;
+use xet::Hash;
+
+use super::plan::{decode_unit, Assembler, DecodedUnit, FetchPlan};
+use crate::cas::CasClient;
+use crate::error::Error;
+use crate::transport::Cancel;
+
+/// How many expired-URL renewals one download may do.
+const MAX_URL_RENEWALS: u32 = 3;
+
+/// Tunables of a download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DownloadOptions {
+    /// Range requests in flight at once.
+    pub max_concurrent: usize,
+    /// Bytes of range answers being fetched or waiting to be consumed.
+    pub max_in_flight_bytes: u64,
+    /// Minimum time between two progress reports, in ms (the last one is always sent).
+    pub progress_interval_ms: u64,
+}
+
+impl Default for DownloadOptions {
+    fn default() -> Self {
+        DownloadOptions { max_concurrent: 4, max_in_flight_bytes: 64 << 20, progress_interval_ms: 100 }
+    }
+}
+
+/// Byte counters of a download, as reported to the progress callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DownloadProgress {
+    /// Bytes of xorb data received from the network (compressed).
+    pub bytes_fetched: u64,
+    /// File bytes checked and handed to the consumer.
+    pub bytes_verified: u64,
+    /// File bytes the download will hand out in all.
+    pub total_bytes: u64,
+}
+
+/// Receives download progress.
+pub type ProgressFn = Rc<dyn Fn(&DownloadProgress)>;
+
+/// What to download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    /// The file's Xet hash.
+    pub file_hash: Hash,
+    /// The file's size in bytes.
+    pub size: u64,
+    /// Bytes `[start, end)`; `None` for the whole file (which also checks the file hash).
+    pub range: Option<(u64, u64)>,
+}
+
+struct Progress {
+    fetched: Cell<u64>,
+    verified: Cell<u64>,
+    total: u64,
+    last_ms: Cell<Option<u64>>,
+    interval_ms: u64,
+    sink: Option<ProgressFn>,
+}
+
+impl Progress {
+    fn report(&self, now_ms: u64, force: bool) {
+        let Some(sink) = &self.sink else { return };
+        let due = match self.last_ms.get() {
+            None => true,
+            Some(last) => now_ms.saturating_sub(last) >= self.interval_ms,
+        };
+        if due || force {
+            self.last_ms.set(Some(now_ms));
+            sink(&DownloadProgress { bytes_fetched: self.fetched.get(), bytes_verified: self.verified.get(), total_bytes: self.total });
+        }
+    }
+}
+
+type Fetch = LocalBoxFuture<'static, Result<(usize, DecodedUnit, u64), Error>>;
+
+/// A download in progress. See the module docs.
+pub struct FileDownload {
+    cas: Rc<CasClient>,
+    target: Target,
+    options: DownloadOptions,
+    plan: Rc<FetchPlan>,
+    asm: Option<Assembler>,
+    next_step: usize,
+    in_flight: FuturesOrdered<Fetch>,
+    in_flight_bytes: u64,
+    ready: VecDeque<Bytes>,
+    cancel: Cancel,
+    progress: Rc<Progress>,
+    renewals: u32,
+    finished: bool,
+}
+
+impl std::fmt::Debug for FileDownload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileDownload").field("target", &self.target).field("next_step", &self.next_step).finish_non_exhaustive()
+    }
+}
+
+impl Drop for FileDownload {
+    fn drop(&mut self) {
+        // Stops the fetches still in flight (their futures are dropped too, which aborts them
+        // natively; in wasm the AbortController does it).
+        self.cancel.cancel();
+    }
+}
+
+/// Checks and clamps a requested range against the file size. `None` range = whole file.
+///
+/// # Errors
+/// [`Error::Validation`] when `start > end` or `start > size`.
+pub fn clamp_range(range: Option<(u64, u64)>, size: u64) -> Result<Option<(u64, u64)>, Error> {
+    match range {
+        None => Ok(None),
+        Some((start, end)) if start > end => Err(crate::hub::ValidationError::new(
+            "range",
+            &format!("{start}..{end}"),
+            "start must not be after end",
+        )
+        .into()),
+        Some((start, _)) if start > size => Err(crate::hub::ValidationError::new(
+            "range",
+            &format!("{start}.."),
+            &format!("starts after the end of the file ({size} bytes)"),
+        )
+        .into()),
+        Some((start, end)) => Ok(Some((start, end.min(size)))),
+    }
+}
+
+impl FileDownload {
+    /// Starts a download: validates the range, fetches and plans the reconstruction.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for a bad range; CAS errors; [`Error::Integrity`] when the
+    /// reconstruction does not describe the expected bytes.
+    pub async fn open(
+        cas: Rc<CasClient>,
+        target: Target,
+        options: DownloadOptions,
+        progress: Option<ProgressFn>,
+        cancel: &Cancel,
+    ) -> Result<FileDownload, Error> {
+        let range = clamp_range(target.range, target.size)?;
+        let target = Target { range, ..target };
+        let (want, empty) = match range {
+            Some((s, e)) => (e - s, e == s),
+            None => (target.size, target.size == 0),
+        };
+        let cancel = cancel.child();
+        let progress = Rc::new(Progress {
+            fetched: Cell::new(0),
+            verified: Cell::new(0),
+            total: want,
+            last_ms: Cell::new(None),
+            interval_ms: options.progress_interval_ms,
+            sink: progress,
+        });
+        let plan = if empty {
+            if range.is_none() && target.file_hash != Hash::ZERO {
+                return Err(Error::integrity(format!("file {} has size 0 but a non-empty hash", target.file_hash)));
+            }
+            FetchPlan { units: Vec::new(), terms: Vec::new(), steps: Vec::new(), skip: 0, len: 0 }
+        } else {
+            let answer = cas.reconstruction(&target.file_hash, range, &cancel).await?;
+            let mut plan = answer.plan(Some(want))?;
+            if range.is_none() && plan.skip.saturating_add(plan.len) != plan.terms.iter().map(|t| t.unpacked_length).sum::<u64>() {
+                return Err(Error::integrity(format!(
+                    "the reconstruction of {} does not hold {} bytes",
+                    target.file_hash, target.size
+                )));
+            }
+            plan.prune();
+            plan
+        };
+        let whole = range.is_none().then_some((target.file_hash, target.size));
+        let asm = Assembler::new(&plan, whole);
+        Ok(FileDownload {
+            cas,
+            target,
+            options: DownloadOptions {
+                max_concurrent: options.max_concurrent.max(1),
+                ..options
+            },
+            plan: Rc::new(plan),
+            asm: Some(asm),
+            next_step: 0,
+            in_flight: FuturesOrdered::new(),
+            in_flight_bytes: 0,
+            ready: VecDeque::new(),
+            cancel,
+            progress,
+            renewals: 0,
+            finished: false,
+        })
+    }
+
+    /// Bytes the stream yields in all.
+    pub fn len(&self) -> u64 {
+        self.progress.total
+    }
+
+    /// Whether the stream yields no byte.
+    pub fn is_empty(&self) -> bool {
+        self.progress.total == 0
+    }
+
+    /// Starts fetches while the concurrency and byte budgets allow.
+    fn fill(&mut self) {
+        while self.next_step < self.plan.steps.len() && self.in_flight.len() < self.options.max_concurrent {
+            let Some(step) = self.plan.steps.get(self.next_step) else { break };
+            let Some(unit) = self.plan.units.get(step.unit) else { break };
+            let len = unit.bytes.len();
+            if !self.in_flight.is_empty() && self.in_flight_bytes.saturating_add(len) > self.options.max_in_flight_bytes {
+                break;
+            }
+            let index = self.next_step;
+            let cas = self.cas.clone();
+            let plan = self.plan.clone();
+            let cancel = self.cancel.clone();
+            let progress = self.progress.clone();
+            let fut = async move {
+                let Some(unit) = plan.steps.get(index).and_then(|s| plan.units.get(s.unit)) else {
+                    return Err(Error::integrity("fetch step out of range"));
+                };
+                let now = || cas.http().now_ms();
+                let on_bytes = |n: u64| {
+                    progress.fetched.set(progress.fetched.get() + n);
+                    progress.report(now(), false);
+                };
+                let body = cas.fetch_unit(unit, &cancel, &on_bytes).await?;
+                let decoded = decode_unit(unit, &body)?;
+                Ok((index, decoded, len))
+            };
+            self.in_flight.push_back(fut.boxed_local());
+            self.in_flight_bytes = self.in_flight_bytes.saturating_add(len);
+            self.next_step += 1;
+        }
+    }
+
+    /// After a `403` (expired transfer URLs): fetch a fresh reconstruction, renew the URLs and
+    /// restart from `step`.
+    async fn renew(&mut self, step: usize) -> Result<(), Error> {
+        self.renewals += 1;
+        self.in_flight = FuturesOrdered::new();
+        self.in_flight_bytes = 0;
+        let answer = self.cas.reconstruction(&self.target.file_hash, self.target.range, &self.cancel).await?;
+        let fresh = answer.plan(None)?;
+        let mut plan = (*self.plan).clone();
+        plan.renew_urls(&fresh);
+        self.plan = Rc::new(plan);
+        self.next_step = step;
+        Ok(())
+    }
+
+    /// The next piece of the file, `None` at its end (after the final checks passed).
+    ///
+    /// # Errors
+    /// [`Error::Integrity`] on any verification failure, CAS/transport errors after retries,
+    /// [`Error::Aborted`]. After an error the stream is finished.
+    pub async fn next(&mut self) -> Result<Option<Bytes>, Error> {
+        let result = self.next_inner().await;
+        if result.is_err() {
+            self.finished = true;
+            self.ready.clear();
+            self.in_flight = FuturesOrdered::new();
+            self.cancel.cancel();
+        }
+        result
+    }
+
+    async fn next_inner(&mut self) -> Result<Option<Bytes>, Error> {
+        loop {
+            if let Some(b) = self.ready.pop_front() {
+                return Ok(Some(b));
+            }
+            if self.finished {
+                return Ok(None);
+            }
+            if self.cancel.is_cancelled() {
+                return Err(Error::Aborted);
+            }
+            self.fill();
+            let next = crate::transport::with_cancel(self.in_flight.next(), &self.cancel).await?;
+            match next {
+                None => {
+                    self.finished = true;
+                    if let Some(asm) = self.asm.take() {
+                        asm.finish()?;
+                    }
+                    self.progress.report(self.cas.http().now_ms(), true);
+                    return Ok(None);
+                }
+                Some(Ok((index, decoded, len))) => {
+                    self.in_flight_bytes = self.in_flight_bytes.saturating_sub(len);
+                    let plan = self.plan.clone();
+                    let (Some(step), Some(asm)) = (plan.steps.get(index), self.asm.as_mut()) else {
+                        return Err(Error::integrity("fetch step out of range"));
+                    };
+                    let xorb = plan.units.get(step.unit).map(|u| u.xorb).unwrap_or(Hash::ZERO);
+                    let out = asm.take(xorb, step, &decoded)?;
+                    let n: u64 = out.iter().map(|b| b.len() as u64).sum();
+                    self.progress.verified.set(self.progress.verified.get() + n);
+                    self.progress.report(self.cas.http().now_ms(), false);
+                    self.ready.extend(out.into_iter().filter(|b| !b.is_empty()));
+                }
+                Some(Err(e)) if e.status() == Some(403) && self.renewals < MAX_URL_RENEWALS => {
+                    // The failed fetch is the oldest in flight (results come in order).
+                    let step = self.next_step - self.in_flight.len() - 1;
+                    self.renew(step).await?;
+                }
+                Some(Err(e)) => return Err(e),
+            }
+        }
+    }
+
+    /// Reads everything into one buffer (only when the caller asked for bytes).
+    ///
+    /// # Errors
+    /// As [`FileDownload::next`].
+    pub async fn read_all(mut self) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::with_capacity(usize::try_from(self.len()).unwrap_or(0));
+        while let Some(b) = self.next().await? {
+            out.extend_from_slice(&b);
+        }
+        Ok(out)
+    }
+}

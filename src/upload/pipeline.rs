@@ -1,0 +1,575 @@
+//! The upload pipeline: sources → chunks → [`Planner`] → concurrent xorb uploads → shard
+//! (xet spec §8; buckets flows 1–2 up to, not including, the batch commit).
+//!
+//! One loop drives everything, on one thread (wasm has one):
+//! - the sources are read one after the other, a piece at a time, and only while fewer than
+//!   [`UploadOptions::lookahead_bytes`] of read chunks wait for a decision, so a fast source
+//!   never runs ahead of the network (backpressure);
+//! - each chunk is hashed as it is read; global-dedup queries (§8.1 step 3) go out in the
+//!   background, and a chunk is handed to the planner only once every query issued before it
+//!   has been answered, so the answers can still deduplicate it;
+//! - cut xorbs are uploaded at most [`UploadOptions::max_xorbs_in_flight`] at a time; while
+//!   those slots are busy and a cut xorb waits, no new chunk is added, so memory holds at most
+//!   `max_xorbs_in_flight + 1` finished xorbs plus the lookahead;
+//! - at the end the last xorb is uploaded, then the shard(s). Nothing is committed here: the
+//!   caller commits to the Hub only after this returned `Ok`, so a failed or aborted upload
+//!   leaves the bucket unchanged.
+//!
+//! Progress is reported in bytes (read, hashed, deduplicated, new, uploaded, sent), throttled.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::Poll;
+
+use bytes::Bytes;
+use futures_util::future::LocalBoxFuture;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
+use xet::chunker::ChunkHasher;
+use xet::shard::Shard;
+use xet::xorb::SerializedXorb;
+use xet::Hash;
+
+use super::plan::{FileCursor, Planner, PlannerConfig, QueryTracker};
+use crate::cas::CasClient;
+use crate::error::Error;
+use crate::transport::Cancel;
+
+/// A byte source read in order, a piece at a time.
+#[async_trait::async_trait(?Send)]
+pub trait Source {
+    /// The next piece, or `None` at the end. Empty pieces are allowed.
+    async fn read(&mut self) -> Result<Option<Bytes>, Error>;
+}
+
+/// An in-memory source, handed out in pieces of at most `piece` bytes (zero-copy slices).
+#[derive(Debug, Clone)]
+pub struct BytesSource {
+    data: Bytes,
+    piece: usize,
+}
+
+impl BytesSource {
+    /// A source over `data`.
+    pub fn new(data: impl Into<Bytes>, piece: usize) -> BytesSource {
+        BytesSource { data: data.into(), piece: piece.max(1) }
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl Source for BytesSource {
+    async fn read(&mut self) -> Result<Option<Bytes>, Error> {
+        if self.data.is_empty() {
+            return Ok(None);
+        }
+        let n = self.piece.min(self.data.len());
+        Ok(Some(self.data.split_to(n)))
+    }
+}
+
+/// One file to upload.
+pub struct UploadFile {
+    /// Its destination path (only echoed in the report).
+    pub path: String,
+    /// Its bytes.
+    pub source: Box<dyn Source>,
+}
+
+/// Tunables of an upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadOptions {
+    /// Xorb packing, compression and shard options.
+    pub planner: PlannerConfig,
+    /// Xorb uploads in flight at once.
+    pub max_xorbs_in_flight: usize,
+    /// Global-dedup queries in flight at once.
+    pub max_queries_in_flight: usize,
+    /// Read chunks that may wait for a dedup answer or a free upload slot.
+    pub lookahead_bytes: u64,
+    /// Ask the CAS's global-dedup index (§6.10).
+    pub global_dedup: bool,
+    /// Minimum time between two progress reports, in ms (file ends and the end always report).
+    pub progress_interval_ms: u64,
+}
+
+impl Default for UploadOptions {
+    fn default() -> Self {
+        UploadOptions {
+            planner: PlannerConfig::default(),
+            max_xorbs_in_flight: 2,
+            max_queries_in_flight: 8,
+            lookahead_bytes: 16 << 20,
+            global_dedup: true,
+            progress_interval_ms: 100,
+        }
+    }
+}
+
+/// The result for one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    /// The destination path given.
+    pub path: String,
+    /// Its Xet hash (the `xetHash` of the batch `addFile` line).
+    pub hash: Hash,
+    /// Size in bytes.
+    pub size: u64,
+    /// Bytes stored as new data.
+    pub new_bytes: u64,
+    /// Bytes found already stored.
+    pub dedup_bytes: u64,
+    /// SHA-256, when asked for.
+    pub sha256: Option<[u8; 32]>,
+}
+
+/// What an upload did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UploadReport {
+    /// Per file, in input order.
+    pub files: Vec<UploadedFile>,
+    /// Bytes read from all sources.
+    pub bytes: u64,
+    /// Bytes stored as new chunk data.
+    pub new_bytes: u64,
+    /// Bytes deduplicated (in this session or against the CAS).
+    pub dedup_bytes: u64,
+    /// Serialized xorb bytes sent (after compression).
+    pub xorb_bytes_sent: u64,
+    /// Shard bytes sent.
+    pub shard_bytes_sent: u64,
+    /// Xorbs uploaded.
+    pub xorbs: usize,
+    /// Xorbs the CAS already had.
+    pub xorbs_already_stored: usize,
+    /// Global-dedup queries sent, and how many found something.
+    pub dedup_queries: usize,
+    /// Queries answered with a shard.
+    pub dedup_hits: usize,
+}
+
+impl UploadReport {
+    /// Bytes sent to the CAS in all (xorbs and shards).
+    pub fn bytes_sent(&self) -> u64 {
+        self.xorb_bytes_sent + self.shard_bytes_sent
+    }
+}
+
+/// Byte counters reported during an upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UploadProgress {
+    /// Index of the file this event is about.
+    pub file: usize,
+    /// That file's bytes read / hashed / deduplicated / stored as new data so far.
+    pub file_bytes_read: u64,
+    /// See `file_bytes_read`.
+    pub file_bytes_hashed: u64,
+    /// See `file_bytes_read`.
+    pub file_bytes_deduplicated: u64,
+    /// See `file_bytes_read`.
+    pub file_bytes_new: u64,
+    /// Whether the file is fully read and planned.
+    pub file_done: bool,
+    /// Totals over all files: bytes read.
+    pub bytes_read: u64,
+    /// Bytes chunked and hashed.
+    pub bytes_hashed: u64,
+    /// Bytes found already stored.
+    pub bytes_deduplicated: u64,
+    /// Bytes that need uploading (new data).
+    pub bytes_new: u64,
+    /// New bytes whose xorb the CAS has accepted.
+    pub bytes_uploaded: u64,
+    /// Serialized bytes sent so far (xorbs and shards).
+    pub bytes_sent: u64,
+}
+
+/// Receives upload progress.
+pub type ProgressFn = Rc<dyn Fn(&UploadProgress)>;
+
+enum Pending {
+    Start,
+    Chunk { hash: Hash, data: Bytes, after_queries: u64 },
+    End { index: usize },
+}
+
+/// Splits pieces into chunks, keeping the bytes of the chunk in progress.
+struct Splitter {
+    hasher: ChunkHasher,
+    /// Bytes of the chunk in progress (before the current piece).
+    carry: Vec<u8>,
+    /// File offset of `carry[0]`.
+    carry_offset: u64,
+    /// File offset of the next piece.
+    offset: u64,
+}
+
+impl Splitter {
+    fn new() -> Splitter {
+        Splitter { hasher: ChunkHasher::new(), carry: Vec::new(), carry_offset: 0, offset: 0 }
+    }
+
+    /// Feeds a piece; returns the chunks it completed with their bytes.
+    fn push(&mut self, piece: &Bytes, out: &mut Vec<(Hash, Bytes)>) {
+        let mut done = Vec::new();
+        self.hasher.push(piece, &mut done);
+        let piece_offset = self.offset;
+        self.offset += piece.len() as u64;
+        let mut consumed = 0usize; // bytes of `piece` already attributed to a chunk
+        for c in done {
+            let end = c.offset + u64::from(c.len);
+            if c.offset >= piece_offset && self.carry.is_empty() {
+                let lo = (c.offset - piece_offset) as usize;
+                let hi = (end - piece_offset) as usize;
+                out.push((c.hash, piece.slice(lo..hi)));
+                consumed = hi;
+            } else {
+                // The chunk started in an earlier piece.
+                let hi = (end - piece_offset) as usize;
+                let mut data = std::mem::take(&mut self.carry);
+                data.extend_from_slice(piece.get(consumed..hi).unwrap_or_default());
+                out.push((c.hash, Bytes::from(data)));
+                consumed = hi;
+            }
+            self.carry_offset = end;
+        }
+        self.carry.extend_from_slice(piece.get(consumed..).unwrap_or_default());
+    }
+
+    /// Ends the file: the last chunk, if any.
+    fn finish(&mut self, out: &mut Vec<(Hash, Bytes)>) {
+        let mut done = Vec::new();
+        self.hasher.finish(&mut done);
+        if let Some(c) = done.into_iter().next() {
+            out.push((c.hash, Bytes::from(std::mem::take(&mut self.carry))));
+        }
+    }
+}
+
+type ReadFuture = LocalBoxFuture<'static, (Box<dyn Source>, Result<Option<Bytes>, Error>)>;
+type QueryFuture = LocalBoxFuture<'static, (u64, Result<Option<Shard>, Error>)>;
+type XorbFuture = LocalBoxFuture<'static, Result<(u64, u64, bool), Error>>;
+
+enum Event {
+    Read(Box<dyn Source>, Result<Option<Bytes>, Error>),
+    Query(u64, Result<Option<Shard>, Error>),
+    Uploaded(Result<(u64, u64, bool), Error>),
+}
+
+struct Run<'a> {
+    cas: &'a Rc<CasClient>,
+    options: UploadOptions,
+    cancel: Cancel,
+    planner: Planner,
+    report: UploadReport,
+    progress: UploadProgress,
+    sink: Option<ProgressFn>,
+    last_report_ms: Option<u64>,
+    pending: VecDeque<Pending>,
+    pending_bytes: u64,
+    queries_issued: u64,
+    unresolved: BTreeSet<u64>,
+    queries: FuturesUnordered<QueryFuture>,
+    xorb_queue: VecDeque<SerializedXorb>,
+    uploads: FuturesUnordered<XorbFuture>,
+    cursor: Option<FileCursor>,
+}
+
+impl Run<'_> {
+    fn report_progress(&mut self, force: bool) {
+        let Some(sink) = &self.sink else { return };
+        let now = self.cas.http().now_ms();
+        let due = self.last_report_ms.is_none_or(|l| now.saturating_sub(l) >= self.options.progress_interval_ms);
+        if due || force {
+            self.last_report_ms = Some(now);
+            sink(&self.progress);
+        }
+    }
+
+    fn start_upload(&mut self, xorb: SerializedXorb) {
+        let cas = self.cas.clone();
+        let cancel = self.cancel.clone();
+        let raw = xorb.raw_bytes();
+        let fut = async move {
+            let len = xorb.data.len() as u64;
+            let inserted = cas.upload_xorb(&xorb.hash, Bytes::from(xorb.data), &cancel).await?;
+            Ok((raw, len, inserted))
+        };
+        self.uploads.push(fut.boxed_local());
+    }
+
+    fn issue_query(&mut self, hash: Hash) {
+        let seq = self.queries_issued;
+        self.queries_issued += 1;
+        self.unresolved.insert(seq);
+        self.report.dedup_queries += 1;
+        let cas = self.cas.clone();
+        let cancel = self.cancel.clone();
+        self.queries.push(async move { (seq, cas.query_chunk(&hash, &cancel).await) }.boxed_local());
+    }
+
+    /// Hands decided-on items to the planner, in order, while allowed.
+    fn assign(&mut self, names: &[String]) -> Result<(), Error> {
+        let min_unresolved = self.unresolved.first().copied().unwrap_or(u64::MAX);
+        while let Some(front) = self.pending.front() {
+            // A cut xorb is waiting for an upload slot: add nothing more (bounded memory).
+            if !self.xorb_queue.is_empty() {
+                break;
+            }
+            if let Pending::Chunk { after_queries, .. } = front {
+                if *after_queries > min_unresolved {
+                    break;
+                }
+            }
+            let Some(item) = self.pending.pop_front() else { break };
+            match item {
+                Pending::Start => self.cursor = Some(self.planner.start_file()),
+                Pending::Chunk { hash, data, .. } => {
+                    self.pending_bytes -= data.len() as u64;
+                    let Some(cursor) = self.cursor.as_mut() else { return Err(Error::integrity("chunk outside a file")) };
+                    let before = cursor.size();
+                    let dedup_before = cursor.dedup_bytes();
+                    let cut = self.planner.add_chunk(cursor, hash, &data).map_err(|e| Error::integrity(e.to_string()))?;
+                    let dedup_now = cursor.dedup_bytes();
+                    let len = cursor.size() - before;
+                    if dedup_now > dedup_before {
+                        self.progress.file_bytes_deduplicated += len;
+                        self.progress.bytes_deduplicated += len;
+                    } else {
+                        self.progress.file_bytes_new += len;
+                        self.progress.bytes_new += len;
+                    }
+                    if let Some(x) = cut {
+                        self.xorb_queue.push_back(x);
+                    }
+                }
+                Pending::End { index } => {
+                    let Some(cursor) = self.cursor.take() else { return Err(Error::integrity("file end outside a file")) };
+                    let f = self.planner.finish_file(cursor);
+                    self.report.new_bytes += f.new_bytes;
+                    self.report.dedup_bytes += f.dedup_bytes;
+                    self.report.files.push(UploadedFile {
+                        path: names.get(index).cloned().unwrap_or_default(),
+                        hash: f.hash,
+                        size: f.size,
+                        new_bytes: f.new_bytes,
+                        dedup_bytes: f.dedup_bytes,
+                        sha256: f.sha256,
+                    });
+                    self.progress.file = index;
+                    self.progress.file_done = true;
+                    self.report_progress(true);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn start_uploads(&mut self) {
+        while self.uploads.len() < self.options.max_xorbs_in_flight.max(1) {
+            let Some(x) = self.xorb_queue.pop_front() else { break };
+            self.start_upload(x);
+        }
+    }
+
+    fn on_uploaded(&mut self, raw: u64, sent: u64, inserted: bool) {
+        self.report.xorbs += 1;
+        if !inserted {
+            self.report.xorbs_already_stored += 1;
+        }
+        self.report.xorb_bytes_sent += sent;
+        self.progress.bytes_uploaded += raw;
+        self.progress.bytes_sent += sent;
+        self.report_progress(false);
+    }
+}
+
+/// Uploads `files` in one session: every xorb and the shard, but no Hub commit.
+///
+/// # Errors
+/// Source errors, CAS errors after retries, [`Error::Aborted`] when `cancel` fires. Nothing is
+/// committed in any case.
+pub async fn upload_files(
+    cas: &Rc<CasClient>,
+    files: Vec<UploadFile>,
+    options: UploadOptions,
+    progress: Option<ProgressFn>,
+    cancel: &Cancel,
+) -> Result<UploadReport, Error> {
+    let cancel = cancel.child();
+    let result = crate::transport::with_cancel(run(cas, files, options, progress, &cancel), &cancel).await;
+    // Stop whatever is still in flight (on error).
+    cancel.cancel();
+    result?
+}
+
+async fn run(
+    cas: &Rc<CasClient>,
+    files: Vec<UploadFile>,
+    options: UploadOptions,
+    sink: Option<ProgressFn>,
+    cancel: &Cancel,
+) -> Result<UploadReport, Error> {
+    let names: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+    let mut planner = Planner::new(options.planner);
+    planner.set_now(cas.http().now_ms() / 1000);
+    let mut st = Run {
+        cas,
+        options,
+        cancel: cancel.clone(),
+        planner,
+        report: UploadReport::default(),
+        progress: UploadProgress::default(),
+        sink,
+        last_report_ms: None,
+        pending: VecDeque::new(),
+        pending_bytes: 0,
+        queries_issued: 0,
+        unresolved: BTreeSet::new(),
+        queries: FuturesUnordered::new(),
+        xorb_queue: VecDeque::new(),
+        uploads: FuturesUnordered::new(),
+        cursor: None,
+    };
+    let mut sources: VecDeque<(usize, Box<dyn Source>)> = files.into_iter().map(|f| f.source).enumerate().collect();
+    // The file being read: its index, splitter and query tracker.
+    let mut reading: Option<(usize, Splitter, QueryTracker)> = None;
+    let mut idle_source: Option<Box<dyn Source>> = None;
+    let mut reader: Option<ReadFuture> = None;
+    let mut last_yield = cas.http().now_ms();
+    let mut chunks: Vec<(Hash, Bytes)> = Vec::new();
+
+    loop {
+        st.assign(&names)?;
+        st.start_uploads();
+
+        // Open the next file when the previous one is fully read.
+        if reading.is_none() && reader.is_none() {
+            if let Some((index, source)) = sources.pop_front() {
+                st.pending.push_back(Pending::Start);
+                reading = Some((index, Splitter::new(), QueryTracker::default()));
+                idle_source = Some(source);
+                st.progress.file = index;
+                st.progress.file_done = false;
+                st.progress.file_bytes_read = 0;
+                st.progress.file_bytes_hashed = 0;
+                st.progress.file_bytes_deduplicated = 0;
+                st.progress.file_bytes_new = 0;
+                continue;
+            }
+        }
+        let may_read = st.pending_bytes < st.options.lookahead_bytes
+            && st.unresolved.len() < st.options.max_queries_in_flight.max(1);
+        if reader.is_none() && may_read {
+            if let Some(mut source) = idle_source.take() {
+                reader = Some(async move {
+                    let r = source.read().await;
+                    (source, r)
+                }
+                .boxed_local());
+            }
+        }
+        if reader.is_none() && reading.is_none() && st.pending.is_empty() && st.queries.is_empty() && st.uploads.is_empty() && st.xorb_queue.is_empty() {
+            break;
+        }
+
+        let event = std::future::poll_fn(|cx| {
+            if let Some(r) = reader.as_mut() {
+                if let Poll::Ready((source, result)) = Pin::new(r).poll(cx) {
+                    return Poll::Ready(Event::Read(source, result));
+                }
+            }
+            if let Poll::Ready(Some((seq, result))) = st.queries.poll_next_unpin(cx) {
+                return Poll::Ready(Event::Query(seq, result));
+            }
+            if let Poll::Ready(Some(result)) = st.uploads.poll_next_unpin(cx) {
+                return Poll::Ready(Event::Uploaded(result));
+            }
+            Poll::Pending
+        })
+        .await;
+
+        match event {
+            Event::Read(source, result) => {
+                reader = None;
+                let piece = result?;
+                let Some((index, splitter, tracker)) = reading.as_mut() else {
+                    return Err(Error::integrity("read without a file"));
+                };
+                chunks.clear();
+                match piece {
+                    Some(piece) => {
+                        idle_source = Some(source);
+                        st.progress.file_bytes_read += piece.len() as u64;
+                        st.progress.bytes_read += piece.len() as u64;
+                        st.report.bytes += piece.len() as u64;
+                        splitter.push(&piece, &mut chunks);
+                    }
+                    None => {
+                        drop(source);
+                        splitter.finish(&mut chunks);
+                    }
+                }
+                for (hash, data) in chunks.drain(..) {
+                    let len = data.len() as u64;
+                    if st.options.global_dedup && st.planner.wants_query(tracker, &hash) {
+                        st.issue_query(hash);
+                    }
+                    st.pending_bytes += len;
+                    st.progress.file_bytes_hashed += len;
+                    st.progress.bytes_hashed += len;
+                    st.pending.push_back(Pending::Chunk { hash, data, after_queries: st.queries_issued });
+                }
+                if idle_source.is_none() {
+                    st.pending.push_back(Pending::End { index: *index });
+                    reading = None;
+                }
+                st.report_progress(false);
+                // Give the event loop a turn now and then so network I/O progresses while we
+                // hash (in wasm, this loop and the network share one thread).
+                let now = cas.http().now_ms();
+                if now.saturating_sub(last_yield) >= 20 && !(st.uploads.is_empty() && st.queries.is_empty()) {
+                    crate::transport::sleep(&**cas.http(), 0, cancel).await?;
+                    last_yield = cas.http().now_ms();
+                }
+            }
+            Event::Query(seq, result) => {
+                st.unresolved.remove(&seq);
+                if let Some(shard) = result? {
+                    st.report.dedup_hits += 1;
+                    st.planner.set_now(cas.http().now_ms() / 1000);
+                    st.planner.add_dedup_shard(&shard);
+                }
+            }
+            Event::Uploaded(result) => {
+                let (raw, sent, inserted) = result?;
+                st.on_uploaded(raw, sent, inserted);
+            }
+        }
+    }
+
+    // All files planned and all xorbs uploaded: the last xorb, then the shard(s).
+    let Run { planner, mut report, mut progress, sink, .. } = st;
+    let session = planner.finish().map_err(|e| Error::integrity(e.to_string()))?;
+    if let Some(x) = session.last_xorb {
+        let raw = x.raw_bytes();
+        let len = x.data.len() as u64;
+        let inserted = cas.upload_xorb(&x.hash, Bytes::from(x.data), cancel).await?;
+        report.xorbs += 1;
+        report.xorbs_already_stored += usize::from(!inserted);
+        report.xorb_bytes_sent += len;
+        progress.bytes_uploaded += raw;
+        progress.bytes_sent += len;
+    }
+    for shard in session.shards {
+        let len = shard.len() as u64;
+        cas.upload_shard(Bytes::from(shard), cancel).await?;
+        report.shard_bytes_sent += len;
+        progress.bytes_sent += len;
+    }
+    if let Some(sink) = sink {
+        sink(&progress);
+    }
+    Ok(report)
+}
