@@ -17,6 +17,8 @@ pub mod transport;
 pub mod upload;
 #[cfg(feature = "client")]
 pub mod download;
+#[cfg(feature = "client")]
+pub mod cas;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
