@@ -1,0 +1,48 @@
+//! Command-line flags.
+
+use std::path::PathBuf;
+
+/// A local Hugging Face Hub for Storage Buckets, with the official Xet CAS server inside.
+///
+/// When ready, prints one JSON line on stdout:
+/// {"hub":…,"cas":…,"user":…,"token":…,"adminToken":…,"dataDir":…}.
+#[derive(Debug, clap::Parser)]
+#[command(name = "local-hub", version)]
+pub(crate) struct Args {
+    /// Port of the Hub API (0 = pick a free port).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) port: u16,
+
+    /// Port of the CAS front handed out as `casUrl` (default: a free port).
+    #[arg(long)]
+    pub(crate) cas_port: Option<u16>,
+
+    /// Address to bind. Loopback by default; other addresses expose local-hub to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) host: String,
+
+    /// Keep all state here (created if missing). Default: a fresh temporary directory,
+    /// removed on exit.
+    #[arg(long)]
+    pub(crate) data_dir: Option<PathBuf>,
+
+    /// `USER:TOKEN:read|write` — adds a Hub token, creating the user if needed (repeatable).
+    #[arg(long = "token", value_name = "USER:TOKEN:ROLE")]
+    pub(crate) tokens: Vec<String>,
+
+    /// JSON file with users, orgs, memberships, tokens and seeded repos (see README).
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Token for the /admin API (default: random, printed in the start-up line).
+    #[arg(long)]
+    pub(crate) admin_token: Option<String>,
+
+    /// Lifetime of issued CAS tokens, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub(crate) cas_token_ttl: u64,
+
+    /// Log one line per request on stderr (never tokens).
+    #[arg(long)]
+    pub(crate) verbose: bool,
+}
