@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" />
 /**
  * `hf-buckets/xet`: the Xet content-defined chunker and hashes, byte-exact with the official
  * engine, running in WebAssembly (Node ≥ 20 and browsers with wasm SIMD).
