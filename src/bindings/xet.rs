@@ -19,7 +19,7 @@
 
 use core::fmt;
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use xet::{Chunk, ChunkHasher, Hash, HashParseError};
@@ -48,6 +48,8 @@ extern "C" {
 enum ArgError {
     /// Expected a `Uint8Array`.
     NotBytes { arg: &'static str },
+    /// A `Uint8Array` longer than one call takes (4 GiB - 1); `len` is its length.
+    TooLong { arg: &'static str, len: u64 },
     /// Expected an array.
     NotArray { arg: &'static str },
     /// Element `index` of an array is not an object with the expected fields.
@@ -88,6 +90,10 @@ impl fmt::Display for ArgError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             ArgError::NotBytes { arg } => write!(f, "{arg} must be a Uint8Array"),
+            ArgError::TooLong { arg, len } => write!(
+                f,
+                "{arg} has {len} bytes, more than one call takes (4 GiB - 1); push it to a Chunker in slices"
+            ),
             ArgError::NotArray { arg } => write!(f, "{arg} must be an array"),
             ArgError::NotChunk { arg, index } => {
                 write!(f, "{} must be an object {{ hash, length }}", Place(arg, Some(index)))
@@ -112,9 +118,21 @@ impl From<ArgError> for JsValue {
     }
 }
 
-/// Checks that `value` is a `Uint8Array`.
+/// Checks that `value` is a real `Uint8Array` (or subclass, e.g. `Buffer`) whose length fits
+/// the `u32` offsets of the js-sys typed-array API.
 fn as_bytes<'a>(value: &'a JsValue, arg: &'static str) -> Result<&'a Uint8Array, ArgError> {
-    value.dyn_ref::<Uint8Array>().ok_or(ArgError::NotBytes { arg })
+    let bytes = value
+        .dyn_ref::<Uint8Array>()
+        .filter(|_| ArrayBuffer::is_view(value))
+        .ok_or(ArgError::NotBytes { arg })?;
+    // `length()` is truncated to u32 by the glue; read the exact number to reject larger arrays.
+    let len = Reflect::get(value, &JsValue::from_str("length")).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+    if len > f64::from(u32::MAX) {
+        // A JS array length is an integer below 2^53: exact as u64 (and no float formatting,
+        // which would add ~20 KB to the wasm).
+        return Err(ArgError::TooLong { arg, len: len as u64 });
+    }
+    Ok(bytes)
 }
 
 /// Checks that `value` is an array.
@@ -166,17 +184,19 @@ fn for_each_window(bytes: &Uint8Array, scratch: &mut Vec<u8>, mut sink: impl FnM
     let total = bytes.length();
     let mut start = 0u32;
     while start < total {
-        let end = total.min(start.saturating_add(WINDOW_BYTES));
-        let len = (end - start) as usize;
-        if scratch.len() < len {
-            scratch.resize(len, 0);
+        let view = bytes.subarray(start, total.min(start.saturating_add(WINDOW_BYTES)));
+        // The view's own length (at most WINDOW_BYTES) sizes the copy, as `copy_to` requires.
+        let len = view.length();
+        if len == 0 {
+            break;
         }
-        if let Some(window) = scratch.get_mut(..len) {
-            // `subarray(start, end)` has exactly `len` bytes, as `copy_to` requires.
-            bytes.subarray(start, end).copy_to(window);
-            sink(window);
+        if scratch.len() < len as usize {
+            scratch.resize(len as usize, 0);
         }
-        start = end;
+        let Some(window) = scratch.get_mut(..len as usize) else { break };
+        view.copy_to(window);
+        sink(window);
+        start = start.saturating_add(len);
     }
 }
 

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import * as xet from 'hf-buckets/xet';
 import {
   Chunker,
@@ -231,7 +232,8 @@ function assertXetError(fn, code) {
 
 test('invalid input: a XetError with a code, never a panic or a thrown string', () => {
   const h = '36774cbf5b98a86285146e0d5a47c036371234b44671b0635ddc37af0a956400';
-  for (const bad of ['text', 42, null, undefined, {}, [1, 2, 3], new ArrayBuffer(4), new Uint16Array(2)]) {
+  const fakes = [Object.create(Uint8Array.prototype), new Proxy(new Uint8Array(4), {})];
+  for (const bad of ['text', 42, null, undefined, {}, [1, 2, 3], new ArrayBuffer(4), new Uint16Array(2), ...fakes]) {
     assertXetError(() => fileHash(bad), 'INVALID_ARGUMENT');
     assertXetError(() => chunkHash(bad), 'INVALID_ARGUMENT');
     assertXetError(() => bytesToHash(bad), 'INVALID_ARGUMENT');
@@ -290,4 +292,10 @@ test('the package resolves "hf-buckets/xet" to the node entry point', async () =
   const resolved = import.meta.resolve('hf-buckets/xet');
   assert.ok(resolved.endsWith('/js/xet/node.js'), resolved);
   assert.equal(await import(resolved), xet);
+});
+
+test('the hf-buckets/xet wasm stays at most 50 KB gzipped', () => {
+  const wasm = readFileSync(new URL('../../dist/xet/hf_buckets_xet_bg.wasm', import.meta.url));
+  const gzipped = gzipSync(wasm, { level: 9 }).length;
+  assert.ok(gzipped <= 50_000, `${gzipped} bytes gzipped (${wasm.length} raw)`);
 });
