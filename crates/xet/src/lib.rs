@@ -18,15 +18,15 @@ pub mod chunker;
 mod error;
 mod gear;
 pub mod hash;
-#[cfg(any(test, feature = "reference"))]
 pub mod reconstruction;
+#[cfg(any(test, feature = "reference"))]
 pub mod reference;
 pub mod shard;
 pub mod xorb;
 
-pub use error::FormatError;
 pub use chunker::{chunk_all, next_stable_chunk_boundary, Chunk, ChunkHasher, Chunker};
 pub use hash::{
     chunk_hash, file_hash, file_hash_with_salt, hmac, is_global_dedup_eligible, merkle_root,
     verification_hash, xorb_hash, Hash, HashParseError,
 };
+pub use error::FormatError;
