@@ -6,6 +6,7 @@
 //!   caller commits the returned file hashes to the Hub (batch `addFile` lines) only after it
 //!   succeeded.
 
+pub mod mime;
 pub mod pipeline;
 pub mod plan;
 

@@ -190,7 +190,7 @@ pub type ProgressFn = Rc<dyn Fn(&UploadProgress)>;
 
 enum Pending {
     Start,
-    Chunk { hash: Hash, data: Bytes, after_queries: u64 },
+    Chunk { file: usize, hash: Hash, data: Bytes, after_queries: u64 },
     End { index: usize },
 }
 
@@ -274,9 +274,27 @@ struct Run<'a> {
     xorb_queue: VecDeque<SerializedXorb>,
     uploads: FuturesUnordered<XorbFuture>,
     cursor: Option<FileCursor>,
+    /// Per-file counters: read, hashed, deduplicated, new.
+    per_file: Vec<[u64; 4]>,
 }
 
 impl Run<'_> {
+    /// Points the progress event at file `index` (its own counters).
+    fn focus(&mut self, index: usize) {
+        let c = self.per_file.get(index).copied().unwrap_or_default();
+        self.progress.file = index;
+        self.progress.file_bytes_read = c[0];
+        self.progress.file_bytes_hashed = c[1];
+        self.progress.file_bytes_deduplicated = c[2];
+        self.progress.file_bytes_new = c[3];
+    }
+
+    fn count(&mut self, index: usize, slot: usize, n: u64) {
+        if let Some(c) = self.per_file.get_mut(index).and_then(|c| c.get_mut(slot)) {
+            *c += n;
+        }
+    }
+
     fn report_progress(&mut self, force: bool) {
         let Some(sink) = &self.sink else { return };
         let now = self.cas.http().now_ms();
@@ -325,7 +343,7 @@ impl Run<'_> {
             let Some(item) = self.pending.pop_front() else { break };
             match item {
                 Pending::Start => self.cursor = Some(self.planner.start_file()),
-                Pending::Chunk { hash, data, .. } => {
+                Pending::Chunk { file, hash, data, .. } => {
                     self.pending_bytes -= data.len() as u64;
                     let Some(cursor) = self.cursor.as_mut() else { return Err(Error::integrity("chunk outside a file")) };
                     let before = cursor.size();
@@ -334,10 +352,10 @@ impl Run<'_> {
                     let dedup_now = cursor.dedup_bytes();
                     let len = cursor.size() - before;
                     if dedup_now > dedup_before {
-                        self.progress.file_bytes_deduplicated += len;
+                        self.count(file, 2, len);
                         self.progress.bytes_deduplicated += len;
                     } else {
-                        self.progress.file_bytes_new += len;
+                        self.count(file, 3, len);
                         self.progress.bytes_new += len;
                     }
                     if let Some(x) = cut {
@@ -357,9 +375,13 @@ impl Run<'_> {
                         dedup_bytes: f.dedup_bytes,
                         sha256: f.sha256,
                     });
-                    self.progress.file = index;
+                    let reading = (self.progress.file, self.progress.file_done);
+                    self.focus(index);
                     self.progress.file_done = true;
                     self.report_progress(true);
+                    // Back to the file being read.
+                    self.focus(reading.0);
+                    self.progress.file_done = reading.1;
                 }
             }
         }
@@ -431,6 +453,7 @@ async fn run(
         xorb_queue: VecDeque::new(),
         uploads: FuturesUnordered::new(),
         cursor: None,
+        per_file: vec![[0; 4]; files.len()],
     };
     let mut sources: VecDeque<(usize, Box<dyn Source>)> = files.into_iter().map(|f| f.source).enumerate().collect();
     // The file being read: its index, splitter and query tracker.
@@ -450,12 +473,8 @@ async fn run(
                 st.pending.push_back(Pending::Start);
                 reading = Some((index, Splitter::new(), QueryTracker::default()));
                 idle_source = Some(source);
-                st.progress.file = index;
+                st.focus(index);
                 st.progress.file_done = false;
-                st.progress.file_bytes_read = 0;
-                st.progress.file_bytes_hashed = 0;
-                st.progress.file_bytes_deduplicated = 0;
-                st.progress.file_bytes_new = 0;
                 continue;
             }
         }
@@ -501,7 +520,7 @@ async fn run(
                 match piece {
                     Some(piece) => {
                         idle_source = Some(source);
-                        st.progress.file_bytes_read += piece.len() as u64;
+                        st.count(*index, 0, piece.len() as u64);
                         st.progress.bytes_read += piece.len() as u64;
                         st.report.bytes += piece.len() as u64;
                         splitter.push(&piece, &mut chunks);
@@ -517,10 +536,11 @@ async fn run(
                         st.issue_query(hash);
                     }
                     st.pending_bytes += len;
-                    st.progress.file_bytes_hashed += len;
+                    st.count(*index, 1, len);
                     st.progress.bytes_hashed += len;
-                    st.pending.push_back(Pending::Chunk { hash, data, after_queries: st.queries_issued });
+                    st.pending.push_back(Pending::Chunk { file: *index, hash, data, after_queries: st.queries_issued });
                 }
+                st.focus(*index);
                 if idle_source.is_none() {
                     st.pending.push_back(Pending::End { index: *index });
                     reading = None;

@@ -1,0 +1,88 @@
+// Uploads and downloads (the transfer engine, src/bindings/transfer.rs). `js/index.js` re-exports
+// the free functions and forwards the `BucketClient` methods here with its raw client. The only
+// JS logic: turning a Rust `Download` into a WHATWG ReadableStream (pull-based, so nothing is
+// fetched beyond the engine's small read-ahead while the consumer does not read) and into one
+// Uint8Array for `getBucketFile`. Types and docs: transfer.d.ts.
+
+import { transferOpen, transferUpload } from '../dist/client/hf_buckets_client.js';
+
+/**
+ * Uploads one file and commits it. Resolves to `{ path, xetHash, size, newBytes, dedupBytes,
+ * upload, batch }`.
+ */
+export async function uploadBucketFile(raw, bucketId, options = {}) {
+  const { source, destination, contentType, mtime, ...rest } = options ?? {};
+  const result = await transferUpload(raw, bucketId, {
+    ...rest,
+    add: [{ source, destination, contentType, mtime }],
+  });
+  const file = result.upload.files[0];
+  const { upload, ...batch } = result;
+  return { ...file, upload, batch: rest.commit === false ? undefined : batch };
+}
+
+/** Uploads many files in one session and commits them with `copy`/`delete` lines. */
+export function uploadBucketFiles(raw, bucketId, options = {}) {
+  return transferUpload(raw, bucketId, options ?? {});
+}
+
+function streamOf(download) {
+  let done = false;
+  const finish = () => {
+    if (!done) {
+      done = true;
+      download.free();
+    }
+  };
+  return new ReadableStream(
+    {
+      async pull(controller) {
+        try {
+          const piece = await download.next();
+          if (piece === undefined) {
+            finish();
+            controller.close();
+          } else {
+            controller.enqueue(piece);
+          }
+        } catch (e) {
+          finish();
+          controller.error(e);
+        }
+      },
+      cancel() {
+        if (!done) download.cancel();
+        finish();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * Opens a file (or a byte range of it) as a ReadableStream of verified bytes. Resolves once the
+ * file was found and its reconstruction planned.
+ */
+export async function openBucketFile(raw, bucketId, options = {}) {
+  const download = await transferOpen(raw, bucketId, options ?? {});
+  const stream = streamOf(download);
+  return Object.assign(stream, { size: download.length, fileSize: download.fileSize, xetHash: download.xetHash });
+}
+
+/** Downloads a file (or a byte range of it) into one Uint8Array. */
+export async function getBucketFile(raw, bucketId, options = {}) {
+  const download = await transferOpen(raw, bucketId, options ?? {});
+  try {
+    const out = new Uint8Array(download.length);
+    let at = 0;
+    for (;;) {
+      const piece = await download.next();
+      if (piece === undefined) break;
+      out.set(piece, at);
+      at += piece.length;
+    }
+    return out;
+  } finally {
+    download.free();
+  }
+}
