@@ -132,6 +132,33 @@ impl CasClient {
         }
     }
 
+    /// [`CasClient::send`], then reads the whole body (at most `max` bytes). A body cut off
+    /// mid-way is a retryable failure: the request is sent again (all CAS calls made this way are
+    /// idempotent), within the retry policy.
+    async fn send_read(
+        &self,
+        build: &dyn Fn(&CasToken) -> Request,
+        cancel: &Cancel,
+        accept: &[u16],
+        max: usize,
+    ) -> Result<(u16, String, Bytes), Error> {
+        let mut attempt = 0u32;
+        loop {
+            let resp = self.send(build, cancel, accept).await?;
+            let (status, url) = (resp.status, resp.url.clone());
+            match resp.bytes_limited(max).await {
+                Ok(body) => return Ok((status, url, body)),
+                Err(e) => {
+                    let e = Error::from(e);
+                    let draw = (self.http.now_ms() % 1000) as f64 / 1000.0;
+                    let Some(delay) = self.policy.delay_after(attempt, &e, true, draw) else { return Err(e) };
+                    crate::transport::sleep(&*self.http, delay, cancel).await?;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
     /// Asks the global-dedup index about a chunk (§6.10). `Ok(None)` when the chunk is unknown
     /// or the query failed (dedup is an optimisation; only an abort is an error).
     ///
@@ -140,18 +167,11 @@ impl CasClient {
     pub async fn query_chunk(&self, chunk: &Hash, cancel: &Cancel) -> Result<Option<Shard>, Error> {
         let hex = chunk.to_hex();
         let build = |t: &CasToken| Request::new(Method::Get, format!("{}/v1/chunks/default/{hex}", t.cas_url));
-        let resp = match self.send(&build, cancel, &[404]).await {
-            Ok(r) => r,
-            Err(e) => return keep_abort(e).map(|()| None),
-        };
-        if resp.status == 404 {
-            return Ok(None);
+        match self.send_read(&build, cancel, &[404], MAX_METADATA_BODY).await {
+            Ok((404, _, _)) => Ok(None),
+            Ok((_, _, body)) => Ok(xet::shard::parse_shard(&body).ok()),
+            Err(e) => keep_abort(e).map(|()| None),
         }
-        let body = match resp.bytes_limited(MAX_METADATA_BODY).await {
-            Ok(b) => b,
-            Err(e) => return keep_abort(e.into()).map(|()| None),
-        };
-        Ok(xet::shard::parse_shard(&body).ok())
     }
 
     /// Uploads a xorb (chunk records, no footer, §6.6). Returns whether the CAS stored it anew
@@ -166,9 +186,7 @@ impl CasClient {
                 .body("application/octet-stream", body.clone())
                 .retry_safe(true)
         };
-        let resp = self.send(&build, cancel, &[]).await?;
-        let url = resp.url.clone();
-        let answer = resp.bytes_limited(MAX_SMALL_BODY).await?;
+        let (_, url, answer) = self.send_read(&build, cancel, &[], MAX_SMALL_BODY).await?;
         let parsed: XorbUploadAnswer = serde_json::from_slice(&answer)
             .map_err(|e| Error::invalid_response(&url, format!("bad xorb upload answer: {e}")))?;
         Ok(parsed.was_inserted.unwrap_or(true))
@@ -184,9 +202,8 @@ impl CasClient {
                 .body("application/octet-stream", body.clone())
                 .retry_safe(true)
         };
-        let resp = self.send(&build, cancel, &[]).await?;
-        // Drain the small JSON answer so the connection can be reused.
-        let _ = resp.bytes_limited(MAX_SMALL_BODY).await?;
+        // Read the small JSON answer to its end: a shard counts as accepted only then.
+        self.send_read(&build, cancel, &[], MAX_SMALL_BODY).await?;
         Ok(())
     }
 
@@ -204,13 +221,9 @@ impl CasClient {
         };
         if !self.v1_only.get() {
             let build = |t: &CasToken| with_range(Request::new(Method::Get, format!("{}/v2/reconstructions/{hex}", t.cas_url)));
-            match self.send(&build, cancel, &[404, 501]).await? {
-                resp if resp.status == 404 || resp.status == 501 => {
-                    drop(resp);
-                }
-                resp => {
-                    let url = resp.url.clone();
-                    let body = resp.bytes_limited(MAX_METADATA_BODY).await?;
+            match self.send_read(&build, cancel, &[404, 501], MAX_METADATA_BODY).await? {
+                (404 | 501, _, _) => {}
+                (_, url, body) => {
                     let r = xet::reconstruction::parse_v2(&body)
                         .map_err(|e| Error::invalid_response(&url, format!("bad V2 reconstruction: {e}")))?;
                     return Ok(Reconstruction::V2(r));
@@ -218,9 +231,7 @@ impl CasClient {
             }
         }
         let build = |t: &CasToken| with_range(Request::new(Method::Get, format!("{}/v1/reconstructions/{hex}", t.cas_url)));
-        let resp = self.send(&build, cancel, &[]).await?;
-        let url = resp.url.clone();
-        let body = resp.bytes_limited(MAX_METADATA_BODY).await?;
+        let (_, url, body) = self.send_read(&build, cancel, &[], MAX_METADATA_BODY).await?;
         let r = xet::reconstruction::parse_v1(&body)
             .map_err(|e| Error::invalid_response(&url, format!("bad V1 reconstruction: {e}")))?;
         self.v1_only.set(true);
