@@ -3,7 +3,7 @@
 // read buffer plus one small record per chunk), and prints the chunk count, the dedup ratio
 // within the file and the file's Xet hash.
 //
-//   node examples/chunk-file.mjs [FILE]     (npm start -- FILE)
+//   node examples/chunk-file.mjs [FILE]
 //
 // Without FILE, chunks a generated 48 MiB sample that repeats some of its content, so the
 // dedup ratio shows.

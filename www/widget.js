@@ -1,0 +1,654 @@
+// An embeddable upload widget for Storage Buckets, built on the hf-buckets package only.
+//
+//   mountBucketWidget(element, { endpoint, tokenUrl, worker = true, namespace })
+//
+// `endpoint`  the Hub API as this widget may reach it (here: the demo server's /hub proxy, which adds
+//             the server's credentials; the page never holds an `hf_` token)
+// `tokenUrl`  the widget server's token endpoint: GET ?bucket=ns/name&mode=read|write → {accessToken, exp, casUrl}
+// `worker`    run uploads and downloads (chunking, hashing, compression, verification) in a module worker
+//
+// Every Hub and CAS call goes through the package; this file is UI only.
+
+import { BucketClient } from 'hf-buckets';
+
+const UPLOAD_CONCURRENCY = 2;
+
+/**
+ * @param {HTMLElement} root
+ * @param {{ endpoint: string, tokenUrl: string, worker?: boolean, namespace?: string }} options
+ */
+export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, namespace }) {
+  const state = {
+    bucketId: null,
+    buckets: [],
+    info: null,
+    /** prefix ('' = root) → { entries, loading, error } */
+    folders: new Map(),
+    expanded: new Set(['']),
+    uploads: [],
+    nextUploadId: 1,
+    /** Main-thread responsiveness while uploads run (PerformanceObserver 'longtask'). */
+    longestTaskMs: 0,
+    uploadingSince: null,
+  };
+
+  /** CAS tokens from the widget's own server, per bucket and mode (the pattern a real widget uses). */
+  async function tokenProvider(request) {
+    const bucketId = request?.bucketId ?? state.bucketId;
+    const mode = request?.scope === 'read' ? 'read' : 'write';
+    const url = new URL(tokenUrl);
+    url.searchParams.set('bucket', bucketId);
+    url.searchParams.set('mode', mode);
+    const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store', signal: request?.signal });
+    if (!response.ok) throw new Error(`token endpoint answered HTTP ${response.status}`);
+    return response.json();
+  }
+
+  // Hub API calls go to `endpoint` without a token (the widget's server adds its own); uploads and
+  // downloads get CAS tokens from `tokenProvider`.
+  const client = new BucketClient({ endpoint, worker });
+
+  // ---- layout -------------------------------------------------------------------------------------
+  root.classList.add('hfb');
+  root.replaceChildren(
+    h('aside', { class: 'hfb-buckets' },
+      h('div', { class: 'hfb-section-title' }, 'Buckets',
+        h('button', { class: 'hfb-icon', title: 'Refresh', 'data-action': 'refresh-buckets' }, '↻')),
+      h('ul', { class: 'hfb-bucket-list', 'data-role': 'bucket-list' }),
+      h('form', { class: 'hfb-create', 'data-role': 'create-form' },
+        h('input', { name: 'name', placeholder: 'new-bucket', required: '', pattern: '[A-Za-z0-9][A-Za-z0-9._-]*',
+          'aria-label': 'New bucket name', autocomplete: 'off' }),
+        h('label', { class: 'hfb-check' }, h('input', { type: 'checkbox', name: 'private' }), 'private'),
+        h('button', { type: 'submit' }, 'Create'))),
+    h('section', { class: 'hfb-main' },
+      h('div', { class: 'hfb-info', 'data-role': 'info' }, 'Pick or create a bucket.'),
+      h('div', { class: 'hfb-drop', 'data-role': 'drop', tabindex: '0' },
+        h('div', { class: 'hfb-drop-text' },
+          h('strong', {}, 'Drop files or folders here'), ' or ',
+          h('label', { class: 'hfb-link' }, 'choose files',
+            h('input', { type: 'file', multiple: '', hidden: '', 'data-role': 'file-input' }))),
+        h('label', { class: 'hfb-drop-target' }, 'into ', h('code', { 'data-role': 'target' }, '—'),
+          h('input', { 'data-role': 'folder', placeholder: 'folder (optional)', 'aria-label': 'Upload into folder',
+            autocomplete: 'off', spellcheck: 'false' }))),
+      h('div', { class: 'hfb-uploads', 'data-role': 'uploads', hidden: '' },
+        h('div', { class: 'hfb-upload hfb-total', 'data-role': 'total' }),
+        h('ol', { class: 'hfb-upload-list', 'data-role': 'upload-list' })),
+      h('div', { class: 'hfb-section-title' }, 'Files',
+        h('button', { class: 'hfb-icon', title: 'Refresh', 'data-action': 'refresh-tree' }, '↻')),
+      h('div', { class: 'hfb-tree', 'data-role': 'tree' }),
+      h('div', { class: 'hfb-status', 'data-role': 'status', role: 'status' })),
+  );
+  const $ = (role) => root.querySelector(`[data-role="${role}"]`);
+
+  // ---- status line and engine badge ------------------------------------------------------------------
+  function status(text, kind = 'info') {
+    const el = $('status');
+    el.textContent = text;
+    el.dataset.kind = kind;
+  }
+  function fail(what, error) {
+    const name = error?.name && error.name !== 'Error' ? `${error.name}: ` : '';
+    status(`${what}: ${name}${error?.message ?? error}`, 'error');
+    console.error(what, error);
+  }
+
+  // ---- buckets -------------------------------------------------------------------------------------
+  async function loadBuckets() {
+    const list = [];
+    try {
+      for await (const bucket of client.listBuckets(namespace ? { namespace } : {})) list.push(bucket);
+    } catch (error) {
+      fail('Listing buckets failed', error);
+      return;
+    }
+    list.sort((a, b) => a.id.localeCompare(b.id));
+    state.buckets = list;
+    renderBuckets();
+    if (!state.bucketId && list.length > 0) selectBucket(list[0].id);
+  }
+
+  function renderBuckets() {
+    const ul = $('bucket-list');
+    ul.replaceChildren(...(state.buckets.length === 0
+      ? [h('li', { class: 'hfb-empty' }, 'No bucket yet.')]
+      : state.buckets.map((b) => h('li', {},
+        h('button', {
+          class: `hfb-bucket${b.id === state.bucketId ? ' is-selected' : ''}`,
+          'data-action': 'select-bucket', 'data-bucket': b.id, title: b.id,
+        }, h('span', { class: 'hfb-bucket-name' }, b.id.split('/')[1] ?? b.id),
+        b.private ? h('span', { class: 'hfb-badge' }, 'private') : '')))));
+  }
+
+  async function selectBucket(bucketId) {
+    state.bucketId = bucketId;
+    state.folders.clear();
+    state.expanded = new Set(['']);
+    renderBuckets();
+    $('target').textContent = `${bucketId}/`;
+    await Promise.all([loadInfo(), loadFolder('')]);
+  }
+
+  async function createBucket(form) {
+    const name = form.elements.name.value.trim();
+    if (!name) return;
+    try {
+      const created = await client.createBucket(name, { private: form.elements.private.checked, existOk: true });
+      form.reset();
+      status(`Created ${created.bucketId ?? created.id ?? name}.`);
+      await loadBuckets();
+      await selectBucket(created.bucketId ?? created.id);
+    } catch (error) {
+      fail(`Creating ${name} failed`, error);
+    }
+  }
+
+  async function loadInfo() {
+    const bucketId = state.bucketId;
+    if (!bucketId) return;
+    try {
+      const info = await client.bucketInfo(bucketId);
+      if (bucketId !== state.bucketId) return;
+      state.info = info;
+    } catch (error) {
+      fail('Bucket info failed', error);
+      state.info = null;
+    }
+    renderInfo();
+  }
+
+  function renderInfo() {
+    const info = state.info;
+    const el = $('info');
+    if (!info) {
+      el.textContent = state.bucketId ?? 'Pick or create a bucket.';
+      return;
+    }
+    el.replaceChildren(
+      h('div', { class: 'hfb-info-id' }, info.id ?? state.bucketId,
+        h('span', { class: 'hfb-badge' }, info.private ? 'private' : 'public')),
+      h('dl', {},
+        h('dt', {}, 'Files'), h('dd', { 'data-role': 'info-files' }, String(info.totalFiles ?? '–')),
+        h('dt', {}, 'Size'), h('dd', { 'data-role': 'info-size' }, formatBytes(info.size)),
+        h('dt', {}, 'Created'), h('dd', {}, formatDate(info.createdAt))),
+      h('button', { class: 'hfb-danger hfb-small', 'data-action': 'delete-bucket' }, 'Delete bucket'),
+    );
+  }
+
+  async function deleteBucket() {
+    const bucketId = state.bucketId;
+    if (!bucketId || !confirm(`Delete the bucket ${bucketId} and every file in it? This cannot be undone.`)) return;
+    try {
+      await client.deleteBucket(bucketId);
+      status(`Deleted ${bucketId}.`);
+      state.bucketId = null;
+      state.info = null;
+      state.folders.clear();
+      renderInfo();
+      renderTree();
+      await loadBuckets();
+    } catch (error) {
+      fail(`Deleting ${bucketId} failed`, error);
+    }
+  }
+
+  // ---- tree browser (one level per request: recursive: false) --------------------------------------
+  async function loadFolder(prefix) {
+    const bucketId = state.bucketId;
+    if (!bucketId) return;
+    state.folders.set(prefix, { entries: state.folders.get(prefix)?.entries ?? [], loading: true });
+    renderTree();
+    const entries = [];
+    try {
+      for await (const entry of client.listBucketTree(bucketId, { prefix: prefix || undefined, recursive: false })) {
+        entries.push(entry);
+      }
+      entries.sort((a, b) => (a.type === b.type ? a.path.localeCompare(b.path) : a.type === 'directory' ? -1 : 1));
+      if (bucketId !== state.bucketId) return;
+      state.folders.set(prefix, { entries, loading: false });
+    } catch (error) {
+      if (bucketId !== state.bucketId) return;
+      state.folders.set(prefix, { entries: [], loading: false, error });
+      fail(`Listing ${prefix || 'the bucket'} failed`, error);
+    }
+    renderTree();
+  }
+
+  async function refreshTree() {
+    const open = [...state.expanded].filter((p) => p === '' || state.folders.has(p));
+    await Promise.all(open.map((p) => loadFolder(p)));
+  }
+
+  function toggleFolder(path) {
+    if (state.expanded.has(path)) {
+      state.expanded.delete(path);
+      renderTree();
+    } else {
+      state.expanded.add(path);
+      if (state.folders.has(path)) renderTree();
+      else loadFolder(path);
+    }
+  }
+
+  function renderTree() {
+    const tree = $('tree');
+    if (!state.bucketId) {
+      tree.replaceChildren();
+      return;
+    }
+    const rows = [];
+    const walk = (prefix, depth) => {
+      const folder = state.folders.get(prefix);
+      if (!folder) return;
+      if (folder.entries.length === 0 && !folder.loading) {
+        rows.push(h('tr', { class: 'hfb-empty' }, h('td', { colspan: '4', style: `--depth:${depth}` },
+          folder.error ? 'Could not list this folder.' : prefix ? 'Empty folder.' : 'No files yet: drop some above.')));
+      }
+      for (const entry of folder.entries) {
+        const name = entry.path.slice(prefix ? prefix.length + 1 : 0);
+        if (entry.type === 'directory') {
+          const open = state.expanded.has(entry.path);
+          rows.push(h('tr', { class: 'hfb-dir', 'data-path': entry.path },
+            h('td', { class: 'hfb-name', style: `--depth:${depth}` },
+              h('button', { class: 'hfb-folder', 'data-action': 'toggle', 'data-path': entry.path, 'aria-expanded': String(open) },
+                h('span', { class: 'hfb-caret' }, open ? '▾' : '▸'), `${name}/`)),
+            h('td', { class: 'hfb-size' }, '—'),
+            h('td', { class: 'hfb-date' }, formatDate(entry.uploadedAt)),
+            h('td', { class: 'hfb-actions' },
+              h('button', { class: 'hfb-small hfb-danger', 'data-action': 'delete', 'data-path': entry.path, 'data-dir': '' }, 'Delete'))));
+          if (open) walk(entry.path, depth + 1);
+        } else {
+          rows.push(h('tr', { class: 'hfb-file', 'data-path': entry.path },
+            h('td', { class: 'hfb-name', style: `--depth:${depth}` }, h('span', { class: 'hfb-file-name', title: entry.xetHash ?? '' }, name)),
+            h('td', { class: 'hfb-size', title: `${entry.size} bytes` }, formatBytes(entry.size)),
+            h('td', { class: 'hfb-date', title: entry.uploadedAt ?? '' }, formatDate(entry.mtime ?? entry.uploadedAt)),
+            h('td', { class: 'hfb-actions' },
+              h('a', { class: 'hfb-small hfb-button', href: '#', 'data-action': 'download', 'data-path': entry.path, download: name }, 'Download'),
+              h('button', { class: 'hfb-small hfb-danger', 'data-action': 'delete', 'data-path': entry.path }, 'Delete'))));
+        }
+      }
+      if (folder.loading) rows.push(h('tr', { class: 'hfb-loading' }, h('td', { colspan: '4', style: `--depth:${depth}` }, 'Loading…')));
+    };
+    walk('', 0);
+    tree.replaceChildren(h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Size'), h('th', {}, 'Modified'), h('th', {}, ''))),
+      h('tbody', {}, ...rows)));
+  }
+
+  // ---- delete and download -------------------------------------------------------------------------
+  async function deletePath(path, isDir) {
+    const bucketId = state.bucketId;
+    if (!confirm(isDir ? `Delete the folder ${path}/ and everything in it?` : `Delete ${path}?`)) return;
+    try {
+      let paths = [path];
+      if (isDir) {
+        paths = [];
+        for await (const entry of client.listBucketTree(bucketId, { prefix: path, recursive: true })) {
+          if (entry.type === 'file' && entry.path.startsWith(`${path}/`)) paths.push(entry.path);
+        }
+      }
+      await client.batchBucketFiles(bucketId, { delete: paths });
+      status(`Deleted ${isDir ? `${paths.length} file(s) under ${path}/` : path}.`);
+    } catch (error) {
+      fail(`Deleting ${path} failed`, error);
+    }
+    await Promise.all([refreshTree(), loadInfo()]);
+  }
+
+  async function download(path) {
+    const bucketId = state.bucketId;
+    const name = path.split('/').pop() || 'download';
+    const started = performance.now();
+    try {
+      if (typeof globalThis.showSaveFilePicker === 'function') {
+        // Streamed to disk: the bytes never pile up in memory.
+        let handle;
+        try {
+          handle = await globalThis.showSaveFilePicker({ suggestedName: name });
+        } catch (error) {
+          if (error?.name === 'AbortError') return; // the user closed the dialog
+          throw error;
+        }
+        status(`Downloading ${path}…`);
+        const stream = await client.openBucketFile(bucketId, { path, tokenProvider });
+        await stream.pipeTo(await handle.createWritable());
+      } else {
+        // No file system access: collect the verified stream into a Blob and hand it to the browser.
+        status(`Downloading ${path}…`);
+        const stream = await client.openBucketFile(bucketId, { path, tokenProvider });
+        const blob = await new Response(stream).blob();
+        const url = URL.createObjectURL(blob);
+        const a = h('a', { href: url, download: name, hidden: '' });
+        root.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      }
+      status(`Downloaded ${path} (verified, ${((performance.now() - started) / 1000).toFixed(1)} s).`);
+    } catch (error) {
+      fail(`Downloading ${path} failed`, error);
+    }
+  }
+
+  // ---- uploads -------------------------------------------------------------------------------------
+  /** The folder typed next to the drop zone, normalised ('' = the bucket root). */
+  function currentFolder() {
+    return $('folder').value.split('/').map((s) => s.trim()).filter((s) => s && s !== '.' && s !== '..').join('/');
+  }
+
+  function enqueue(files) {
+    if (!state.bucketId) {
+      status('Create or pick a bucket first.', 'error');
+      return;
+    }
+    const prefix = currentFolder();
+    for (const { file, path } of files) {
+      const upload = {
+        id: state.nextUploadId++,
+        bucketId: state.bucketId,
+        file,
+        path: prefix ? `${prefix}/${path}` : path,
+        size: file.size,
+        read: 0, deduplicated: 0, uploaded: 0,
+        status: 'queued',
+        controller: new AbortController(),
+        startedAt: 0, endedAt: 0,
+        samples: [],
+        error: null,
+      };
+      state.uploads.push(upload);
+    }
+    $('uploads').hidden = false;
+    renderUploads();
+    pump();
+  }
+
+  function pump() {
+    const running = state.uploads.filter((u) => u.status === 'running').length;
+    const next = state.uploads.filter((u) => u.status === 'queued').slice(0, UPLOAD_CONCURRENCY - running);
+    for (const upload of next) run(upload);
+  }
+
+  async function run(upload) {
+    upload.status = 'running';
+    upload.startedAt = performance.now();
+    if (state.uploadingSince === null) state.uploadingSince = upload.startedAt;
+    scheduleRender();
+    try {
+      const report = await client.uploadBucketFile(upload.bucketId, {
+        source: upload.file,
+        destination: upload.path,
+        mtime: upload.file.lastModified || undefined,
+        signal: upload.controller.signal,
+        onProgress: (event) => onProgress(upload, event),
+        tokenProvider,
+      });
+      upload.status = 'done';
+      upload.report = report;
+      upload.read = upload.size;
+      upload.uploaded = Math.max(upload.uploaded, upload.size - upload.deduplicated);
+    } catch (error) {
+      if (error?.name === 'AbortError' || upload.controller.signal.aborted) {
+        upload.status = 'cancelled';
+      } else {
+        upload.status = 'failed';
+        upload.error = error;
+        fail(`Uploading ${upload.path} failed`, error);
+      }
+    }
+    upload.endedAt = performance.now();
+    if (!state.uploads.some((u) => u.status === 'running' || u.status === 'queued')) state.uploadingSince = null;
+    scheduleRender();
+    pump();
+    if (upload.status === 'done' && upload.bucketId === state.bucketId) {
+      const parent = upload.path.includes('/') ? upload.path.slice(0, upload.path.lastIndexOf('/')) : '';
+      await Promise.all([loadFolder(state.folders.has(parent) ? parent : ''), loadInfo()]);
+    }
+  }
+
+  function onProgress(upload, event) {
+    const p = readProgress(event);
+    upload.read = Math.max(upload.read, p.read);
+    upload.deduplicated = Math.max(upload.deduplicated, p.deduplicated);
+    upload.uploaded = Math.max(upload.uploaded, p.uploaded);
+    const now = performance.now();
+    upload.samples.push([now, upload.read]);
+    while (upload.samples.length > 2 && now - upload.samples[0][0] > 2000) upload.samples.shift();
+    scheduleRender();
+  }
+
+  function cancel(id) {
+    for (const upload of state.uploads) {
+      if ((id === undefined || upload.id === id) && (upload.status === 'running' || upload.status === 'queued')) {
+        upload.controller.abort();
+        if (upload.status === 'queued') upload.status = 'cancelled';
+      }
+    }
+    scheduleRender();
+  }
+
+  function clearFinished() {
+    state.uploads = state.uploads.filter((u) => u.status === 'running' || u.status === 'queued');
+    $('uploads').hidden = state.uploads.length === 0;
+    renderUploads();
+  }
+
+  let renderQueued = false;
+  function scheduleRender() {
+    if (renderQueued) return;
+    renderQueued = true;
+    requestAnimationFrame(() => {
+      renderQueued = false;
+      renderUploads();
+    });
+  }
+
+  function speedOf(upload) {
+    if (upload.status !== 'running' || upload.samples.length < 2) {
+      if (upload.status === 'done' && upload.endedAt > upload.startedAt) {
+        return upload.size / ((upload.endedAt - upload.startedAt) / 1000);
+      }
+      return 0;
+    }
+    const [t0, b0] = upload.samples[0];
+    const [t1, b1] = upload.samples[upload.samples.length - 1];
+    return t1 > t0 ? (b1 - b0) / ((t1 - t0) / 1000) : 0;
+  }
+
+  function bars(size, read, deduplicated, uploaded) {
+    const pct = (n) => (size > 0 ? Math.min(100, (n / size) * 100) : 100).toFixed(2);
+    return h('div', { class: 'hfb-bars', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(size),
+      'aria-valuenow': String(read) },
+    h('div', { class: 'hfb-bar hfb-bar-read', style: `width:${pct(read)}%` }),
+    h('div', { class: 'hfb-bar hfb-bar-dedup', style: `width:${pct(deduplicated)}%` }),
+    h('div', { class: 'hfb-bar hfb-bar-uploaded', style: `left:${pct(deduplicated)}%;width:${pct(uploaded)}%` }));
+  }
+
+  function figures(read, deduplicated, uploaded, size, speed) {
+    return h('div', { class: 'hfb-figures' },
+      h('span', { class: 'hfb-key-read', 'data-role': 'read', 'data-bytes': String(read) }, `read ${formatBytes(read)} / ${formatBytes(size)}`),
+      h('span', { class: 'hfb-key-dedup', 'data-role': 'dedup', 'data-bytes': String(deduplicated) }, `deduplicated ${formatBytes(deduplicated)}`),
+      h('span', { class: 'hfb-key-uploaded', 'data-role': 'uploaded', 'data-bytes': String(uploaded) }, `uploaded ${formatBytes(uploaded)}`),
+      h('span', { class: 'hfb-speed' }, speed > 0 ? `${formatBytes(speed)}/s` : ''));
+  }
+
+  function renderUploads() {
+    const list = $('upload-list');
+    list.replaceChildren(...state.uploads.map((u) => h('li', {
+      class: `hfb-upload is-${u.status}`, 'data-upload': String(u.id), 'data-path': u.path, 'data-status': u.status,
+    },
+    h('div', { class: 'hfb-upload-head' },
+      h('span', { class: 'hfb-upload-name', title: u.path }, u.path),
+      h('span', { class: 'hfb-upload-status' }, u.status === 'failed' ? `failed: ${u.error?.name ?? 'Error'}` : u.status),
+      u.status === 'running' || u.status === 'queued'
+        ? h('button', { class: 'hfb-small', 'data-action': 'cancel', 'data-upload': String(u.id) }, 'Cancel')
+        : ''),
+    bars(u.size, u.read, u.deduplicated, u.uploaded),
+    figures(u.read, u.deduplicated, u.uploaded, u.size, speedOf(u)))));
+
+    const active = state.uploads.filter((u) => u.status !== 'cancelled' && u.status !== 'failed');
+    const sum = (k) => active.reduce((n, u) => n + u[k], 0);
+    const running = state.uploads.filter((u) => u.status === 'running' || u.status === 'queued').length;
+    const speed = state.uploads.filter((u) => u.status === 'running').reduce((n, u) => n + speedOf(u), 0);
+    const done = state.uploads.filter((u) => u.status === 'done').length;
+    $('total').replaceChildren(
+      h('div', { class: 'hfb-upload-head' },
+        h('span', { class: 'hfb-upload-name' }, `Total · ${done} of ${state.uploads.length} done`),
+        h('span', { class: 'hfb-upload-status', 'data-role': 'engine' }, state.engine ?? ''),
+        running > 0
+          ? h('button', { class: 'hfb-small hfb-danger', 'data-action': 'cancel-all' }, 'Cancel all')
+          : h('button', { class: 'hfb-small', 'data-action': 'clear' }, 'Clear')),
+      bars(sum('size'), sum('read'), sum('deduplicated'), sum('uploaded')),
+      figures(sum('read'), sum('deduplicated'), sum('uploaded'), sum('size'), speed));
+  }
+
+  // ---- drag and drop, file picker ------------------------------------------------------------------
+  const drop = $('drop');
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('is-over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('is-over'));
+  drop.addEventListener('drop', async (event) => {
+    event.preventDefault();
+    drop.classList.remove('is-over');
+    enqueue(await droppedFiles(event.dataTransfer));
+  });
+  $('file-input').addEventListener('change', (event) => {
+    const input = event.target;
+    enqueue([...input.files].map((file) => ({ file, path: file.webkitRelativePath || file.name })));
+    input.value = '';
+  });
+
+  // ---- clicks ----------------------------------------------------------------------------------------
+  root.addEventListener('click', (event) => {
+    const target = event.target.closest('[data-action]');
+    if (!target || !root.contains(target)) return;
+    const { action, path, bucket, upload } = target.dataset;
+    if (target.tagName === 'A') event.preventDefault();
+    switch (action) {
+      case 'refresh-buckets': loadBuckets(); break;
+      case 'select-bucket': selectBucket(bucket); break;
+      case 'refresh-tree': refreshTree(); loadInfo(); break;
+      case 'toggle': toggleFolder(path); break;
+      case 'download': download(path); break;
+      case 'delete': deletePath(path, 'dir' in target.dataset); break;
+      case 'delete-bucket': deleteBucket(); break;
+      case 'cancel': cancel(Number(upload)); break;
+      case 'cancel-all': cancel(); break;
+      case 'clear': clearFinished(); break;
+      default:
+    }
+  });
+  $('create-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    createBucket(event.target);
+  });
+
+  // ---- main-thread responsiveness -------------------------------------------------------------------
+  if (typeof PerformanceObserver === 'function' && PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (state.uploadingSince !== null && entry.startTime + entry.duration >= state.uploadingSince) {
+          state.longestTaskMs = Math.max(state.longestTaskMs, entry.duration);
+        }
+      }
+    }).observe({ type: 'longtask' });
+  }
+
+  renderTree();
+  loadBuckets();
+  client.usesWorker?.().then((inWorker) => {
+    state.engine = inWorker ? 'chunking in a Web Worker' : 'chunking on the main thread';
+    root.dataset.engine = inWorker ? 'worker' : 'main-thread';
+    scheduleRender();
+  });
+
+  return {
+    client,
+    state,
+    refresh: () => Promise.all([loadBuckets(), refreshTree(), loadInfo()]),
+    selectBucket,
+    enqueue,
+    cancel,
+    /** Resolves when no upload is queued or running. */
+    idle: () => new Promise((resolve) => {
+      const check = () => (state.uploads.some((u) => u.status === 'running' || u.status === 'queued')
+        ? setTimeout(check, 50) : resolve());
+      check();
+    }),
+  };
+}
+
+// ---- helpers -----------------------------------------------------------------------------------------
+
+/**
+ * Byte counts of an upload progress event. Each file is its own upload call (so each can be
+ * cancelled alone), so the event's totals are the file's: bytes read, found already stored
+ * (deduplicated), and new bytes the CAS has accepted (uploaded).
+ */
+function readProgress(event) {
+  const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return {
+    read: num(event?.bytesRead),
+    deduplicated: num(event?.bytesDeduplicated),
+    uploaded: num(event?.bytesUploaded),
+  };
+}
+
+/** Files from a drop, walking dropped folders (their files keep their relative paths). */
+async function droppedFiles(dataTransfer) {
+  const entries = [...(dataTransfer?.items ?? [])]
+    .filter((item) => item.kind === 'file')
+    .map((item) => item.webkitGetAsEntry?.())
+    .filter(Boolean);
+  if (entries.length === 0) return [...(dataTransfer?.files ?? [])].map((file) => ({ file, path: file.name }));
+  const out = [];
+  const walk = async (entry, base) => {
+    if (entry.isFile) {
+      const file = await new Promise((ok, fail) => entry.file(ok, fail));
+      out.push({ file, path: base + file.name });
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (;;) {
+        const batch = await new Promise((ok, fail) => reader.readEntries(ok, fail));
+        if (batch.length === 0) break;
+        for (const child of batch) await walk(child, `${base}${entry.name}/`);
+      }
+    }
+  };
+  for (const entry of entries) await walk(entry, '');
+  return out;
+}
+
+/** Builds an element: h('div', {class: 'x'}, 'text', child…). */
+function h(tag, attributes = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    el.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === '' || child === null || child === undefined) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+function formatBytes(n) {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return '–';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}
+
+function formatDate(value) {
+  if (!value) return '–';
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return '–';
+  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
