@@ -1,0 +1,214 @@
+// The transfer engine in headless Chromium (Debian's, through playwright-core) against
+// local-hub: uploads from File, Blob, ReadableStream and Uint8Array sources, whole and ranged
+// downloads as bytes and as ReadableStreams, dedup, a corrupted read, a page that only ever sees
+// CAS tokens (tokenProvider), and abort. The page imports the browser entry point; local-hub is
+// another origin, so CORS is exercised as well.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startLocalHub } from './helpers/local-hub.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SERVED = ['js/', 'dist/'];
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let server;
+let browser;
+let page;
+let local;
+
+before(async () => {
+  local = await startLocalHub();
+  server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^[/\\]+/, '');
+    if (path === '') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>hf-buckets transfers</title>');
+      return;
+    }
+    if (path.includes(`..${sep}`) || !SERVED.some((p) => path.startsWith(p))) {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = await readFile(ROOT + path);
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('[page error]', e));
+  await page.exposeFunction('hubAdmin', (method, route, body) => local.admin(method, route, body));
+  // Stands for the widget's own server: hands out CAS tokens, keeps the hf_ token to itself.
+  await page.exposeFunction('serverCasToken', async (bucketId, scope) => {
+    const res = await fetch(`${local.hub}/api/buckets/${bucketId}/xet-${scope}-token`, { headers: { authorization: `Bearer ${local.token}` } });
+    return res.json();
+  });
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.evaluate(() => {
+    // Seeded bytes (xorshift32), the same generator in every test.
+    globalThis.seeded = (seed, n) => {
+      const w = new Uint32Array(Math.ceil(n / 4));
+      let x = (seed * 2654435761) >>> 0 || 1;
+      for (let i = 0; i < w.length; i++) {
+        x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+        w[i] = x;
+      }
+      return new Uint8Array(w.buffer, 0, n);
+    };
+    globalThis.same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+    globalThis.digest = async (u8) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', u8)), (b) => b.toString(16).padStart(2, '0')).join('');
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+  await local?.stop();
+});
+
+/** Runs `fn` in the page with the library, a client and a fresh bucket. */
+async function inPage(fn, extra = {}) {
+  return page.evaluate(
+    async ({ body, hub, token, extra }) => {
+      const lib = await import('/js/browser/index.js');
+      const client = new lib.BucketClient({ endpoint: hub, accessToken: token });
+      const { bucketId } = await client.createBucket(`b-${Math.random().toString(36).slice(2, 10)}`);
+      // eslint-disable-next-line no-new-func
+      const f = new Function('return ' + body)();
+      return f({ lib, client, bucketId, hub, extra });
+    },
+    { body: fn.toString(), hub: local.hub, token: local.token, extra },
+  );
+}
+
+test('chromium: round trips from Uint8Array, Blob, File and ReadableStream sources', async () => {
+  const r = await inPage(async ({ client, bucketId }) => {
+    const out = [];
+    for (const [i, size] of [0, 1, 8191, 65536, 1 << 20, 9 * (1 << 20) + 7].entries()) {
+      const data = seeded(i + 1, size);
+      const kinds = {
+        u8: data,
+        blob: new Blob([data]),
+        file: new File([data], `f${i}.json`, { lastModified: 1_700_000_000_000 }),
+        stream: new Blob([data]).stream(),
+      };
+      for (const [kind, source] of Object.entries(kinds)) {
+        const up = await client.uploadBucketFile(bucketId, { source, destination: `${kind}/${size}` });
+        const got = await client.getBucketFile(bucketId, { path: `${kind}/${size}` });
+        out.push({ kind, size, ok: up.size === size && same(got, data) });
+      }
+    }
+    const [info] = await client.getPathsInfo(bucketId, ['file/65536']);
+    return { out, contentType: info.contentType, mtime: info.mtime.getTime() };
+  });
+  for (const x of r.out) assert.ok(x.ok, `${x.kind} ${x.size}`);
+  assert.equal(r.out.length, 24);
+  assert.equal(r.contentType, 'application/json');
+  assert.equal(r.mtime, 1_700_000_000_000);
+});
+
+test('chromium: ranges and ReadableStream downloads; dedup on re-upload', async () => {
+  const r = await inPage(async ({ client, bucketId }) => {
+    const data = seeded(42, 12 * (1 << 20) + 5);
+    const first = await client.uploadBucketFile(bucketId, { source: new Blob([data]), destination: 'big.bin' });
+    const again = await client.uploadBucketFile(bucketId, { source: data, destination: 'copy.bin' });
+    const ranges = [[0, 1], [65535, 65537], [5 << 20, (5 << 20) + 300_000], [data.length - 1, data.length], [data.length, data.length]];
+    const rangeOk = [];
+    for (const [start, end] of ranges) {
+      rangeOk.push(same(await client.getBucketFile(bucketId, { path: 'big.bin', range: { start, end } }), data.subarray(start, end)));
+    }
+    const stream = await client.openBucketFile(bucketId, { path: 'copy.bin' });
+    const parts = [];
+    for await (const p of stream) parts.push(p);
+    const joined = new Uint8Array(await new Blob(parts).arrayBuffer());
+    const piped = new Uint8Array(await new Response(await client.openBucketFile(bucketId, { path: 'big.bin', range: { start: 100 } })).arrayBuffer());
+    return {
+      sentFirst: first.upload.bytesSent,
+      sentAgain: again.upload.bytesSent,
+      rangeOk,
+      streamOk: same(joined, data),
+      pipedOk: same(piped, data.subarray(100)),
+      size: stream.size,
+    };
+  });
+  assert.ok(r.sentFirst >= 12 * (1 << 20));
+  assert.ok(r.sentAgain < 64 * 1024, `${r.sentAgain}`);
+  assert.deepEqual(r.rangeOk, [true, true, true, true, true]);
+  assert.ok(r.streamOk && r.pipedOk);
+  assert.equal(r.size, 12 * (1 << 20) + 5);
+});
+
+test('chromium: a corrupted xorb read is an IntegrityError', async () => {
+  const r = await inPage(async ({ client, bucketId }) => {
+    await client.uploadBucketFile(bucketId, { source: seeded(7, 2 << 20), destination: 'a.bin' });
+    await globalThis.hubAdmin('POST', '/admin/faults', { target: 'cas', path: '/v1/fetch_term', action: 'flipByte', count: 0 });
+    try {
+      await client.getBucketFile(bucketId, { path: 'a.bin' });
+      return 'no error';
+    } catch (e) {
+      return `${e.name}:${e instanceof (await import('/js/browser/index.js')).IntegrityError}`;
+    } finally {
+      await globalThis.hubAdmin('DELETE', '/admin/faults');
+    }
+  });
+  assert.equal(r, 'IntegrityError:true');
+});
+
+test('chromium: a page with CAS tokens only (tokenProvider, no hf_ token) uploads and downloads', async () => {
+  const r = await inPage(async ({ lib, bucketId, hub }) => {
+    const seen = [];
+    const anon = new lib.BucketClient({ endpoint: hub, fetch: (url, init) => { seen.push(String(url)); return fetch(url, init); } });
+    const tokenProvider = ({ bucketId: b, scope }) => globalThis.serverCasToken(b, scope);
+    const data = seeded(9, 3 << 20);
+    const up = await anon.uploadBucketFile(bucketId, { source: new Blob([data]), destination: 'w.bin', tokenProvider, commit: false });
+    const got = await anon.getBucketFile(bucketId, { xetHash: up.xetHash, size: up.size, tokenProvider });
+    return { ok: same(got, data), hubCalls: seen.filter((u) => u.startsWith(hub)).length, casCalls: seen.length };
+  });
+  assert.ok(r.ok);
+  assert.equal(r.hubCalls, 0);
+  assert.ok(r.casCalls >= 3);
+});
+
+test('chromium: abort stops an upload and a download', async () => {
+  const r = await inPage(async ({ client, bucketId }) => {
+    const ac = new AbortController();
+    let pulls = 0;
+    const endless = new ReadableStream({
+      pull(c) {
+        if (++pulls === 20) ac.abort();
+        c.enqueue(seeded(pulls, 1 << 20));
+      },
+    });
+    let upErr;
+    try {
+      await client.uploadBucketFile(bucketId, { source: endless, destination: 'x', signal: ac.signal });
+    } catch (e) {
+      upErr = e.name;
+    }
+    await client.uploadBucketFile(bucketId, { source: seeded(3, 8 << 20), destination: 'd' });
+    const ac2 = new AbortController();
+    const s = await client.openBucketFile(bucketId, { path: 'd', signal: ac2.signal });
+    const reader = s.getReader();
+    await reader.read();
+    ac2.abort();
+    let dlErr;
+    try {
+      for (;;) if ((await reader.read()).done) break;
+    } catch (e) {
+      dlErr = e.name;
+    }
+    const left = await client.getPathsInfo(bucketId, ['x']);
+    return { upErr, dlErr, committed: left.length };
+  });
+  assert.deepEqual(r, { upErr: 'AbortError', dlErr: 'AbortError', committed: 0 });
+});
