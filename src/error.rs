@@ -33,6 +33,13 @@ pub enum Error {
     /// The caller aborted the operation (its `AbortSignal` fired, or a `Cancel` was triggered).
     #[error("the operation was aborted")]
     Aborted,
+    /// A client-side lookup found nothing (e.g. a `copyFiles` source that matches no file).
+    /// Server 404s are [`Error::Hub`].
+    #[error("{message}")]
+    NotFound {
+        /// What was not found.
+        message: String,
+    },
     /// The caller's input is invalid; no request was sent.
     #[error(transparent)]
     Validation(#[from] ValidationError),
@@ -43,6 +50,10 @@ pub enum Error {
         /// What did not match.
         message: String,
     },
+    /// Xet data (a xorb, shard or reconstruction from the server) is malformed. Treated as
+    /// corrupted data: its kind is [`ErrorKind::Integrity`].
+    #[error("malformed Xet data: {0}")]
+    Xet(#[from] xet::FormatError),
     /// A server answered 2xx with a body this client cannot understand (bad JSON, missing field,
     /// malformed binary data).
     #[error("invalid response from {url}: {message}")]
@@ -144,7 +155,8 @@ impl Error {
             Error::Transport(e) => e.kind(),
             Error::Aborted => ErrorKind::Aborted,
             Error::Validation(_) => ErrorKind::Validation,
-            Error::Integrity { .. } => ErrorKind::Integrity,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Integrity { .. } | Error::Xet(_) => ErrorKind::Integrity,
             Error::InvalidResponse { .. } => ErrorKind::InvalidResponse,
         }
     }
@@ -193,7 +205,9 @@ impl Error {
             Error::Transport(e) => e.retryable(),
             Error::Aborted
             | Error::Validation(_)
+            | Error::NotFound { .. }
             | Error::Integrity { .. }
+            | Error::Xet(_)
             | Error::InvalidResponse { .. } => false,
         }
     }
@@ -272,6 +286,9 @@ mod tests {
         assert_eq!(v.kind(), ErrorKind::Validation);
         assert!(!v.retryable());
         assert!(!Error::Aborted.retryable());
+        let x = Error::from(xet::FormatError::Truncated { offset: 8, needed: 8, available: 3 });
+        assert_eq!(x.kind(), ErrorKind::Integrity);
+        assert!(!x.retryable());
         let bad = Error::invalid_response("http://h/x?sig=secret", "not JSON");
         assert!(!bad.to_string().contains("secret"), "{bad}");
     }

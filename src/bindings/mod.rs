@@ -3,3 +3,9 @@
 mod xet;
 #[cfg(feature = "client")]
 mod client;
+#[cfg(feature = "client")]
+mod error;
+#[cfg(feature = "client")]
+mod iter;
+#[cfg(feature = "client")]
+mod transfer;

@@ -6,6 +6,12 @@
 //! bodies are read through `ReadableStream` readers, one chunk at a time; a body dropped before
 //! its end is cancelled so the connection is released.
 
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -154,22 +160,83 @@ impl HttpClient for FetchClient {
     }
 
     async fn sleep(&self, ms: u64) {
-        let ms = ms.min(i32::MAX as u64) as i32;
-        let promise = Promise::new(&mut |resolve, _reject| {
-            let global = js_sys::global();
-            if let Ok(set_timeout) = Reflect::get(&global, &JsValue::from_str("setTimeout")) {
-                if let Ok(f) = set_timeout.dyn_into::<Function>() {
-                    let _ = f.call2(&global, &resolve, &JsValue::from(ms));
-                    return;
-                }
-            }
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        });
-        let _ = JsFuture::from(promise).await;
+        Sleep::new(ms).await
     }
 
     fn now_ms(&self) -> u64 {
         js_sys::Date::now().max(0.0) as u64
+    }
+}
+
+/// A `setTimeout` future that clears its timer when dropped (a timeout that lost a race must
+/// not keep Node's event loop alive, nor fire later).
+struct Sleep {
+    shared: Rc<RefCell<SleepState>>,
+    timer: Option<JsValue>,
+    _closure: Option<Closure<dyn FnMut()>>,
+}
+
+#[derive(Default)]
+struct SleepState {
+    done: bool,
+    waker: Option<Waker>,
+}
+
+impl Sleep {
+    fn new(ms: u64) -> Sleep {
+        let shared = Rc::new(RefCell::new(SleepState::default()));
+        let global = js_sys::global();
+        let set_timeout = Reflect::get(&global, &JsValue::from_str("setTimeout")).ok().and_then(|f| f.dyn_into::<Function>().ok());
+        let Some(set_timeout) = set_timeout else {
+            shared.borrow_mut().done = true;
+            return Sleep { shared, timer: None, _closure: None };
+        };
+        let weak = Rc::downgrade(&shared);
+        let closure = Closure::<dyn FnMut()>::new(move || {
+            if let Some(state) = weak.upgrade() {
+                let waker = {
+                    let Ok(mut s) = state.try_borrow_mut() else { return };
+                    s.done = true;
+                    s.waker.take()
+                };
+                if let Some(w) = waker {
+                    w.wake();
+                }
+            }
+        });
+        let delay = JsValue::from_f64(ms.min(i32::MAX as u64) as f64);
+        let timer = set_timeout.call2(&global, closure.as_ref(), &delay).ok();
+        if timer.is_none() {
+            shared.borrow_mut().done = true;
+        }
+        Sleep { shared, timer, _closure: Some(closure) }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Ok(mut s) = self.shared.try_borrow_mut() else {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        };
+        if s.done {
+            return Poll::Ready(());
+        }
+        s.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        let done = self.shared.try_borrow().map(|s| s.done).unwrap_or(false);
+        if let (false, Some(timer)) = (done, self.timer.take()) {
+            let global = js_sys::global();
+            if let Ok(clear) = Reflect::get(&global, &JsValue::from_str("clearTimeout")).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+                let _ = clear.call1(&global, &timer);
+            }
+        }
     }
 }
 

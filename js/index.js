@@ -1,0 +1,206 @@
+// The public API of `hf-buckets`, shared by the Node and browser entries (js/node, js/browser),
+// which initialise the wasm first. Everything here forwards to the Rust client
+// (src/bindings/client.rs); the only JS logic is turning pagers into async iterables and
+// freeing temporary clients. Types and docs: index.d.ts.
+//
+// Left out on purpose: no default export, no global configuration (pass options), no caching
+// of whoami (call it once and keep the result).
+
+import {
+  BucketClient as RawClient,
+  formatHfUri as rawFormatHfUri,
+  parseHfUri as rawParseHfUri,
+} from '../dist/client/hf_buckets_client.js';
+import { pages } from './iter.js';
+import * as transfer from './transfer.js';
+import { TransferWorker } from './worker/client.js';
+
+export {
+  AbortError,
+  AuthError,
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  HubError,
+  IntegrityError,
+  NetworkError,
+  NotFoundError,
+  ProtocolError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+  ValidationError,
+  isAbortError,
+  isAuthError,
+  isBadRequestError,
+  isConflictError,
+  isForbiddenError,
+  isHubError,
+  isIntegrityError,
+  isNetworkError,
+  isNotFoundError,
+  isProtocolError,
+  isRateLimitError,
+  isServerError,
+  isTimeoutError,
+  isValidationError,
+} from '../dist/client/js/errors.js';
+
+/** A client for Storage Buckets; see index.d.ts. */
+export class BucketClient {
+  #raw;
+  #worker = null;
+
+  constructor(options = {}) {
+    this.#raw = new RawClient(options);
+    if (options?.worker) this.#worker = new TransferWorker(options, options.worker);
+  }
+
+  /** Runs a transfer in the worker (`worker` option) or, without one, here. */
+  #offload(method, bucketId, options, here) {
+    return this.#worker ? this.#worker.call(method, [bucketId, options], here) : here();
+  }
+
+  /** Whether transfers run in a Web Worker (the `worker` option, where workers are available). */
+  async usesWorker() {
+    return this.#worker ? this.#worker.usesWorker() : false;
+  }
+
+  /** The Hub endpoint in use. */
+  get endpoint() {
+    return this.#raw.endpoint;
+  }
+
+  createBucket(name, options) {
+    return this.#raw.createBucket(name, options);
+  }
+
+  deleteBucket(bucketId, options) {
+    return this.#raw.deleteBucket(bucketId, options);
+  }
+
+  bucketInfo(bucketId, options) {
+    return this.#raw.bucketInfo(bucketId, options);
+  }
+
+  listBuckets(options = {}) {
+    return pages(() => this.#raw.listBucketsPager(options), options?.signal);
+  }
+
+  listBucketTree(bucketId, options = {}) {
+    return pages(() => this.#raw.listBucketTreePager(bucketId, options), options?.signal);
+  }
+
+  getPathsInfo(bucketId, paths, options) {
+    return this.#raw.getPathsInfo(bucketId, paths, options);
+  }
+
+  whoami(options) {
+    return this.#raw.whoami(options);
+  }
+
+  moveBucket(options) {
+    return this.#raw.moveBucket(options);
+  }
+
+  batchBucketFiles(bucketId, options) {
+    const here = () => this.#raw.batchBucketFiles(bucketId, options);
+    return options?.add?.length ? this.#offload('batchBucketFiles', bucketId, options, here) : here();
+  }
+
+  copyFiles(options) {
+    return this.#raw.copyFiles(options);
+  }
+
+  uploadBucketFile(bucketId, options) {
+    return this.#offload('uploadBucketFile', bucketId, options, () => transfer.uploadBucketFile(this.#raw, bucketId, options));
+  }
+
+  getBucketFile(bucketId, options) {
+    return this.#offload('getBucketFile', bucketId, options, () => transfer.getBucketFile(this.#raw, bucketId, options));
+  }
+
+  openBucketFile(bucketId, options) {
+    return this.#offload('openBucketFile', bucketId, options, () => transfer.openBucketFile(this.#raw, bucketId, options));
+  }
+}
+
+/** Runs `fn` with a temporary client built from `options`, freed when the call settles. */
+async function once(options, fn) {
+  const client = new RawClient(options);
+  try {
+    return await fn(client);
+  } finally {
+    client.free();
+  }
+}
+
+export function createBucket(name, options = {}) {
+  return once(options, (c) => c.createBucket(name, options));
+}
+
+export function deleteBucket(bucketId, options = {}) {
+  return once(options, (c) => c.deleteBucket(bucketId, options));
+}
+
+export function bucketInfo(bucketId, options = {}) {
+  return once(options, (c) => c.bucketInfo(bucketId, options));
+}
+
+export function listBuckets(options = {}) {
+  let client;
+  return pages(
+    () => (client = new RawClient(options)).listBucketsPager(options),
+    options?.signal,
+    () => client?.free(),
+  );
+}
+
+export function listBucketTree(bucketId, options = {}) {
+  let client;
+  return pages(
+    () => (client = new RawClient(options)).listBucketTreePager(bucketId, options),
+    options?.signal,
+    () => client?.free(),
+  );
+}
+
+export function getPathsInfo(bucketId, paths, options = {}) {
+  return once(options, (c) => c.getPathsInfo(bucketId, paths, options));
+}
+
+export function whoami(options = {}) {
+  return once(options, (c) => c.whoami(options));
+}
+
+export function moveBucket(options = {}) {
+  return once(options, (c) => c.moveBucket(options));
+}
+
+export function batchBucketFiles(bucketId, options = {}) {
+  return once(options, (c) => c.batchBucketFiles(bucketId, options));
+}
+
+export function copyFiles(options = {}) {
+  return once(options, (c) => c.copyFiles(options));
+}
+
+export function uploadBucketFile(bucketId, options = {}) {
+  return once(options, (c) => transfer.uploadBucketFile(c, bucketId, options));
+}
+
+export function getBucketFile(bucketId, options = {}) {
+  return once(options, (c) => transfer.getBucketFile(c, bucketId, options));
+}
+
+export function openBucketFile(bucketId, options = {}) {
+  return once(options, (c) => transfer.openBucketFile(c, bucketId, options));
+}
+
+export function parseHfUri(uri, options) {
+  return rawParseHfUri(uri, options);
+}
+
+export function formatHfUri(parts) {
+  return rawFormatHfUri(parts);
+}

@@ -1,0 +1,347 @@
+//! Request builders for every Hub route the client uses (buckets spec §0), without I/O.
+//!
+//! [`Api`] knows the endpoint and the token and turns checked arguments into
+//! [`Request`](crate::transport::Request)s: method, absolute URL (path segments
+//! percent-encoded), headers (`Authorization` only when a token is set) and body. Whether a
+//! request may be replayed is set here, per route (§4.3): paths-info and batch are marked
+//! retry-safe; create and move are not.
+//!
+//! ```
+//! use hf_buckets::hub::{Api, BucketId};
+//! let api = Api::new("https://huggingface.co/", Some("hf_x".into())).unwrap();
+//! let id: BucketId = "alice/ckpts".parse().unwrap();
+//! let req = api.tree(&id, "run 1", false, None);
+//! assert_eq!(req.url, "https://huggingface.co/api/buckets/alice/ckpts/tree/run%201?recursive=false");
+//! ```
+
+use percent_encoding::utf8_percent_encode;
+
+use super::types::BatchLine;
+use super::uri::{RepoType, PATH, SEGMENT};
+use super::validate::{BucketId, ValidationError};
+use crate::error::Error;
+use crate::transport::{Method, Request};
+
+/// The Hub endpoint and credentials; builds requests.
+#[derive(Clone)]
+pub struct Api {
+    endpoint: String,
+    origin: String,
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api").field("endpoint", &self.endpoint).field("token", &self.token.as_ref().map(|_| "<redacted>")).finish()
+    }
+}
+
+/// `scheme://host[:port]` of an absolute http(s) URL.
+pub(crate) fn origin_of(url: &str) -> Option<&str> {
+    let scheme_end = url.find("://")?;
+    let scheme = &url[..scheme_end];
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let rest = &url[scheme_end + 3..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if end == 0 {
+        return None;
+    }
+    Some(&url[..scheme_end + 3 + end])
+}
+
+fn seg(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+fn path(s: &str) -> String {
+    utf8_percent_encode(s, PATH).to_string()
+}
+
+impl Api {
+    /// `endpoint` must be an absolute `http(s)://` URL (a trailing `/` is ignored). The token, if
+    /// any, must be printable ASCII without spaces; it is never shown in errors.
+    pub fn new(endpoint: &str, token: Option<String>) -> Result<Api, ValidationError> {
+        let endpoint = endpoint.trim_end_matches('/').to_string();
+        let origin = origin_of(&endpoint)
+            .ok_or_else(|| ValidationError::new("endpoint", &endpoint, "must be an absolute http:// or https:// URL"))?
+            .to_string();
+        if endpoint.contains(['?', '#']) || endpoint.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ValidationError::new("endpoint", &endpoint, "must not contain a query, fragment or spaces"));
+        }
+        let token = token.filter(|t| !t.is_empty());
+        if let Some(t) = &token {
+            if !t.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+                return Err(ValidationError::new("accessToken", "<redacted>", "must be printable ASCII without spaces"));
+            }
+        }
+        Ok(Api { endpoint, origin, token })
+    }
+
+    /// The endpoint, without a trailing `/`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Whether a token is set.
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// Replaces any occurrence of the token in `text` (defence in depth for error messages).
+    pub fn scrub(&self, text: &str) -> String {
+        match &self.token {
+            Some(t) if text.contains(t.as_str()) => text.replace(t.as_str(), "<redacted>"),
+            _ => text.to_string(),
+        }
+    }
+
+    /// A request to `url` with the Hub headers (`Authorization` when a token is set).
+    pub fn request(&self, method: Method, url: String) -> Request {
+        let req = Request::new(method, url).header("accept", "application/json");
+        match &self.token {
+            Some(t) => req.header("authorization", format!("Bearer {t}")),
+            None => req,
+        }
+    }
+
+    fn json(&self, method: Method, url: String, body: &serde_json::Value) -> Request {
+        self.request(method, url).body("application/json", body.to_string().into_bytes())
+    }
+
+    /// `GET /api/whoami-v2`.
+    pub fn whoami(&self) -> Request {
+        self.request(Method::Get, format!("{}/api/whoami-v2", self.endpoint))
+    }
+
+    /// `POST /api/buckets/{namespace or me}/{name}` with `{private?, region?, resourceGroupId?}`.
+    pub fn create_bucket(&self, namespace: &str, name: &str, options: &CreateBucketOptions) -> Request {
+        let mut body = serde_json::Map::new();
+        if let Some(p) = options.private {
+            body.insert("private".into(), p.into());
+        }
+        if let Some(r) = &options.region {
+            body.insert("region".into(), r.clone().into());
+        }
+        if let Some(g) = &options.resource_group_id {
+            body.insert("resourceGroupId".into(), g.clone().into());
+        }
+        let url = format!("{}/api/buckets/{}/{}", self.endpoint, seg(namespace), seg(name));
+        self.json(Method::Post, url, &serde_json::Value::Object(body)).retry_safe(false)
+    }
+
+    /// `GET /api/buckets/{id}`.
+    pub fn bucket_info(&self, id: &BucketId) -> Request {
+        self.request(Method::Get, self.bucket_url(id, ""))
+    }
+
+    /// `DELETE /api/buckets/{id}`.
+    pub fn delete_bucket(&self, id: &BucketId) -> Request {
+        self.request(Method::Delete, self.bucket_url(id, ""))
+    }
+
+    /// `GET /api/buckets/{namespace or me}[?search=][&limit=]`.
+    pub fn list_buckets(&self, namespace: &str, search: Option<&str>, limit: Option<u32>) -> Request {
+        let mut url = format!("{}/api/buckets/{}", self.endpoint, seg(namespace));
+        let mut sep = '?';
+        if let Some(s) = search.filter(|s| !s.is_empty()) {
+            url.push(sep);
+            url.push_str("search=");
+            url.push_str(&seg(s));
+            sep = '&';
+        }
+        if let Some(l) = limit {
+            url.push(sep);
+            url.push_str(&format!("limit={l}"));
+        }
+        self.request(Method::Get, url)
+    }
+
+    /// `POST /api/repos/move` with `{fromRepo, toRepo, type: "bucket"}`.
+    pub fn move_bucket(&self, from: &BucketId, to: &BucketId) -> Request {
+        let body = serde_json::json!({"fromRepo": from.to_string(), "toRepo": to.to_string(), "type": "bucket"});
+        self.json(Method::Post, format!("{}/api/repos/move", self.endpoint), &body).retry_safe(false)
+    }
+
+    /// `GET /api/buckets/{id}/tree[/{prefix}]?recursive=…[&limit=…]` (prefix already checked).
+    pub fn tree(&self, id: &BucketId, prefix: &str, recursive: bool, limit: Option<u32>) -> Request {
+        let mut url = self.bucket_url(id, "/tree");
+        if !prefix.is_empty() {
+            url.push('/');
+            url.push_str(&path(prefix));
+        }
+        url.push_str(if recursive { "?recursive=true" } else { "?recursive=false" });
+        if let Some(l) = limit {
+            url.push_str(&format!("&limit={l}"));
+        }
+        self.request(Method::Get, url)
+    }
+
+    /// `POST /api/buckets/{id}/paths-info` with `{paths}` (≤ 1000 paths; retry-safe).
+    pub fn paths_info(&self, id: &BucketId, paths: &[String]) -> Request {
+        let body = serde_json::json!({ "paths": paths });
+        self.json(Method::Post, self.bucket_url(id, "/paths-info"), &body).retry_safe(true)
+    }
+
+    /// `POST /api/buckets/{id}/batch`, NDJSON, one line per operation, final newline (retry-safe:
+    /// adds, copies and deletes of the same lines are idempotent, §9.3).
+    pub fn batch(&self, id: &BucketId, lines: &[BatchLine]) -> Result<Request, Error> {
+        let mut body = Vec::with_capacity(lines.len() * 160);
+        for line in lines {
+            serde_json::to_writer(&mut body, line).map_err(|e| ValidationError::new("batch line", line.path(), e.to_string()))?;
+            body.push(b'\n');
+        }
+        Ok(self.request(Method::Post, self.bucket_url(id, "/batch")).body("application/x-ndjson", body).retry_safe(true))
+    }
+
+    /// `GET /api/buckets/{id}/xet-write-token` or `…/xet-read-token`.
+    pub fn xet_token(&self, id: &BucketId, write: bool) -> Request {
+        let route = if write { "/xet-write-token" } else { "/xet-read-token" };
+        self.request(Method::Get, self.bucket_url(id, route))
+    }
+
+    /// `GET /api/{type}s/{id}/tree/{revision}[/{path}]?recursive=…&expand=false` (repos, §14).
+    pub fn repo_tree(&self, repo_type: RepoType, id: &str, revision: &str, prefix: &str, recursive: bool) -> Request {
+        let mut url = format!("{}/api/{}/{}/tree/{}", self.endpoint, repo_type.plural(), path(id), seg(revision));
+        if !prefix.is_empty() {
+            url.push('/');
+            url.push_str(&path(prefix));
+        }
+        url.push_str(if recursive { "?recursive=true&expand=false" } else { "?recursive=false&expand=false" });
+        self.request(Method::Get, url)
+    }
+
+    /// `POST /api/{type}s/{id}/paths-info/{revision}` with JSON `{paths, expand: false}`.
+    pub fn repo_paths_info(&self, repo_type: RepoType, id: &str, revision: &str, paths: &[String]) -> Request {
+        let body = serde_json::json!({ "paths": paths, "expand": false });
+        let url = format!("{}/api/{}/{}/paths-info/{}", self.endpoint, repo_type.plural(), path(id), seg(revision));
+        self.json(Method::Post, url, &body).retry_safe(true)
+    }
+
+    /// `{endpoint}/buckets/{id}/resolve/{path}` (file content route, no `/api`).
+    pub fn resolve_url(&self, id: &BucketId, file: &str) -> String {
+        format!("{}/buckets/{}/{}/resolve/{}", self.endpoint, seg(id.namespace()), seg(id.name()), path(file))
+    }
+
+    /// A GET of a pagination `Link` (§5). Only links to the endpoint's own origin are followed
+    /// (the token must not go elsewhere); a relative link is resolved against it.
+    pub fn next_page(&self, link: &str) -> Result<Request, Error> {
+        let url = if link.starts_with('/') && !link.starts_with("//") {
+            format!("{}{link}", self.origin)
+        } else {
+            link.to_string()
+        };
+        match origin_of(&url) {
+            Some(o) if o.eq_ignore_ascii_case(&self.origin) => Ok(self.request(Method::Get, url)),
+            _ => Err(Error::invalid_response(
+                &self.endpoint,
+                format!("pagination link to another origin refused: {}", crate::transport::redact_url(&url)),
+            )),
+        }
+    }
+
+    fn bucket_url(&self, id: &BucketId, route: &str) -> String {
+        format!("{}/api/buckets/{}/{}{route}", self.endpoint, seg(id.namespace()), seg(id.name()))
+    }
+}
+
+/// Options of a create-bucket call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateBucketOptions {
+    /// Visibility (`None`: the namespace default).
+    pub private: Option<bool>,
+    /// Storage region (`us`, `eu`; plan-gated).
+    pub region: Option<String>,
+    /// Enterprise resource group.
+    pub resource_group_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api() -> Api {
+        Api::new("http://127.0.0.1:9/", Some("hf_secret".into())).unwrap()
+    }
+    fn id() -> BucketId {
+        "alice/ckpts".parse().unwrap()
+    }
+
+    #[test]
+    fn endpoint_and_token_checks() {
+        assert!(Api::new("huggingface.co", None).is_err());
+        assert!(Api::new("ftp://x", None).is_err());
+        assert!(Api::new("https://", None).is_err());
+        assert!(Api::new("https://h/x?y", None).is_err());
+        let e = Api::new("https://h", Some("hf_ x".into())).unwrap_err();
+        assert!(!e.to_string().contains("hf_ x"), "{e}");
+        assert!(!Api::new("https://h", Some(String::new())).unwrap().has_token());
+        assert_eq!(Api::new("https://h/sub/", None).unwrap().endpoint(), "https://h/sub");
+    }
+
+    #[test]
+    fn routes() {
+        let a = api();
+        let r = a.whoami();
+        assert_eq!((r.method, r.url.as_str()), (Method::Get, "http://127.0.0.1:9/api/whoami-v2"));
+        assert_eq!(r.header_value("Authorization"), Some("Bearer hf_secret"));
+        let anon = Api::new("http://h", None).unwrap();
+        assert_eq!(anon.whoami().header_value("authorization"), None);
+
+        let r = a.create_bucket("me", "b", &CreateBucketOptions { private: Some(true), ..Default::default() });
+        assert_eq!(r.url, "http://127.0.0.1:9/api/buckets/me/b");
+        assert_eq!(r.body.as_deref(), Some(&br#"{"private":true}"#[..]));
+        assert!(!r.retry_safe);
+        let r = a.create_bucket("me", "b", &CreateBucketOptions::default());
+        assert_eq!(r.body.as_deref(), Some(&b"{}"[..]));
+
+        assert_eq!(a.list_buckets("me", Some("a b&c"), None).url, "http://127.0.0.1:9/api/buckets/me?search=a%20b%26c");
+        assert_eq!(a.list_buckets("org", Some("x"), Some(2)).url, "http://127.0.0.1:9/api/buckets/org?search=x&limit=2");
+        assert_eq!(a.list_buckets("org", None, Some(2)).url, "http://127.0.0.1:9/api/buckets/org?limit=2");
+        assert_eq!(a.delete_bucket(&id()).method, Method::Delete);
+        let r = a.move_bucket(&id(), &"acme/x".parse().unwrap());
+        assert_eq!(r.url, "http://127.0.0.1:9/api/repos/move");
+        let body: serde_json::Value = serde_json::from_slice(r.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body, serde_json::json!({"fromRepo":"alice/ckpts","toRepo":"acme/x","type":"bucket"}));
+
+        assert_eq!(a.tree(&id(), "", true, Some(10)).url, "http://127.0.0.1:9/api/buckets/alice/ckpts/tree?recursive=true&limit=10");
+        assert_eq!(a.tree(&id(), "a/b#c", true, None).url, "http://127.0.0.1:9/api/buckets/alice/ckpts/tree/a/b%23c?recursive=true");
+        let r = a.paths_info(&id(), &["x".into()]);
+        assert!(r.retry_safe);
+        assert_eq!(r.header_value("content-type"), Some("application/json"));
+        assert_eq!(
+            a.repo_tree(RepoType::Dataset, "acme/ds", "refs/pr/1", "data", true).url,
+            "http://127.0.0.1:9/api/datasets/acme/ds/tree/refs%2Fpr%2F1/data?recursive=true&expand=false"
+        );
+        assert_eq!(
+            a.repo_paths_info(RepoType::Model, "acme/m", "main", &[]).url,
+            "http://127.0.0.1:9/api/models/acme/m/paths-info/main"
+        );
+        assert_eq!(a.xet_token(&id(), true).url, "http://127.0.0.1:9/api/buckets/alice/ckpts/xet-write-token");
+        assert_eq!(a.resolve_url(&id(), "d/a b"), "http://127.0.0.1:9/buckets/alice/ckpts/resolve/d/a%20b");
+    }
+
+    #[test]
+    fn batch_body_is_ndjson() {
+        let lines = vec![BatchLine::Delete { path: "a".into() }, BatchLine::Delete { path: "b".into() }];
+        let r = api().batch(&id(), &lines).unwrap();
+        assert_eq!(r.header_value("content-type"), Some("application/x-ndjson"));
+        assert_eq!(
+            std::str::from_utf8(r.body.as_deref().unwrap()).unwrap(),
+            "{\"type\":\"deleteFile\",\"path\":\"a\"}\n{\"type\":\"deleteFile\",\"path\":\"b\"}\n"
+        );
+        assert!(r.retry_safe);
+    }
+
+    #[test]
+    fn next_page_same_origin_only() {
+        let a = api();
+        assert_eq!(a.next_page("http://127.0.0.1:9/api/x?cursor=1").unwrap().url, "http://127.0.0.1:9/api/x?cursor=1");
+        assert_eq!(a.next_page("/api/x?cursor=1").unwrap().url, "http://127.0.0.1:9/api/x?cursor=1");
+        for bad in ["http://evil/api/x", "//evil/x", "http://127.0.0.1:99/api", "https://127.0.0.1:9/api", "garbage"] {
+            let e = a.next_page(bad).unwrap_err();
+            assert!(!format!("{e}").contains("hf_secret"));
+        }
+    }
+}
