@@ -11,9 +11,13 @@
 // No COOP/COEP headers are sent: the widget must work as a third-party embed, without cross-origin
 // isolation (no SharedArrayBuffer needed).
 //
-// As a module: `startDemoServer({ hubUrl, token, port?, host? })` → `{ url, user, close() }`.
-// As a script: `node scripts/demo-server.mjs --hub URL [--port 0]` with the token in $HF_TOKEN;
-// prints one JSON line `{"url":…}` on stdout when ready.
+// Static files are public (any origin may load them, so the widget can be embedded from this server).
+// /hub and /api/token answer cross-origin pages only from `allowOrigins` (a real server checks the
+// user's session there as well).
+//
+// As a module: `startDemoServer({ hubUrl, token, port?, host?, allowOrigins? })` → `{ url, user, close() }`.
+// As a script: `node scripts/demo-server.mjs --hub URL [--port 0] [--allow-origin ORIGIN]…` with the
+// token in $HF_TOKEN; prints one JSON line `{"url":…}` on stdout when ready.
 
 import { createServer, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -61,19 +65,24 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'p
 /** A bucket id `namespace/name` with the characters the Hub allows. */
 const BUCKET_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
 
+/** Request headers a cross-origin page may send to /hub and /api/token. */
+const CORS_ALLOW_HEADERS = 'Content-Type, Range, Accept, If-None-Match, X-Request-Id, X-Amzn-Trace-Id';
+const CORS_EXPOSE_HEADERS = 'Link, X-Error-Code, X-Error-Message, X-Request-Id, X-Xet-Hash, Content-Range, Accept-Ranges, ETag, Retry-After';
+
 /**
  * Starts the demo server.
- * @param {{ hubUrl: string, token: string, port?: number, host?: string, log?: (line: string) => void }} options
+ * @param {{ hubUrl: string, token: string, port?: number, host?: string, allowOrigins?: string[],
+ *   log?: (line: string) => void }} options
  * @returns {Promise<{ url: string, user: string, close: () => Promise<void> }>}
  */
-export async function startDemoServer({ hubUrl, token, port = 0, host = '127.0.0.1', log = () => {} }) {
+export async function startDemoServer({ hubUrl, token, port = 0, host = '127.0.0.1', allowOrigins = [], log = () => {} }) {
   if (!hubUrl) throw new TypeError('startDemoServer: hubUrl is required');
   if (!token) throw new TypeError('startDemoServer: token is required');
   const hub = new URL(hubUrl.replace(/\/+$/, '') + '/');
   const user = await whoami(hub, token);
 
   const server = createServer((req, res) => {
-    handle(req, res, { hub, token, user, log }).catch((error) => {
+    handle(req, res, { hub, token, user, log, allowOrigins: new Set(allowOrigins) }).catch((error) => {
       log(`demo-server: ${req.method} ${pathOf(req)}: ${error?.message ?? error}`);
       if (!res.headersSent) sendJson(res, 502, { error: 'Bad gateway' });
       else res.destroy();
@@ -124,8 +133,24 @@ async function handle(req, res, ctx) {
   } catch {
     return sendJson(res, 400, { error: 'Bad request URL' });
   }
-  if (url.pathname === '/api/token') return tokenEndpoint(req, res, url, ctx);
-  if (url.pathname === '/hub' || url.pathname.startsWith('/hub/')) return proxyHub(req, res, url, ctx);
+  const api = url.pathname === '/api/token' || url.pathname === '/hub' || url.pathname.startsWith('/hub/');
+  if (api) {
+    const origin = req.headers.origin;
+    if (origin && ctx.allowOrigins.has(origin)) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('access-control-expose-headers', CORS_EXPOSE_HEADERS);
+      res.setHeader('vary', 'Origin');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, HEAD, POST, PUT, DELETE',
+          'access-control-allow-headers': CORS_ALLOW_HEADERS,
+          'access-control-max-age': '600',
+        });
+        return res.end();
+      }
+    }
+    return url.pathname === '/api/token' ? tokenEndpoint(req, res, url, ctx) : proxyHub(req, res, url, ctx);
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return sendJson(res, 405, { error: 'Method not allowed' }, { allow: 'GET, HEAD' });
   }
@@ -237,6 +262,7 @@ async function serveStatic(req, res, url) {
     'content-length': info.size,
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
+    'access-control-allow-origin': '*',
   });
   if (req.method === 'HEAD') return res.end();
   const handle = await open(file);
@@ -259,14 +285,15 @@ function sendJson(res, status, body, headers = {}) {
 }
 
 function parseArgs(argv) {
-  const args = { port: 0, host: '127.0.0.1', hubUrl: process.env.HF_ENDPOINT };
+  const args = { port: 0, host: '127.0.0.1', hubUrl: process.env.HF_ENDPOINT, allowOrigins: [] };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i];
     if (flag === '--hub') args.hubUrl = value();
     else if (flag === '--port') args.port = Number(value());
     else if (flag === '--host') args.host = value();
-    else throw new Error(`unknown flag ${flag} (--hub URL, --port N, --host ADDR; token in $HF_TOKEN)`);
+    else if (flag === '--allow-origin') args.allowOrigins.push(value());
+    else throw new Error(`unknown flag ${flag} (--hub URL, --port N, --host ADDR, --allow-origin ORIGIN; token in $HF_TOKEN)`);
   }
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error('--port must be 0..65535');
   return args;
