@@ -367,6 +367,15 @@ describe('upload widget in Chromium', () => {
     assert.equal(files.get('big.bin')?.size, big.length);
     assert.equal(files.get('dropped.txt')?.size, small.length);
 
+    // The same 50 MiB again under another name: the page shows it deduplicated, not uploaded.
+    await writeFile(path.join(tmp, 'big-copy.bin'), big);
+    await page.setInputFiles('input[data-role="file-input"]', path.join(tmp, 'big-copy.bin'));
+    await page.waitForSelector('li.hfb-upload[data-path="big-copy.bin"][data-status="done"]', { timeout: 120_000 });
+    const copy = await uploadState(page, 'big-copy.bin');
+    console.log(`# big-copy.bin: deduplicated ${copy.deduplicated} of ${big.length} bytes, uploaded ${copy.uploaded}`);
+    assert.ok(copy.deduplicated >= big.length * 0.99, `deduplicated ${copy.deduplicated}`);
+    assert.ok(copy.uploaded <= big.length * 0.01, `uploaded ${copy.uploaded}`);
+
     // The tree: root entries listed one level deep; the folder is loaded when opened.
     await page.click('[data-action="refresh-tree"]');
     await page.waitForSelector('tr.hfb-file[data-path="big.bin"]');
@@ -381,7 +390,8 @@ describe('upload widget in Chromium', () => {
     await page.waitForSelector('tr.hfb-file[data-path="notes/README.md"]');
     assert.ok(treeRequests.some((u) => u.includes('/tree/notes') && u.includes('recursive=false')), treeRequests.join('\n'));
     assert.match(await page.textContent('tr.hfb-file[data-path="big.bin"] .hfb-size'), /50\.0 MiB/);
-    assert.equal(await page.textContent('[data-role="info-files"]'), '3');
+    await page.waitForSelector('tr.hfb-file[data-path="big-copy.bin"]');
+    assert.equal(await page.textContent('[data-role="info-files"]'), '4');
 
     const shot = process.env.DEMO_SCREENSHOT ?? path.join(REPO, 'target', 'demo', 'widget.png');
     await mkdir(path.dirname(shot), { recursive: true });
