@@ -108,7 +108,8 @@ async function main() {
 
   console.log('');
   console.log(`[start] local-hub   ${hub.hub}  (CAS ${hub.cas})`);
-  console.log(`[start] data dir    ${args.dataDir ? path.relative(process.cwd(), args.dataDir) || '.' : `${hub.dataDir} (temporary)`}`);
+  const shown = args.dataDir && path.relative(process.cwd(), args.dataDir);
+  console.log(`[start] data dir    ${args.dataDir ? (shown && !shown.startsWith('..') ? shown : args.dataDir) : `${hub.dataDir} (temporary)`}`);
   console.log(`[start] demo user   ${DEMO_USER}, token ${token} (local-hub only; stays in the server)`);
   console.log('');
 
