@@ -292,10 +292,14 @@ pub(crate) async fn shape_response(response: Response, action: Option<Action>, b
             Ok(bytes) => {
                 let keep = after_bytes.map_or(bytes.len() / 2, |n| usize::try_from(n).unwrap_or(usize::MAX));
                 let head = bytes.slice(..keep.min(bytes.len()));
-                let stream = futures_util::stream::iter(vec![
-                    Ok::<Bytes, std::io::Error>(head),
-                    Err(std::io::Error::other("connection closed by fault injection")),
-                ]);
+                // Pause before failing so the server flushes the head and the first bytes;
+                // an error straight after them would drop the buffered response unsent.
+                let stream = futures_util::stream::iter(vec![Ok::<Bytes, std::io::Error>(head)]).chain(
+                    futures_util::stream::once(async {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Err(std::io::Error::other("connection closed by fault injection"))
+                    }),
+                );
                 let mut parts = parts;
                 parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
                 return Response::from_parts(parts, throttle_body(Body::from_stream(stream), bandwidth));
