@@ -194,6 +194,7 @@ export class TransferWorker {
     const { signal, onProgress, tokenProvider, ...rest } = options ?? {};
     if (signal?.aborted) throw abortError(signal);
     const id = this.nextId++;
+    const mark = this.bridge.mark();
     const encoded = encodeValue([bucketId, {
       ...rest,
       ...(onProgress ? { onProgress: true } : {}),
@@ -204,6 +205,7 @@ export class TransferWorker {
       const onAbort = () => this.worker?.postMessage({ type: 'abort', id, reason: abortMessage(signal) });
       const done = (fn) => (value) => {
         signal?.removeEventListener('abort', onAbort);
+        this.bridge?.release(mark); // source streams the call did not read to the end
         fn(value);
       };
       this.pending.set(id, { resolve: done(resolve), reject: done(reject), onProgress, tokenProvider });

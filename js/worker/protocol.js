@@ -106,6 +106,28 @@ export class StreamBridge {
     this.nextId = 1;
     /** Prefix keeping ids of the two sides apart. */
     this.side = 0;
+    // An imported stream dropped unread is cancelled on the other side once it is collected.
+    this.dropped = typeof FinalizationRegistry === 'function'
+      ? new FinalizationRegistry((sid) => {
+        if (this.imported.delete(sid)) this.post({ type: 'cancel', sid, reason: 'dropped unread' });
+      })
+      : null;
+  }
+
+  /** The ids `exportStream` will hand out from now on start here (see `release`). */
+  mark() {
+    return this.nextId;
+  }
+
+  /** Cancels the streams exported since `mark` that the other side has not finished reading. */
+  release(mark) {
+    for (let n = mark; n < this.nextId; n++) {
+      const sid = this.side + n * 2;
+      const reader = this.exported.get(sid);
+      if (!reader) continue;
+      this.exported.delete(sid);
+      reader.cancel('the call ended').catch(() => {});
+    }
   }
 
   /** Replaces a stream by a marker and starts serving pulls for it. */
@@ -123,7 +145,7 @@ export class StreamBridge {
   /** A local ReadableStream reading the remote stream `sid`. */
   importStream(sid) {
     this.imported.set(sid, null);
-    return new ReadableStream({
+    const stream = new ReadableStream({
       pull: (controller) => new Promise((resolve, reject) => {
         this.imported.set(sid, { resolve, reject });
         this.post({ type: 'pull', sid });
@@ -142,6 +164,8 @@ export class StreamBridge {
         this.post({ type: 'cancel', sid, reason: reason === undefined ? undefined : String(reason) });
       },
     }, { highWaterMark: 0 });
+    this.dropped?.register(stream, sid);
+    return stream;
   }
 
   /** Fails every imported stream (the other side is gone). */

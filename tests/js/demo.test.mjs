@@ -491,6 +491,24 @@ describe('upload widget in Chromium', () => {
         out.aborted = { name: e.name, isClass: e instanceof AbortError, events };
       }
 
+      // An endless ReadableStream source: the abort stops the pumping and cancels the source.
+      let sourceCancelled = false;
+      const endless = new ReadableStream({
+        pull: (c) => c.enqueue(random(256 << 10)),
+        cancel: () => { sourceCancelled = true; },
+      });
+      const stop = new AbortController();
+      try {
+        await client.uploadBucketFile(bucketId, {
+          source: endless, destination: 'endless.bin', tokenProvider, signal: stop.signal,
+          onProgress: (e) => { if (e.bytesRead >= 4 << 20) stop.abort(); },
+        });
+        out.endless = 'resolved';
+      } catch (e) {
+        await new Promise((ok) => setTimeout(ok, 50));
+        out.endless = { name: e.name, sourceCancelled };
+      }
+
       // A ReadableStream source is pumped to the worker; the download comes back as a stream.
       const bytes = random((3 << 20) + 5);
       const up = await client.uploadBucketFile(bucketId, {
@@ -523,6 +541,7 @@ describe('upload widget in Chromium', () => {
     assert.deepEqual(result.missing, { name: 'NotFoundError', status: 404, isClass: true, guard: true });
     assert.equal(result.aborted.name, 'AbortError');
     assert.equal(result.aborted.isClass, true);
+    assert.deepEqual(result.endless, { name: 'AbortError', sourceCancelled: true });
     assert.equal(result.stream.uploadedSize, (3 << 20) + 5);
     assert.deepEqual(result.stream, { uploadedSize: (3 << 20) + 5, isStream: true, size: (3 << 20) + 5, xetHash: true, same: true });
     assert.deepEqual(result.range, { isBytes: true, length: 1000, same: true });
