@@ -113,3 +113,84 @@ impl BodyStream for NativeBody {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+    use std::time::Instant;
+
+    /// Serves one connection: reads the request head, hands it to `respond`, which writes.
+    fn serve_once(respond: impl FnOnce(String, &mut std::net::TcpStream) + Send + 'static) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = String::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            respond(head, &mut stream);
+        });
+        url
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn streams_a_chunked_body_and_sends_headers() {
+        let url = serve_once(|head, s| {
+            assert!(head.starts_with("GET /x?cursor=1 HTTP/1.1"), "{head}");
+            assert!(head.to_ascii_lowercase().contains("authorization: bearer hf_t"), "{head}");
+            s.write_all(b"HTTP/1.1 200 OK\r\nLink: <http://h/n>; rel=\"next\"\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap();
+            for part in ["hello ", "chunked ", "world"] {
+                s.write_all(format!("{:x}\r\n{part}\r\n", part.len()).as_bytes()).unwrap();
+                s.flush().unwrap();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            s.write_all(b"0\r\n\r\n").unwrap();
+        });
+        let http = NativeClient::new();
+        let req = Request::new(Method::Get, format!("{url}/x?cursor=1")).header("authorization", "Bearer hf_t");
+        let resp = http.send(req, &Cancel::new()).await.unwrap();
+        assert_eq!(resp.status, 200);
+        assert_eq!(resp.header("LINK"), Some("<http://h/n>; rel=\"next\""));
+        assert_eq!(&resp.bytes_limited(1 << 20).await.unwrap()[..], b"hello chunked world");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn cancel_stops_a_stalled_body() {
+        let url = serve_once(|_, s| {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nsome").unwrap();
+            s.flush().unwrap();
+            std::thread::sleep(Duration::from_secs(5));
+        });
+        let http = NativeClient::new();
+        let cancel = Cancel::new();
+        let mut resp = http.send(Request::new(Method::Get, url), &cancel).await.unwrap();
+        assert_eq!(&resp.chunk().await.unwrap().unwrap()[..], b"some");
+        let t0 = Instant::now();
+        let trigger = async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            cancel.cancel();
+        };
+        let (result, ()) = tokio::join!(resp.chunk(), trigger);
+        let err = result.unwrap_err();
+        assert!(matches!(err, TransportError::Aborted), "{err:?}");
+        assert!(t0.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn connect_errors_are_retryable_and_redacted() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/p?sig=secret", listener.local_addr().unwrap());
+        drop(listener);
+        let err = NativeClient::new().send(Request::new(Method::Get, url), &Cancel::new()).await.unwrap_err();
+        assert!(matches!(err, TransportError::Connect { .. }) && err.retryable(), "{err:?}");
+        assert!(!err.to_string().contains("secret"), "{err}");
+    }
+}
