@@ -29,6 +29,22 @@ async fn startup_line_and_flags() {
     assert_eq!(bob["auth"]["accessToken"]["role"], "read");
     let r = hub.req(Method::POST, "/api/buckets/me/x", Some("hf_bob")).json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Both listeners are bound to 127.0.0.1 only (Linux: /proc/net/tcp lists LISTEN sockets).
+    if let Ok(table) = std::fs::read_to_string("/proc/net/tcp") {
+        for url in [&hub.hub, &hub.cas] {
+            let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+            let locals: Vec<&str> = table
+                .lines()
+                .skip(1)
+                .filter_map(|l| {
+                    let cols: Vec<&str> = l.split_whitespace().collect();
+                    (cols.get(3) == Some(&"0A")).then(|| cols[1])
+                })
+                .filter(|local| local.ends_with(&format!(":{port:04X}")))
+                .collect();
+            assert_eq!(locals, [format!("0100007F:{port:04X}")], "{url} listens on loopback only");
+        }
+    }
     // Unknown routes: 404 JSON with the error headers.
     let r = hub.get("/api/nothing-here").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
