@@ -382,10 +382,12 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
         onProgress: (event) => onProgress(upload, event),
         tokenProvider,
       });
+      // The final counts come from the upload's report: bytes found stored vs new bytes sent.
       upload.status = 'done';
       upload.report = report;
-      upload.read = upload.size;
-      upload.uploaded = Math.max(upload.uploaded, upload.size - upload.deduplicated);
+      upload.read = report.size;
+      upload.deduplicated = report.dedupBytes;
+      upload.uploaded = report.newBytes;
     } catch (error) {
       if (error?.name === 'AbortError' || upload.controller.signal.aborted) {
         upload.status = 'cancelled';
