@@ -321,32 +321,64 @@ export interface MoveBucketOptions extends CallOptions {
 
 /** An `add` item: content already in the bucket's Xet storage, referenced by hash. */
 export interface AddByHash {
-  /** Destination path. */
+  /**
+   * Destination path (no leading `/`, no `.`/`..` segments, ≤ 1024 bytes).
+   * @example { destination: "run1/.keep", xetHash: "0".repeat(64) }
+   */
   destination: string;
-  /** Xet hash of content already uploaded (64 hex digits; 64 zeros for an empty file). */
+  /**
+   * Xet hash of content already in the bucket's storage (64 hex digits; 64 zeros for an empty file).
+   * @example { destination: "copy.bin", xetHash: entry.xetHash }
+   */
   xetHash: string;
-  /** Modification time (a `Date` or ms since 1970). */
+  /**
+   * Modification time (a `Date` or ms since 1970), shown as `mtime` in listings.
+   * @default none (listings show no mtime)
+   * @example { mtime: new Date() }
+   */
   mtime?: Date | number;
-  /** MIME type. */
+  /**
+   * MIME type recorded with the file.
+   * @default none
+   * @example { contentType: "application/json" }
+   */
   contentType?: string;
 }
 
 /** A server-side copy by hash. */
 export interface CopyByHash {
-  /** Destination path in this bucket. */
+  /**
+   * Destination path in this bucket.
+   * @example { destination: "ref/base.safetensors" }
+   */
   destination: string;
-  /** Hash of the source file (from its listing or `getPathsInfo`). */
+  /**
+   * Hash of the source file (from its listing or `getPathsInfo`).
+   * @example { xetHash: entry.xetHash }
+   */
   xetHash: string;
   /**
    * Where the hash lives.
    * @default "bucket"
+   * @example { sourceType: "model" }
    */
   sourceType?: "bucket" | "model" | "dataset" | "space";
-  /** `namespace/name` of the source bucket or repo (you need read access). */
+  /**
+   * `namespace/name` of the source bucket or repo (you need read access).
+   * @example { sourceId: "acme/base-model" }
+   */
   sourceId: string;
-  /** Modification time (a `Date` or ms since 1970). */
+  /**
+   * Modification time (a `Date` or ms since 1970).
+   * @default none
+   * @example { mtime: Date.now() }
+   */
   mtime?: Date | number;
-  /** MIME type. */
+  /**
+   * MIME type recorded with the file.
+   * @default none
+   * @example { contentType: "application/octet-stream" }
+   */
   contentType?: string;
 }
 
