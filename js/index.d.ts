@@ -195,8 +195,8 @@ export interface BatchReport {
   failed: BatchFailure[];
   /**
    * Lines not sent: after a request with failures the rest of the batch is not sent (deletes
-   * never run after a failed add or copy); for `copyFiles` also source files that cannot be
-   * copied server-side (repo files without a xetHash).
+   * never run after a failed add or copy); for `copyFiles` also git-stored repo files too large
+   * to re-upload through memory.
    */
   skipped: BatchFailure[];
   /** What the upload of `add` items with a `source` did (absent when there were none). */
@@ -520,7 +520,9 @@ export class BucketClient {
   /**
    * Server-side copy (no bytes move) of a file or folder from a bucket or a model/dataset/space
    * repo into a bucket, with the official Python client's path rules. Repo files stored in git
-   * (no xetHash) are listed in `skipped`; `.gitattributes` files are never copied.
+   * (no xetHash; small files) are downloaded and uploaded again through the transfer engine (in
+   * memory: one larger than 64 MiB, or beyond 256 MiB in total, is listed in `skipped` instead);
+   * `.gitattributes` files are never copied.
    * @throws {NotFoundError} when the source matches no file. {@link ValidationError} for a bad URI or a non-bucket destination.
    * @example await hub.copyFiles({ source: "hf://datasets/acme/corpus/data/", destination: "hf://buckets/me-user/ckpts/corpus/" });
    */

@@ -25,13 +25,17 @@ use super::error::to_js_error;
 use super::iter::{JsPager, PagerKind};
 use crate::error::Error;
 use crate::hub::{
-    Api, BatchLine, BucketId, CreateBucketOptions, HfUri, HubClient, RepoType, TreeEntry, ValidationError,
+    Api, BatchFailure, BatchLine, BucketId, CreateBucketOptions, HfUri, HubClient, RepoType, TreeEntry, ValidationError,
 };
 use crate::transport::fetch::{cancel_from_signal, FetchClient};
 use crate::transport::retry::RetryPolicy;
 use crate::transport::Cancel;
 
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+/// Largest git-stored repo file `copyFiles` downloads and re-uploads (read into memory).
+const MAX_REUPLOAD_BYTES: usize = 64 * 1024 * 1024;
+/// Most bytes of such files one `copyFiles` call holds at once.
+const MAX_REUPLOAD_TOTAL: u64 = 256 * 1024 * 1024;
 /// Keys whose numeric values (ms since the epoch) become `Date`s in results.
 const DATE_KEYS: [&str; 4] = ["createdAt", "updatedAt", "mtime", "uploadedAt"];
 
@@ -454,7 +458,8 @@ impl JsBucketClient {
         })
     }
 
-    /// `copyFiles({ source, destination, signal? })` with `hf://` URIs → report.
+    /// `copyFiles({ source, destination, signal?, onProgress?, tokenProvider? })` with `hf://`
+    /// URIs → report (server-side copies by hash; git-stored repo files re-uploaded).
     #[wasm_bindgen(js_name = copyFiles)]
     pub fn copy_files(&self, options: JsValue) -> Promise {
         let hub = self.hub.clone();
@@ -463,7 +468,52 @@ impl JsBucketClient {
             let endpoint = Some(hub.api().endpoint());
             let source = HfUri::parse(&string_arg(&get(&call.options, "source"), "source")?, endpoint)?;
             let destination = HfUri::parse(&string_arg(&get(&call.options, "destination"), "destination")?, endpoint)?;
-            to_js(&hub.copy_files(&source, &destination, &call.cancel).await?)
+            let plan = hub.plan_copy(&source, &destination, &call.cancel).await?;
+            if plan.git_files.is_empty() {
+                return to_js(&hub.batch(&plan.destination, plan.lines, &call.cancel).await?);
+            }
+            // Repo files stored in git have no xetHash: download them (they are small) and upload
+            // them through the transfer engine, committed with the copy lines.
+            let now = hub.http().now_ms() as i64;
+            let mut uploads = Vec::new();
+            let mut skipped = Vec::new();
+            let mut total = 0u64;
+            for g in plan.git_files {
+                let size = g.size.unwrap_or(0);
+                if size > MAX_REUPLOAD_BYTES as u64 || total + size > MAX_REUPLOAD_TOTAL {
+                    skipped.push(BatchFailure {
+                        path: g.target,
+                        error: format!(
+                            "{}/{} has no xetHash and is too large to re-upload through memory ({size} bytes); download and upload it instead",
+                            source.id, g.source_path
+                        ),
+                    });
+                    continue;
+                }
+                let bytes = hub.download_repo_file(&source, &g.source_path, MAX_REUPLOAD_BYTES, &call.cancel).await?;
+                total += bytes.len() as u64;
+                uploads.push(AddSource {
+                    destination: g.target,
+                    source: js_sys::Uint8Array::from(&bytes[..]).into(),
+                    mtime: Some(now),
+                    content_type: None,
+                });
+            }
+            let report = if uploads.is_empty() {
+                to_js(&hub.batch(&plan.destination, plan.lines, &call.cancel).await?)?
+            } else {
+                super::transfer::upload_and_commit(&hub, &plan.destination, plan.lines, uploads, &call.options, &call.cancel).await?
+            };
+            if !skipped.is_empty() {
+                let list = get(&report, "skipped");
+                if let Some(arr) = list.dyn_ref::<Array>() {
+                    for s in &skipped {
+                        arr.push(&to_js(s)?);
+                    }
+                }
+                let _ = Reflect::set(&report, &JsValue::from_str("success"), &JsValue::FALSE);
+            }
+            Ok(report)
         })
     }
 }

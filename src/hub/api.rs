@@ -224,6 +224,16 @@ impl Api {
         format!("{}/buckets/{}/{}/resolve/{}", self.endpoint, seg(id.namespace()), seg(id.name()), path(file))
     }
 
+    /// `{endpoint}/[{type}s/]{id}/resolve/{revision}/{path}` (repo file content, §14; models have
+    /// no type prefix).
+    pub fn repo_resolve_url(&self, repo_type: RepoType, id: &str, revision: &str, file: &str) -> String {
+        let prefix = match repo_type {
+            RepoType::Model => String::new(),
+            t => format!("{}/", t.plural()),
+        };
+        format!("{}/{prefix}{}/resolve/{}/{}", self.endpoint, path(id), seg(revision), path(file))
+    }
+
     /// A GET of a pagination `Link` (§5). Only links to the endpoint's own origin are followed
     /// (the token must not go elsewhere); a relative link is resolved against it.
     pub fn next_page(&self, link: &str) -> Result<Request, Error> {
@@ -319,6 +329,11 @@ mod tests {
             "http://127.0.0.1:9/api/models/acme/m/paths-info/main"
         );
         assert_eq!(a.xet_token(&id(), true).url, "http://127.0.0.1:9/api/buckets/alice/ckpts/xet-write-token");
+        assert_eq!(
+            a.repo_resolve_url(RepoType::Dataset, "acme/ds", "refs/pr/2", "d/x y.md"),
+            "http://127.0.0.1:9/datasets/acme/ds/resolve/refs%2Fpr%2F2/d/x%20y.md"
+        );
+        assert_eq!(a.repo_resolve_url(RepoType::Model, "acme/m", "main", "c.json"), "http://127.0.0.1:9/acme/m/resolve/main/c.json");
         assert_eq!(a.resolve_url(&id(), "d/a b"), "http://127.0.0.1:9/buckets/alice/ckpts/resolve/d/a%20b");
     }
 

@@ -312,13 +312,37 @@ impl HubClient {
     }
 
     /// Server-side copy of files or folders from a bucket or a model/dataset/space repo into a
-    /// bucket (flow 5), with the official Python client's destination rules: a trailing `/` on
-    /// the source copies the folder's contents; without it the folder is nested into a
-    /// destination folder that already exists; a destination that names no existing file is a
-    /// folder when it exists as one or ends with `/`. Repo files without a `xetHash` (small files
-    /// stored in git) cannot be copied server-side and are reported in `skipped`, as are
-    /// `.gitattributes` files (never copied).
+    /// bucket (flow 5): [`HubClient::plan_copy`], then the copy lines in batches. Repo files
+    /// without a `xetHash` (small files stored in git) cannot be copied server-side: they are
+    /// reported in `skipped` (the JS binding downloads and re-uploads them through the transfer
+    /// engine instead).
     pub async fn copy_files(&self, source: &HfUri, destination: &HfUri, cancel: &Cancel) -> Result<BatchReport, Error> {
+        let plan = self.plan_copy(source, destination, cancel).await?;
+        let skipped: Vec<BatchFailure> = plan
+            .git_files
+            .iter()
+            .map(|g| BatchFailure {
+                path: g.target.clone(),
+                error: format!(
+                    "{}/{} has no xetHash (stored in git, not in Xet): it cannot be copied server-side; download and upload it instead",
+                    source.id, g.source_path
+                ),
+            })
+            .collect();
+        let mut report =
+            if plan.lines.is_empty() { BatchReport::default() } else { self.batch(&plan.destination, plan.lines, cancel).await? };
+        report.skipped.extend(skipped);
+        report.success = report.failed.is_empty() && report.skipped.is_empty();
+        Ok(report)
+    }
+
+    /// Works out a copy (flow 5) without changing anything: the `copyFile` lines, and the repo
+    /// files that have no `xetHash`. Destination rules are the official Python client's: a
+    /// trailing `/` on the source copies the folder's contents; without it the folder is nested
+    /// into a destination folder that already exists; a destination that names no existing file
+    /// is a folder when it exists as one or ends with `/`. `.gitattributes` files are left out.
+    /// [`Error::NotFound`] when the source matches no file.
+    pub async fn plan_copy(&self, source: &HfUri, destination: &HfUri, cancel: &Cancel) -> Result<CopyPlan, Error> {
         let Some(dest_id) = destination.bucket_id() else {
             return Err(ValidationError::new(
                 "destination",
@@ -331,7 +355,7 @@ impl HubClient {
         let now = self.http.now_ms() as i64;
         let merge = source.trailing_slash;
         let mut lines = Vec::new();
-        let mut skipped = Vec::new();
+        let mut git_files = Vec::new();
         if let Some(src_id) = source.bucket_id() {
             let single = if source.path.is_empty() {
                 None
@@ -405,23 +429,30 @@ impl HubClient {
                         mtime: Some(now),
                         content_type: None,
                     }),
-                    None => skipped.push(BatchFailure {
-                        path: target,
-                        error: format!(
-                            "{}/{} has no xetHash (stored in git, not in Xet): it cannot be copied server-side; download and upload it instead",
-                            source.id, f.path
-                        ),
-                    }),
+                    None => git_files.push(GitFile { source_path: f.path, target, size: f.size }),
                 }
             }
         }
-        if lines.is_empty() && skipped.is_empty() {
+        if lines.is_empty() && git_files.is_empty() {
             return Err(Error::NotFound { message: format!("no file found at {source}") });
         }
-        let mut report = if lines.is_empty() { BatchReport::default() } else { self.batch(&dest_id, lines, cancel).await? };
-        report.skipped.extend(skipped);
-        report.success = report.failed.is_empty() && report.skipped.is_empty();
-        Ok(report)
+        Ok(CopyPlan { destination: dest_id, lines, git_files })
+    }
+
+    /// The bytes of a repo file (`GET {endpoint}/{type}s/{id}/resolve/{rev}/{path}`), at most
+    /// `max_bytes` (used to re-upload small git-stored files that cannot be copied by hash).
+    pub async fn download_repo_file(
+        &self,
+        source: &HfUri,
+        path: &str,
+        max_bytes: usize,
+        cancel: &Cancel,
+    ) -> Result<crate::transport::Bytes, Error> {
+        validate_path("path", path)?;
+        let rev = source.revision.as_deref().unwrap_or("main");
+        let url = self.api.repo_resolve_url(source.repo_type, &source.id, rev, path);
+        let resp = self.send(self.api.request(Method::Get, url), cancel, &[]).await?;
+        Ok(resp.bytes_limited(max_bytes).await?)
     }
 
     /// Whether the destination names a folder, and whether that folder exists (§ flow 5 step 2).
@@ -484,6 +515,28 @@ fn check_lines(lines: &[BatchLine]) -> Result<(), Error> {
         return Err(ValidationError::new("path", p, "is both written and deleted in one batch").into());
     }
     Ok(())
+}
+
+/// What a copy will do (see [`HubClient::plan_copy`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyPlan {
+    /// The destination bucket.
+    pub destination: BucketId,
+    /// `copyFile` lines (server-side, by hash).
+    pub lines: Vec<BatchLine>,
+    /// Repo files without a `xetHash`: their bytes must be downloaded and uploaded again.
+    pub git_files: Vec<GitFile>,
+}
+
+/// A repo file stored in git (no `xetHash`) that a copy needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitFile {
+    /// Path in the source repo.
+    pub source_path: String,
+    /// Destination path in the bucket.
+    pub target: String,
+    /// Size, when the listing gave it.
+    pub size: Option<u64>,
 }
 
 struct CopyDestination {

@@ -26,7 +26,7 @@ mod uri;
 mod validate;
 
 pub use api::{Api, CreateBucketOptions};
-pub use client::{HubClient, TreeListing, MAX_LINES_PER_REQUEST};
+pub use client::{CopyPlan, GitFile, HubClient, TreeListing, MAX_LINES_PER_REQUEST};
 pub use error::HubError;
 pub use paginate::{next_link, Pager};
 pub use types::{

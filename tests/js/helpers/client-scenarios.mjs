@@ -343,7 +343,7 @@ export const scenarios = [
   },
 
   {
-    name: 'copyFiles dataset repo → bucket: a file, a folder, a revision, git files reported',
+    name: 'copyFiles dataset repo → bucket: a file, a folder, a revision, git-stored files re-uploaded',
     async run(ctx) {
       const a = api(ctx);
       const repo = `${ctx.uniq('org')}/corpus`;
@@ -366,15 +366,15 @@ export const scenarios = [
       r = await a.copyFiles({ source: `hf://datasets/${repo}/data`, destination: `${D}/ds/` });
       deq([r.success, r.processed], [true, 2], 'folder (.gitattributes left out)');
       r = await a.copyFiles({ source: `hf://datasets/${repo}@main/`, destination: `${D}/all/` });
-      eq(r.success, false, 'a git-stored file cannot be copied server-side');
-      deq(r.skipped.map((s) => s.path), ['all/README.md'], 'reported');
-      ok(/xetHash/.test(r.skipped[0].error), r.skipped[0].error);
-      eq(r.processed, 2, 'the xet files were copied');
+      deq([r.success, r.processed, r.skipped.length], [true, 3, 0], 'two copies by hash + one git file re-uploaded');
+      const readme = await new ctx.lib.BucketClient({ endpoint: ctx.hub.hub, accessToken: ctx.hub.token })
+        .getBucketFile(dst, { path: 'all/README.md' });
+      eq(new TextDecoder().decode(readme), '# corpus\n', 'the git-stored file arrived byte for byte');
       r = await a.copyFiles({ source: `hf://datasets/${repo}@v2/extra.bin`, destination: `${D}/v2.bin` });
       eq(r.success, true, 'revision');
       deq(
         (await collect(a.listBucketTree(dst))).map((e) => e.path),
-        ['all/data/sub/val.bin', 'all/data/train.bin', 'ds/sub/val.bin', 'ds/train.bin', 'train.bin', 'v2.bin'],
+        ['all/README.md', 'all/data/sub/val.bin', 'all/data/train.bin', 'ds/sub/val.bin', 'ds/train.bin', 'train.bin', 'v2.bin'],
         'bucket after repo copies',
       );
       await rejects(a.copyFiles({ source: `hf://datasets/${repo}@v2/data/train.bin`, destination: `${D}/` }), 'NotFoundError', 'not in that revision');
