@@ -94,7 +94,9 @@ pub(crate) fn object_id() -> String {
 pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 96
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
         && !name.contains("--")
         && !name.contains("..")
         && !name.starts_with(['-', '.'])
@@ -115,7 +117,12 @@ impl Accounts {
         }
         self.users.insert(
             name.to_string(),
-            User { id: object_id(), name: name.to_string(), fullname: name.to_string(), email: None },
+            User {
+                id: object_id(),
+                name: name.to_string(),
+                fullname: name.to_string(),
+                email: None,
+            },
         );
         Ok(true)
     }
@@ -133,20 +140,36 @@ impl Accounts {
         }
         self.orgs.insert(
             name.to_string(),
-            Org { id: object_id(), name: name.to_string(), fullname: name.to_string(), members: BTreeMap::new() },
+            Org {
+                id: object_id(),
+                name: name.to_string(),
+                fullname: name.to_string(),
+                members: BTreeMap::new(),
+            },
         );
         Ok(())
     }
 
     /// Adds (or replaces) a token for `user`, creating the user when needed.
-    pub(crate) fn add_token(&mut self, user: &str, token: &str, role: TokenRole, display_name: &str) -> Result<(), String> {
+    pub(crate) fn add_token(
+        &mut self,
+        user: &str,
+        token: &str,
+        role: TokenRole,
+        display_name: &str,
+    ) -> Result<(), String> {
         if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
             return Err("a token must be non-empty visible ASCII".into());
         }
         self.ensure_user(user)?;
         self.tokens.insert(
             token.to_string(),
-            Token { user: user.to_string(), role, display_name: display_name.to_string(), created_at: time::now_ms() },
+            Token {
+                user: user.to_string(),
+                role,
+                display_name: display_name.to_string(),
+                created_at: time::now_ms(),
+            },
         );
         Ok(())
     }
@@ -156,7 +179,10 @@ impl Accounts {
         let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
             return Ok(None);
         };
-        let value = value.to_str().map_err(|_| ApiError::InvalidCredentials)?.trim();
+        let value = value
+            .to_str()
+            .map_err(|_| ApiError::InvalidCredentials)?
+            .trim();
         let token = value
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
@@ -182,7 +208,11 @@ impl Accounts {
     /// The caller may see private content of `ns`.
     pub(crate) fn can_read_ns(&self, caller: Option<&Caller>, ns: &str) -> bool {
         let Some(caller) = caller else { return false };
-        caller.user == ns || self.orgs.get(ns).is_some_and(|org| org.members.contains_key(&caller.user))
+        caller.user == ns
+            || self
+                .orgs
+                .get(ns)
+                .is_some_and(|org| org.members.contains_key(&caller.user))
     }
 
     /// The caller's user (ignoring the token role) may write to `ns`.
@@ -248,7 +278,10 @@ mod tests {
 
     fn headers(token: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+        h.insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
         h
     }
 
@@ -257,7 +290,16 @@ mod tests {
         for ok in ["a", "ckpts", "my-bucket_1.2", &"x".repeat(96)] {
             assert!(valid_name(ok), "{ok}");
         }
-        for bad in ["", "a--b", "a..b", "-a", "a.", "a/b", "a b", &"x".repeat(97)] {
+        for bad in [
+            "",
+            "a--b",
+            "a..b",
+            "-a",
+            "a.",
+            "a/b",
+            "a b",
+            &"x".repeat(97),
+        ] {
             assert!(!valid_name(bad), "{bad}");
         }
     }
@@ -282,7 +324,10 @@ mod tests {
         assert!(a.can_read_ns(carol.as_ref(), "acme"));
         assert!(!a.can_write_ns(carol.as_ref(), "acme"), "read member");
         assert!(!a.can_read_ns(None, "alice"));
-        assert!(matches!(a.authenticate(&headers("nope")), Err(ApiError::InvalidCredentials)));
+        assert!(matches!(
+            a.authenticate(&headers("nope")),
+            Err(ApiError::InvalidCredentials)
+        ));
         assert!(a.authenticate(&HeaderMap::new()).unwrap().is_none());
         assert!(a.ensure_user("acme").is_err());
     }

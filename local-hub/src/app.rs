@@ -81,7 +81,10 @@ impl AppState {
 
     /// `http://host:port` of the Hub as the client addressed it.
     pub(crate) fn hub_base(&self, headers: &HeaderMap) -> String {
-        format!("http://{}", http_util::host_of(headers, &self.default_hub_host))
+        format!(
+            "http://{}",
+            http_util::host_of(headers, &self.default_hub_host)
+        )
     }
 
     /// `casUrl`: the client's host name with the CAS front's port.
@@ -114,7 +117,11 @@ impl AppState {
             .unwrap_or("");
         let expected = self.admin_token.as_bytes();
         let equal = given.len() == expected.len()
-            && given.bytes().zip(expected.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+            && given
+                .bytes()
+                .zip(expected.iter())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
         if equal {
             Ok(())
         } else {
@@ -128,7 +135,10 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, String> {
         let text = text.trim();
         let bytes: Option<Vec<u8>> = (0..text.len())
             .step_by(2)
-            .map(|i| text.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .map(|i| {
+                text.get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
             .collect();
         if let Some(bytes) = bytes.filter(|b| b.len() == 32) {
             return Ok(bytes);
@@ -143,7 +153,9 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, String> {
 
 fn load_accounts(path: &Path) -> Result<Accounts, String> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| format!("parsing {}: {e}", path.display())),
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).map_err(|e| format!("parsing {}: {e}", path.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Accounts::default()),
         Err(e) => Err(format!("reading {}: {e}", path.display())),
     }
@@ -160,7 +172,9 @@ fn display_host(ip: IpAddr) -> String {
 }
 
 async fn bind(host: &str, port: u16) -> Result<TcpListener, String> {
-    TcpListener::bind((host, port)).await.map_err(|e| format!("binding {host}:{port}: {e}"))
+    TcpListener::bind((host, port))
+        .await
+        .map_err(|e| format!("binding {host}:{port}: {e}"))
 }
 
 async fn shutdown_signal() {
@@ -190,7 +204,11 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
     let (data_dir, _temp_guard) = match &args.data_dir {
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-            (dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?, None)
+            (
+                dir.canonicalize()
+                    .map_err(|e| format!("{}: {e}", dir.display()))?,
+                None,
+            )
         }
         None => {
             let temp = tempfile::Builder::new()
@@ -201,7 +219,8 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
         }
     };
     let hub_dir = data_dir.join("hub");
-    std::fs::create_dir_all(&hub_dir).map_err(|e| format!("creating {}: {e}", hub_dir.display()))?;
+    std::fs::create_dir_all(&hub_dir)
+        .map_err(|e| format!("creating {}: {e}", hub_dir.display()))?;
     let secret = load_or_create_secret(&hub_dir.join("secret.key"))?;
 
     // Accounts: stored ones, then the config file, then --token flags, then the demo user.
@@ -216,7 +235,11 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
         let (user, token, role) = config::parse_token_flag(flag)?;
         accounts.add_token(&user, &token, role, "--token")?;
     }
-    let demo_token = match accounts.demo_token.clone().filter(|t| accounts.tokens.contains_key(t)) {
+    let demo_token = match accounts
+        .demo_token
+        .clone()
+        .filter(|t| accounts.tokens.contains_key(t))
+    {
         Some(token) => token,
         None => {
             let token = crate::new_hub_token()?;
@@ -225,8 +248,10 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
             token
         }
     };
-    let accounts_json = serde_json::to_vec_pretty(&accounts).map_err(|e| format!("serialising accounts: {e}"))?;
-    write_atomic(&accounts_path, &accounts_json).map_err(|e| format!("writing {}: {e}", accounts_path.display()))?;
+    let accounts_json =
+        serde_json::to_vec_pretty(&accounts).map_err(|e| format!("serialising accounts: {e}"))?;
+    write_atomic(&accounts_path, &accounts_json)
+        .map_err(|e| format!("writing {}: {e}", accounts_path.display()))?;
 
     let store = Store::load(&hub_dir)?;
 
@@ -248,7 +273,10 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
     let cas = cas_server.client();
     let (cas_stop_tx, cas_stop_rx) = tokio::sync::oneshot::channel::<()>();
     let cas_task = tokio::spawn(async move {
-        if let Err(e) = cas_server.serve_until_stopped(internal_listener, cas_stop_rx).await {
+        if let Err(e) = cas_server
+            .serve_until_stopped(internal_listener, cas_stop_rx)
+            .await
+        {
             eprintln!("local-hub: CAS server stopped: {e}");
         }
     });
@@ -260,9 +288,17 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
     let front_addr: SocketAddr = front_listener.local_addr().map_err(|e| e.to_string())?;
     let host = display_host(hub_addr.ip());
     let hub_url = format!("http://{host}:{}", hub_addr.port());
-    let cas_url = format!("http://{}:{}", display_host(front_addr.ip()), front_addr.port());
+    let cas_url = format!(
+        "http://{}:{}",
+        display_host(front_addr.ip()),
+        front_addr.port()
+    );
 
-    let admin_token = match args.admin_token.clone().or_else(|| config.admin_token.clone()) {
+    let admin_token = match args
+        .admin_token
+        .clone()
+        .or_else(|| config.admin_token.clone())
+    {
         Some(token) => token,
         None => crate::new_hub_token()?.replacen("hf_", "admin_", 1),
     };
@@ -289,7 +325,9 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
     });
 
     for seed in &config.repos {
-        crate::routes::admin::seed_repo(&state, seed).await.map_err(|e| format!("seeding repo {}: {e}", seed.id))?;
+        crate::routes::admin::seed_repo(&state, seed)
+            .await
+            .map_err(|e| format!("seeding repo {}: {e}", seed.id))?;
     }
 
     let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
@@ -324,7 +362,9 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
     {
         use std::io::Write as _;
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{line}").and_then(|()| stdout.flush()).map_err(|e| format!("writing the start-up line: {e}"))?;
+        writeln!(stdout, "{line}")
+            .and_then(|()| stdout.flush())
+            .map_err(|e| format!("writing the start-up line: {e}"))?;
     }
     if args.host != "127.0.0.1" && args.host != "localhost" && args.host != "::1" {
         eprintln!("local-hub: listening on {} (not loopback only)", args.host);

@@ -31,7 +31,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
         .layer(middleware::from_fn(http_util::cors))
         .layer(middleware::from_fn(http_util::request_id))
-        .layer(middleware::from_fn_with_state(("cas", verbose), http_util::log))
+        .layer(middleware::from_fn_with_state(
+            ("cas", verbose),
+            http_util::log,
+        ))
 }
 
 /// The scope a route needs; `None` = no token (health, presigned term fetches).
@@ -50,7 +53,10 @@ fn required_scope(method: &Method, path: &str) -> Option<Scope> {
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim)
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
 }
 
 fn token_error(error: &TokenError) -> Response {
@@ -60,8 +66,14 @@ fn token_error(error: &TokenError) -> Response {
 fn is_hop_by_hop(name: &HeaderName) -> bool {
     matches!(
         name.as_str(),
-        "connection" | "keep-alive" | "proxy-authenticate" | "proxy-authorization" | "te" | "trailer"
-            | "transfer-encoding" | "upgrade"
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
     )
 }
 
@@ -78,7 +90,10 @@ async fn proxy(State(app): State<Arc<AppState>>, request: Request) -> Response {
     }
     let mut body_fault = None;
     match app.faults.take(Target::Cas, method.as_str(), &path) {
-        Some(Action::Status { status, retry_after_secs }) => return faults::status_response(status, retry_after_secs),
+        Some(Action::Status {
+            status,
+            retry_after_secs,
+        }) => return faults::status_response(status, retry_after_secs),
         Some(Action::Hang { ms }) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
         Some(Action::ExpireToken) => return token_error(&TokenError::Expired),
         Some(action) => body_fault = Some(action),
@@ -100,17 +115,30 @@ async fn proxy(State(app): State<Arc<AppState>>, request: Request) -> Response {
 
     // Upload grants would hand out /simulation URLs; answer 404 so clients use POST /v1/xorbs.
     if path.starts_with("/v1/xorb-grants/") || path.starts_with("/v1/xorb-commits/") {
-        return error_response(StatusCode::NOT_FOUND, None, "upload grants are not offered", None);
+        return error_response(
+            StatusCode::NOT_FOUND,
+            None,
+            "upload grants are not offered",
+            None,
+        );
     }
 
     let target = format!(
         "{}{}",
         app.internal_cas,
-        request.uri().path_and_query().map_or(path.as_str(), |pq| pq.as_str())
+        request
+            .uri()
+            .path_and_query()
+            .map_or(path.as_str(), |pq| pq.as_str())
     );
     let (parts, body) = request.into_parts();
     let Ok(upstream_method) = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()) else {
-        return error_response(StatusCode::METHOD_NOT_ALLOWED, None, "unsupported method", None);
+        return error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            None,
+            "unsupported method",
+            None,
+        );
     };
     let mut builder = app.http.request(upstream_method, target);
     let host = http_util::host_of(&parts.headers, &app.default_cas_host);
@@ -129,14 +157,22 @@ async fn proxy(State(app): State<Arc<AppState>>, request: Request) -> Response {
     let upstream = match builder.body(upstream_body).send().await {
         Ok(response) => response,
         Err(e) => {
-            return error_response(StatusCode::BAD_GATEWAY, None, &format!("CAS server unreachable: {e}"), None)
+            return error_response(
+                StatusCode::BAD_GATEWAY,
+                None,
+                &format!("CAS server unreachable: {e}"),
+                None,
+            )
         }
     };
 
-    let status = StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let status =
+        StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut response = Response::builder().status(status);
     for (name, value) in upstream.headers() {
-        let Ok(name) = HeaderName::from_bytes(name.as_str().as_bytes()) else { continue };
+        let Ok(name) = HeaderName::from_bytes(name.as_str().as_bytes()) else {
+            continue;
+        };
         if is_hop_by_hop(&name) {
             continue;
         }
@@ -145,7 +181,14 @@ async fn proxy(State(app): State<Arc<AppState>>, request: Request) -> Response {
     let stream = upstream.bytes_stream().map_err(std::io::Error::other);
     let response = match response.body(Body::from_stream(stream)) {
         Ok(response) => response,
-        Err(e) => return error_response(StatusCode::BAD_GATEWAY, None, &format!("bad CAS response: {e}"), None),
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_GATEWAY,
+                None,
+                &format!("bad CAS response: {e}"),
+                None,
+            )
+        }
     };
     faults::shape_response(response.into_response(), body_fault, bandwidth).await
 }
@@ -156,12 +199,30 @@ mod tests {
 
     #[test]
     fn scopes() {
-        assert_eq!(required_scope(&Method::POST, "/v1/xorbs/default/ab"), Some(Scope::Write));
-        assert_eq!(required_scope(&Method::HEAD, "/v1/xorbs/default/ab"), Some(Scope::Read));
-        assert_eq!(required_scope(&Method::POST, "/v1/shards"), Some(Scope::Write));
-        assert_eq!(required_scope(&Method::POST, "/v2/shards"), Some(Scope::Write));
-        assert_eq!(required_scope(&Method::GET, "/v2/reconstructions/ab"), Some(Scope::Read));
+        assert_eq!(
+            required_scope(&Method::POST, "/v1/xorbs/default/ab"),
+            Some(Scope::Write)
+        );
+        assert_eq!(
+            required_scope(&Method::HEAD, "/v1/xorbs/default/ab"),
+            Some(Scope::Read)
+        );
+        assert_eq!(
+            required_scope(&Method::POST, "/v1/shards"),
+            Some(Scope::Write)
+        );
+        assert_eq!(
+            required_scope(&Method::POST, "/v2/shards"),
+            Some(Scope::Write)
+        );
+        assert_eq!(
+            required_scope(&Method::GET, "/v2/reconstructions/ab"),
+            Some(Scope::Read)
+        );
         assert_eq!(required_scope(&Method::GET, "/v1/fetch_term"), None);
-        assert_eq!(required_scope(&Method::POST, "/v1/telemetry"), Some(Scope::Read));
+        assert_eq!(
+            required_scope(&Method::POST, "/v1/telemetry"),
+            Some(Scope::Read)
+        );
     }
 }

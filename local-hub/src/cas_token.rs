@@ -62,8 +62,12 @@ pub(crate) struct Signer {
 impl Signer {
     /// A signer keyed with `key` (HMAC accepts any key length; the error is kept for form).
     pub(crate) fn new(key: &[u8]) -> Result<Self, String> {
-        let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(key).map_err(|e| format!("HMAC key: {e}"))?;
-        Ok(Self { keyed, revoked_before_us: AtomicI64::new(i64::MIN) })
+        let keyed =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(key).map_err(|e| format!("HMAC key: {e}"))?;
+        Ok(Self {
+            keyed,
+            revoked_before_us: AtomicI64::new(i64::MIN),
+        })
     }
 
     fn mac(&self, data: &[u8]) -> Hmac<Sha256> {
@@ -83,9 +87,15 @@ impl Signer {
     pub(crate) fn verify(&self, token: &str, now_secs: u64) -> Result<Claims, TokenError> {
         let rest = token.strip_prefix(PREFIX).ok_or(TokenError::Malformed)?;
         let (payload, tag) = rest.split_once('.').ok_or(TokenError::Malformed)?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| TokenError::Malformed)?;
-        self.mac(payload.as_bytes()).verify_slice(&tag).map_err(|_| TokenError::BadSignature)?;
-        let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Malformed)?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| TokenError::Malformed)?;
+        self.mac(payload.as_bytes())
+            .verify_slice(&tag)
+            .map_err(|_| TokenError::BadSignature)?;
+        let json = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| TokenError::Malformed)?;
         let claims: Claims = serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
         if now_secs >= claims.exp || claims.iat < self.revoked_before_us.load(Ordering::SeqCst) {
             return Err(TokenError::Expired);
@@ -104,7 +114,13 @@ mod tests {
     use super::*;
 
     fn claims(exp: u64, iat: i64) -> Claims {
-        Claims { scope: Scope::Read, repo: "bucket:a/b".into(), exp, iat, n: "x".into() }
+        Claims {
+            scope: Scope::Read,
+            repo: "bucket:a/b".into(),
+            exp,
+            iat,
+            n: "x".into(),
+        }
     }
 
     #[test]
@@ -114,9 +130,18 @@ mod tests {
         assert_eq!(signer.verify(&token, 99).map(|c| c.scope), Ok(Scope::Read));
         assert_eq!(signer.verify(&token, 100).err(), Some(TokenError::Expired));
         let other = Signer::new(&[8; 32]).unwrap();
-        assert_eq!(other.verify(&token, 1).err(), Some(TokenError::BadSignature));
-        assert_eq!(signer.verify("garbage", 1).err(), Some(TokenError::Malformed));
-        assert_eq!(signer.verify("xet_a.b.c", 1).err(), Some(TokenError::Malformed));
+        assert_eq!(
+            other.verify(&token, 1).err(),
+            Some(TokenError::BadSignature)
+        );
+        assert_eq!(
+            signer.verify("garbage", 1).err(),
+            Some(TokenError::Malformed)
+        );
+        assert_eq!(
+            signer.verify("xet_a.b.c", 1).err(),
+            Some(TokenError::Malformed)
+        );
         let mut flipped = token.clone().into_bytes();
         if let Some(b) = flipped.get_mut(6) {
             *b = if *b == b'A' { b'B' } else { b'A' };

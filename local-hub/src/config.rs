@@ -108,8 +108,10 @@ pub(crate) struct ConfigFile {
 impl ConfigFile {
     /// Reads and parses the file.
     pub(crate) fn read(path: &std::path::Path) -> Result<Self, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("reading config {}: {e}", path.display()))?;
-        serde_json::from_slice(&bytes).map_err(|e| format!("parsing config {}: {e}", path.display()))
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("reading config {}: {e}", path.display()))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| format!("parsing config {}: {e}", path.display()))
     }
 }
 
@@ -125,7 +127,12 @@ pub(crate) fn apply_user(accounts: &mut Accounts, spec: &UserSpec) -> Result<(),
         }
     }
     for token in &spec.tokens {
-        accounts.add_token(&spec.name, &token.token, token.role, token.display_name.as_deref().unwrap_or("config"))?;
+        accounts.add_token(
+            &spec.name,
+            &token.token,
+            token.role,
+            token.display_name.as_deref().unwrap_or("config"),
+        )?;
     }
     Ok(())
 }
@@ -156,19 +163,32 @@ pub(crate) fn apply_accounts(accounts: &mut Accounts, config: &ConfigFile) -> Re
         apply_org(accounts, org)?;
     }
     for token in &config.tokens {
-        accounts.add_token(&token.user, &token.token, token.role, token.display_name.as_deref().unwrap_or("config"))?;
+        accounts.add_token(
+            &token.user,
+            &token.token,
+            token.role,
+            token.display_name.as_deref().unwrap_or("config"),
+        )?;
     }
     Ok(())
 }
 
 /// Parses `USER:TOKEN:read|write`.
 pub(crate) fn parse_token_flag(flag: &str) -> Result<(String, String, TokenRole), String> {
-    let (user, rest) = flag.split_once(':').ok_or_else(|| format!("--token {flag:?}: expected USER:TOKEN:ROLE"))?;
-    let (token, role) = rest.rsplit_once(':').ok_or_else(|| format!("--token {flag:?}: expected USER:TOKEN:ROLE"))?;
+    let (user, rest) = flag
+        .split_once(':')
+        .ok_or_else(|| format!("--token {flag:?}: expected USER:TOKEN:ROLE"))?;
+    let (token, role) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| format!("--token {flag:?}: expected USER:TOKEN:ROLE"))?;
     let role = match role {
         "read" => TokenRole::Read,
         "write" => TokenRole::Write,
-        other => return Err(format!("--token {flag:?}: role must be read or write, not {other:?}")),
+        other => {
+            return Err(format!(
+                "--token {flag:?}: role must be read or write, not {other:?}"
+            ))
+        }
     };
     Ok((user.to_string(), token.to_string(), role))
 }
@@ -198,7 +218,10 @@ mod tests {
         let mut accounts = Accounts::default();
         apply_accounts(&mut accounts, &config).unwrap();
         assert!(accounts.users.contains_key("bob"));
-        assert_eq!(accounts.tokens.get("hf_c").map(|t| t.role), Some(TokenRole::Read));
+        assert_eq!(
+            accounts.tokens.get("hf_c").map(|t| t.role),
+            Some(TokenRole::Read)
+        );
         assert_eq!(accounts.orgs.get("acme").map(|o| o.members.len()), Some(2));
         assert!(serde_json::from_str::<ConfigFile>(r#"{"userz":[]}"#).is_err());
     }

@@ -39,7 +39,10 @@ pub(crate) enum ApiError {
     NotFound(String),
     /// 409; `url` is added to the body when set (create, buckets-api.md §4.1).
     #[error("{message}")]
-    Conflict { message: String, url: Option<String> },
+    Conflict {
+        message: String,
+        url: Option<String>,
+    },
     /// 422: a well-formed request whose content cannot be applied.
     #[error("{0}")]
     Unprocessable(String),
@@ -68,9 +71,10 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED
             }
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::RepoNotFound | Self::EntryNotFound | Self::RevisionNotFound(_) | Self::NotFound(_) => {
-                StatusCode::NOT_FOUND
-            }
+            Self::RepoNotFound
+            | Self::EntryNotFound
+            | Self::RevisionNotFound(_)
+            | Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
@@ -89,16 +93,30 @@ impl ApiError {
 }
 
 /// Builds an error response with the Hub's headers and body shape.
-pub(crate) fn error_response(status: StatusCode, code: Option<&str>, message: &str, extra: Option<(&str, String)>) -> Response {
+pub(crate) fn error_response(
+    status: StatusCode,
+    code: Option<&str>,
+    message: &str,
+    extra: Option<(&str, String)>,
+) -> Response {
     let mut body = serde_json::Map::new();
-    body.insert("error".into(), serde_json::Value::String(message.to_string()));
+    body.insert(
+        "error".into(),
+        serde_json::Value::String(message.to_string()),
+    );
     if let Some((key, value)) = extra {
         body.insert(key.to_string(), serde_json::Value::String(value));
     }
     let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     if let Some(code) = code {
-        headers.insert("x-error-code", HeaderValue::from_str(code).unwrap_or(HeaderValue::from_static("Error")));
+        headers.insert(
+            "x-error-code",
+            HeaderValue::from_str(code).unwrap_or(HeaderValue::from_static("Error")),
+        );
     }
     headers.insert("x-error-message", header_safe(message));
     (status, headers, serde_json::Value::Object(body).to_string()).into_response()
@@ -108,7 +126,13 @@ pub(crate) fn error_response(status: StatusCode, code: Option<&str>, message: &s
 pub(crate) fn header_safe(text: &str) -> HeaderValue {
     let cleaned: String = text
         .chars()
-        .map(|c| if c == ' ' || c.is_ascii_graphic() { c } else { '?' })
+        .map(|c| {
+            if c == ' ' || c.is_ascii_graphic() {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect();
     HeaderValue::from_str(&cleaned).unwrap_or(HeaderValue::from_static("error"))
 }
@@ -117,9 +141,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = self.to_string();
         let mut response = match &self {
-            Self::Conflict { url: Some(url), .. } => {
-                error_response(self.status(), self.code(), &message, Some(("url", url.clone())))
-            }
+            Self::Conflict { url: Some(url), .. } => error_response(
+                self.status(),
+                self.code(),
+                &message,
+                Some(("url", url.clone())),
+            ),
             _ => error_response(self.status(), self.code(), &message, None),
         };
         if let Self::RangeNotSatisfiable { size } = self {
@@ -144,7 +171,13 @@ mod tests {
     fn anonymous_not_found_is_401_with_code() {
         let response = ApiError::not_found_for(true).into_response();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(response.headers().get("x-error-code").and_then(|v| v.to_str().ok()), Some("RepoNotFound"));
+        assert_eq!(
+            response
+                .headers()
+                .get("x-error-code")
+                .and_then(|v| v.to_str().ok()),
+            Some("RepoNotFound")
+        );
         let response = ApiError::not_found_for(false).into_response();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }

@@ -45,7 +45,10 @@ impl Target {
 pub(crate) enum Action {
     /// Answer at once with this status (any 4xx/5xx); 429 and 503 carry `Retry-After`.
     #[serde(rename_all = "camelCase")]
-    Status { status: u16, retry_after_secs: Option<u64> },
+    Status {
+        status: u16,
+        retry_after_secs: Option<u64>,
+    },
     /// Wait `ms` milliseconds, then serve the request normally.
     Hang { ms: u64 },
     /// Send the headers (with the full `Content-Length`) and `afterBytes` bytes of the body
@@ -150,12 +153,15 @@ pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    p.get(pi..).is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
 }
 
 impl Faults {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Adds rules; returns their ids.
@@ -166,7 +172,12 @@ impl Faults {
             .map(|spec| {
                 state.next_id += 1;
                 let id = state.next_id;
-                state.rules.push(Rule { id, spec, matched: 0, fired: 0 });
+                state.rules.push(Rule {
+                    id,
+                    spec,
+                    matched: 0,
+                    fired: 0,
+                });
                 id
             })
             .collect()
@@ -236,7 +247,10 @@ impl Faults {
     pub(crate) fn network(&self, side: Target) -> (Duration, Option<u64>) {
         let state = self.lock();
         if state.network.target.covers(side) {
-            (Duration::from_millis(state.network.latency_ms), state.network.bandwidth_bytes_per_sec.filter(|b| *b > 0))
+            (
+                Duration::from_millis(state.network.latency_ms),
+                state.network.bandwidth_bytes_per_sec.filter(|b| *b > 0),
+            )
         } else {
             (Duration::ZERO, None)
         }
@@ -246,7 +260,11 @@ impl Faults {
 /// The early response of a `status` fault.
 pub(crate) fn status_response(status: u16, retry_after_secs: Option<u64>) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    let message = format!("Injected fault: {} {}", code.as_u16(), code.canonical_reason().unwrap_or(""));
+    let message = format!(
+        "Injected fault: {} {}",
+        code.as_u16(),
+        code.canonical_reason().unwrap_or("")
+    );
     let mut response = error_response(code, None, message.trim(), None);
     let retry = match (code.as_u16(), retry_after_secs) {
         (_, Some(secs)) => Some(secs),
@@ -260,17 +278,26 @@ pub(crate) fn status_response(status: u16, retry_after_secs: Option<u64>) -> Res
             if let Ok(v) = HeaderValue::from_str(&format!("\"api\";r=0;t={secs}")) {
                 headers.insert("ratelimit", v);
             }
-            headers.insert("ratelimit-policy", HeaderValue::from_static("\"fixed window\";\"api\";q=500;w=300"));
+            headers.insert(
+                "ratelimit-policy",
+                HeaderValue::from_static("\"fixed window\";\"api\";q=500;w=300"),
+            );
         }
     }
     response
 }
 
 /// Applies a body fault (`close`, `flipByte`) and bandwidth shaping to a response.
-pub(crate) async fn shape_response(response: Response, action: Option<Action>, bandwidth: Option<u64>) -> Response {
+pub(crate) async fn shape_response(
+    response: Response,
+    action: Option<Action>,
+    bandwidth: Option<u64>,
+) -> Response {
     let (parts, body) = response.into_parts();
     let body = match action {
-        Some(Action::FlipByte { offset }) => match axum::body::to_bytes(body, MAX_BUFFERED_BODY).await {
+        Some(Action::FlipByte { offset }) => match axum::body::to_bytes(body, MAX_BUFFERED_BODY)
+            .await
+        {
             Ok(bytes) => {
                 let mut data = bytes.to_vec();
                 let len = data.len() as i64;
@@ -288,21 +315,31 @@ pub(crate) async fn shape_response(response: Response, action: Option<Action>, b
                 Err::<Bytes, std::io::Error>(std::io::Error::other("body too large for flipByte"))
             })),
         },
-        Some(Action::Close { after_bytes }) => match axum::body::to_bytes(body, MAX_BUFFERED_BODY).await {
+        Some(Action::Close { after_bytes }) => match axum::body::to_bytes(body, MAX_BUFFERED_BODY)
+            .await
+        {
             Ok(bytes) => {
-                let keep = after_bytes.map_or(bytes.len() / 2, |n| usize::try_from(n).unwrap_or(usize::MAX));
+                let keep = after_bytes.map_or(bytes.len() / 2, |n| {
+                    usize::try_from(n).unwrap_or(usize::MAX)
+                });
                 let head = bytes.slice(..keep.min(bytes.len()));
                 // Pause before failing so the server flushes the head and the first bytes;
                 // an error straight after them would drop the buffered response unsent.
-                let stream = futures_util::stream::iter(vec![Ok::<Bytes, std::io::Error>(head)]).chain(
-                    futures_util::stream::once(async {
+                let stream = futures_util::stream::iter(vec![Ok::<Bytes, std::io::Error>(head)])
+                    .chain(futures_util::stream::once(async {
                         tokio::time::sleep(Duration::from_millis(100)).await;
-                        Err(std::io::Error::other("connection closed by fault injection"))
-                    }),
-                );
+                        Err(std::io::Error::other(
+                            "connection closed by fault injection",
+                        ))
+                    }));
                 let mut parts = parts;
-                parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-                return Response::from_parts(parts, throttle_body(Body::from_stream(stream), bandwidth));
+                parts
+                    .headers
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+                return Response::from_parts(
+                    parts,
+                    throttle_body(Body::from_stream(stream), bandwidth),
+                );
             }
             Err(_) => Body::empty(),
         },
@@ -320,7 +357,10 @@ pub(crate) fn throttle_body(body: Body, bandwidth: Option<u64>) -> Body {
 }
 
 /// Splits the stream into slices of about 1/20 s of traffic and sleeps after each.
-pub(crate) fn throttle_stream<S, E>(stream: S, rate: u64) -> impl Stream<Item = Result<Bytes, E>> + Send
+pub(crate) fn throttle_stream<S, E>(
+    stream: S,
+    rate: u64,
+) -> impl Stream<Item = Result<Bytes, E>> + Send
 where
     S: Stream<Item = Result<Bytes, E>> + Send + Unpin + 'static,
     E: Send + 'static,
@@ -374,7 +414,10 @@ mod tests {
         }))
         .unwrap();
         faults.add(vec![spec]);
-        assert!(faults.take(Target::Hub, "GET", "/x").is_none(), "first match passes");
+        assert!(
+            faults.take(Target::Hub, "GET", "/x").is_none(),
+            "first match passes"
+        );
         assert!(faults.take(Target::Hub, "GET", "/x").is_some());
         assert!(faults.take(Target::Cas, "POST", "/x").is_some());
         assert!(faults.take(Target::Hub, "GET", "/x").is_none(), "exhausted");
@@ -392,7 +435,10 @@ mod tests {
         assert!(faults.take(Target::Hub, "POST", "/a").is_none());
         assert!(faults.take(Target::Cas, "GET", "/a").is_none());
         for _ in 0..3 {
-            assert!(matches!(faults.take(Target::Cas, "POST", "/a"), Some(Action::Hang { ms: 5 })));
+            assert!(matches!(
+                faults.take(Target::Cas, "POST", "/a"),
+                Some(Action::Hang { ms: 5 })
+            ));
         }
         faults.clear();
         assert!(faults.take(Target::Cas, "POST", "/a").is_none());

@@ -24,7 +24,9 @@ const ALLOW_METHODS: &str = "GET,HEAD,POST,PUT,DELETE,OPTIONS";
 pub(crate) async fn cors(request: Request, next: Next) -> Response {
     let origin = request.headers().get(header::ORIGIN).cloned();
     let is_preflight = request.method() == Method::OPTIONS
-        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if is_preflight {
         let mut response = StatusCode::NO_CONTENT.into_response();
         let headers = response.headers_mut();
@@ -42,10 +44,22 @@ pub(crate) async fn cors(request: Request, next: Next) -> Response {
             header::ACCESS_CONTROL_ALLOW_HEADERS,
             HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static(ALLOW_HEADERS)),
         );
-        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(ALLOW_METHODS));
-        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
-        if request.headers().contains_key("access-control-request-private-network") {
-            headers.insert("access-control-allow-private-network", HeaderValue::from_static("true"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static(ALLOW_METHODS),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("86400"),
+        );
+        if request
+            .headers()
+            .contains_key("access-control-request-private-network")
+        {
+            headers.insert(
+                "access-control-allow-private-network",
+                HeaderValue::from_static("true"),
+            );
         }
         add_cors(headers, origin);
         return response;
@@ -74,14 +88,23 @@ fn add_cors(headers: &mut HeaderMap, origin: Option<HeaderValue>) {
     match origin {
         Some(origin) => {
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                HeaderValue::from_static("true"),
+            );
             headers.append(header::VARY, HeaderValue::from_static("Origin"));
         }
         None => {
-            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
         }
     }
-    headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSE_HEADERS));
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(EXPOSE_HEADERS),
+    );
 }
 
 /// Sets `X-Request-Id` on every response. With `X-Amzn-Trace-Id` from the client it is
@@ -120,7 +143,11 @@ pub(crate) async fn log(
     let path = request.uri().path().to_string();
     let started = std::time::Instant::now();
     let response = next.run(request).await;
-    eprintln!("[{label}] {method} {path} -> {} ({} ms)", response.status().as_u16(), started.elapsed().as_millis());
+    eprintln!(
+        "[{label}] {method} {path} -> {} ({} ms)",
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
     response
 }
 
@@ -159,7 +186,11 @@ impl Query {
 
     /// Last value of `key`.
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A boolean parameter: `true/false/1/0` (case-insensitive); absent → `default`.
@@ -168,7 +199,9 @@ impl Query {
             None | Some("") => Ok(default),
             Some("true") | Some("1") => Ok(true),
             Some("false") | Some("0") => Ok(false),
-            Some(other) => Err(ApiError::BadRequest(format!("invalid boolean for {key}: {other}"))),
+            Some(other) => Err(ApiError::BadRequest(format!(
+                "invalid boolean for {key}: {other}"
+            ))),
         }
     }
 
@@ -187,7 +220,9 @@ impl Query {
     pub(crate) fn cursor(&self) -> Result<Option<String>, ApiError> {
         match self.get("cursor") {
             None | Some("") => Ok(None),
-            Some(text) => decode_cursor(text).map(Some).ok_or_else(|| ApiError::BadRequest("invalid cursor".into())),
+            Some(text) => decode_cursor(text)
+                .map(Some)
+                .ok_or_else(|| ApiError::BadRequest("invalid cursor".into())),
         }
     }
 }
@@ -208,7 +243,12 @@ fn decode_cursor(text: &str) -> Option<String> {
 }
 
 /// `Link: <url>; rel="next"` where `url` = `base` + `path` + `params` + the cursor.
-pub(crate) fn next_link(base: &str, path: &str, params: &[(&str, String)], cursor_path: &str) -> HeaderValue {
+pub(crate) fn next_link(
+    base: &str,
+    path: &str,
+    params: &[(&str, String)],
+    cursor_path: &str,
+) -> HeaderValue {
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (k, v) in params {
         query.append_pair(k, v);
@@ -247,27 +287,44 @@ pub(crate) struct ByteRange {
 /// Parses `Range` for a resource of `size` bytes. `Ok(None)`: serve everything (no header,
 /// a header that is not `bytes=`, or several ranges). 416 when not satisfiable.
 pub(crate) fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<ByteRange>, ApiError> {
-    let Some(value) = headers.get(header::RANGE) else { return Ok(None) };
-    let Ok(text) = value.to_str() else { return Ok(None) };
-    let Some(spec) = text.trim().strip_prefix("bytes=") else { return Ok(None) };
+    let Some(value) = headers.get(header::RANGE) else {
+        return Ok(None);
+    };
+    let Ok(text) = value.to_str() else {
+        return Ok(None);
+    };
+    let Some(spec) = text.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
     if spec.contains(',') {
         return Ok(None);
     }
-    let Some((a, b)) = spec.trim().split_once('-') else { return Ok(None) };
+    let Some((a, b)) = spec.trim().split_once('-') else {
+        return Ok(None);
+    };
     let (a, b) = (a.trim(), b.trim());
     let unsatisfiable = ApiError::RangeNotSatisfiable { size };
     if a.is_empty() {
-        let Ok(suffix) = b.parse::<u64>() else { return Ok(None) };
+        let Ok(suffix) = b.parse::<u64>() else {
+            return Ok(None);
+        };
         if suffix == 0 || size == 0 {
             return Err(unsatisfiable);
         }
-        return Ok(Some(ByteRange { start: size.saturating_sub(suffix), end: size }));
+        return Ok(Some(ByteRange {
+            start: size.saturating_sub(suffix),
+            end: size,
+        }));
     }
-    let Ok(start) = a.parse::<u64>() else { return Ok(None) };
+    let Ok(start) = a.parse::<u64>() else {
+        return Ok(None);
+    };
     let end = if b.is_empty() {
         size
     } else {
-        let Ok(last) = b.parse::<u64>() else { return Ok(None) };
+        let Ok(last) = b.parse::<u64>() else {
+            return Ok(None);
+        };
         if last < start {
             return Ok(None);
         }
@@ -291,10 +348,22 @@ mod tests {
 
     #[test]
     fn ranges() {
-        assert_eq!(range("bytes=0-0", 10).unwrap(), Some(ByteRange { start: 0, end: 1 }));
-        assert_eq!(range("bytes=2-", 10).unwrap(), Some(ByteRange { start: 2, end: 10 }));
-        assert_eq!(range("bytes=-3", 10).unwrap(), Some(ByteRange { start: 7, end: 10 }));
-        assert_eq!(range("bytes=5-100", 10).unwrap(), Some(ByteRange { start: 5, end: 10 }));
+        assert_eq!(
+            range("bytes=0-0", 10).unwrap(),
+            Some(ByteRange { start: 0, end: 1 })
+        );
+        assert_eq!(
+            range("bytes=2-", 10).unwrap(),
+            Some(ByteRange { start: 2, end: 10 })
+        );
+        assert_eq!(
+            range("bytes=-3", 10).unwrap(),
+            Some(ByteRange { start: 7, end: 10 })
+        );
+        assert_eq!(
+            range("bytes=5-100", 10).unwrap(),
+            Some(ByteRange { start: 5, end: 10 })
+        );
         assert!(range("bytes=10-", 10).is_err());
         assert!(range("bytes=0-0", 0).is_err());
         assert!(range("bytes=-5", 0).is_err());
@@ -306,15 +375,26 @@ mod tests {
     #[test]
     fn cursor_round_trip() {
         let c = encode_cursor("oiio/optimized/lossless_msa.bc");
-        assert_eq!(c, "eyJwYXRoIjoib2lpby9vcHRpbWl6ZWQvbG9zc2xlc3NfbXNhLmJjIn0=");
+        assert_eq!(
+            c,
+            "eyJwYXRoIjoib2lpby9vcHRpbWl6ZWQvbG9zc2xlc3NfbXNhLmJjIn0="
+        );
         let q = Query::parse(Some(&format!("cursor={}", c.replace('=', "%3D"))));
-        assert_eq!(q.cursor().unwrap().as_deref(), Some("oiio/optimized/lossless_msa.bc"));
+        assert_eq!(
+            q.cursor().unwrap().as_deref(),
+            Some("oiio/optimized/lossless_msa.bc")
+        );
         assert!(Query::parse(Some("cursor=!!")).cursor().is_err());
     }
 
     #[test]
     fn link_format() {
-        let link = next_link("http://h:1", "/api/x", &[("limit", "2".into()), ("recursive", "true".into())], "a/b");
+        let link = next_link(
+            "http://h:1",
+            "/api/x",
+            &[("limit", "2".into()), ("recursive", "true".into())],
+            "a/b",
+        );
         assert_eq!(
             link.to_str().unwrap(),
             "<http://h:1/api/x?limit=2&recursive=true&cursor=eyJwYXRoIjoiYS9iIn0%3D>; rel=\"next\""

@@ -151,7 +151,10 @@ fn read_dir_json<T: for<'de> Deserialize<'de>>(dir: &Path) -> Result<Vec<T>, Str
             continue; // leftover temp files of an interrupted write are ignored
         }
         let bytes = std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-        out.push(serde_json::from_slice(&bytes).map_err(|e| format!("parsing {}: {e}", path.display()))?);
+        out.push(
+            serde_json::from_slice(&bytes)
+                .map_err(|e| format!("parsing {}: {e}", path.display()))?,
+        );
     }
     Ok(out)
 }
@@ -182,7 +185,10 @@ impl Store {
         for repo in read_dir_json::<Repo>(&repos_dir)? {
             db.repos.insert(repo_key(repo.kind, &repo.id()), repo);
         }
-        Ok(Self { root: root.to_path_buf(), db: RwLock::new(db) })
+        Ok(Self {
+            root: root.to_path_buf(),
+            db: RwLock::new(db),
+        })
     }
 
     pub(crate) async fn read(&self) -> RwLockReadGuard<'_, Db> {
@@ -193,7 +199,11 @@ impl Store {
         self.db.write().await
     }
 
-    async fn write_file(&self, path: PathBuf, value: Result<Vec<u8>, serde_json::Error>) -> Result<(), ApiError> {
+    async fn write_file(
+        &self,
+        path: PathBuf,
+        value: Result<Vec<u8>, serde_json::Error>,
+    ) -> Result<(), ApiError> {
         let bytes = value.map_err(|e| ApiError::Internal(format!("serialising state: {e}")))?;
         tokio::task::spawn_blocking(move || write_atomic(&path, &bytes))
             .await
@@ -211,13 +221,17 @@ impl Store {
 
     /// Persists one bucket. Call while holding the write guard.
     pub(crate) async fn save_bucket(&self, bucket: &Bucket) -> Result<(), ApiError> {
-        let path = self.root.join("buckets").join(format!("{}.json", bucket.oid));
+        let path = self
+            .root
+            .join("buckets")
+            .join(format!("{}.json", bucket.oid));
         self.write_file(path, serde_json::to_vec(bucket)).await
     }
 
     /// Removes a bucket's document. Call while holding the write guard.
     pub(crate) async fn delete_bucket_file(&self, oid: &str) -> Result<(), ApiError> {
-        self.remove_file(self.root.join("buckets").join(format!("{oid}.json"))).await
+        self.remove_file(self.root.join("buckets").join(format!("{oid}.json")))
+            .await
     }
 
     /// Persists one repo. Call while holding the write guard.
@@ -249,7 +263,13 @@ mod tests {
         };
         bucket.files.insert(
             "a.txt".into(),
-            FileEntry { xet_hash: "0".repeat(64), size: 0, mtime: Some(5), uploaded_at: 6, content_type: None },
+            FileEntry {
+                xet_hash: "0".repeat(64),
+                size: 0,
+                mtime: Some(5),
+                uploaded_at: 6,
+                content_type: None,
+            },
         );
         store.save_bucket(&bucket).await.unwrap();
         std::fs::write(dir.path().join("buckets").join(".tmp-leftover"), b"{").unwrap();
@@ -260,6 +280,11 @@ mod tests {
         assert_eq!(loaded.files.get("a.txt").map(|f| f.mtime), Some(Some(5)));
         drop(db);
         again.delete_bucket_file(&bucket.oid).await.unwrap();
-        assert!(Store::load(dir.path()).unwrap().read().await.buckets.is_empty());
+        assert!(Store::load(dir.path())
+            .unwrap()
+            .read()
+            .await
+            .buckets
+            .is_empty());
     }
 }

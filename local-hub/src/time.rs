@@ -18,8 +18,11 @@ pub(crate) fn now_secs() -> u64 {
     u64::try_from(Utc::now().timestamp()).unwrap_or(0)
 }
 
+/// Years 0000–9999 only, so every date keeps the fixed-width format.
+const MAX_MS: i64 = 253_402_300_799_999;
+
 fn to_datetime(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::UNIX_EPOCH)
+    DateTime::from_timestamp_millis(ms.clamp(0, MAX_MS)).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.sssZ` (JavaScript `toISOString()` style).
@@ -29,7 +32,9 @@ pub(crate) fn iso(ms: i64) -> String {
 
 /// RFC 9110 HTTP-date, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub(crate) fn http_date(ms: i64) -> String {
-    to_datetime(ms).format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    to_datetime(ms)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -40,6 +45,8 @@ mod tests {
     fn iso_has_millis_and_z() {
         assert_eq!(iso(1_767_225_600_123), "2026-01-01T00:00:00.123Z");
         assert_eq!(iso(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso(-5), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso(i64::MAX), "9999-12-31T23:59:59.999Z");
     }
 
     #[test]

@@ -10,8 +10,17 @@ use common::{add_line, header, Hub};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-async fn cas_status(hub: &Hub, method: Method, path: &str, token: Option<&str>, body: Vec<u8>) -> StatusCode {
-    let mut request = hub.http.request(method, format!("{}{path}", hub.cas)).body(body);
+async fn cas_status(
+    hub: &Hub,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+) -> StatusCode {
+    let mut request = hub
+        .http
+        .request(method, format!("{}{path}", hub.cas))
+        .body(body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -23,67 +32,164 @@ async fn token_checks() {
     let hub = Hub::start(&[]).await;
     hub.create_bucket("b", false).await;
     let (hash, _) = hub.upload("demo/b", 1, 3).await;
-    let (read, _, _) = hub.cas_token("/api/buckets/demo/b/xet-read-token", &hub.token).await;
-    let (write, _, _) = hub.cas_token("/api/buckets/demo/b/xet-write-token", &hub.token).await;
+    let (read, _, _) = hub
+        .cas_token("/api/buckets/demo/b/xet-read-token", &hub.token)
+        .await;
+    let (write, _, _) = hub
+        .cas_token("/api/buckets/demo/b/xet-write-token", &hub.token)
+        .await;
     let recon = format!("/v1/reconstructions/{hash}");
     let xorb = format!("/v1/xorbs/default/{}", "12".repeat(32));
 
-    assert_eq!(cas_status(&hub, Method::GET, &recon, Some(&read), vec![]).await, StatusCode::OK);
-    assert_eq!(cas_status(&hub, Method::GET, &format!("/v2/reconstructions/{hash}"), Some(&write), vec![]).await, StatusCode::OK);
-    assert_eq!(cas_status(&hub, Method::HEAD, &format!("/v1/files/{hash}"), Some(&read), vec![]).await, StatusCode::OK);
+    assert_eq!(
+        cas_status(&hub, Method::GET, &recon, Some(&read), vec![]).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        cas_status(
+            &hub,
+            Method::GET,
+            &format!("/v2/reconstructions/{hash}"),
+            Some(&write),
+            vec![]
+        )
+        .await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        cas_status(
+            &hub,
+            Method::HEAD,
+            &format!("/v1/files/{hash}"),
+            Some(&read),
+            vec![]
+        )
+        .await,
+        StatusCode::OK
+    );
     // No token, garbage, a Hub token, a tampered signature: 401 on read and write routes.
     let mut tampered = read.clone();
     tampered.push('A');
-    for token in [None, Some("xet_garbage"), Some(hub.token.as_str()), Some(tampered.as_str())] {
-        assert_eq!(cas_status(&hub, Method::GET, &recon, token, vec![]).await, StatusCode::UNAUTHORIZED, "{token:?}");
-        assert_eq!(cas_status(&hub, Method::POST, &xorb, token, vec![1, 2, 3]).await, StatusCode::UNAUTHORIZED, "{token:?}");
+    for token in [
+        None,
+        Some("xet_garbage"),
+        Some(hub.token.as_str()),
+        Some(tampered.as_str()),
+    ] {
+        assert_eq!(
+            cas_status(&hub, Method::GET, &recon, token, vec![]).await,
+            StatusCode::UNAUTHORIZED,
+            "{token:?}"
+        );
+        assert_eq!(
+            cas_status(&hub, Method::POST, &xorb, token, vec![1, 2, 3]).await,
+            StatusCode::UNAUTHORIZED,
+            "{token:?}"
+        );
     }
     // A read token on write routes: 401 (upload is never attempted).
     for path in [xorb.as_str(), "/v1/shards", "/v2/shards"] {
-        assert_eq!(cas_status(&hub, Method::POST, path, Some(&read), vec![0; 8]).await, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            cas_status(&hub, Method::POST, path, Some(&read), vec![0; 8]).await,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
     }
     // With a write token the request reaches the official server, which rejects the junk xorb itself.
     let status = cas_status(&hub, Method::POST, &xorb, Some(&write), vec![0; 8]).await;
-    assert!(status != StatusCode::UNAUTHORIZED && !status.is_success(), "{status}");
+    assert!(
+        status != StatusCode::UNAUTHORIZED && !status.is_success(),
+        "{status}"
+    );
     // Error body is JSON with a message.
-    let r = hub.http.get(format!("{}{recon}", hub.cas)).send().await.unwrap();
+    let r = hub
+        .http
+        .get(format!("{}{recon}", hub.cas))
+        .send()
+        .await
+        .unwrap();
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"], "missing CAS access token");
     // Simulation routes are never exposed; grants are not offered (clients fall back to POST /v1/xorbs).
-    assert_eq!(cas_status(&hub, Method::GET, "/simulation/ping", Some(&write), vec![]).await, StatusCode::NOT_FOUND);
-    assert_eq!(cas_status(&hub, Method::POST, "/simulation/set_config", None, vec![]).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        cas_status(&hub, Method::GET, "/simulation/ping", Some(&write), vec![]).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        cas_status(&hub, Method::POST, "/simulation/set_config", None, vec![]).await,
+        StatusCode::NOT_FOUND
+    );
     let grant = format!("/v1/xorb-grants/default/{}", "34".repeat(32));
-    assert_eq!(cas_status(&hub, Method::POST, &grant, Some(&write), b"{}".to_vec()).await, StatusCode::NOT_FOUND);
-    assert_eq!(cas_status(&hub, Method::POST, &grant, Some(&read), b"{}".to_vec()).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(cas_status(&hub, Method::GET, "/health", None, vec![]).await, StatusCode::OK);
+    assert_eq!(
+        cas_status(&hub, Method::POST, &grant, Some(&write), b"{}".to_vec()).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        cas_status(&hub, Method::POST, &grant, Some(&read), b"{}".to_vec()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        cas_status(&hub, Method::GET, "/health", None, vec![]).await,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn expired_and_revoked_tokens() {
     let hub = Hub::start(&["--cas-token-ttl", "1"]).await;
     hub.create_bucket("b", false).await;
-    let (read, exp, _) = hub.cas_token("/api/buckets/demo/b/xet-read-token", &hub.token).await;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let (read, exp, _) = hub
+        .cas_token("/api/buckets/demo/b/xet-read-token", &hub.token)
+        .await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     assert!(exp <= now + 1);
     let path = format!("/v1/reconstructions/{}", common::EMPTY_HASH);
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let r = hub.http.get(format!("{}{path}", hub.cas)).bearer_auth(&read).send().await.unwrap();
+    let r = hub
+        .http
+        .get(format!("{}{path}", hub.cas))
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"], "CAS access token expired");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "CAS access token expired"
+    );
 
     // Revocation through the admin API: tokens issued before it stop working, new ones work.
-    let r = hub.admin(Method::PUT, "/admin/settings").json(&serde_json::json!({"casTokenTtlSecs": 600})).send().await.unwrap();
+    let r = hub
+        .admin(Method::PUT, "/admin/settings")
+        .json(&serde_json::json!({"casTokenTtlSecs": 600}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let (fresh, _, _) = hub.cas_token("/api/buckets/demo/b/xet-write-token", &hub.token).await;
+    let (fresh, _, _) = hub
+        .cas_token("/api/buckets/demo/b/xet-write-token", &hub.token)
+        .await;
     let recon = |t: String| {
         let url = format!("{}{path}", hub.cas);
         let http = hub.http.clone();
         async move { http.get(url).bearer_auth(t).send().await.unwrap().status() }
     };
     assert_ne!(recon(fresh.clone()).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(hub.admin(Method::POST, "/admin/expire-tokens").send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        hub.admin(Method::POST, "/admin/expire-tokens")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
     assert_eq!(recon(fresh).await, StatusCode::UNAUTHORIZED);
-    let (newer, _, _) = hub.cas_token("/api/buckets/demo/b/xet-write-token", &hub.token).await;
+    let (newer, _, _) = hub
+        .cas_token("/api/buckets/demo/b/xet-write-token", &hub.token)
+        .await;
     assert_ne!(recon(newer).await, StatusCode::UNAUTHORIZED);
 }
 
@@ -92,19 +198,50 @@ async fn fetch_urls_point_at_the_front_and_need_no_token() {
     let hub = Hub::start(&[]).await;
     hub.create_bucket("b", false).await;
     let (hash, data) = hub.upload("demo/b", 5, 6).await;
-    assert_eq!(hub.batch("demo/b", &hub.token, &[add_line("f", &hash)]).await.status(), StatusCode::OK);
-    let (read, _, cas) = hub.cas_token("/api/buckets/demo/b/xet-read-token", &hub.token).await;
-    let v: Value = hub.http.get(format!("{cas}/v1/reconstructions/{hash}")).bearer_auth(&read).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        hub.batch("demo/b", &hub.token, &[add_line("f", &hash)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let (read, _, cas) = hub
+        .cas_token("/api/buckets/demo/b/xet-read-token", &hub.token)
+        .await;
+    let v: Value = hub
+        .http
+        .get(format!("{cas}/v1/reconstructions/{hash}"))
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let terms = v["terms"].as_array().unwrap();
     assert!(!terms.is_empty());
-    let unpacked: u64 = terms.iter().map(|t| t["unpacked_length"].as_u64().unwrap()).sum();
+    let unpacked: u64 = terms
+        .iter()
+        .map(|t| t["unpacked_length"].as_u64().unwrap())
+        .sum();
     assert_eq!(unpacked, data.len() as u64);
     for (_, infos) in v["fetch_info"].as_object().unwrap() {
         for info in infos.as_array().unwrap() {
             let url = info["url"].as_str().unwrap();
-            assert!(url.starts_with(&format!("{}/v1/fetch_term", hub.cas)), "{url}");
-            let (a, b) = (info["url_range"]["start"].as_u64().unwrap(), info["url_range"]["end"].as_u64().unwrap());
-            let r = hub.http.get(url).header("range", format!("bytes={a}-{b}")).send().await.unwrap();
+            assert!(
+                url.starts_with(&format!("{}/v1/fetch_term", hub.cas)),
+                "{url}"
+            );
+            let (a, b) = (
+                info["url_range"]["start"].as_u64().unwrap(),
+                info["url_range"]["end"].as_u64().unwrap(),
+            );
+            let r = hub
+                .http
+                .get(url)
+                .header("range", format!("bytes={a}-{b}"))
+                .send()
+                .await
+                .unwrap();
             assert!(r.status().is_success(), "{}", r.status());
             assert!(header(&r, "x-request-id").is_some());
             assert_eq!(r.bytes().await.unwrap().len() as u64, b - a + 1);

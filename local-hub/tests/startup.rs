@@ -13,7 +13,13 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn startup_line_and_flags() {
-    let hub = Hub::start(&["--token", "alice:hf_alice:write", "--token", "bob:hf_bob:read"]).await;
+    let hub = Hub::start(&[
+        "--token",
+        "alice:hf_alice:write",
+        "--token",
+        "bob:hf_bob:read",
+    ])
+    .await;
     assert!(hub.hub.starts_with("http://127.0.0.1:"), "{}", hub.hub);
     assert!(hub.cas.starts_with("http://127.0.0.1:"), "{}", hub.cas);
     assert_ne!(hub.hub, hub.cas);
@@ -21,13 +27,45 @@ async fn startup_line_and_flags() {
     assert!(hub.token.starts_with("hf_"));
     assert!(!hub.admin_token.is_empty());
     assert!(hub.data_dir.join("hub").is_dir());
-    let me: Value = hub.get("/api/whoami-v2").send().await.unwrap().json().await.unwrap();
+    let me: Value = hub
+        .get("/api/whoami-v2")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["name"], "demo");
-    let alice: Value = hub.req(Method::GET, "/api/whoami-v2", Some("hf_alice")).send().await.unwrap().json().await.unwrap();
-    assert_eq!((alice["name"].as_str(), alice["auth"]["accessToken"]["role"].as_str()), (Some("alice"), Some("write")));
-    let bob: Value = hub.req(Method::GET, "/api/whoami-v2", Some("hf_bob")).send().await.unwrap().json().await.unwrap();
+    let alice: Value = hub
+        .req(Method::GET, "/api/whoami-v2", Some("hf_alice"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            alice["name"].as_str(),
+            alice["auth"]["accessToken"]["role"].as_str()
+        ),
+        (Some("alice"), Some("write"))
+    );
+    let bob: Value = hub
+        .req(Method::GET, "/api/whoami-v2", Some("hf_bob"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(bob["auth"]["accessToken"]["role"], "read");
-    let r = hub.req(Method::POST, "/api/buckets/me/x", Some("hf_bob")).json(&json!({})).send().await.unwrap();
+    let r = hub
+        .req(Method::POST, "/api/buckets/me/x", Some("hf_bob"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Both listeners are bound to 127.0.0.1 only (Linux: /proc/net/tcp lists LISTEN sockets).
     if let Ok(table) = std::fs::read_to_string("/proc/net/tcp") {
@@ -42,7 +80,11 @@ async fn startup_line_and_flags() {
                 })
                 .filter(|local| local.ends_with(&format!(":{port:04X}")))
                 .collect();
-            assert_eq!(locals, [format!("0100007F:{port:04X}")], "{url} listens on loopback only");
+            assert_eq!(
+                locals,
+                [format!("0100007F:{port:04X}")],
+                "{url} listens on loopback only"
+            );
         }
     }
     // Unknown routes: 404 JSON with the error headers.
@@ -53,7 +95,11 @@ async fn startup_line_and_flags() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_flags_fail_fast() {
-    for args in [vec!["--token", "alice:hf_a:admin"], vec!["--token", "nocolon"], vec!["--config", "/nonexistent.json"]] {
+    for args in [
+        vec!["--token", "alice:hf_a:admin"],
+        vec!["--token", "nocolon"],
+        vec!["--config", "/nonexistent.json"],
+    ] {
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_local-hub"))
             .args(["--port", "0"])
             .args(&args)
@@ -83,24 +129,60 @@ async fn config_file_and_fixed_ports() {
         .to_string(),
     )
     .unwrap();
-    let free = |_: ()| std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let free = |_: ()| {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
     let cas_port = free(());
-    let hub = Hub::start(&["--config", config.to_str().unwrap(), "--cas-port", &cas_port.to_string()]).await;
+    let hub = Hub::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--cas-port",
+        &cas_port.to_string(),
+    ])
+    .await;
     assert_eq!(hub.cas, format!("http://127.0.0.1:{cas_port}"));
     assert_eq!(hub.admin_token, "admin-secret");
-    let alice: Value = hub.req(Method::GET, "/api/whoami-v2", Some("hf_alice")).send().await.unwrap().json().await.unwrap();
+    let alice: Value = hub
+        .req(Method::GET, "/api/whoami-v2", Some("hf_alice"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(alice["fullname"], "Alice");
     assert_eq!(alice["email"], "a@example.org");
     assert_eq!(alice["auth"]["accessToken"]["displayName"], "laptop");
     assert_eq!(alice["orgs"][0]["name"], "acme");
-    let r = hub.req(Method::POST, "/api/buckets/acme/shared", Some("hf_alice")).json(&json!({})).send().await.unwrap();
+    let r = hub
+        .req(Method::POST, "/api/buckets/acme/shared", Some("hf_alice"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let r = hub.req(Method::GET, "/datasets/acme/docs/resolve/main/README.md", Some("hf_carol")).send().await.unwrap();
+    let r = hub
+        .req(
+            Method::GET,
+            "/datasets/acme/docs/resolve/main/README.md",
+            Some("hf_carol"),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.text().await.unwrap(), "# hi\n");
     // A bad config document is refused at start.
     std::fs::write(&config, r#"{"users": [{"nme": "x"}]}"#).unwrap();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_local-hub")).args(["--config", config.to_str().unwrap()]).output().await.unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_local-hub"))
+        .args(["--config", config.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
     assert!(!out.status.success());
 }
 
@@ -117,11 +199,23 @@ async fn default_data_dir_is_temporary_and_removed_on_sigterm() {
     let info: Value = serde_json::from_str(&line).unwrap();
     let dir = std::path::PathBuf::from(info["dataDir"].as_str().unwrap());
     assert!(dir.is_dir());
-    assert!(dir.starts_with(std::env::temp_dir().canonicalize().unwrap_or_else(|_| std::env::temp_dir())) || dir.starts_with(std::env::temp_dir()));
+    assert!(
+        dir.starts_with(
+            std::env::temp_dir()
+                .canonicalize()
+                .unwrap_or_else(|_| std::env::temp_dir())
+        ) || dir.starts_with(std::env::temp_dir())
+    );
     let pid = child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
     assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.unwrap().unwrap();
+    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(exit.success(), "{exit:?}");
     assert!(!dir.exists(), "temporary data dir removed");
 }
@@ -133,31 +227,118 @@ async fn restart_keeps_buckets_files_tokens_and_content() {
     hub.create_bucket("keep", true).await;
     hub.create_bucket("gone", false).await;
     let (hash, data) = hub.upload("demo/keep", 21, 12).await;
-    let lines = [add_line("a/b.bin", &hash), add_line("c.txt", common::EMPTY_HASH)];
-    assert_eq!(hub.batch("demo/keep", &hub.token, &lines).await.status(), StatusCode::OK);
-    assert_eq!(hub.req(Method::DELETE, "/api/buckets/demo/gone", Some(&hub.token)).send().await.unwrap().status(), StatusCode::OK);
-    hub.post_json("/api/repos/move", json!({"fromRepo": "demo/keep", "toRepo": "demo/kept", "type": "bucket"})).send().await.unwrap();
-    let org = hub.admin(Method::POST, "/admin/orgs").json(&json!({"name": "acme", "members": [{"user": "bob", "role": "write"}]})).send().await.unwrap();
+    let lines = [
+        add_line("a/b.bin", &hash),
+        add_line("c.txt", common::EMPTY_HASH),
+    ];
+    assert_eq!(
+        hub.batch("demo/keep", &hub.token, &lines).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        hub.req(Method::DELETE, "/api/buckets/demo/gone", Some(&hub.token))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    hub.post_json(
+        "/api/repos/move",
+        json!({"fromRepo": "demo/keep", "toRepo": "demo/kept", "type": "bucket"}),
+    )
+    .send()
+    .await
+    .unwrap();
+    let org = hub
+        .admin(Method::POST, "/admin/orgs")
+        .json(&json!({"name": "acme", "members": [{"user": "bob", "role": "write"}]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(org.status(), StatusCode::OK);
-    let (cas_token, _, _) = hub.cas_token("/api/buckets/demo/kept/xet-read-token", &hub.token).await;
-    let info_before: Value = hub.get("/api/buckets/demo/kept").send().await.unwrap().json().await.unwrap();
+    let (cas_token, _, _) = hub
+        .cas_token("/api/buckets/demo/kept/xet-read-token", &hub.token)
+        .await;
+    let info_before: Value = hub
+        .get("/api/buckets/demo/kept")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let (token, data_dir) = (hub.token.clone(), hub.data_dir.clone());
     hub.kill().await; // SIGKILL: no graceful shutdown
 
     let hub = Hub::start_in(&data_dir, &[]).await;
     assert_eq!(hub.token, token, "the demo token survives");
-    let info: Value = hub.get("/api/buckets/demo/kept").send().await.unwrap().json().await.unwrap();
+    let info: Value = hub
+        .get("/api/buckets/demo/kept")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(info, info_before);
     assert_eq!(info["totalFiles"], 2);
-    assert_eq!(hub.get("/api/buckets/demo/gone").send().await.unwrap().status(), StatusCode::NOT_FOUND);
-    assert_eq!(hub.get("/api/buckets/demo/keep").send().await.unwrap().status(), StatusCode::NOT_FOUND);
-    let body = hub.req(Method::GET, "/buckets/demo/kept/resolve/a/b.bin", Some(&token)).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(
+        hub.get("/api/buckets/demo/gone")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        hub.get("/api/buckets/demo/keep")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let body = hub
+        .req(
+            Method::GET,
+            "/buckets/demo/kept/resolve/a/b.bin",
+            Some(&token),
+        )
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(body.as_ref(), data.as_slice(), "CAS content survives");
     // Users and orgs made at runtime survive; so does the CAS token signing secret.
-    let bob: Value = hub.req(Method::GET, "/api/whoami-v2", Some("hf_bob")).send().await.unwrap().json().await.unwrap();
+    let bob: Value = hub
+        .req(Method::GET, "/api/whoami-v2", Some("hf_bob"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(bob["orgs"][0]["name"], "acme");
-    let r = hub.http.get(format!("{}/v1/reconstructions/{hash}", hub.cas)).bearer_auth(&cas_token).send().await.unwrap();
+    let r = hub
+        .http
+        .get(format!("{}/v1/reconstructions/{hash}", hub.cas))
+        .bearer_auth(&cas_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     // And new writes work after the restart.
-    assert_eq!(hub.batch("demo/kept", &hub.token, &[add_line("d.txt", common::EMPTY_HASH)]).await.status(), StatusCode::OK);
+    assert_eq!(
+        hub.batch(
+            "demo/kept",
+            &hub.token,
+            &[add_line("d.txt", common::EMPTY_HASH)]
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
 }

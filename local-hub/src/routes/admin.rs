@@ -33,7 +33,10 @@ use crate::time;
 /// The `/admin` routes (merged into the Hub router).
 pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/admin/faults", get(list_faults).post(add_faults).delete(clear_faults))
+        .route(
+            "/admin/faults",
+            get(list_faults).post(add_faults).delete(clear_faults),
+        )
         .route("/admin/network", put(set_network))
         .route("/admin/expire-tokens", post(expire_tokens))
         .route("/admin/settings", put(settings))
@@ -51,18 +54,26 @@ async fn list_faults(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Ap
     Ok(json_response(StatusCode::OK, &app.faults.describe()))
 }
 
-async fn add_faults(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn add_faults(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     app.check_admin(&headers)?;
     let body = json_body(&body)?;
     let specs: Vec<RuleSpec> = match body {
         Value::Array(items) => parse(Value::Array(items))?,
-        Value::Object(mut map) if map.contains_key("rules") => parse(map.remove("rules").unwrap_or(Value::Null))?,
+        Value::Object(mut map) if map.contains_key("rules") => {
+            parse(map.remove("rules").unwrap_or(Value::Null))?
+        }
         other => vec![parse(other)?],
     };
     for spec in &specs {
         if let crate::faults::Action::Status { status, .. } = spec.action {
             if !(400..=599).contains(&status) {
-                return Err(ApiError::BadRequest(format!("status must be 400-599, not {status}")));
+                return Err(ApiError::BadRequest(format!(
+                    "status must be 400-599, not {status}"
+                )));
             }
         }
     }
@@ -76,44 +87,74 @@ async fn clear_faults(State(app): State<Arc<AppState>>, headers: HeaderMap) -> A
     Ok(json_response(StatusCode::OK, &json!({})))
 }
 
-async fn set_network(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn set_network(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     app.check_admin(&headers)?;
     let network: Network = parse(json_body(&body)?)?;
     app.faults.set_network(network);
     Ok(json_response(StatusCode::OK, &app.faults.describe()))
 }
 
-async fn expire_tokens(State(app): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Response> {
+async fn expire_tokens(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     app.check_admin(&headers)?;
     app.signer.revoke_all_issued_before(time::now_us() + 1);
     Ok(json_response(StatusCode::OK, &json!({})))
 }
 
-async fn settings(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn settings(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     app.check_admin(&headers)?;
     let body = json_body(&body)?;
     if let Some(ttl) = body.get("casTokenTtlSecs") {
-        let ttl = ttl.as_u64().ok_or_else(|| ApiError::BadRequest("casTokenTtlSecs must be an integer".into()))?;
+        let ttl = ttl
+            .as_u64()
+            .ok_or_else(|| ApiError::BadRequest("casTokenTtlSecs must be an integer".into()))?;
         app.token_ttl_secs.store(ttl, Ordering::SeqCst);
     }
-    Ok(json_response(StatusCode::OK, &json!({ "casTokenTtlSecs": app.token_ttl_secs.load(Ordering::SeqCst) })))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "casTokenTtlSecs": app.token_ttl_secs.load(Ordering::SeqCst) }),
+    ))
 }
 
-async fn add_user(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn add_user(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     app.check_admin(&headers)?;
     let spec: UserSpec = parse(json_body(&body)?)?;
-    app.update_accounts(|accounts| config::apply_user(accounts, &spec)).await?;
+    app.update_accounts(|accounts| config::apply_user(accounts, &spec))
+        .await?;
     Ok(json_response(StatusCode::OK, &json!({ "name": spec.name })))
 }
 
-async fn add_org(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn add_org(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     app.check_admin(&headers)?;
     let spec: OrgSpec = parse(json_body(&body)?)?;
-    app.update_accounts(|accounts| config::apply_org(accounts, &spec)).await?;
+    app.update_accounts(|accounts| config::apply_org(accounts, &spec))
+        .await?;
     Ok(json_response(StatusCode::OK, &json!({ "name": spec.name })))
 }
 
-async fn add_repo(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn add_repo(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     app.check_admin(&headers)?;
     let seed: RepoSeed = parse(json_body(&body)?)?;
     let result = seed_repo(&app, &seed).await?;
@@ -135,10 +176,20 @@ fn git_blob_oid(content: &[u8]) -> String {
 async fn cas_sha256(app: &AppState, hash: &str, size: u64) -> ApiResult<String> {
     let mut hasher = sha2::Sha256::new();
     if size > 0 {
-        let merkle = MerkleHash::from_hex(hash).map_err(|_| ApiError::BadRequest(format!("invalid hash {hash}")))?;
-        let mut stream = cas_body(app.cas.clone(), merkle, ByteRange { start: 0, end: size }).into_data_stream();
+        let merkle = MerkleHash::from_hex(hash)
+            .map_err(|_| ApiError::BadRequest(format!("invalid hash {hash}")))?;
+        let mut stream = cas_body(
+            app.cas.clone(),
+            merkle,
+            ByteRange {
+                start: 0,
+                end: size,
+            },
+        )
+        .into_data_stream();
         while let Some(piece) = stream.next().await {
-            let piece = piece.map_err(|e| ApiError::Internal(format!("reading {hash} from the CAS: {e}")))?;
+            let piece = piece
+                .map_err(|e| ApiError::Internal(format!("reading {hash} from the CAS: {e}")))?;
             hasher.update(&piece);
         }
     }
@@ -147,14 +198,26 @@ async fn cas_sha256(app: &AppState, hash: &str, size: u64) -> ApiResult<String> 
 
 /// Creates the repo if needed and puts the seed's files into its revision (default `main`).
 pub(crate) async fn seed_repo(app: &AppState, seed: &RepoSeed) -> ApiResult<Value> {
-    let kind = RepoType::parse(&seed.kind)
-        .ok_or_else(|| ApiError::BadRequest(format!("type must be model, dataset or space, not {:?}", seed.kind)))?;
+    let kind = RepoType::parse(&seed.kind).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "type must be model, dataset or space, not {:?}",
+            seed.kind
+        ))
+    })?;
     let (ns, name) = match seed.id.split_once('/') {
-        Some((ns, name)) if valid_name(ns) && valid_name(name) => (ns.to_string(), name.to_string()),
-        _ => return Err(ApiError::BadRequest(format!("invalid repo id {:?}", seed.id))),
+        Some((ns, name)) if valid_name(ns) && valid_name(name) => {
+            (ns.to_string(), name.to_string())
+        }
+        _ => {
+            return Err(ApiError::BadRequest(format!(
+                "invalid repo id {:?}",
+                seed.id
+            )))
+        }
     };
     if !app.accounts().namespace_exists(&ns) {
-        app.update_accounts(|accounts| accounts.ensure_org(&ns)).await?;
+        app.update_accounts(|accounts| accounts.ensure_org(&ns))
+            .await?;
     }
     let rev = seed.revision.clone().unwrap_or_else(|| "main".to_string());
     if rev.is_empty() {
@@ -163,13 +226,18 @@ pub(crate) async fn seed_repo(app: &AppState, seed: &RepoSeed) -> ApiResult<Valu
 
     let mut prepared = Vec::new();
     for file in &seed.files {
-        valid_file_path(&file.path).map_err(|e| ApiError::BadRequest(format!("{}: {e}", file.path)))?;
+        valid_file_path(&file.path)
+            .map_err(|e| ApiError::BadRequest(format!("{}: {e}", file.path)))?;
         let entry = match (&file.xet_hash, &file.content, &file.content_base64) {
             (Some(hash), None, None) => {
-                let hash = normalize_hash(hash)
-                    .ok_or_else(|| ApiError::BadRequest(format!("{}: invalid xetHash", file.path)))?;
+                let hash = normalize_hash(hash).ok_or_else(|| {
+                    ApiError::BadRequest(format!("{}: invalid xetHash", file.path))
+                })?;
                 let size = cas_file_size(app, &hash).await?.ok_or_else(|| {
-                    ApiError::Unprocessable(format!("{}: xetHash {hash} is not in the Xet storage", file.path))
+                    ApiError::Unprocessable(format!(
+                        "{}: xetHash {hash} is not in the Xet storage",
+                        file.path
+                    ))
                 })?;
                 let sha256 = cas_sha256(app, &hash, size).await?;
                 let pointer = format!("version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {size}\n");
@@ -185,9 +253,9 @@ pub(crate) async fn seed_repo(app: &AppState, seed: &RepoSeed) -> ApiResult<Valu
             (None, Some(_), None) | (None, None, Some(_)) => {
                 let content = match (&file.content, &file.content_base64) {
                     (Some(text), _) => text.as_bytes().to_vec(),
-                    (_, Some(b64)) => STANDARD
-                        .decode(b64)
-                        .map_err(|_| ApiError::BadRequest(format!("{}: contentBase64 is not base64", file.path)))?,
+                    (_, Some(b64)) => STANDARD.decode(b64).map_err(|_| {
+                        ApiError::BadRequest(format!("{}: contentBase64 is not base64", file.path))
+                    })?,
                     _ => Vec::new(),
                 };
                 RepoFile {

@@ -10,7 +10,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::{bucket_json, json_body, json_response, param, require_write, visible_bucket, ApiResult};
+use super::{
+    bucket_json, json_body, json_response, param, require_write, visible_bucket, ApiResult,
+};
 use crate::accounts::{object_id, valid_name};
 use crate::app::AppState;
 use crate::cas_token::Scope;
@@ -20,10 +22,15 @@ use crate::store::{repo_key, Bucket, RepoType};
 use crate::time;
 
 /// `GET /api/whoami-v2` (§6.1).
-pub(super) async fn whoami(State(app): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Response> {
+pub(super) async fn whoami(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let caller = app.caller(&headers)?;
     let Some(caller) = caller else {
-        return Err(ApiError::Unauthenticated("You must be authenticated to call whoami".into()));
+        return Err(ApiError::Unauthenticated(
+            "You must be authenticated to call whoami".into(),
+        ));
     };
     let body = app.accounts().whoami(&caller);
     Ok(json_response(StatusCode::OK, &body))
@@ -58,19 +65,32 @@ fn bucket_options(body: &Value) -> ApiResult<BucketOptions> {
     let resource_group_id = match map.get("resourceGroupId") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => return Err(ApiError::BadRequest("resourceGroupId must be a string".into())),
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "resourceGroupId must be a string".into(),
+            ))
+        }
     };
     let region = match map.get("region") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s == "us" || s == "eu" => Some(s.clone()),
-        Some(_) => return Err(ApiError::BadRequest("region must be \"us\" or \"eu\"".into())),
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "region must be \"us\" or \"eu\"".into(),
+            ))
+        }
     };
     let cdn = match map.get("cdn").or_else(|| map.get("cdnRegions")) {
         None | Some(Value::Null) => None,
         Some(Value::Array(items)) => Some(items.clone()),
         Some(_) => return Err(ApiError::BadRequest("cdn must be an array".into())),
     };
-    Ok(BucketOptions { private, resource_group_id, region, cdn })
+    Ok(BucketOptions {
+        private,
+        resource_group_id,
+        region,
+        cdn,
+    })
 }
 
 /// `POST /api/buckets/{ns|me}/{name}` (§6.2).
@@ -82,7 +102,9 @@ pub(super) async fn create(
 ) -> ApiResult<Response> {
     let caller = app.caller(&headers)?;
     let Some(who) = caller.as_ref() else {
-        return Err(ApiError::Unauthenticated("You must be authenticated to create a bucket".into()));
+        return Err(ApiError::Unauthenticated(
+            "You must be authenticated to create a bucket".into(),
+        ));
     };
     let ns = if ns == "me" { who.user.clone() } else { ns };
     if !valid_name(&name) {
@@ -100,7 +122,10 @@ pub(super) async fn create(
     let id = format!("{ns}/{name}");
     let mut db = app.store.write().await;
     if db.buckets.contains_key(&id) {
-        return Err(ApiError::Conflict { message: "You already created this bucket".into(), url: Some(url) });
+        return Err(ApiError::Conflict {
+            message: "You already created this bucket".into(),
+            url: Some(url),
+        });
     }
     let now = time::now_ms();
     let bucket = Bucket {
@@ -117,7 +142,10 @@ pub(super) async fn create(
     };
     app.store.save_bucket(&bucket).await?;
     db.buckets.insert(id.clone(), bucket);
-    Ok(json_response(StatusCode::OK, &json!({ "url": url, "id": id, "name": id })))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "url": url, "id": id, "name": id }),
+    ))
 }
 
 /// `GET /api/buckets/{ns}/{name}` (§6.3).
@@ -143,7 +171,11 @@ pub(super) async fn list(
     let ns = if ns == "me" {
         match caller.as_ref() {
             Some(who) => who.user.clone(),
-            None => return Err(ApiError::Unauthenticated("You must be authenticated to list your buckets".into())),
+            None => {
+                return Err(ApiError::Unauthenticated(
+                    "You must be authenticated to list your buckets".into(),
+                ))
+            }
         }
     } else {
         ns
@@ -154,7 +186,10 @@ pub(super) async fn list(
     let query = Query::parse(uri.query());
     let limit = query.limit(1000, 10_000)?;
     let cursor = query.cursor()?;
-    let search = query.get("search").map(str::to_lowercase).filter(|s| !s.is_empty());
+    let search = query
+        .get("search")
+        .map(str::to_lowercase)
+        .filter(|s| !s.is_empty());
     let can_see_private = app.accounts().can_read_ns(caller.as_ref(), &ns);
     let db = app.store.read().await;
     let prefix = format!("{ns}/");
@@ -170,7 +205,10 @@ pub(super) async fn list(
         if bucket.private && !can_see_private {
             continue;
         }
-        if search.as_deref().is_some_and(|s| !bucket.name.to_lowercase().contains(s)) {
+        if search
+            .as_deref()
+            .is_some_and(|s| !bucket.name.to_lowercase().contains(s))
+        {
             continue;
         }
         if page.len() == limit {
@@ -200,7 +238,9 @@ pub(super) async fn delete(
 ) -> ApiResult<Response> {
     let caller = app.caller(&headers)?;
     let mut db = app.store.write().await;
-    let oid = visible_bucket(&app, &db, caller.as_ref(), &ns, &name)?.oid.clone();
+    let oid = visible_bucket(&app, &db, caller.as_ref(), &ns, &name)?
+        .oid
+        .clone();
     require_write(&app, caller.as_ref(), &ns)?;
     app.store.delete_bucket_file(&oid).await?;
     db.buckets.remove(&format!("{ns}/{name}"));
@@ -237,8 +277,12 @@ pub(super) async fn settings(
 
 fn split_id(id: &str) -> ApiResult<(String, String)> {
     match id.split_once('/') {
-        Some((ns, name)) if valid_name(ns) && valid_name(name) => Ok((ns.to_string(), name.to_string())),
-        _ => Err(ApiError::BadRequest(format!("Invalid repo id {id:?}: expected namespace/name"))),
+        Some((ns, name)) if valid_name(ns) && valid_name(name) => {
+            Ok((ns.to_string(), name.to_string()))
+        }
+        _ => Err(ApiError::BadRequest(format!(
+            "Invalid repo id {id:?}: expected namespace/name"
+        ))),
     }
 }
 
@@ -250,8 +294,14 @@ pub(super) async fn move_repo(
 ) -> ApiResult<Response> {
     let caller = app.caller(&headers)?;
     let body = json_body(&body)?;
-    let from = body.get("fromRepo").and_then(Value::as_str).ok_or_else(|| ApiError::BadRequest("fromRepo is required".into()))?;
-    let to = body.get("toRepo").and_then(Value::as_str).ok_or_else(|| ApiError::BadRequest("toRepo is required".into()))?;
+    let from = body
+        .get("fromRepo")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::BadRequest("fromRepo is required".into()))?;
+    let to = body
+        .get("toRepo")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::BadRequest("toRepo is required".into()))?;
     let kind = body.get("type").and_then(Value::as_str).unwrap_or("model");
     let (from_ns, from_name) = split_id(from)?;
     let (to_ns, to_name) = split_id(to)?;
@@ -260,11 +310,16 @@ pub(super) async fn move_repo(
         visible_bucket(&app, &db, caller.as_ref(), &from_ns, &from_name)?;
         require_write(&app, caller.as_ref(), &from_ns)?;
         if !app.accounts().namespace_exists(&to_ns) {
-            return Err(ApiError::BadRequest(format!("Namespace {to_ns} does not exist")));
+            return Err(ApiError::BadRequest(format!(
+                "Namespace {to_ns} does not exist"
+            )));
         }
         require_write(&app, caller.as_ref(), &to_ns)?;
         if db.buckets.contains_key(to) {
-            return Err(ApiError::Conflict { message: format!("A bucket named {to} already exists"), url: None });
+            return Err(ApiError::Conflict {
+                message: format!("A bucket named {to} already exists"),
+                url: None,
+            });
         }
         let Some(mut bucket) = db.buckets.get(from).cloned() else {
             return Err(ApiError::RepoNotFound);
@@ -276,7 +331,8 @@ pub(super) async fn move_repo(
         db.buckets.insert(bucket.id(), bucket);
         return Ok(json_response(StatusCode::OK, &json!({})));
     }
-    let kind = RepoType::parse(kind).ok_or_else(|| ApiError::BadRequest(format!("Invalid repo type {kind:?}")))?;
+    let kind = RepoType::parse(kind)
+        .ok_or_else(|| ApiError::BadRequest(format!("Invalid repo type {kind:?}")))?;
     let mut db = app.store.write().await;
     let from_key = repo_key(kind, from);
     let visible = db
@@ -288,12 +344,17 @@ pub(super) async fn move_repo(
     }
     require_write(&app, caller.as_ref(), &from_ns)?;
     if !app.accounts().namespace_exists(&to_ns) {
-        return Err(ApiError::BadRequest(format!("Namespace {to_ns} does not exist")));
+        return Err(ApiError::BadRequest(format!(
+            "Namespace {to_ns} does not exist"
+        )));
     }
     require_write(&app, caller.as_ref(), &to_ns)?;
     let to_key = repo_key(kind, to);
     if db.repos.contains_key(&to_key) {
-        return Err(ApiError::Conflict { message: format!("A repo named {to} already exists"), url: None });
+        return Err(ApiError::Conflict {
+            message: format!("A repo named {to} already exists"),
+            url: None,
+        });
     }
     let Some(mut repo) = db.repos.get(&from_key).cloned() else {
         return Err(ApiError::RepoNotFound);
@@ -307,9 +368,17 @@ pub(super) async fn move_repo(
 }
 
 /// The `{accessToken, exp, casUrl}` body (§8).
-pub(crate) fn token_response(app: &AppState, headers: &HeaderMap, scope: Scope, repo: String) -> Response {
+pub(crate) fn token_response(
+    app: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+    repo: String,
+) -> Response {
     let (token, exp) = app.issue_cas_token(scope, repo);
-    json_response(StatusCode::OK, &json!({ "accessToken": token, "exp": exp, "casUrl": app.cas_url(headers) }))
+    json_response(
+        StatusCode::OK,
+        &json!({ "accessToken": token, "exp": exp, "casUrl": app.cas_url(headers) }),
+    )
 }
 
 /// `GET /api/buckets/{ns}/{name}/xet-read-token`.
@@ -322,7 +391,12 @@ pub(super) async fn read_token(
     let caller = app.caller(&headers)?;
     let db = app.store.read().await;
     let bucket = visible_bucket(&app, &db, caller.as_ref(), &ns, &name)?;
-    Ok(token_response(&app, &headers, Scope::Read, format!("bucket:{}", bucket.id())))
+    Ok(token_response(
+        &app,
+        &headers,
+        Scope::Read,
+        format!("bucket:{}", bucket.id()),
+    ))
 }
 
 /// `GET /api/buckets/{ns}/{name}/xet-write-token`.
@@ -336,5 +410,10 @@ pub(super) async fn write_token(
     let db = app.store.read().await;
     let bucket = visible_bucket(&app, &db, caller.as_ref(), &ns, &name)?;
     require_write(&app, caller.as_ref(), &bucket.namespace)?;
-    Ok(token_response(&app, &headers, Scope::Write, format!("bucket:{}", bucket.id())))
+    Ok(token_response(
+        &app,
+        &headers,
+        Scope::Write,
+        format!("bucket:{}", bucket.id()),
+    ))
 }

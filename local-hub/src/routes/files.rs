@@ -13,7 +13,10 @@ use serde_json::{json, Value};
 use xet_client::ClientError;
 use xet_core_structures::merklehash::MerkleHash;
 
-use super::{file_json, json_response, normalize_hash, param, require_write, valid_file_path, visible_bucket, ApiResult};
+use super::{
+    file_json, json_response, normalize_hash, param, require_write, valid_file_path,
+    visible_bucket, ApiResult,
+};
 use crate::accounts::Caller;
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -28,7 +31,8 @@ const DEFAULT_PAGE: usize = 1000;
 const MAX_PAGE: usize = 10_000;
 
 /// The all-zero hash of empty content.
-pub(crate) const EMPTY_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const EMPTY_HASH: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The URL path after its first `n` segments, percent-decoded as a whole (§3.3: `%2F`
 /// counts as `/`). `/api/buckets/a/b/tree/x%2Fy` with `n = 5` gives `x/y`.
@@ -91,14 +95,22 @@ pub(super) async fn tree(
     } else {
         // Direct children of the folder named by the prefix.
         let folder = prefix.trim_end_matches('/');
-        let base = if folder.is_empty() { String::new() } else { format!("{folder}/") };
+        let base = if folder.is_empty() {
+            String::new()
+        } else {
+            format!("{folder}/")
+        };
         let mut children: BTreeMap<(String, u8), Entry<'_>> = BTreeMap::new();
         for (path, file) in bucket.files.range(base.clone()..) {
-            let Some(rest) = path.strip_prefix(&base) else { break };
+            let Some(rest) = path.strip_prefix(&base) else {
+                break;
+            };
             match rest.find('/') {
                 Some(i) => {
                     let dir = format!("{base}{}", rest.get(..i).unwrap_or(""));
-                    let entry = children.entry((dir, 1)).or_insert(Entry::Directory { uploaded_at: file.uploaded_at });
+                    let entry = children.entry((dir, 1)).or_insert(Entry::Directory {
+                        uploaded_at: file.uploaded_at,
+                    });
                     if let Entry::Directory { uploaded_at } = entry {
                         *uploaded_at = (*uploaded_at).max(file.uploaded_at);
                     }
@@ -127,7 +139,10 @@ pub(super) async fn tree(
     }
     let mut response = json_response(StatusCode::OK, &Value::Array(page));
     if more {
-        let params = [("recursive", recursive.to_string()), ("limit", limit.to_string())];
+        let params = [
+            ("recursive", recursive.to_string()),
+            ("limit", limit.to_string()),
+        ];
         let link = http_util::next_link(&app.hub_base(&headers), uri.path(), &params, &last_path);
         response.headers_mut().insert(header::LINK, link);
     }
@@ -158,7 +173,10 @@ pub(crate) fn read_paths(headers: &HeaderMap, body: &[u8]) -> ApiResult<Vec<Stri
         }
     };
     if paths.len() > MAX_OPERATIONS {
-        return Err(ApiError::BadRequest(format!("Too many paths: {} (at most {MAX_OPERATIONS})", paths.len())));
+        return Err(ApiError::BadRequest(format!(
+            "Too many paths: {} (at most {MAX_OPERATIONS})",
+            paths.len()
+        )));
     }
     Ok(paths)
 }
@@ -193,9 +211,22 @@ enum Source {
 
 #[derive(Debug)]
 enum Op {
-    Add { path: String, hash: String, mtime: Option<i64>, content_type: Option<String> },
-    Copy { path: String, hash: String, source: Source, mtime: Option<i64>, content_type: Option<String> },
-    Delete { path: String },
+    Add {
+        path: String,
+        hash: String,
+        mtime: Option<i64>,
+        content_type: Option<String>,
+    },
+    Copy {
+        path: String,
+        hash: String,
+        source: Source,
+        mtime: Option<i64>,
+        content_type: Option<String>,
+    },
+    Delete {
+        path: String,
+    },
 }
 
 impl Op {
@@ -209,13 +240,17 @@ impl Op {
 fn string_field(line: &serde_json::Map<String, Value>, key: &str, n: usize) -> ApiResult<String> {
     match line.get(key) {
         Some(Value::String(s)) => Ok(s.clone()),
-        _ => Err(ApiError::BadRequest(format!("line {n}: {key} must be a string"))),
+        _ => Err(ApiError::BadRequest(format!(
+            "line {n}: {key} must be a string"
+        ))),
     }
 }
 
 fn parse_line(value: Value, n: usize) -> ApiResult<Op> {
     let Value::Object(line) = value else {
-        return Err(ApiError::BadRequest(format!("line {n}: expected a JSON object")));
+        return Err(ApiError::BadRequest(format!(
+            "line {n}: expected a JSON object"
+        )));
     };
     let kind = string_field(&line, "type", n)?;
     let path = string_field(&line, "path", n)?;
@@ -225,14 +260,23 @@ fn parse_line(value: Value, n: usize) -> ApiResult<Op> {
             Some(ms) => Some(ms),
             None => num.as_f64().filter(|f| f.is_finite()).map(|f| f as i64),
         },
-        Some(_) => return Err(ApiError::BadRequest(format!("line {n}: mtime must be an integer (milliseconds)"))),
+        Some(_) => {
+            return Err(ApiError::BadRequest(format!(
+                "line {n}: mtime must be an integer (milliseconds)"
+            )))
+        }
     };
     let content_type = match line.get("contentType") {
         Some(Value::String(s)) => Some(s.clone()),
         _ => None,
     };
     match kind.as_str() {
-        "addFile" => Ok(Op::Add { path, hash: string_field(&line, "xetHash", n)?, mtime, content_type }),
+        "addFile" => Ok(Op::Add {
+            path,
+            hash: string_field(&line, "xetHash", n)?,
+            mtime,
+            content_type,
+        }),
         "copyFile" => {
             let hash = string_field(&line, "xetHash", n)?;
             let source_type = string_field(&line, "sourceRepoType", n)?;
@@ -248,16 +292,25 @@ fn parse_line(value: Value, n: usize) -> ApiResult<Op> {
                     }
                 },
             };
-            Ok(Op::Copy { path, hash, source, mtime, content_type })
+            Ok(Op::Copy {
+                path,
+                hash,
+                source,
+                mtime,
+                content_type,
+            })
         }
         "deleteFile" => Ok(Op::Delete { path }),
-        other => Err(ApiError::BadRequest(format!("line {n}: unknown operation type {other:?}"))),
+        other => Err(ApiError::BadRequest(format!(
+            "line {n}: unknown operation type {other:?}"
+        ))),
     }
 }
 
 /// Splits the NDJSON body into operations (400 for anything malformed).
 fn parse_batch(body: &[u8]) -> ApiResult<Vec<Op>> {
-    let text = std::str::from_utf8(body).map_err(|_| ApiError::BadRequest("batch body is not UTF-8".into()))?;
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::BadRequest("batch body is not UTF-8".into()))?;
     let lines: Vec<(usize, &str)> = text
         .split('\n')
         .enumerate()
@@ -285,7 +338,8 @@ pub(crate) async fn cas_file_size(app: &AppState, hash: &str) -> ApiResult<Optio
     if hash == EMPTY_HASH {
         return Ok(Some(0));
     }
-    let merkle = MerkleHash::from_hex(hash).map_err(|_| ApiError::BadRequest(format!("invalid hash {hash}")))?;
+    let merkle = MerkleHash::from_hex(hash)
+        .map_err(|_| ApiError::BadRequest(format!("invalid hash {hash}")))?;
     match app.cas.get_file_size(&merkle).await {
         Ok(size) => Ok(Some(size)),
         Err(ClientError::FileNotFound(_)) => Ok(None),
@@ -293,15 +347,29 @@ pub(crate) async fn cas_file_size(app: &AppState, hash: &str) -> ApiResult<Optio
     }
 }
 
-/// Hash → (size, content type) of the files a copy source holds, if the caller may read it.
-fn source_index(db: &Db, app: &AppState, caller: Option<&Caller>, source: &Source) -> Option<HashMap<String, (u64, Option<String>)>> {
+/// Hash → (size, content type) of the files of a copy source.
+type HashIndex = HashMap<String, (u64, Option<String>)>;
+
+/// The index of a copy source, if the caller may read it.
+fn source_index(
+    db: &Db,
+    app: &AppState,
+    caller: Option<&Caller>,
+    source: &Source,
+) -> Option<HashIndex> {
     match source {
         Source::Bucket(id) => {
             let bucket = db.buckets.get(id)?;
             if bucket.private && !app.accounts().can_read_ns(caller, &bucket.namespace) {
                 return None;
             }
-            Some(bucket.files.values().map(|f| (f.xet_hash.clone(), (f.size, f.content_type.clone()))).collect())
+            Some(
+                bucket
+                    .files
+                    .values()
+                    .map(|f| (f.xet_hash.clone(), (f.size, f.content_type.clone())))
+                    .collect(),
+            )
         }
         Source::Repo(kind, id) => {
             let repo = db.repos.get(&repo_key(*kind, id))?;
@@ -346,7 +414,10 @@ pub(super) async fn batch(
         match op {
             Op::Add { hash, .. } | Op::Copy { hash, .. } => {
                 let Some(hash) = normalize_hash(hash) else {
-                    failed.push((i, "invalid xetHash: expected 64 hexadecimal characters".into()));
+                    failed.push((
+                        i,
+                        "invalid xetHash: expected 64 hexadecimal characters".into(),
+                    ));
                     continue;
                 };
                 if let Op::Add { .. } = op {
@@ -372,37 +443,60 @@ pub(super) async fn batch(
         return Err(ApiError::not_found_for(caller.is_none()));
     };
     let now = time::now_ms();
-    let mut indexes: HashMap<Source, Option<HashMap<String, (u64, Option<String>)>>> = HashMap::new();
+    let mut indexes: HashMap<Source, Option<HashIndex>> = HashMap::new();
     let mut changed = false;
     for (i, op) in ops.iter().enumerate() {
         if failed.iter().any(|(f, _)| *f == i) {
             continue;
         }
         match op {
-            Op::Add { path, hash, mtime, content_type } => {
+            Op::Add {
+                path,
+                hash,
+                mtime,
+                content_type,
+            } => {
                 let hash = normalize_hash(hash).unwrap_or_default();
                 let size = sizes.get(&hash).copied().flatten().unwrap_or(0);
                 bucket.files.insert(
                     path.clone(),
-                    FileEntry { xet_hash: hash, size, mtime: *mtime, uploaded_at: now, content_type: content_type.clone() },
+                    FileEntry {
+                        xet_hash: hash,
+                        size,
+                        mtime: *mtime,
+                        uploaded_at: now,
+                        content_type: content_type.clone(),
+                    },
                 );
                 changed = true;
             }
-            Op::Copy { path, hash, source, mtime, content_type } => {
+            Op::Copy {
+                path,
+                hash,
+                source,
+                mtime,
+                content_type,
+            } => {
                 let hash = normalize_hash(hash).unwrap_or_default();
                 let index = indexes
                     .entry(source.clone())
                     .or_insert_with(|| match source {
                         // The bucket being changed: index its current state.
                         Source::Bucket(id) if *id == key => Some(
-                            bucket.files.values().map(|f| (f.xet_hash.clone(), (f.size, f.content_type.clone()))).collect(),
+                            bucket
+                                .files
+                                .values()
+                                .map(|f| (f.xet_hash.clone(), (f.size, f.content_type.clone())))
+                                .collect(),
                         ),
                         _ => source_index(&db, &app, caller.as_ref(), source),
                     });
                 let Some(index) = index else {
                     let what = match source {
                         Source::Bucket(id) => format!("source bucket {id} not found"),
-                        Source::Repo(kind, id) => format!("source {} {id} not found", kind.as_str()),
+                        Source::Repo(kind, id) => {
+                            format!("source {} {id} not found", kind.as_str())
+                        }
                     };
                     failed.push((i, what));
                     continue;
@@ -440,7 +534,11 @@ pub(super) async fn batch(
         .iter()
         .map(|(i, error)| json!({"path": ops.get(*i).map(Op::path).unwrap_or(""), "error": error}))
         .collect();
-    let status = if failed.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if failed.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let body = json!({
         "success": failed.is_empty(),
         "processed": ops.len(),
@@ -462,17 +560,34 @@ mod tests {
         assert!(matches!(&ops[0], Op::Add { mtime: Some(5), .. }));
         assert!(parse_batch(b"{\"type\":\"renameFile\",\"path\":\"a\"}").is_err());
         assert!(parse_batch(b"not json").is_err());
-        assert!(parse_batch(b"{\"type\":\"addFile\",\"path\":\"a\"}").is_err(), "missing hash");
+        assert!(
+            parse_batch(b"{\"type\":\"addFile\",\"path\":\"a\"}").is_err(),
+            "missing hash"
+        );
         assert!(parse_batch(b"{\"type\":\"copyFile\",\"path\":\"a\",\"xetHash\":\"0\",\"sourceRepoType\":\"datasets\",\"sourceRepoId\":\"a/b\"}").is_err());
-        let many: String = (0..1001).map(|i| format!("{{\"type\":\"deleteFile\",\"path\":\"f{i}\"}}\n")).collect();
+        let many: String = (0..1001)
+            .map(|i| format!("{{\"type\":\"deleteFile\",\"path\":\"f{i}\"}}\n"))
+            .collect();
         assert!(parse_batch(many.as_bytes()).is_err());
     }
 
     #[test]
     fn decode_rest_of_path() {
-        assert_eq!(rest_after_segments("/api/buckets/a/b/tree/a%2Fb%20c.txt", 5).unwrap_or_default(), "a/b c.txt");
-        assert_eq!(rest_after_segments("/api/buckets/a/tree/tree/x/y", 5).unwrap_or_default(), "x/y");
-        assert_eq!(rest_after_segments("/api/buckets/a/b/tree", 5).unwrap_or_default(), "");
-        assert_eq!(rest_after_segments("/api/buckets/a/b/tree/", 5).unwrap_or_default(), "");
+        assert_eq!(
+            rest_after_segments("/api/buckets/a/b/tree/a%2Fb%20c.txt", 5).unwrap_or_default(),
+            "a/b c.txt"
+        );
+        assert_eq!(
+            rest_after_segments("/api/buckets/a/tree/tree/x/y", 5).unwrap_or_default(),
+            "x/y"
+        );
+        assert_eq!(
+            rest_after_segments("/api/buckets/a/b/tree", 5).unwrap_or_default(),
+            ""
+        );
+        assert_eq!(
+            rest_after_segments("/api/buckets/a/b/tree/", 5).unwrap_or_default(),
+            ""
+        );
     }
 }

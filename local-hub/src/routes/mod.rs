@@ -37,27 +37,62 @@ pub(crate) fn hub_router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/whoami-v2", get(buckets::whoami))
         .route("/api/buckets/{ns}", get(buckets::list))
-        .route(bucket, get(buckets::info).post(buckets::create).delete(buckets::delete))
+        .route(
+            bucket,
+            get(buckets::info)
+                .post(buckets::create)
+                .delete(buckets::delete),
+        )
         .route(&format!("{bucket}/settings"), put(buckets::settings))
         .route(&format!("{bucket}/tree"), get(files::tree))
         .route(&format!("{bucket}/tree/"), get(files::tree))
         .route(&format!("{bucket}/tree/{{*prefix}}"), get(files::tree))
         .route(&format!("{bucket}/paths-info"), post(files::paths_info))
         .route(&format!("{bucket}/batch"), post(files::batch))
-        .route(&format!("{bucket}/xet-read-token"), get(buckets::read_token))
-        .route(&format!("{bucket}/xet-write-token"), get(buckets::write_token))
+        .route(
+            &format!("{bucket}/xet-read-token"),
+            get(buckets::read_token),
+        )
+        .route(
+            &format!("{bucket}/xet-write-token"),
+            get(buckets::write_token),
+        )
         .route("/api/repos/move", post(buckets::move_repo))
-        .route("/buckets/{ns}/{name}/resolve/{*path}", get(resolve::bucket_resolve).head(resolve::bucket_resolve))
+        .route(
+            "/buckets/{ns}/{name}/resolve/{*path}",
+            get(resolve::bucket_resolve).head(resolve::bucket_resolve),
+        )
         .route("/api/{kind}/{ns}/{name}", get(repos::info))
         .route("/api/{kind}/{ns}/{name}/tree/{rev}", get(repos::tree))
         .route("/api/{kind}/{ns}/{name}/tree/{rev}/", get(repos::tree))
-        .route("/api/{kind}/{ns}/{name}/tree/{rev}/{*path}", get(repos::tree))
-        .route("/api/{kind}/{ns}/{name}/paths-info/{rev}", post(repos::paths_info))
-        .route("/api/{kind}/{ns}/{name}/xet-read-token/{rev}", get(repos::read_token))
-        .route("/api/{kind}/{ns}/{name}/xet-write-token/{rev}", get(repos::write_token))
-        .route("/{ns}/{name}/resolve/{rev}/{*path}", get(repos::resolve_model).head(repos::resolve_model))
-        .route("/datasets/{ns}/{name}/resolve/{rev}/{*path}", get(repos::resolve_dataset).head(repos::resolve_dataset))
-        .route("/spaces/{ns}/{name}/resolve/{rev}/{*path}", get(repos::resolve_space).head(repos::resolve_space))
+        .route(
+            "/api/{kind}/{ns}/{name}/tree/{rev}/{*path}",
+            get(repos::tree),
+        )
+        .route(
+            "/api/{kind}/{ns}/{name}/paths-info/{rev}",
+            post(repos::paths_info),
+        )
+        .route(
+            "/api/{kind}/{ns}/{name}/xet-read-token/{rev}",
+            get(repos::read_token),
+        )
+        .route(
+            "/api/{kind}/{ns}/{name}/xet-write-token/{rev}",
+            get(repos::write_token),
+        )
+        .route(
+            "/{ns}/{name}/resolve/{rev}/{*path}",
+            get(repos::resolve_model).head(repos::resolve_model),
+        )
+        .route(
+            "/datasets/{ns}/{name}/resolve/{rev}/{*path}",
+            get(repos::resolve_dataset).head(repos::resolve_dataset),
+        )
+        .route(
+            "/spaces/{ns}/{name}/resolve/{rev}/{*path}",
+            get(repos::resolve_space).head(repos::resolve_space),
+        )
         .merge(admin::router())
         .fallback(not_found)
         .with_state(state.clone())
@@ -65,7 +100,10 @@ pub(crate) fn hub_router(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state, hub_faults))
         .layer(middleware::from_fn(http_util::cors))
         .layer(middleware::from_fn(http_util::request_id))
-        .layer(middleware::from_fn_with_state(("hub", verbose), http_util::log))
+        .layer(middleware::from_fn_with_state(
+            ("hub", verbose),
+            http_util::log,
+        ))
 }
 
 async fn not_found() -> ApiError {
@@ -83,8 +121,14 @@ async fn hub_faults(State(app): State<Arc<AppState>>, request: Request, next: Ne
         tokio::time::sleep(latency).await;
     }
     let mut body_fault = None;
-    match app.faults.take(Target::Hub, request.method().as_str(), &path) {
-        Some(Action::Status { status, retry_after_secs }) => return faults::status_response(status, retry_after_secs),
+    match app
+        .faults
+        .take(Target::Hub, request.method().as_str(), &path)
+    {
+        Some(Action::Status {
+            status,
+            retry_after_secs,
+        }) => return faults::status_response(status, retry_after_secs),
         Some(Action::Hang { ms }) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
         Some(action) => body_fault = Some(action),
         None => {}
@@ -96,9 +140,10 @@ async fn hub_faults(State(app): State<Arc<AppState>>, request: Request, next: Ne
 /// A JSON response.
 pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
     let mut response = (status, value.to_string()).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     response
 }
 
@@ -107,12 +152,16 @@ pub(crate) fn json_body(bytes: &[u8]) -> ApiResult<Value> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 /// A path parameter by name.
 pub(crate) fn param(params: &HashMap<String, String>, key: &str) -> ApiResult<String> {
-    params.get(key).cloned().ok_or_else(|| ApiError::BadRequest(format!("missing path parameter {key}")))
+    params
+        .get(key)
+        .cloned()
+        .ok_or_else(|| ApiError::BadRequest(format!("missing path parameter {key}")))
 }
 
 /// Bucket object (§6.3).
@@ -130,7 +179,10 @@ pub(crate) fn bucket_json(bucket: &Bucket) -> Value {
     map.insert("cdnRegions".into(), json!(bucket.cdn_regions));
     map.insert(
         "resourceGroup".into(),
-        bucket.resource_group_id.as_ref().map_or(Value::Null, |id| json!({"id": id, "name": id})),
+        bucket
+            .resource_group_id
+            .as_ref()
+            .map_or(Value::Null, |id| json!({"id": id, "name": id})),
     );
     if let Some(region) = &bucket.region {
         map.insert("region".into(), json!(region));
@@ -173,14 +225,20 @@ pub(crate) fn visible_bucket<'a>(
 /// Write access to `ns`: 401 anonymous, 403 read token or no rights.
 pub(crate) fn require_write(app: &AppState, caller: Option<&Caller>, ns: &str) -> ApiResult<()> {
     let Some(who) = caller else {
-        return Err(ApiError::Unauthenticated("You must be authenticated to write".into()));
+        return Err(ApiError::Unauthenticated(
+            "You must be authenticated to write".into(),
+        ));
     };
     let accounts = app.accounts();
     if !accounts.user_can_write_ns(caller, ns) {
-        return Err(ApiError::Forbidden(format!("You don't have write access to the namespace {ns}")));
+        return Err(ApiError::Forbidden(format!(
+            "You don't have write access to the namespace {ns}"
+        )));
     }
     if who.role != TokenRole::Write {
-        return Err(ApiError::Forbidden("This token has read scope; write access is needed".into()));
+        return Err(ApiError::Forbidden(
+            "This token has read scope; write access is needed".into(),
+        ));
     }
     Ok(())
 }
@@ -199,7 +257,10 @@ pub(crate) fn valid_file_path(path: &str) -> Result<(), &'static str> {
     if path.contains('\\') || path.contains('\0') {
         return Err("path must not contain '\\' or NUL");
     }
-    if path.split('/').any(|segment| segment == "." || segment == "..") {
+    if path
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
         return Err("path must not contain '.' or '..' segments");
     }
     Ok(())
@@ -207,7 +268,8 @@ pub(crate) fn valid_file_path(path: &str) -> Result<(), &'static str> {
 
 /// 64 hex digits → lowercase.
 pub(crate) fn normalize_hash(hash: &str) -> Option<String> {
-    (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then(|| hash.to_ascii_lowercase())
+    (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| hash.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -219,7 +281,9 @@ mod tests {
         for ok in ["a", "a/b.txt", "dir/.keep", "a..b", "x/y z"] {
             assert!(valid_file_path(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "/a", "a/", "a//b", "../a", "a/../b", "./a", "a/..", "a\\b", "a\0b"] {
+        for bad in [
+            "", "/a", "a/", "a//b", "../a", "a/../b", "./a", "a/..", "a\\b", "a\0b",
+        ] {
             assert!(valid_file_path(bad).is_err(), "{bad:?}");
         }
     }

@@ -28,7 +28,9 @@ use crate::time;
 fn kind_of(params: &HashMap<String, String>) -> ApiResult<RepoType> {
     let kind = param(params, "kind")?;
     match kind.as_str() {
-        "models" | "datasets" | "spaces" => RepoType::parse(&kind).ok_or_else(|| ApiError::NotFound("Not found".into())),
+        "models" | "datasets" | "spaces" => {
+            RepoType::parse(&kind).ok_or_else(|| ApiError::NotFound("Not found".into()))
+        }
         _ => Err(ApiError::NotFound("Not found".into())),
     }
 }
@@ -48,7 +50,9 @@ fn visible_repo<'a>(
 }
 
 fn revision<'a>(repo: &'a Repo, rev: &str) -> ApiResult<&'a BTreeMap<String, RepoFile>> {
-    repo.revisions.get(rev).ok_or_else(|| ApiError::RevisionNotFound(rev.to_string()))
+    repo.revisions
+        .get(rev)
+        .ok_or_else(|| ApiError::RevisionNotFound(rev.to_string()))
 }
 
 fn file_entry(path: &str, file: &RepoFile) -> Value {
@@ -69,7 +73,10 @@ fn file_entry(path: &str, file: &RepoFile) -> Value {
 
 fn directory_entry(path: &str) -> Value {
     use sha1::Digest as _;
-    let oid: String = sha1::Sha1::digest(format!("tree {path}").as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let oid: String = sha1::Sha1::digest(format!("tree {path}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     json!({"type": "directory", "oid": oid, "size": 0, "path": path})
 }
 
@@ -105,7 +112,11 @@ pub(super) async fn tree(
     Path(params): Path<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let kind = kind_of(&params)?;
-    let (ns, name, rev) = (param(&params, "ns")?, param(&params, "name")?, param(&params, "rev")?);
+    let (ns, name, rev) = (
+        param(&params, "ns")?,
+        param(&params, "name")?,
+        param(&params, "rev")?,
+    );
     let caller = app.caller(&headers)?;
     let query = Query::parse(uri.query());
     let recursive = query.bool("recursive", false)?;
@@ -113,20 +124,28 @@ pub(super) async fn tree(
     let cursor = query.cursor()?;
     let folder = rest_after_segments(uri.path(), 6)?;
     let folder = folder.trim_end_matches('/');
-    let base = if folder.is_empty() { String::new() } else { format!("{folder}/") };
+    let base = if folder.is_empty() {
+        String::new()
+    } else {
+        format!("{folder}/")
+    };
 
     let db = app.store.read().await;
     let repo = visible_repo(&app, &db, caller.as_ref(), kind, &ns, &name)?;
     let files = revision(repo, &rev)?;
     let mut entries: BTreeMap<(String, u8), Value> = BTreeMap::new();
     for (path, file) in files.range(base.clone()..) {
-        let Some(rest) = path.strip_prefix(&base) else { break };
+        let Some(rest) = path.strip_prefix(&base) else {
+            break;
+        };
         let parts: Vec<&str> = rest.split('/').collect();
         let dirs = parts.len().saturating_sub(1);
         let shown_dirs = if recursive { dirs } else { dirs.min(1) };
         for depth in 1..=shown_dirs {
             let dir = format!("{base}{}", parts.get(..depth).unwrap_or(&[]).join("/"));
-            entries.entry((dir.clone(), 1)).or_insert_with(|| directory_entry(&dir));
+            entries
+                .entry((dir.clone(), 1))
+                .or_insert_with(|| directory_entry(&dir));
         }
         if recursive || dirs == 0 {
             entries.insert((path.clone(), 0), file_entry(path, file));
@@ -151,7 +170,10 @@ pub(super) async fn tree(
     }
     let mut response = json_response(StatusCode::OK, &Value::Array(page));
     if more {
-        let params = [("recursive", recursive.to_string()), ("limit", limit.to_string())];
+        let params = [
+            ("recursive", recursive.to_string()),
+            ("limit", limit.to_string()),
+        ];
         let link = http_util::next_link(&app.hub_base(&headers), uri.path(), &params, &last);
         response.headers_mut().insert(header::LINK, link);
     }
@@ -166,7 +188,11 @@ pub(super) async fn paths_info(
     body: Bytes,
 ) -> ApiResult<Response> {
     let kind = kind_of(&params)?;
-    let (ns, name, rev) = (param(&params, "ns")?, param(&params, "name")?, param(&params, "rev")?);
+    let (ns, name, rev) = (
+        param(&params, "ns")?,
+        param(&params, "name")?,
+        param(&params, "rev")?,
+    );
     let caller = app.caller(&headers)?;
     let db = app.store.read().await;
     let repo = visible_repo(&app, &db, caller.as_ref(), kind, &ns, &name)?;
@@ -177,23 +203,42 @@ pub(super) async fn paths_info(
         let path = path.trim_end_matches('/');
         if let Some(file) = files.get(path) {
             items.push(file_entry(path, file));
-        } else if !path.is_empty() && files.range(format!("{path}/")..).next().is_some_and(|(k, _)| k.starts_with(&format!("{path}/"))) {
+        } else if !path.is_empty()
+            && files
+                .range(format!("{path}/")..)
+                .next()
+                .is_some_and(|(k, _)| k.starts_with(&format!("{path}/")))
+        {
             items.push(directory_entry(path));
         }
     }
     Ok(json_response(StatusCode::OK, &Value::Array(items)))
 }
 
-async fn token(app: Arc<AppState>, headers: HeaderMap, params: HashMap<String, String>, scope: Scope) -> ApiResult<Response> {
+async fn token(
+    app: Arc<AppState>,
+    headers: HeaderMap,
+    params: HashMap<String, String>,
+    scope: Scope,
+) -> ApiResult<Response> {
     let kind = kind_of(&params)?;
-    let (ns, name, rev) = (param(&params, "ns")?, param(&params, "name")?, param(&params, "rev")?);
+    let (ns, name, rev) = (
+        param(&params, "ns")?,
+        param(&params, "name")?,
+        param(&params, "rev")?,
+    );
     let caller = app.caller(&headers)?;
     let db = app.store.read().await;
     let repo = visible_repo(&app, &db, caller.as_ref(), kind, &ns, &name)?;
     if scope == Scope::Write {
         require_write(&app, caller.as_ref(), &repo.namespace)?;
     }
-    Ok(token_response(&app, &headers, scope, format!("{}:{}@{rev}", kind.as_str(), repo.id())))
+    Ok(token_response(
+        &app,
+        &headers,
+        scope,
+        format!("{}:{}@{rev}", kind.as_str(), repo.id()),
+    ))
 }
 
 /// `GET /api/{kind}/{ns}/{name}/xet-read-token/{rev}`.
@@ -222,25 +267,38 @@ async fn resolve(
     kind: RepoType,
     params: HashMap<String, String>,
 ) -> ApiResult<Response> {
-    let (ns, name, rev) = (param(&params, "ns")?, param(&params, "name")?, param(&params, "rev")?);
+    let (ns, name, rev) = (
+        param(&params, "ns")?,
+        param(&params, "name")?,
+        param(&params, "rev")?,
+    );
     let caller = app.caller(&headers)?;
     let skip = if kind == RepoType::Model { 4 } else { 5 };
     let path = rest_after_segments(uri_path, skip)?;
     let (file, updated_at, id) = {
         let db = app.store.read().await;
         let repo = visible_repo(&app, &db, caller.as_ref(), kind, &ns, &name)?;
-        let file = revision(repo, &rev)?.get(&path).cloned().ok_or(ApiError::EntryNotFound)?;
+        let file = revision(repo, &rev)?
+            .get(&path)
+            .cloned()
+            .ok_or(ApiError::EntryNotFound)?;
         (file, repo.updated_at, repo.id())
     };
     let inline = match &file.content_base64 {
-        Some(b64) => Some(Bytes::from(
-            STANDARD.decode(b64).map_err(|_| ApiError::Internal("stored content is not base64".into()))?,
-        )),
+        Some(b64) => {
+            Some(Bytes::from(STANDARD.decode(b64).map_err(|_| {
+                ApiError::Internal("stored content is not base64".into())
+            })?))
+        }
         None => None,
     };
     let token_url = file.xet_hash.as_ref().map(|_| {
         let rev = http_util::encode_path(&rev).replace('/', "%2F");
-        format!("{}/api/{}s/{id}/xet-read-token/{rev}", app.hub_base(&headers), kind.as_str())
+        format!(
+            "{}/api/{}s/{id}/xet-read-token/{rev}",
+            app.hub_base(&headers),
+            kind.as_str()
+        )
     });
     let meta = FileMeta {
         etag: file.sha256.clone().unwrap_or_else(|| file.oid.clone()),

@@ -55,13 +55,26 @@ pub(crate) async fn serve_file(
     insert(&mut headers, "etag", &etag);
     insert(&mut headers, "x-linked-etag", &etag);
     insert(&mut headers, "x-linked-size", &file.size.to_string());
-    insert(&mut headers, "last-modified", &time::http_date(file.last_modified_ms));
+    insert(
+        &mut headers,
+        "last-modified",
+        &time::http_date(file.last_modified_ms),
+    );
     insert(&mut headers, "accept-ranges", "bytes");
-    insert(&mut headers, "content-type", file.content_type.as_deref().unwrap_or("application/octet-stream"));
+    insert(
+        &mut headers,
+        "content-type",
+        file.content_type
+            .as_deref()
+            .unwrap_or("application/octet-stream"),
+    );
     if let Some(hash) = &file.xet_hash {
         insert(&mut headers, "x-xet-hash", hash);
     }
-    let auth_link = file.token_url.as_ref().map(|url| format!("<{url}>; rel=\"xet-auth\""));
+    let auth_link = file
+        .token_url
+        .as_ref()
+        .map(|url| format!("<{url}>; rel=\"xet-auth\""));
     if let Some(link) = &auth_link {
         insert(&mut headers, "link", link);
     }
@@ -69,7 +82,10 @@ pub(crate) async fn serve_file(
     let not_modified = request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
     if not_modified {
         return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
     }
@@ -90,7 +106,11 @@ pub(crate) async fn serve_file(
             "link",
             &format!("<{token_url}>; rel=\"xet-auth\", <{reconstruction}>; rel=\"xet-reconstruction-info\""),
         );
-        insert(&mut headers, "content-type", "application/vnd.xet-fileinfo+json");
+        insert(
+            &mut headers,
+            "content-type",
+            "application/vnd.xet-fileinfo+json",
+        );
         let body = json!({
             "hash": hash,
             "refreshUrl": token_url,
@@ -106,20 +126,39 @@ pub(crate) async fn serve_file(
     let (status, window) = match range {
         Some(r) => {
             let last = r.end.saturating_sub(1);
-            insert(&mut headers, "content-range", &format!("bytes {}-{last}/{}", r.start, file.size));
+            insert(
+                &mut headers,
+                "content-range",
+                &format!("bytes {}-{last}/{}", r.start, file.size),
+            );
             (StatusCode::PARTIAL_CONTENT, r)
         }
-        None => (StatusCode::OK, ByteRange { start: 0, end: file.size }),
+        None => (
+            StatusCode::OK,
+            ByteRange {
+                start: 0,
+                end: file.size,
+            },
+        ),
     };
-    insert(&mut headers, "content-length", &(window.end - window.start).to_string());
+    insert(
+        &mut headers,
+        "content-length",
+        &(window.end - window.start).to_string(),
+    );
     let body = match (&file.inline, &file.xet_hash) {
         (Some(content), _) => {
-            let start = usize::try_from(window.start).unwrap_or(usize::MAX).min(content.len());
-            let end = usize::try_from(window.end).unwrap_or(usize::MAX).min(content.len());
+            let start = usize::try_from(window.start)
+                .unwrap_or(usize::MAX)
+                .min(content.len());
+            let end = usize::try_from(window.end)
+                .unwrap_or(usize::MAX)
+                .min(content.len());
             Body::from(content.slice(start..end.max(start)))
         }
         (None, Some(hash)) if window.end > window.start => {
-            let hash = MerkleHash::from_hex(hash).map_err(|_| ApiError::Internal("stored hash is invalid".into()))?;
+            let hash = MerkleHash::from_hex(hash)
+                .map_err(|_| ApiError::Internal("stored hash is invalid".into()))?;
             cas_body(app.cas.clone(), hash, window)
         }
         _ => Body::empty(),
@@ -142,7 +181,11 @@ async fn next_piece(mut reader: Reader) -> Option<(Result<Bytes, std::io::Error>
     }
     if reader.terms.is_none() {
         let range = FileRange::new(reader.window.start, reader.window.end);
-        match reader.cas.get_reconstruction_v1(&reader.hash, Some(range)).await {
+        match reader
+            .cas
+            .get_reconstruction_v1(&reader.hash, Some(range))
+            .await
+        {
             Ok(Some(plan)) => {
                 reader.skip = plan.offset_into_first_range;
                 reader.terms = Some(plan.terms.into());
@@ -153,12 +196,19 @@ async fn next_piece(mut reader: Reader) -> Option<(Result<Bytes, std::io::Error>
             }
             Err(e) => {
                 reader.remaining = 0;
-                return Some((Err(std::io::Error::other(format!("CAS reconstruction: {e}"))), reader));
+                return Some((
+                    Err(std::io::Error::other(format!("CAS reconstruction: {e}"))),
+                    reader,
+                ));
             }
         }
     }
     let term = reader.terms.as_mut()?.pop_front()?;
-    let data = match reader.cas.get_xorb_ranges(&term.hash.0, vec![(term.range.start, term.range.end)]).await {
+    let data = match reader
+        .cas
+        .get_xorb_ranges(&term.hash.0, vec![(term.range.start, term.range.end)])
+        .await
+    {
         Ok(mut pieces) if !pieces.is_empty() => pieces.swap_remove(0),
         Ok(_) => Bytes::new(),
         Err(e) => {
@@ -166,17 +216,32 @@ async fn next_piece(mut reader: Reader) -> Option<(Result<Bytes, std::io::Error>
             return Some((Err(std::io::Error::other(format!("CAS read: {e}"))), reader));
         }
     };
-    let start = usize::try_from(reader.skip).unwrap_or(usize::MAX).min(data.len());
+    let start = usize::try_from(reader.skip)
+        .unwrap_or(usize::MAX)
+        .min(data.len());
     let available = data.len() - start;
-    let take = usize::try_from(reader.remaining).unwrap_or(usize::MAX).min(available);
+    let take = usize::try_from(reader.remaining)
+        .unwrap_or(usize::MAX)
+        .min(available);
     reader.skip = 0;
     reader.remaining -= take as u64;
     Some((Ok(data.slice(start..start + take)), reader))
 }
 
 /// The bytes `window` of a Xet file, one reconstruction term at a time.
-pub(crate) fn cas_body(cas: Arc<dyn DirectAccessClient>, hash: MerkleHash, window: ByteRange) -> Body {
-    let reader = Reader { cas, hash, window, terms: None, skip: 0, remaining: window.end - window.start };
+pub(crate) fn cas_body(
+    cas: Arc<dyn DirectAccessClient>,
+    hash: MerkleHash,
+    window: ByteRange,
+) -> Body {
+    let reader = Reader {
+        cas,
+        hash,
+        window,
+        terms: None,
+        skip: 0,
+        remaining: window.end - window.start,
+    };
     Body::from_stream(futures_util::stream::unfold(reader, next_piece))
 }
 
@@ -194,7 +259,14 @@ pub(super) async fn bucket_resolve(
     let (file, id) = {
         let db = app.store.read().await;
         let bucket = visible_bucket(&app, &db, caller.as_ref(), &ns, &name)?;
-        (bucket.files.get(&path).cloned().ok_or(ApiError::EntryNotFound)?, bucket.id())
+        (
+            bucket
+                .files
+                .get(&path)
+                .cloned()
+                .ok_or(ApiError::EntryNotFound)?,
+            bucket.id(),
+        )
     };
     let token_url = format!("{}/api/buckets/{id}/xet-read-token", app.hub_base(&headers));
     let meta = FileMeta {

@@ -2,7 +2,13 @@
 //! directory, reads its start-up line, and offers small HTTP helpers plus a real Xet upload
 //! through the CAS front with the official `xet-client` (`RemoteClient`).
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -64,7 +70,12 @@ impl Hub {
             .expect("local-hub exited before printing its start-up line");
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let info: Value = serde_json::from_str(&line).unwrap();
-        let s = |k: &str| info[k].as_str().unwrap_or_else(|| panic!("start-up line lacks {k}: {line}")).to_string();
+        let s = |k: &str| {
+            info[k]
+                .as_str()
+                .unwrap_or_else(|| panic!("start-up line lacks {k}: {line}"))
+                .to_string()
+        };
         Hub {
             hub: s("hub"),
             cas: s("cas"),
@@ -73,7 +84,10 @@ impl Hub {
             admin_token: s("adminToken"),
             data_dir: PathBuf::from(s("dataDir")),
             child,
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             _temp: None,
         }
     }
@@ -85,7 +99,11 @@ impl Hub {
     }
 
     pub fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
-        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.hub) };
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.hub)
+        };
         let builder = self.http.request(method, url);
         match token {
             Some(t) => builder.bearer_auth(t),
@@ -107,7 +125,14 @@ impl Hub {
 
     /// Creates `demo/{name}` (public unless `private`).
     pub async fn create_bucket(&self, name: &str, private: bool) -> Value {
-        let r = self.post_json(&format!("/api/buckets/me/{name}"), json!({"private": private})).send().await.unwrap();
+        let r = self
+            .post_json(
+                &format!("/api/buckets/me/{name}"),
+                json!({"private": private}),
+            )
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "create {name}");
         r.json().await.unwrap()
     }
@@ -115,34 +140,61 @@ impl Hub {
     /// Posts an NDJSON batch (lines joined with `\n`).
     pub async fn batch(&self, bucket: &str, token: &str, lines: &[Value]) -> Response {
         let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
-        self.req(Method::POST, &format!("/api/buckets/{bucket}/batch"), Some(token))
-            .header("content-type", "application/x-ndjson")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
+        self.req(
+            Method::POST,
+            &format!("/api/buckets/{bucket}/batch"),
+            Some(token),
+        )
+        .header("content-type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
     }
 
     /// Gets a CAS token from `{route}` (e.g. `/api/buckets/demo/b/xet-write-token`).
     pub async fn cas_token(&self, route: &str, token: &str) -> (String, u64, String) {
-        let r = self.req(Method::GET, route, Some(token)).send().await.unwrap();
+        let r = self
+            .req(Method::GET, route, Some(token))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "token from {route}");
         let v: Value = r.json().await.unwrap();
-        (v["accessToken"].as_str().unwrap().to_string(), v["exp"].as_u64().unwrap(), v["casUrl"].as_str().unwrap().to_string())
+        (
+            v["accessToken"].as_str().unwrap().to_string(),
+            v["exp"].as_u64().unwrap(),
+            v["casUrl"].as_str().unwrap().to_string(),
+        )
     }
 
     /// Uploads random content (`chunks` chunks of ≤4 KiB from `seed`) through the CAS front
     /// with the official client and a write token of `bucket`. Returns (hash, bytes).
     pub async fn upload(&self, bucket: &str, seed: u64, chunks: u64) -> (String, Vec<u8>) {
-        self.upload_via(&format!("/api/buckets/{bucket}/xet-write-token"), &self.token.clone(), seed, chunks).await
+        self.upload_via(
+            &format!("/api/buckets/{bucket}/xet-write-token"),
+            &self.token.clone(),
+            seed,
+            chunks,
+        )
+        .await
     }
 
     /// Same, with the token from any write-token route.
-    pub async fn upload_via(&self, route: &str, hub_token: &str, seed: u64, chunks: u64) -> (String, Vec<u8>) {
+    pub async fn upload_via(
+        &self,
+        route: &str,
+        hub_token: &str,
+        seed: u64,
+        chunks: u64,
+    ) -> (String, Vec<u8>) {
         let (token, exp, cas_url) = self.cas_token(route, hub_token).await;
         assert_eq!(cas_url, self.cas);
         let client = cas_client(&cas_url, &token, exp);
-        let file = client.upload_random_file(&[(seed, (0, chunks))], 4096).await.unwrap();
+        let file = client
+            .upload_random_file(&[(seed, (0, chunks))], 4096)
+            .await
+            .unwrap();
         (file.file_hash.hex(), file.data.to_vec())
     }
 }
@@ -173,7 +225,9 @@ pub fn is_iso_millis(s: &str) -> bool {
         && b[16] == b':'
         && b[19] == b'.'
         && b[23] == b'Z'
-        && b.iter().enumerate().all(|(i, c)| [4, 7, 10, 13, 16, 19, 23].contains(&i) || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| [4, 7, 10, 13, 16, 19, 23].contains(&i) || c.is_ascii_digit())
 }
 
 /// Follows `Link: <…>; rel="next"` pages; returns all items and the number of pages.
