@@ -40,6 +40,9 @@ run_suite() {
 
 # 1. Native Rust: the Xet core, the client logic, local-hub.
 run_suite native cargo cargo test --workspace
+# The JS and Python suites start this binary.
+cargo build --quiet -p local-hub
+export LOCAL_HUB_BIN="${LOCAL_HUB_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/debug/local-hub}"
 
 # 2. wasm-bindgen tests in Node, then the same binary in headless Chromium.
 #    Built with the target features of the shipped wasm (as in scripts/build.sh).
