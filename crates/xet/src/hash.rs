@@ -1,4 +1,4 @@
-//! Xet hashes (spec §1.1 and §3): the [`Hash`] newtype with its "xet hex" text form, chunk
+//! Xet hashes (spec §1.1 and §3): the [`Hash`](struct@Hash) newtype with its "xet hex" text form, chunk
 //! hashes, the Merkle aggregation behind xorb and file hashes, term verification hashes, the
 //! keyed re-hash and the global-dedup eligibility rule.
 //!
