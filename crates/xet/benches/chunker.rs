@@ -70,12 +70,19 @@ fn chunk_and_hash(data: &[u8]) -> usize {
 }
 
 fn main() {
-    let mib: usize = std::env::var("XET_BENCH_MIB").ok().and_then(|s| s.parse().ok()).unwrap_or(256);
+    let mib: usize = std::env::var("XET_BENCH_MIB")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(256);
     for (name, data) in [("random", random(mib << 20)), ("text", text(mib << 20))] {
         let (scan, n) = median_mib_s(&data, boundaries);
         let (full, m) = median_mib_s(&data, chunk_and_hash);
-        let (b3, _) = median_mib_s(&data, |d| usize::from(blake3::keyed_hash(&xet::hash::DATA_KEY, d).as_bytes()[0]));
-        let (refc, r) = median_mib_s(&data[..data.len().min(32 << 20)], |d| xet::reference::chunk_ends(d).len());
+        let (b3, _) = median_mib_s(&data, |d| {
+            usize::from(blake3::keyed_hash(&xet::hash::DATA_KEY, d).as_bytes()[0])
+        });
+        let (refc, r) = median_mib_s(&data[..data.len().min(32 << 20)], |d| {
+            xet::reference::chunk_ends(d).len()
+        });
         println!(
             "{name:>6} {mib} MiB: scan {scan:.0} MiB/s ({n} chunks) | chunk+hash+file hash {full:.0} MiB/s ({m}) | blake3 alone {b3:.0} MiB/s | reference chunker {refc:.0} MiB/s ({r})"
         );

@@ -271,7 +271,11 @@ impl ChunkHasher {
         self.hasher.reset();
         // A chunk never exceeds MAX_CHUNK_SIZE, which fits in u32.
         let len = u32::try_from(self.pending).unwrap_or(u32::MAX);
-        out.push(Chunk { offset: self.offset, len, hash });
+        out.push(Chunk {
+            offset: self.offset,
+            len,
+            hash,
+        });
         self.offset += self.pending;
         self.pending = 0;
     }
@@ -313,7 +317,9 @@ mod tests {
     fn lcg_bytes(n: usize, mut seed: u64) -> Vec<u8> {
         (0..n)
             .map(|_| {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (seed >> 56) as u8
             })
             .collect()

@@ -56,7 +56,9 @@ pub enum FormatError {
         scheme: CompressionScheme,
     },
     /// A chunk decompresses to a length other than its header's.
-    #[error("chunk record at offset {offset}: decompressed to {actual} bytes, header says {expected}")]
+    #[error(
+        "chunk record at offset {offset}: decompressed to {actual} bytes, header says {expected}"
+    )]
     ChunkLengthMismatch {
         /// Offset of the chunk record.
         offset: u64,
@@ -160,6 +162,10 @@ pub enum FormatError {
 
 impl From<serde_json::Error> for FormatError {
     fn from(e: serde_json::Error) -> Self {
-        FormatError::Json { line: e.line(), column: e.column(), message: e.to_string() }
+        FormatError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        }
     }
 }

@@ -366,8 +366,14 @@ mod tests {
         assert_eq!(Hash::from_hex("00"), Err(HashParseError::Length { len: 2 }));
         let mut bad = hex.clone();
         bad.replace_range(5..6, "g");
-        assert_eq!(Hash::from_hex(&bad), Err(HashParseError::Digit { index: 5 }));
-        assert_eq!(Hash::from_hex(&"é".repeat(32)), Err(HashParseError::Digit { index: 0 }));
+        assert_eq!(
+            Hash::from_hex(&bad),
+            Err(HashParseError::Digit { index: 5 })
+        );
+        assert_eq!(
+            Hash::from_hex(&"é".repeat(32)),
+            Err(HashParseError::Digit { index: 0 })
+        );
     }
 
     #[test]

@@ -25,8 +25,8 @@ pub mod shard;
 pub mod xorb;
 
 pub use chunker::{chunk_all, next_stable_chunk_boundary, Chunk, ChunkHasher, Chunker};
+pub use error::FormatError;
 pub use hash::{
     chunk_hash, file_hash, file_hash_with_salt, hmac, is_global_dedup_eligible, merkle_root,
     verification_hash, xorb_hash, Hash, HashParseError,
 };
-pub use error::FormatError;

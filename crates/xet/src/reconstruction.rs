@@ -132,7 +132,9 @@ fn check_terms(offset_into_first_range: u64, terms: &[Term]) -> Result<(), Forma
         }
     }
     match terms.first() {
-        None if offset_into_first_range != 0 => Err(invalid(0, "offset_into_first_range without terms")),
+        None if offset_into_first_range != 0 => {
+            Err(invalid(0, "offset_into_first_range without terms"))
+        }
         Some(t) if offset_into_first_range >= t.unpacked_length => {
             Err(invalid(0, "offset_into_first_range beyond the first term"))
         }
@@ -178,7 +180,8 @@ impl ReconstructionV1 {
         }
         for (i, t) in self.terms.iter().enumerate() {
             let inside = self.fetch_info.get(&t.hash).is_some_and(|fs| {
-                fs.iter().any(|f| f.range.start <= t.range.start && t.range.end <= f.range.end)
+                fs.iter()
+                    .any(|f| f.range.start <= t.range.start && t.range.end <= f.range.end)
             });
             if !inside {
                 return Err(invalid(i, "term not covered by a fetch descriptor"));
@@ -195,7 +198,13 @@ impl ReconstructionV2 {
     /// [`FormatError::Reconstruction`] naming the first offending term.
     pub fn validate(&self) -> Result<(), FormatError> {
         check_terms(self.offset_into_first_range, &self.terms)?;
-        for (i, r) in self.xorbs.values().flatten().flat_map(|e| &e.ranges).enumerate() {
+        for (i, r) in self
+            .xorbs
+            .values()
+            .flatten()
+            .flat_map(|e| &e.ranges)
+            .enumerate()
+        {
             check_fetch_range(i, r.chunks, r.bytes)?;
         }
         for (i, t) in self.terms.iter().enumerate() {
@@ -251,7 +260,8 @@ mod tests {
     fn rejects_bad_hash_and_shape() {
         let e = parse_v1(br#"{"offset_into_first_range":0,"terms":[],"fetch_info":{"zz":[]}}"#);
         assert!(matches!(e, Err(FormatError::Json { .. })));
-        let empty = parse_v1(br#"{"offset_into_first_range":0,"terms":[],"fetch_info":{}}"#).unwrap();
+        let empty =
+            parse_v1(br#"{"offset_into_first_range":0,"terms":[],"fetch_info":{}}"#).unwrap();
         assert!(empty.terms.is_empty());
         assert!(matches!(parse_v2(b"[1,2"), Err(FormatError::Json { .. })));
     }

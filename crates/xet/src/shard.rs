@@ -75,7 +75,13 @@ pub struct FileTerm {
 impl FileTerm {
     /// A term with flags 0.
     pub fn new(xorb_hash: Hash, unpacked_bytes: u32, chunk_start: u32, chunk_end: u32) -> FileTerm {
-        FileTerm { xorb_hash, xorb_flags: 0, unpacked_bytes, chunk_start, chunk_end }
+        FileTerm {
+            xorb_hash,
+            xorb_flags: 0,
+            unpacked_bytes,
+            chunk_start,
+            chunk_end,
+        }
     }
 }
 
@@ -164,12 +170,23 @@ impl XorbInfo {
         let entries = chunks
             .iter()
             .map(|&(hash, len)| {
-                let e = XorbChunkEntry { hash, byte_range_start: start, len, flags: 0 };
+                let e = XorbChunkEntry {
+                    hash,
+                    byte_range_start: start,
+                    len,
+                    flags: 0,
+                };
                 start = start.wrapping_add(len);
                 e
             })
             .collect();
-        XorbInfo { xorb_hash, xorb_flags: 0, num_bytes_in_xorb: start, num_bytes_on_disk: 0, chunks: entries }
+        XorbInfo {
+            xorb_hash,
+            xorb_flags: 0,
+            num_bytes_in_xorb: start,
+            num_bytes_on_disk: 0,
+            chunks: entries,
+        }
     }
 }
 
@@ -236,7 +253,12 @@ impl ShardFooter {
         let words_after_key = [self.shard_creation_timestamp, self.shard_key_expiry]
             .into_iter()
             .chain(self.reserved)
-            .chain([self.stored_bytes_on_disk, self.materialized_bytes, self.stored_bytes, self.footer_offset]);
+            .chain([
+                self.stored_bytes_on_disk,
+                self.materialized_bytes,
+                self.stored_bytes,
+                self.footer_offset,
+            ]);
         for (slot, w) in out[104..].chunks_exact_mut(8).zip(words_after_key) {
             slot.copy_from_slice(&w.to_le_bytes());
         }
@@ -247,7 +269,10 @@ impl ShardFooter {
         let mut r = Reader::with_base(bytes, offset);
         let version = r.u64()?;
         if version != SHARD_FOOTER_VERSION {
-            return Err(FormatError::ShardVersion { part: "footer", version });
+            return Err(FormatError::ShardVersion {
+                part: "footer",
+                version,
+            });
         }
         Ok(ShardFooter {
             file_info_offset: r.u64()?,
@@ -302,7 +327,10 @@ impl Shard {
 
     /// The key expiry (Unix seconds) if the shard has a footer with a finite expiry.
     pub fn key_expiry(&self) -> Option<u64> {
-        self.footer.as_ref().map(|f| f.shard_key_expiry).filter(|&e| e != u64::MAX)
+        self.footer
+            .as_ref()
+            .map(|f| f.shard_key_expiry)
+            .filter(|&e| e != u64::MAX)
     }
 }
 
@@ -312,7 +340,10 @@ fn read_header(r: &mut Reader<'_>) -> Result<u64, FormatError> {
     }
     let version = r.u64()?;
     if version != SHARD_HEADER_VERSION {
-        return Err(FormatError::ShardVersion { part: "header", version });
+        return Err(FormatError::ShardVersion {
+            part: "header",
+            version,
+        });
     }
     let footer_size = r.u64()?;
     if footer_size != 0 && footer_size != SHARD_FOOTER_LEN as u64 {
@@ -367,7 +398,12 @@ fn read_file_section(r: &mut Reader<'_>) -> Result<Vec<FileInfo>, FormatError> {
         } else {
             None
         };
-        files.push(FileInfo { file_hash: Hash::from_bytes(file_hash), terms, verification, sha256 });
+        files.push(FileInfo {
+            file_hash: Hash::from_bytes(file_hash),
+            terms,
+            verification,
+            sha256,
+        });
     }
 }
 
@@ -390,7 +426,12 @@ fn read_xorb_section(r: &mut Reader<'_>) -> Result<Vec<XorbInfo>, FormatError> {
             let len = r.u32()?;
             let flags = r.u32()?;
             let _reserved = r.u32()?;
-            chunks.push(XorbChunkEntry { hash, byte_range_start, len, flags });
+            chunks.push(XorbChunkEntry {
+                hash,
+                byte_range_start,
+                len,
+                flags,
+            });
         }
         xorbs.push(XorbInfo {
             xorb_hash: Hash::from_bytes(xorb_hash),
@@ -410,12 +451,18 @@ fn read_table<T>(
     field: &'static str,
     mut entry: impl FnMut(&mut Reader<'_>) -> Result<T, FormatError>,
 ) -> Result<Vec<T>, FormatError> {
-    let len = count.checked_mul(entry_len).ok_or(FormatError::ShardLayout { field })?;
-    let end = offset.checked_add(len).ok_or(FormatError::ShardLayout { field })?;
+    let len = count
+        .checked_mul(entry_len)
+        .ok_or(FormatError::ShardLayout { field })?;
+    let end = offset
+        .checked_add(len)
+        .ok_or(FormatError::ShardLayout { field })?;
     if offset < lo || end > hi {
         return Err(FormatError::ShardLayout { field });
     }
-    let table = bytes.get(offset as usize..end as usize).ok_or(FormatError::ShardLayout { field })?;
+    let table = bytes
+        .get(offset as usize..end as usize)
+        .ok_or(FormatError::ShardLayout { field })?;
     let mut r = Reader::with_base(table, offset);
     (0..count).map(|_| entry(&mut r)).collect()
 }
@@ -438,9 +485,17 @@ pub fn parse_shard(bytes: &[u8]) -> Result<Shard, FormatError> {
     let tables_start = r.pos() as u64;
     if footer_size == 0 {
         if r.remaining() != 0 {
-            return Err(FormatError::TrailingBytes { offset: r.offset(), count: r.remaining() as u64 });
+            return Err(FormatError::TrailingBytes {
+                offset: r.offset(),
+                count: r.remaining() as u64,
+            });
         }
-        return Ok(Shard { files, xorbs, footer: None, lookups: ShardLookups::default() });
+        return Ok(Shard {
+            files,
+            xorbs,
+            footer: None,
+            lookups: ShardLookups::default(),
+        });
     }
     let footer_offset = (bytes.len() as u64)
         .checked_sub(SHARD_FOOTER_LEN as u64)
@@ -450,41 +505,67 @@ pub fn parse_shard(bytes: &[u8]) -> Result<Shard, FormatError> {
             needed: SHARD_FOOTER_LEN as u64,
             available: r.remaining() as u64,
         })?;
-    let footer = ShardFooter::parse(bytes.get(footer_offset as usize..).unwrap_or_default(), footer_offset)?;
+    let footer = ShardFooter::parse(
+        bytes.get(footer_offset as usize..).unwrap_or_default(),
+        footer_offset,
+    )?;
     if footer.footer_offset != footer_offset {
-        return Err(FormatError::ShardLayout { field: "footer_offset" });
+        return Err(FormatError::ShardLayout {
+            field: "footer_offset",
+        });
     }
     if footer.file_info_offset != file_section {
-        return Err(FormatError::ShardLayout { field: "file_info_offset" });
+        return Err(FormatError::ShardLayout {
+            field: "file_info_offset",
+        });
     }
     if footer.xorb_info_offset != xorb_section {
-        return Err(FormatError::ShardLayout { field: "xorb_info_offset" });
+        return Err(FormatError::ShardLayout {
+            field: "xorb_info_offset",
+        });
     }
     let bounds = (tables_start, footer_offset);
     let lookups = ShardLookups {
         files: read_table(
             bytes,
-            (footer.file_lookup_offset, footer.file_lookup_num_entry, FILE_LOOKUP_ENTRY_LEN),
+            (
+                footer.file_lookup_offset,
+                footer.file_lookup_num_entry,
+                FILE_LOOKUP_ENTRY_LEN,
+            ),
             bounds,
             "file_lookup",
             |r| Ok((r.u64()?, r.u32()?)),
         )?,
         xorbs: read_table(
             bytes,
-            (footer.xorb_lookup_offset, footer.xorb_lookup_num_entry, XORB_LOOKUP_ENTRY_LEN),
+            (
+                footer.xorb_lookup_offset,
+                footer.xorb_lookup_num_entry,
+                XORB_LOOKUP_ENTRY_LEN,
+            ),
             bounds,
             "xorb_lookup",
             |r| Ok((r.u64()?, r.u32()?)),
         )?,
         chunks: read_table(
             bytes,
-            (footer.chunk_lookup_offset, footer.chunk_lookup_num_entry, CHUNK_LOOKUP_ENTRY_LEN),
+            (
+                footer.chunk_lookup_offset,
+                footer.chunk_lookup_num_entry,
+                CHUNK_LOOKUP_ENTRY_LEN,
+            ),
             bounds,
             "chunk_lookup",
             |r| Ok((r.u64()?, r.u32()?, r.u32()?)),
         )?,
     };
-    Ok(Shard { files, xorbs, footer: Some(footer), lookups })
+    Ok(Shard {
+        files,
+        xorbs,
+        footer: Some(footer),
+        lookups,
+    })
 }
 
 /// Options of the full (footer) form written by [`ShardBuilder::to_bytes_with_footer`].
@@ -501,7 +582,11 @@ pub struct FooterOptions {
 impl Default for FooterOptions {
     /// The reference serializer's values: no key, timestamp 0, no expiry (`u64::MAX`).
     fn default() -> Self {
-        FooterOptions { hmac_key: None, creation_timestamp: 0, key_expiry: u64::MAX }
+        FooterOptions {
+            hmac_key: None,
+            creation_timestamp: 0,
+            key_expiry: u64::MAX,
+        }
     }
 }
 
@@ -553,7 +638,11 @@ impl ShardBuilder {
         let records = 1
             + self.files.values().map(FileInfo::num_records).sum::<u64>()
             + 1
-            + self.xorbs.values().map(|x| 1 + x.chunks.len() as u64).sum::<u64>()
+            + self
+                .xorbs
+                .values()
+                .map(|x| 1 + x.chunks.len() as u64)
+                .sum::<u64>()
             + 1;
         records * SHARD_RECORD_LEN as u64
     }
@@ -592,13 +681,22 @@ impl ShardBuilder {
             shard_creation_timestamp: options.creation_timestamp,
             shard_key_expiry: options.key_expiry,
             reserved: [0; 6],
-            stored_bytes_on_disk: self.xorbs.values().map(|x| u64::from(x.num_bytes_on_disk)).sum(),
+            stored_bytes_on_disk: self
+                .xorbs
+                .values()
+                .map(|x| u64::from(x.num_bytes_on_disk))
+                .sum(),
             materialized_bytes: self.files.values().map(FileInfo::size).sum(),
-            stored_bytes: self.xorbs.values().map(|x| u64::from(x.num_bytes_in_xorb)).sum(),
+            stored_bytes: self
+                .xorbs
+                .values()
+                .map(|x| u64::from(x.num_bytes_in_xorb))
+                .sum(),
             footer_offset: 0,
         };
         footer.xorb_info_offset = SHARD_RECORD_LEN as u64
-            + (self.files.values().map(FileInfo::num_records).sum::<u64>() + 1) * SHARD_RECORD_LEN as u64;
+            + (self.files.values().map(FileInfo::num_records).sum::<u64>() + 1)
+                * SHARD_RECORD_LEN as u64;
         for (key, index) in &file_lookup {
             out.extend_from_slice(&key.to_le_bytes());
             out.extend_from_slice(&index.to_le_bytes());
@@ -636,14 +734,22 @@ impl ShardBuilder {
         for file in self.files.values() {
             let at = out.len() as u64;
             let n = u32_count(file.terms.len(), at)?;
-            if file.verification.as_ref().is_some_and(|v| v.len() != file.terms.len()) {
+            if file
+                .verification
+                .as_ref()
+                .is_some_and(|v| v.len() != file.terms.len())
+            {
                 return Err(FormatError::ShardCount { offset: at });
             }
             file_lookup.push((file.file_hash.words()[0], u32_count(index as usize, at)?));
             index += file.num_records();
             record(out, file.file_hash.as_bytes(), [file.flags(), n, 0, 0]);
             for t in &file.terms {
-                record(out, t.xorb_hash.as_bytes(), [t.xorb_flags, t.unpacked_bytes, t.chunk_start, t.chunk_end]);
+                record(
+                    out,
+                    t.xorb_hash.as_bytes(),
+                    [t.xorb_flags, t.unpacked_bytes, t.chunk_start, t.chunk_end],
+                );
             }
             for h in file.verification.iter().flatten() {
                 record(out, h.as_bytes(), [0; 4]);
@@ -662,11 +768,24 @@ impl ShardBuilder {
             xorb_lookup.push((xorb.xorb_hash.words()[0], xorb_index));
             index += 1 + xorb.chunks.len() as u64;
             let n = u32_count(xorb.chunks.len(), at)?;
-            record(out, xorb.xorb_hash.as_bytes(), [xorb.xorb_flags, n, xorb.num_bytes_in_xorb, xorb.num_bytes_on_disk]);
+            record(
+                out,
+                xorb.xorb_hash.as_bytes(),
+                [
+                    xorb.xorb_flags,
+                    n,
+                    xorb.num_bytes_in_xorb,
+                    xorb.num_bytes_on_disk,
+                ],
+            );
             for (pos, c) in xorb.chunks.iter().enumerate() {
                 let hash = key.map_or(c.hash, |k| hmac(&c.hash, k));
                 chunk_lookup.push((hash.words()[0], xorb_index, pos as u32));
-                record(out, hash.as_bytes(), [c.byte_range_start, c.len, c.flags, 0]);
+                record(
+                    out,
+                    hash.as_bytes(),
+                    [c.byte_range_start, c.len, c.flags, 0],
+                );
             }
         }
         record(out, &BOOKEND_HASH, [0; 4]);
@@ -694,7 +813,10 @@ mod tests {
         }
         let stored = sha256_stored_form(&d);
         assert_eq!(stored[0], 7);
-        assert_eq!(Hash::from_bytes(stored).to_hex(), d.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        assert_eq!(
+            Hash::from_bytes(stored).to_hex(),
+            d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
         assert_eq!(sha256_stored_form(&stored), d);
     }
 
@@ -704,6 +826,12 @@ mod tests {
         let mut b = SHARD_HEADER_TAG.to_vec();
         b.extend(3u64.to_le_bytes());
         b.extend(0u64.to_le_bytes());
-        assert_eq!(parse_shard(&b), Err(FormatError::ShardVersion { part: "header", version: 3 }));
+        assert_eq!(
+            parse_shard(&b),
+            Err(FormatError::ShardVersion {
+                part: "header",
+                version: 3
+            })
+        );
     }
 }

@@ -142,7 +142,11 @@ impl ChunkHeader {
                 limit: MAX_CHUNK_SIZE as u64,
             });
         }
-        Ok(ChunkHeader { compressed_len, scheme, uncompressed_len })
+        Ok(ChunkHeader {
+            compressed_len,
+            scheme,
+            uncompressed_len,
+        })
     }
 }
 
@@ -155,7 +159,13 @@ pub fn bg4_split(data: &[u8]) -> Vec<u8> {
     let (g1, rest) = rest.split_at_mut(s1);
     let (g2, g3) = rest.split_at_mut(s2);
     let mut quads = data.chunks_exact(4);
-    for ((((q, a), b), c), d) in quads.by_ref().zip(g0.iter_mut()).zip(g1.iter_mut()).zip(g2.iter_mut()).zip(g3.iter_mut()) {
+    for ((((q, a), b), c), d) in quads
+        .by_ref()
+        .zip(g0.iter_mut())
+        .zip(g1.iter_mut())
+        .zip(g2.iter_mut())
+        .zip(g3.iter_mut())
+    {
         *a = q[0];
         *b = q[1];
         *c = q[2];
@@ -203,7 +213,12 @@ pub fn bg4_regroup(grouped: &[u8]) -> Vec<u8> {
 
 fn bg4_group_sizes(n: usize) -> [usize; 4] {
     let (q, r) = (n / 4, n % 4);
-    [q + usize::from(r > 0), q + usize::from(r > 1), q + usize::from(r > 2), q]
+    [
+        q + usize::from(r > 0),
+        q + usize::from(r > 1),
+        q + usize::from(r > 2),
+        q,
+    ]
 }
 
 /// The BG4 predictor of the reference client (§4.3): the largest KL divergence between the
@@ -330,7 +345,8 @@ impl ChunkRecord<'_> {
             CompressionScheme::Lz4 => self.lz4_into(out),
             CompressionScheme::ByteGrouping4Lz4 => {
                 let mut grouped = Vec::with_capacity(expected);
-                self.lz4_into(&mut grouped).map(|()| out.extend_from_slice(&bg4_regroup(&grouped)))
+                self.lz4_into(&mut grouped)
+                    .map(|()| out.extend_from_slice(&bg4_regroup(&grouped)))
             }
         };
         let actual = out.len() - start;
@@ -367,7 +383,10 @@ impl ChunkRecord<'_> {
             .take(limit)
             .read_to_end(out)
             .map(|_| ())
-            .map_err(|_| FormatError::Decompress { offset: self.offset, scheme: self.header.scheme })
+            .map_err(|_| FormatError::Decompress {
+                offset: self.offset,
+                scheme: self.header.scheme,
+            })
     }
 }
 
@@ -388,7 +407,10 @@ pub struct ChunkRecords<'a> {
 /// assert_eq!(records[0].decompress().unwrap(), b"abc");
 /// ```
 pub fn chunk_records(bytes: &[u8]) -> ChunkRecords<'_> {
-    ChunkRecords { reader: Reader::new(bytes), failed: false }
+    ChunkRecords {
+        reader: Reader::new(bytes),
+        failed: false,
+    }
 }
 
 impl<'a> ChunkRecords<'a> {
@@ -414,7 +436,11 @@ impl<'a> Iterator for ChunkRecords<'a> {
         let mut step = || -> Result<ChunkRecord<'a>, FormatError> {
             let header = ChunkHeader::parse(&self.reader.array()?, offset)?;
             let payload = self.reader.take(header.compressed_len as usize)?;
-            Ok(ChunkRecord { offset, header, payload })
+            Ok(ChunkRecord {
+                offset,
+                header,
+                payload,
+            })
         };
         let item = step();
         if item.is_err() {
@@ -474,12 +500,18 @@ impl XorbFooter {
     pub fn to_bytes(&self) -> Result<Vec<u8>, FormatError> {
         let n = self.chunk_hashes.len();
         if self.chunk_boundary_offsets.len() != n {
-            return Err(FormatError::FooterMismatch { field: "chunk_boundary_offsets length" });
+            return Err(FormatError::FooterMismatch {
+                field: "chunk_boundary_offsets length",
+            });
         }
         if self.unpacked_chunk_offsets.len() != n {
-            return Err(FormatError::FooterMismatch { field: "unpacked_chunk_offsets length" });
+            return Err(FormatError::FooterMismatch {
+                field: "unpacked_chunk_offsets length",
+            });
         }
-        let n32 = u32::try_from(n).map_err(|_| FormatError::FooterMismatch { field: "num_chunks" })?;
+        let n32 = u32::try_from(n).map_err(|_| FormatError::FooterMismatch {
+            field: "num_chunks",
+        })?;
         let boundary_from_end = 12 + 8 * n as u64 + FOOTER_TAIL_LEN;
         let hashes_from_end = 12 + 32 * n as u64 + boundary_from_end;
         let info_length = self.info_length();
@@ -496,14 +528,26 @@ impl XorbFooter {
         out.extend_from_slice(&BOUNDARIES_IDENT);
         out.push(1);
         out.extend_from_slice(&n32.to_le_bytes());
-        for v in self.chunk_boundary_offsets.iter().chain(&self.unpacked_chunk_offsets) {
+        for v in self
+            .chunk_boundary_offsets
+            .iter()
+            .chain(&self.unpacked_chunk_offsets)
+        {
             out.extend_from_slice(&v.to_le_bytes());
         }
         out.extend_from_slice(&n32.to_le_bytes());
         // Both offsets are below 2^32 for any n that fits in u32 chunks of a real xorb; saturate
         // rather than wrap otherwise.
-        out.extend_from_slice(&u32::try_from(hashes_from_end).unwrap_or(u32::MAX).to_le_bytes());
-        out.extend_from_slice(&u32::try_from(boundary_from_end).unwrap_or(u32::MAX).to_le_bytes());
+        out.extend_from_slice(
+            &u32::try_from(hashes_from_end)
+                .unwrap_or(u32::MAX)
+                .to_le_bytes(),
+        );
+        out.extend_from_slice(
+            &u32::try_from(boundary_from_end)
+                .unwrap_or(u32::MAX)
+                .to_le_bytes(),
+        );
         out.extend_from_slice(&self.buffer);
         out.extend_from_slice(&u32::try_from(info_length).unwrap_or(u32::MAX).to_le_bytes());
         Ok(out)
@@ -525,11 +569,13 @@ impl XorbFooter {
         let mut info = [0u8; 4];
         info.copy_from_slice(bytes.get(tail..).unwrap_or_default());
         let info_length = u32::from_le_bytes(info) as usize;
-        let start = tail.checked_sub(info_length).ok_or(FormatError::Truncated {
-            offset: 0,
-            needed: info_length as u64 + 4,
-            available: len as u64,
-        })?;
+        let start = tail
+            .checked_sub(info_length)
+            .ok_or(FormatError::Truncated {
+                offset: 0,
+                needed: info_length as u64 + 4,
+                available: len as u64,
+            })?;
         let footer = Self::parse_exact(bytes.get(start..tail).unwrap_or_default(), start as u64)?;
         Ok((footer, start))
     }
@@ -549,10 +595,18 @@ impl XorbFooter {
         let footer = match r.u8()? {
             0 => Self::parse_v0_body(&mut r)?,
             1 => Self::parse_v1_body(&mut r)?,
-            version => return Err(FormatError::FooterVersion { offset: at, version }),
+            version => {
+                return Err(FormatError::FooterVersion {
+                    offset: at,
+                    version,
+                })
+            }
         };
         if r.remaining() != 0 {
-            return Err(FormatError::TrailingBytes { offset: r.offset(), count: r.remaining() as u64 });
+            return Err(FormatError::TrailingBytes {
+                offset: r.offset(),
+                count: r.remaining() as u64,
+            });
         }
         Ok(footer)
     }
@@ -590,7 +644,12 @@ impl XorbFooter {
         let at = r.offset();
         match r.u8()? {
             0 => {}
-            version => return Err(FormatError::FooterVersion { offset: at, version }),
+            version => {
+                return Err(FormatError::FooterVersion {
+                    offset: at,
+                    version,
+                })
+            }
         }
         let n = Self::count(r, 32)?;
         let chunk_hashes = (0..n).map(|_| r.hash()).collect::<Result<Vec<_>, _>>()?;
@@ -602,26 +661,39 @@ impl XorbFooter {
         let at = r.offset();
         match r.u8()? {
             1 => {}
-            version => return Err(FormatError::FooterVersion { offset: at, version }),
+            version => {
+                return Err(FormatError::FooterVersion {
+                    offset: at,
+                    version,
+                })
+            }
         }
         if r.u32()? as usize != n {
-            return Err(FormatError::FooterMismatch { field: "num_chunks of the boundary section" });
+            return Err(FormatError::FooterMismatch {
+                field: "num_chunks of the boundary section",
+            });
         }
         r.need(8 * n as u64)?;
         let chunk_boundary_offsets = (0..n).map(|_| r.u32()).collect::<Result<Vec<_>, _>>()?;
         let unpacked_chunk_offsets = (0..n).map(|_| r.u32()).collect::<Result<Vec<_>, _>>()?;
         if r.u32()? as usize != n {
-            return Err(FormatError::FooterMismatch { field: "num_chunks" });
+            return Err(FormatError::FooterMismatch {
+                field: "num_chunks",
+            });
         }
         let hashes_from_end = u64::from(r.u32()?);
         let boundary_from_end = u64::from(r.u32()?);
         let buffer = r.array()?;
         let end = r.pos();
         if (end - hashes_start) as u64 != hashes_from_end {
-            return Err(FormatError::FooterMismatch { field: "hashes_section_offset_from_end" });
+            return Err(FormatError::FooterMismatch {
+                field: "hashes_section_offset_from_end",
+            });
         }
         if (end - boundaries_start) as u64 != boundary_from_end {
-            return Err(FormatError::FooterMismatch { field: "boundary_section_offset_from_end" });
+            return Err(FormatError::FooterMismatch {
+                field: "boundary_section_offset_from_end",
+            });
         }
         Ok(XorbFooter {
             version: 1,
@@ -683,10 +755,12 @@ pub fn parse_xorb(bytes: &[u8]) -> Result<Xorb, FormatError> {
             hash: chunk_hash(&scratch),
             len: record.header.uncompressed_len,
             scheme: record.header.scheme,
-            record_end: u32::try_from(record_end)
-                .map_err(|_| FormatError::FooterMismatch { field: "record offset above 4 GiB" })?,
-            unpacked_end: u32::try_from(unpacked)
-                .map_err(|_| FormatError::FooterMismatch { field: "unpacked size above 4 GiB" })?,
+            record_end: u32::try_from(record_end).map_err(|_| FormatError::FooterMismatch {
+                field: "record offset above 4 GiB",
+            })?,
+            unpacked_end: u32::try_from(unpacked).map_err(|_| FormatError::FooterMismatch {
+                field: "unpacked size above 4 GiB",
+            })?,
         });
     }
     let records_len = records.position();
@@ -697,33 +771,62 @@ pub fn parse_xorb(bytes: &[u8]) -> Result<Xorb, FormatError> {
         let (footer, start) = XorbFooter::parse_tail(rest)?;
         if start != 0 {
             // The footer named by info_length does not begin where the records end.
-            return Err(FormatError::FooterMismatch { field: "info_length" });
+            return Err(FormatError::FooterMismatch {
+                field: "info_length",
+            });
         }
         check_footer(&footer, &chunks, hash)?;
         Some(footer)
     } else {
         None
     };
-    Ok(Xorb { hash, chunks, records_len, footer })
+    Ok(Xorb {
+        hash,
+        chunks,
+        records_len,
+        footer,
+    })
 }
 
 fn check_footer(footer: &XorbFooter, chunks: &[XorbChunk], hash: Hash) -> Result<(), FormatError> {
     if footer.chunk_hashes.len() != chunks.len() {
-        return Err(FormatError::FooterMismatch { field: "num_chunks" });
+        return Err(FormatError::FooterMismatch {
+            field: "num_chunks",
+        });
     }
     if footer.xorb_hash != hash {
         return Err(FormatError::FooterMismatch { field: "xorb_hash" });
     }
-    if !footer.chunk_hashes.iter().zip(chunks).all(|(h, c)| *h == c.hash) {
-        return Err(FormatError::FooterMismatch { field: "chunk_hashes" });
+    if !footer
+        .chunk_hashes
+        .iter()
+        .zip(chunks)
+        .all(|(h, c)| *h == c.hash)
+    {
+        return Err(FormatError::FooterMismatch {
+            field: "chunk_hashes",
+        });
     }
-    if !footer.chunk_boundary_offsets.iter().zip(chunks).all(|(b, c)| *b == c.record_end) {
-        return Err(FormatError::FooterMismatch { field: "chunk_boundary_offsets" });
+    if !footer
+        .chunk_boundary_offsets
+        .iter()
+        .zip(chunks)
+        .all(|(b, c)| *b == c.record_end)
+    {
+        return Err(FormatError::FooterMismatch {
+            field: "chunk_boundary_offsets",
+        });
     }
     if footer.version >= 1
-        && !footer.unpacked_chunk_offsets.iter().zip(chunks).all(|(u, c)| *u == c.unpacked_end)
+        && !footer
+            .unpacked_chunk_offsets
+            .iter()
+            .zip(chunks)
+            .all(|(u, c)| *u == c.unpacked_end)
     {
-        return Err(FormatError::FooterMismatch { field: "unpacked_chunk_offsets" });
+        return Err(FormatError::FooterMismatch {
+            field: "unpacked_chunk_offsets",
+        });
     }
     Ok(())
 }
@@ -802,12 +905,19 @@ impl XorbBuilder {
     /// [`FormatError::ChunkTooLarge`] above 131072 bytes.
     pub fn add_chunk(&mut self, hash: Hash, data: &[u8]) -> Result<usize, FormatError> {
         if !self.fits(data.len()) {
-            return Err(FormatError::XorbFull { chunks: self.chunks.len(), bytes: self.raw_bytes });
+            return Err(FormatError::XorbFull {
+                chunks: self.chunks.len(),
+                bytes: self.raw_bytes,
+            });
         }
         let scheme = match self.policy {
             CompressionPolicy::Fixed(s) => s,
             CompressionPolicy::Auto => {
-                let interval = if self.retest_interval == 0 { usize::MAX } else { self.retest_interval };
+                let interval = if self.retest_interval == 0 {
+                    usize::MAX
+                } else {
+                    self.retest_interval
+                };
                 if self.in_section % interval == 0 {
                     self.block_scheme = choose_scheme(data);
                 }
@@ -831,8 +941,16 @@ impl XorbBuilder {
 
     /// Finishes the xorb: computes its hash and returns the upload form.
     pub fn finish(self) -> SerializedXorb {
-        let leaves: Vec<(Hash, u64)> = self.chunks.iter().map(|c| (c.hash, u64::from(c.len))).collect();
-        SerializedXorb { hash: merkle_root(&leaves), data: self.data, chunks: self.chunks }
+        let leaves: Vec<(Hash, u64)> = self
+            .chunks
+            .iter()
+            .map(|c| (c.hash, u64::from(c.len)))
+            .collect();
+        SerializedXorb {
+            hash: merkle_root(&leaves),
+            data: self.data,
+            chunks: self.chunks,
+        }
     }
 }
 
@@ -894,17 +1012,30 @@ mod tests {
 
     #[test]
     fn header_rejects_bad_fields() {
-        let ok = ChunkHeader { compressed_len: 5, scheme: CompressionScheme::Lz4, uncompressed_len: 9 };
+        let ok = ChunkHeader {
+            compressed_len: 5,
+            scheme: CompressionScheme::Lz4,
+            uncompressed_len: 9,
+        };
         assert_eq!(ChunkHeader::parse(&ok.to_bytes(), 0), Ok(ok));
         let mut b = ok.to_bytes();
         b[0] = 1;
-        assert!(matches!(ChunkHeader::parse(&b, 0), Err(FormatError::ChunkVersion { .. })));
+        assert!(matches!(
+            ChunkHeader::parse(&b, 0),
+            Err(FormatError::ChunkVersion { .. })
+        ));
         let mut b = ok.to_bytes();
         b[4] = 99;
-        assert!(matches!(ChunkHeader::parse(&b, 0), Err(FormatError::UnknownScheme { scheme: 99, .. })));
+        assert!(matches!(
+            ChunkHeader::parse(&b, 0),
+            Err(FormatError::UnknownScheme { scheme: 99, .. })
+        ));
         let mut b = ok.to_bytes();
         b[5..8].copy_from_slice(&[1, 0, 2]);
-        assert!(matches!(ChunkHeader::parse(&b, 0), Err(FormatError::ChunkTooLarge { .. })));
+        assert!(matches!(
+            ChunkHeader::parse(&b, 0),
+            Err(FormatError::ChunkTooLarge { .. })
+        ));
     }
 
     #[test]

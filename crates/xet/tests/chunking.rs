@@ -22,7 +22,11 @@ fn streamed_ends(data: &[u8], slices: &[usize]) -> Vec<usize> {
         let mut piece = &data[pos..end];
         let mut at = pos;
         while let Some(k) = chunker.next_boundary(piece) {
-            assert!(k >= 1 && k <= piece.len(), "boundary {k} outside slice of {}", piece.len());
+            assert!(
+                k >= 1 && k <= piece.len(),
+                "boundary {k} outside slice of {}",
+                piece.len()
+            );
             at += k;
             ends.push(at);
             piece = &piece[k..];
@@ -73,7 +77,11 @@ fn vector_cases_chunks_and_hashes() {
         let name = case["name"].as_str().expect("name");
         let data = generate(&case["input"]);
         assert_eq!(data.len() as u64, u64_of(&case["size"]), "{name}");
-        assert_eq!(to_hex(&data[..data.len().min(16)]), case["first_bytes_hex"].as_str().unwrap_or(""), "{name}: generator");
+        assert_eq!(
+            to_hex(&data[..data.len().min(16)]),
+            case["first_bytes_hex"].as_str().unwrap_or(""),
+            "{name}: generator"
+        );
         let chunks = chunk_all(&data);
         let expected = case["chunks"].as_array().expect("chunks");
         assert_eq!(chunks.len(), expected.len(), "{name}: chunk count");
@@ -82,7 +90,10 @@ fn vector_cases_chunks_and_hashes() {
             assert_eq!(c.offset, u64_of(&e["offset"]), "{name}");
             assert_eq!(u64::from(c.len), u64_of(&e["length"]), "{name}");
             assert_eq!(c.hash, hash(&e["hash"]), "{name}: chunk at {}", c.offset);
-            assert_eq!(xet::hash::chunk_hash(&data[c.offset as usize..][..c.len as usize]), c.hash);
+            assert_eq!(
+                xet::hash::chunk_hash(&data[c.offset as usize..][..c.len as usize]),
+                c.hash
+            );
             assert_eq!(
                 xet::is_global_dedup_eligible(&c.hash),
                 e["global_dedup_eligible_by_hash"].as_bool().expect("bool"),
@@ -90,30 +101,61 @@ fn vector_cases_chunks_and_hashes() {
             );
         }
         let ends: Vec<u64> = chunks.iter().map(|c| c.offset + u64::from(c.len)).collect();
-        let expected_ends: Vec<u64> =
-            case["chunk_boundaries"].as_array().expect("boundaries").iter().map(u64_of).collect();
+        let expected_ends: Vec<u64> = case["chunk_boundaries"]
+            .as_array()
+            .expect("boundaries")
+            .iter()
+            .map(u64_of)
+            .collect();
         assert_eq!(ends, expected_ends, "{name}");
         let leaves: Vec<(Hash, u64)> = chunks.iter().map(|c| (c.hash, u64::from(c.len))).collect();
-        assert_eq!(xet::file_hash(&leaves), hash(&case["file_hash"]), "{name}: file hash");
-        assert_eq!(xet::xorb_hash(&leaves), hash(&case["xorb_hash_of_all_chunks"]), "{name}: xorb hash");
+        assert_eq!(
+            xet::file_hash(&leaves),
+            hash(&case["file_hash"]),
+            "{name}: file hash"
+        );
+        assert_eq!(
+            xet::xorb_hash(&leaves),
+            hash(&case["xorb_hash_of_all_chunks"]),
+            "{name}: xorb hash"
+        );
         let hashes: Vec<Hash> = chunks.iter().map(|c| c.hash).collect();
         match &case["verification_hash_of_all_chunks"] {
             serde_json::Value::Null => assert!(chunks.is_empty(), "{name}"),
-            h => assert_eq!(xet::verification_hash(&hashes), hash(h), "{name}: verification"),
+            h => assert_eq!(
+                xet::verification_hash(&hashes),
+                hash(h),
+                "{name}: verification"
+            ),
         }
         let distinct: std::collections::HashSet<Hash> = hashes.iter().copied().collect();
-        assert_eq!(distinct.len() as u64, u64_of(&case["num_distinct_chunks"]), "{name}");
-        for sample in case["next_stable_chunk_boundary_samples"].as_array().expect("samples") {
+        assert_eq!(
+            distinct.len() as u64,
+            u64_of(&case["num_distinct_chunks"]),
+            "{name}"
+        );
+        for sample in case["next_stable_chunk_boundary_samples"]
+            .as_array()
+            .expect("samples")
+        {
             let position = u64_of(&sample["starting_position"]);
             let expected = match &sample["next_stable_boundary"] {
                 serde_json::Value::Null => None,
                 b => Some(u64_of(b)),
             };
-            assert_eq!(xet::next_stable_chunk_boundary(position, &ends), expected, "{name} @ {position}");
+            assert_eq!(
+                xet::next_stable_chunk_boundary(position, &ends),
+                expected,
+                "{name} @ {position}"
+            );
         }
         // Streaming with odd slice sizes gives the same chunks.
         if data.len() <= 2 << 20 {
-            assert_eq!(streamed_chunks(&data, &[37, 100_003, 1, 65_536]), chunks, "{name}: streamed");
+            assert_eq!(
+                streamed_chunks(&data, &[37, 100_003, 1, 65_536]),
+                chunks,
+                "{name}: streamed"
+            );
         }
     }
 }
@@ -132,9 +174,16 @@ fn vector_chunker_edge_cases() {
             "padding": case["padding"], "size": size,
         });
         let data = generate(&spec);
-        let expected: Vec<usize> =
-            case["chunk_boundaries"].as_array().expect("b").iter().map(|b| u64_of(b) as usize).collect();
-        let ends: Vec<usize> = chunk_all(&data).iter().map(|c| (c.offset + u64::from(c.len)) as usize).collect();
+        let expected: Vec<usize> = case["chunk_boundaries"]
+            .as_array()
+            .expect("b")
+            .iter()
+            .map(|b| u64_of(b) as usize)
+            .collect();
+        let ends: Vec<usize> = chunk_all(&data)
+            .iter()
+            .map(|c| (c.offset + u64::from(c.len)) as usize)
+            .collect();
         assert_eq!(ends, expected, "padding {}", case["padding"]);
         assert_eq!(reference::chunk_ends(&data), expected);
         assert_eq!(streamed_ends(&data, &[1]), expected);
@@ -164,19 +213,56 @@ fn boundary_table_against_reference() {
     let min = MIN_CHUNK_SIZE;
     let max = MAX_CHUNK_SIZE;
     let sizes = [
-        0, 1, 2, 63, 64, 65, min - 65, min - 64, min - 1, min, min + 1, 2 * min, max - 1, max,
-        max + 1, 2 * max - 1, 2 * max, 2 * max + 1, 3 * max + 7, 1 << 20,
+        0,
+        1,
+        2,
+        63,
+        64,
+        65,
+        min - 65,
+        min - 64,
+        min - 1,
+        min,
+        min + 1,
+        2 * min,
+        max - 1,
+        max,
+        max + 1,
+        2 * max - 1,
+        2 * max,
+        2 * max + 1,
+        3 * max + 7,
+        1 << 20,
     ];
-    let feeds: [&[usize]; 7] = [&[1], &[37], &[255], &[8191, 1], &[65536], &[1 << 30], &[3, 5000, 70_000]];
+    let feeds: [&[usize]; 7] = [
+        &[1],
+        &[37],
+        &[255],
+        &[8191, 1],
+        &[65536],
+        &[1 << 30],
+        &[3, 5000, 70_000],
+    ];
     for (seed, &size) in sizes.iter().enumerate() {
-        for data in [random_bytes(size, seed as u64 + 100), vec![0u8; size], match_dense(size), text_lines(size)] {
+        for data in [
+            random_bytes(size, seed as u64 + 100),
+            vec![0u8; size],
+            match_dense(size),
+            text_lines(size),
+        ] {
             let expected = reference::chunk_ends(&data);
-            let one_shot: Vec<usize> =
-                chunk_all(&data).iter().map(|c| (c.offset + u64::from(c.len)) as usize).collect();
+            let one_shot: Vec<usize> = chunk_all(&data)
+                .iter()
+                .map(|c| (c.offset + u64::from(c.len)) as usize)
+                .collect();
             assert_eq!(one_shot, expected, "size {size} one-shot");
             for feed in feeds {
                 // One-byte feeding of 1 MiB is slow-ish in the dev profile but still quick.
-                assert_eq!(streamed_ends(&data, feed), expected, "size {size} feed {feed:?}");
+                assert_eq!(
+                    streamed_ends(&data, feed),
+                    expected,
+                    "size {size} feed {feed:?}"
+                );
             }
             let hashed = streamed_chunks(&data, &[255, 37]);
             assert_eq!(hashed, chunk_all(&data), "size {size}");
@@ -200,7 +286,11 @@ fn many_chunks_every_split_point() {
     }
     for split in splits {
         let split = split.min(data.len());
-        assert_eq!(streamed_ends(&data, &[split, 1 << 30]), expected, "split at {split}");
+        assert_eq!(
+            streamed_ends(&data, &[split, 1 << 30]),
+            expected,
+            "split at {split}"
+        );
     }
 }
 

@@ -20,13 +20,15 @@ use xet::xorb::{parse_xorb, CompressionPolicy, SerializedXorb, XorbBuilder};
 use xet::{Chunk, ChunkHasher, Chunker, Hash};
 use xet_core_structures::merklehash::MerkleHash;
 use xet_core_structures::metadata_shard::file_structs::{
-    FileDataSequenceEntry, FileDataSequenceHeader, FileMetadataExt, FileVerificationEntry, MDBFileInfo,
+    FileDataSequenceEntry, FileDataSequenceHeader, FileMetadataExt, FileVerificationEntry,
+    MDBFileInfo,
 };
 use xet_core_structures::metadata_shard::shard_in_memory::MDBInMemoryShard;
 use xet_core_structures::metadata_shard::streaming_shard::MDBMinimalShard;
 use xet_core_structures::metadata_shard::MDBShardInfo;
 use xet_core_structures::xorb_object::{
-    reconstruct_xorb_with_footer, CompressionScheme as OfficialScheme, RawXorbData, SerializedXorbObject, XorbObject,
+    reconstruct_xorb_with_footer, CompressionScheme as OfficialScheme, RawXorbData,
+    SerializedXorbObject, XorbObject,
 };
 
 const MIB: usize = 1 << 20;
@@ -205,13 +207,19 @@ struct Stats {
     shards: usize,
 }
 
-fn check_xorbs(data: &[u8], chunks: &[Chunk], official: &[xet_core_structures::xorb_object::Chunk]) -> Vec<SerializedXorb> {
+fn check_xorbs(
+    data: &[u8],
+    chunks: &[Chunk],
+    official: &[xet_core_structures::xorb_object::Chunk],
+) -> Vec<SerializedXorb> {
     let mut built = Vec::new();
     for group in xorb_groups(chunks) {
         let mut builder = XorbBuilder::new(CompressionPolicy::Auto);
         for &i in &group {
             let c = &chunks[i];
-            builder.add_chunk(c.hash, &data[c.offset as usize..][..c.len as usize]).unwrap();
+            builder
+                .add_chunk(c.hash, &data[c.offset as usize..][..c.len as usize])
+                .unwrap();
         }
         let ours = builder.finish();
         let official_chunks: Vec<_> = group.iter().map(|&i| official[i].clone()).collect();
@@ -219,26 +227,61 @@ fn check_xorbs(data: &[u8], chunks: &[Chunk], official: &[xet_core_structures::x
         assert_eq!(from_official(&raw.hash()), ours.hash, "xorb hash");
 
         // Byte equality with the official writer, without and with footer.
-        let theirs = SerializedXorbObject::from_xorb_with_compression(raw.clone(), OfficialScheme::Auto, false, 32).unwrap();
-        assert!(theirs.serialized_data == ours.data, "upload-form xorb bytes differ");
+        let theirs = SerializedXorbObject::from_xorb_with_compression(
+            raw.clone(),
+            OfficialScheme::Auto,
+            false,
+            32,
+        )
+        .unwrap();
+        assert!(
+            theirs.serialized_data == ours.data,
+            "upload-form xorb bytes differ"
+        );
         let ours_full = ours.to_bytes_with_footer();
-        let theirs_full = SerializedXorbObject::from_xorb_with_compression(raw, OfficialScheme::Auto, true, 32).unwrap();
-        assert!(theirs_full.serialized_data == ours_full, "xorb bytes with footer differ");
+        let theirs_full =
+            SerializedXorbObject::from_xorb_with_compression(raw, OfficialScheme::Auto, true, 32)
+                .unwrap();
+        assert!(
+            theirs_full.serialized_data == ours_full,
+            "xorb bytes with footer differ"
+        );
 
         // Our bytes through the official parsers.
         let mut rebuilt = Vec::new();
         let (_, hash) = reconstruct_xorb_with_footer(&mut rebuilt, &ours.data).unwrap();
         assert_eq!(from_official(&hash), ours.hash);
-        assert!(rebuilt == ours_full, "official footer reconstruction differs from ours");
-        let validated = XorbObject::validate_xorb_object(&mut Cursor::new(&ours_full), &to_official(&ours.hash)).unwrap();
+        assert!(
+            rebuilt == ours_full,
+            "official footer reconstruction differs from ours"
+        );
+        let validated = XorbObject::validate_xorb_object(
+            &mut Cursor::new(&ours_full),
+            &to_official(&ours.hash),
+        )
+        .unwrap();
         let info = validated.expect("official validator accepts our xorb").info;
-        assert_eq!(info.chunk_boundary_offsets, ours.chunks.iter().map(|c| c.record_end).collect::<Vec<_>>());
-        assert_eq!(info.unpacked_chunk_offsets, ours.chunks.iter().map(|c| c.unpacked_end).collect::<Vec<_>>());
+        assert_eq!(
+            info.chunk_boundary_offsets,
+            ours.chunks.iter().map(|c| c.record_end).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            info.unpacked_chunk_offsets,
+            ours.chunks
+                .iter()
+                .map(|c| c.unpacked_end)
+                .collect::<Vec<_>>()
+        );
         let (decoded, _) =
-            xet_core_structures::xorb_object::deserialize_chunks(&mut Cursor::new(&ours.data)).unwrap();
+            xet_core_structures::xorb_object::deserialize_chunks(&mut Cursor::new(&ours.data))
+                .unwrap();
         let expected: Vec<u8> = group
             .iter()
-            .flat_map(|&i| data[chunks[i].offset as usize..][..chunks[i].len as usize].iter().copied())
+            .flat_map(|&i| {
+                data[chunks[i].offset as usize..][..chunks[i].len as usize]
+                    .iter()
+                    .copied()
+            })
             .collect();
         assert!(decoded == expected, "official decoder output differs");
 
@@ -272,19 +315,41 @@ fn file_terms(chunks: &[Chunk], xorbs: &[SerializedXorb]) -> Vec<(FileTerm, Hash
             _ => terms.push((FileTerm::new(xorb, c.len, index, index + 1), vec![c.hash])),
         }
     }
-    terms.into_iter().map(|(t, hashes)| (t, xet::verification_hash(&hashes))).collect()
+    terms
+        .into_iter()
+        .map(|(t, hashes)| (t, xet::verification_hash(&hashes)))
+        .collect()
 }
 
 fn official_file_info(f: &FileInfo) -> MDBFileInfo {
-    let sha = f.sha256.map(|d| FileMetadataExt::new(MerkleHash::from(xet::shard::sha256_stored_form(&d))));
+    let sha = f
+        .sha256
+        .map(|d| FileMetadataExt::new(MerkleHash::from(xet::shard::sha256_stored_form(&d))));
     MDBFileInfo {
-        metadata: FileDataSequenceHeader::new(to_official(&f.file_hash), f.terms.len(), f.verification.is_some(), sha.is_some()),
+        metadata: FileDataSequenceHeader::new(
+            to_official(&f.file_hash),
+            f.terms.len(),
+            f.verification.is_some(),
+            sha.is_some(),
+        ),
         segments: f
             .terms
             .iter()
-            .map(|t| FileDataSequenceEntry::new(to_official(&t.xorb_hash), t.unpacked_bytes, t.chunk_start, t.chunk_end))
+            .map(|t| {
+                FileDataSequenceEntry::new(
+                    to_official(&t.xorb_hash),
+                    t.unpacked_bytes,
+                    t.chunk_start,
+                    t.chunk_end,
+                )
+            })
             .collect(),
-        verification: f.verification.iter().flatten().map(|h| FileVerificationEntry::new(to_official(h))).collect(),
+        verification: f
+            .verification
+            .iter()
+            .flatten()
+            .map(|h| FileVerificationEntry::new(to_official(h)))
+            .collect(),
         metadata_ext: sha,
     }
 }
@@ -295,11 +360,25 @@ fn assert_same_file(ours: &FileInfo, theirs: &MDBFileInfo) {
     assert_eq!(theirs.segments.len(), ours.terms.len());
     for (s, t) in theirs.segments.iter().zip(&ours.terms) {
         assert_eq!(from_official(&s.xorb_hash), t.xorb_hash);
-        assert_eq!((s.unpacked_segment_bytes, s.chunk_index_start, s.chunk_index_end), (t.unpacked_bytes, t.chunk_start, t.chunk_end));
+        assert_eq!(
+            (
+                s.unpacked_segment_bytes,
+                s.chunk_index_start,
+                s.chunk_index_end
+            ),
+            (t.unpacked_bytes, t.chunk_start, t.chunk_end)
+        );
     }
-    let v: Vec<Hash> = theirs.verification.iter().map(|e| from_official(&e.range_hash)).collect();
+    let v: Vec<Hash> = theirs
+        .verification
+        .iter()
+        .map(|e| from_official(&e.range_hash))
+        .collect();
     assert_eq!(Some(v), ours.verification);
-    let sha = theirs.metadata_ext.as_ref().map(|m| xet::shard::sha256_stored_form(&m.sha256.into()));
+    let sha = theirs
+        .metadata_ext
+        .as_ref()
+        .map(|m| xet::shard::sha256_stored_form(&m.sha256.into()));
     assert_eq!(sha, ours.sha256);
 }
 
@@ -330,14 +409,19 @@ fn check_shard(data: &[u8], chunks: &[Chunk], xorbs: &[SerializedXorb], rng: &mu
         });
     }
     for f in files {
-        official.add_file_reconstruction_info(official_file_info(&f)).unwrap();
+        official
+            .add_file_reconstruction_info(official_file_info(&f))
+            .unwrap();
         ours.add_file(f);
     }
     for x in xorbs {
         let raw_chunks: Vec<_> = x
             .chunks
             .iter()
-            .map(|c| xet_core_structures::xorb_object::Chunk { hash: to_official(&c.hash), data: bytes::Bytes::new() })
+            .map(|c| xet_core_structures::xorb_object::Chunk {
+                hash: to_official(&c.hash),
+                data: bytes::Bytes::new(),
+            })
             .collect();
         // RawXorbData derives the listing from chunk data; build it from our lengths instead.
         let mut info = RawXorbData::from_chunks(&raw_chunks, vec![0]).xorb_info;
@@ -353,7 +437,9 @@ fn check_shard(data: &[u8], chunks: &[Chunk], xorbs: &[SerializedXorb], rng: &mu
     }
 
     // Full form: byte-identical to the official serializer, and each side parses the other.
-    let ours_full = ours.to_bytes_with_footer(&FooterOptions::default()).unwrap();
+    let ours_full = ours
+        .to_bytes_with_footer(&FooterOptions::default())
+        .unwrap();
     let theirs_full = official.to_bytes().unwrap();
     assert!(ours_full == theirs_full, "full shard bytes differ");
     let mut cursor = Cursor::new(&ours_full);
@@ -368,11 +454,18 @@ fn check_shard(data: &[u8], chunks: &[Chunk], xorbs: &[SerializedXorb], rng: &mu
     for (o, t) in ours.xorbs().zip(&their_xorbs) {
         assert_eq!(from_official(&t.metadata.xorb_hash), o.xorb_hash);
         assert_eq!(t.metadata.num_bytes_in_xorb, o.num_bytes_in_xorb);
-        let hashes: Vec<Hash> = t.chunks.iter().map(|c| from_official(&c.chunk_hash)).collect();
+        let hashes: Vec<Hash> = t
+            .chunks
+            .iter()
+            .map(|c| from_official(&c.chunk_hash))
+            .collect();
         assert_eq!(hashes, o.chunks.iter().map(|c| c.hash).collect::<Vec<_>>());
     }
     let parsed = parse_shard(&theirs_full).unwrap();
-    assert_eq!(parsed.files, our_files.into_iter().cloned().collect::<Vec<_>>());
+    assert_eq!(
+        parsed.files,
+        our_files.into_iter().cloned().collect::<Vec<_>>()
+    );
     assert_eq!(parsed.xorbs, ours.xorbs().cloned().collect::<Vec<_>>());
 
     // Upload form through the official streaming parser and in-memory reader.
@@ -386,7 +479,10 @@ fn check_shard(data: &[u8], chunks: &[Chunk], xorbs: &[SerializedXorb], rng: &mu
         assert_eq!(view.num_entries(), f.terms.len());
         for (k, t) in f.terms.iter().enumerate() {
             assert_eq!(from_official(&view.entry(k).xorb_hash), t.xorb_hash);
-            assert_eq!(from_official(&view.verification(k).range_hash), f.verification.as_ref().unwrap()[k]);
+            assert_eq!(
+                from_official(&view.verification(k).range_hash),
+                f.verification.as_ref().unwrap()[k]
+            );
         }
     }
     for (i, x) in parsed.xorbs.iter().enumerate() {
@@ -395,36 +491,74 @@ fn check_shard(data: &[u8], chunks: &[Chunk], xorbs: &[SerializedXorb], rng: &mu
         assert_eq!(view.num_entries(), x.chunks.len());
     }
     let in_memory = MDBInMemoryShard::from_reader(&mut Cursor::new(&upload)).unwrap();
-    assert!(in_memory.to_bytes().unwrap() == ours_full, "official re-serialization of our upload shard differs");
+    assert!(
+        in_memory.to_bytes().unwrap() == ours_full,
+        "official re-serialization of our upload shard differs"
+    );
 }
 
 #[test]
 fn differential_against_official_crates() {
-    let cases: usize = std::env::var("XET_DIFF_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
-    let seed: u64 = std::env::var("XET_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_0001);
+    let cases: usize = std::env::var("XET_DIFF_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200);
+    let seed: u64 = std::env::var("XET_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_0001);
     let mut rng = Rng(seed);
-    let mut stats = Stats { cases: 0, bytes: 0, chunks: 0, xorbs: 0, shards: 0 };
+    let mut stats = Stats {
+        cases: 0,
+        bytes: 0,
+        chunks: 0,
+        xorbs: 0,
+        shards: 0,
+    };
     let start = Instant::now();
     for index in 0..cases {
         let (data, kind) = generate_input(&mut rng, index);
-        let context = format!("case {index} ({kind}, {} bytes, seed {seed:#x})", data.len());
+        let context = format!(
+            "case {index} ({kind}, {} bytes, seed {seed:#x})",
+            data.len()
+        );
         let slices = slice_sizes(&mut rng);
         let official = official_chunks(&data, &slices);
         let ours = ours_streaming(&data, &slice_sizes(&mut rng));
         assert_eq!(ours.len(), official.len(), "{context}: chunk count");
         let mut offset = 0u64;
         for (o, t) in ours.iter().zip(&official) {
-            assert_eq!((o.offset, o.len as usize), (offset, t.data.len()), "{context}: boundary");
-            assert_eq!(o.hash, from_official(&t.hash), "{context}: chunk hash at {offset}");
+            assert_eq!(
+                (o.offset, o.len as usize),
+                (offset, t.data.len()),
+                "{context}: boundary"
+            );
+            assert_eq!(
+                o.hash,
+                from_official(&t.hash),
+                "{context}: chunk hash at {offset}"
+            );
             offset += u64::from(o.len);
         }
-        let ends: Vec<usize> = ours.iter().map(|c| (c.offset + u64::from(c.len)) as usize).collect();
-        assert_eq!(ours_boundaries(&data, &slice_sizes(&mut rng)), ends, "{context}: boundary-only chunker");
+        let ends: Vec<usize> = ours
+            .iter()
+            .map(|c| (c.offset + u64::from(c.len)) as usize)
+            .collect();
+        assert_eq!(
+            ours_boundaries(&data, &slice_sizes(&mut rng)),
+            ends,
+            "{context}: boundary-only chunker"
+        );
         let leaves: Vec<(Hash, u64)> = ours.iter().map(|c| (c.hash, u64::from(c.len))).collect();
-        let official_leaves: Vec<(MerkleHash, u64)> = official.iter().map(|c| (c.hash, c.data.len() as u64)).collect();
+        let official_leaves: Vec<(MerkleHash, u64)> = official
+            .iter()
+            .map(|c| (c.hash, c.data.len() as u64))
+            .collect();
         assert_eq!(
             xet::file_hash(&leaves),
-            from_official(&xet_core_structures::merklehash::file_hash(&official_leaves)),
+            from_official(&xet_core_structures::merklehash::file_hash(
+                &official_leaves
+            )),
             "{context}: file hash"
         );
         let xorbs = check_xorbs(&data, &ours, &official);

@@ -5,17 +5,29 @@ mod common;
 
 use common::*;
 use xet::hash::{chunk_hash, merkle_next_level, INTERNAL_NODE_KEY};
-use xet::{file_hash, file_hash_with_salt, hmac, is_global_dedup_eligible, verification_hash, xorb_hash, Hash};
+use xet::{
+    file_hash, file_hash_with_salt, hmac, is_global_dedup_eligible, verification_hash, xorb_hash,
+    Hash,
+};
 
 #[test]
 fn hash_string_encoding() {
     let v = load(MERKLE_VECTORS);
     let e = &v["hash_string_encoding"];
-    let raw: [u8; 32] = hex(e["raw_bytes_hex"].as_str().unwrap()).try_into().unwrap();
+    let raw: [u8; 32] = hex(e["raw_bytes_hex"].as_str().unwrap())
+        .try_into()
+        .unwrap();
     let h = Hash::from_bytes(raw);
     assert_eq!(h.to_hex(), e["xet_hex_string"].as_str().unwrap());
     assert_eq!(h.to_string(), e["xet_hex_string"].as_str().unwrap());
-    assert_eq!(e["xet_hex_string"].as_str().unwrap().parse::<Hash>().unwrap(), h);
+    assert_eq!(
+        e["xet_hex_string"]
+            .as_str()
+            .unwrap()
+            .parse::<Hash>()
+            .unwrap(),
+        h
+    );
 }
 
 #[test]
@@ -59,7 +71,12 @@ fn merkle_cases_every_level() {
         let n = u64_of(&case["num_leaves"]) as usize;
         assert_eq!(to_hex(&salt), to_hex(hash(&case["salt"]).as_bytes()));
         let leaves: Vec<(Hash, u64)> = (0..n)
-            .map(|i| (chunk_hash(format!("leaf {i}").as_bytes()), 1 + ((i as u64 * 7919) % 131072)))
+            .map(|i| {
+                (
+                    chunk_hash(format!("leaf {i}").as_bytes()),
+                    1 + ((i as u64 * 7919) % 131072),
+                )
+            })
             .collect();
         for (leaf, e) in leaves.iter().zip(case["leaves"].as_array().unwrap()) {
             assert_eq!(leaf.0, hash(&e["hash"]));
@@ -69,7 +86,11 @@ fn merkle_cases_every_level() {
         let mut level = leaves.clone();
         // `levels` is null for the largest case (only the final hashes are given).
         for (depth, lv) in case["levels"].as_array().into_iter().flatten().enumerate() {
-            assert_eq!(level.len() as u64, u64_of(&lv["input_len"]), "n={n} depth={depth}");
+            assert_eq!(
+                level.len() as u64,
+                u64_of(&lv["input_len"]),
+                "n={n} depth={depth}"
+            );
             let next = merkle_next_level(&level);
             let groups = lv["groups"].as_array().unwrap();
             assert_eq!(next.len(), groups.len(), "n={n} depth={depth}");
@@ -86,15 +107,31 @@ fn merkle_cases_every_level() {
             // The documented text hashes to the first node of level 1, and it is built from the
             // leaves of that node.
             let first = merkle_next_level(&leaves)[0];
-            assert_eq!(Hash::from_bytes(*blake3::keyed_hash(&INTERNAL_NODE_KEY, text.as_bytes()).as_bytes()), first.0);
+            assert_eq!(
+                Hash::from_bytes(
+                    *blake3::keyed_hash(&INTERNAL_NODE_KEY, text.as_bytes()).as_bytes()
+                ),
+                first.0
+            );
             let len = text.lines().count();
             assert_eq!(leaves[..len].iter().map(|l| l.1).sum::<u64>(), first.1);
-            let expected: String = leaves[..len].iter().map(|(h, s)| format!("{h} : {s}\n")).collect();
+            let expected: String = leaves[..len]
+                .iter()
+                .map(|(h, s)| format!("{h} : {s}\n"))
+                .collect();
             assert_eq!(text, expected);
         }
         assert_eq!(xorb_hash(&leaves), hash(&case["xorb_hash"]), "n={n}");
-        assert_eq!(file_hash(&leaves), hash(&case["file_hash_zero_salt"]), "n={n}");
-        assert_eq!(file_hash_with_salt(&leaves, &salt), hash(&case["file_hash_with_salt"]), "n={n}");
+        assert_eq!(
+            file_hash(&leaves),
+            hash(&case["file_hash_zero_salt"]),
+            "n={n}"
+        );
+        assert_eq!(
+            file_hash_with_salt(&leaves, &salt),
+            hash(&case["file_hash_with_salt"]),
+            "n={n}"
+        );
         let hashes: Vec<Hash> = leaves.iter().map(|l| l.0).collect();
         match &case["verification_hash_all_leaves"] {
             serde_json::Value::Null => assert_eq!(n, 0),

@@ -6,7 +6,9 @@ mod common;
 
 use xet::reconstruction::{parse_v1, parse_v2};
 use xet::shard::{parse_shard, FileInfo, FileTerm, FooterOptions, ShardBuilder, XorbInfo};
-use xet::xorb::{decode_chunks, parse_xorb, CompressionPolicy, CompressionScheme, XorbBuilder, XorbFooter};
+use xet::xorb::{
+    decode_chunks, parse_xorb, CompressionPolicy, CompressionScheme, XorbBuilder, XorbFooter,
+};
 use xet::Hash;
 
 struct Rng(u64);
@@ -35,7 +37,9 @@ fn chunk(rng: &mut Rng) -> Vec<u8> {
         0 => (0..len).map(|_| rng.next() as u8).collect(),
         1 => vec![rng.next() as u8; len],
         2 => common::text_lines(len),
-        _ => (0..len).map(|i| if i % 4 == 3 { 0x3f } else { (i / 4) as u8 }).collect(),
+        _ => (0..len)
+            .map(|i| if i % 4 == 3 { 0x3f } else { (i / 4) as u8 })
+            .collect(),
     }
 }
 
@@ -120,23 +124,41 @@ fn shards_round_trip_and_survive_mutation() {
         let mut shard = ShardBuilder::new();
         let mut xorbs = Vec::new();
         for _ in 0..rng.below(4) {
-            let chunks: Vec<(Hash, u32)> =
-                (0..1 + rng.below(20)).map(|_| (random_hash(&mut rng), 1 + rng.below(131_072) as u32)).collect();
+            let chunks: Vec<(Hash, u32)> = (0..1 + rng.below(20))
+                .map(|_| (random_hash(&mut rng), 1 + rng.below(131_072) as u32))
+                .collect();
             let x = XorbInfo::from_chunks(random_hash(&mut rng), &chunks);
             xorbs.push(x.clone());
             shard.add_xorb(x);
         }
         for _ in 0..rng.below(4) {
             let terms: Vec<FileTerm> = (0..rng.below(5))
-                .map(|_| FileTerm::new(random_hash(&mut rng), rng.next() as u32, 0, 1 + rng.below(9) as u32))
+                .map(|_| {
+                    FileTerm::new(
+                        random_hash(&mut rng),
+                        rng.next() as u32,
+                        0,
+                        1 + rng.below(9) as u32,
+                    )
+                })
                 .collect();
             let with_verification = rng.below(2) == 0;
-            let verification = with_verification.then(|| terms.iter().map(|_| random_hash(&mut rng)).collect());
+            let verification =
+                with_verification.then(|| terms.iter().map(|_| random_hash(&mut rng)).collect());
             let sha256 = (rng.below(2) == 0).then(|| *random_hash(&mut rng).as_bytes());
-            shard.add_file(FileInfo { file_hash: random_hash(&mut rng), terms, verification, sha256 });
+            shard.add_file(FileInfo {
+                file_hash: random_hash(&mut rng),
+                terms,
+                verification,
+                sha256,
+            });
         }
         let key = (rng.below(2) == 0).then(|| *random_hash(&mut rng).as_bytes());
-        let options = FooterOptions { hmac_key: key, creation_timestamp: rng.next(), key_expiry: rng.next() };
+        let options = FooterOptions {
+            hmac_key: key,
+            creation_timestamp: rng.next(),
+            key_expiry: rng.next(),
+        };
         let upload = shard.upload_bytes().unwrap();
         let full = shard.to_bytes_with_footer(&options).unwrap();
         let files: Vec<FileInfo> = shard.files().cloned().collect();
@@ -146,7 +168,10 @@ fn shards_round_trip_and_survive_mutation() {
         let parsed_full = parse_shard(&full).unwrap();
         assert_eq!(parsed_full.files, files);
         assert_eq!(parsed_full.chunk_hmac_key(), key);
-        assert_eq!(parsed_full.footer.as_ref().unwrap().shard_key_expiry, options.key_expiry);
+        assert_eq!(
+            parsed_full.footer.as_ref().unwrap().shard_key_expiry,
+            options.key_expiry
+        );
         assert_eq!(parsed_full.lookups.files.len(), files.len());
         for (keyed, plain) in parsed_full.xorbs.iter().zip(shard.xorbs()) {
             for (k, p) in keyed.chunks.iter().zip(&plain.chunks) {

@@ -23,14 +23,25 @@ fn check_parsed(shard: &Shard, expected: &Value, name: &str) {
         for (t, te) in f.terms.iter().zip(e["entries"].as_array().unwrap()) {
             assert_eq!(t.xorb_hash, hash(&te["xorb_hash"]));
             assert_eq!(u64::from(t.xorb_flags), u64_of(&te["xorb_flags"]));
-            assert_eq!(u64::from(t.unpacked_bytes), u64_of(&te["unpacked_segment_bytes"]));
+            assert_eq!(
+                u64::from(t.unpacked_bytes),
+                u64_of(&te["unpacked_segment_bytes"])
+            );
             assert_eq!(u64::from(t.chunk_start), u64_of(&te["chunk_index_start"]));
             assert_eq!(u64::from(t.chunk_end), u64_of(&te["chunk_index_end"]));
         }
-        let v: Vec<Hash> = e["verification_range_hashes"].as_array().unwrap().iter().map(hash).collect();
+        let v: Vec<Hash> = e["verification_range_hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(hash)
+            .collect();
         assert_eq!(f.verification.as_ref(), Some(&v), "{name}");
         let sha = f.sha256.expect("sha256 metadata ext");
-        assert_eq!(to_hex(&sha), e["metadata_ext_sha256_hexform"].as_str().unwrap());
+        assert_eq!(
+            to_hex(&sha),
+            e["metadata_ext_sha256_hexform"].as_str().unwrap()
+        );
         assert_eq!(
             to_hex(&xet::shard::sha256_stored_form(&sha)),
             e["metadata_ext_sha256_stored_bytes_hex"].as_str().unwrap()
@@ -42,11 +53,20 @@ fn check_parsed(shard: &Shard, expected: &Value, name: &str) {
         assert_eq!(x.xorb_hash, hash(&e["xorb_hash"]));
         assert_eq!(u64::from(x.xorb_flags), u64_of(&e["xorb_flags"]));
         assert_eq!(x.chunks.len() as u64, u64_of(&e["num_entries"]));
-        assert_eq!(u64::from(x.num_bytes_in_xorb), u64_of(&e["num_bytes_in_xorb"]));
-        assert_eq!(u64::from(x.num_bytes_on_disk), u64_of(&e["num_bytes_on_disk"]));
+        assert_eq!(
+            u64::from(x.num_bytes_in_xorb),
+            u64_of(&e["num_bytes_in_xorb"])
+        );
+        assert_eq!(
+            u64::from(x.num_bytes_on_disk),
+            u64_of(&e["num_bytes_on_disk"])
+        );
         for (c, ce) in x.chunks.iter().zip(e["chunks"].as_array().unwrap()) {
             assert_eq!(c.hash, hash(&ce["chunk_hash"]));
-            assert_eq!(u64::from(c.byte_range_start), u64_of(&ce["chunk_byte_range_start"]));
+            assert_eq!(
+                u64::from(c.byte_range_start),
+                u64_of(&ce["chunk_byte_range_start"])
+            );
             assert_eq!(u64::from(c.len), u64_of(&ce["unpacked_segment_bytes"]));
             assert_eq!(u64::from(c.flags), u64_of(&ce["flags"]));
         }
@@ -63,8 +83,12 @@ fn rebuild_session_shard(
     session: &Value,
     known_xorbs: &mut HashMap<Hash, Vec<(Hash, u32)>>,
 ) -> ShardBuilder {
-    let files: Vec<Vec<u8>> =
-        session["files"].as_array().unwrap().iter().map(|f| generate(&f["input"])).collect();
+    let files: Vec<Vec<u8>> = session["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| generate(&f["input"]))
+        .collect();
     let mut lens: HashMap<Hash, u32> = HashMap::new();
     for data in &files {
         for c in chunk_all(data) {
@@ -73,8 +97,12 @@ fn rebuild_session_shard(
     }
     let mut shard = ShardBuilder::new();
     for x in session["uploaded_xorbs"].as_array().unwrap() {
-        let chunks: Vec<(Hash, u32)> =
-            x["chunk_hashes"].as_array().unwrap().iter().map(|h| (hash(h), lens[&hash(h)])).collect();
+        let chunks: Vec<(Hash, u32)> = x["chunk_hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (hash(h), lens[&hash(h)]))
+            .collect();
         let leaves: Vec<(Hash, u64)> = chunks.iter().map(|&(h, l)| (h, u64::from(l))).collect();
         let xorb_hash = xet::xorb_hash(&leaves);
         assert_eq!(xorb_hash, hash(&x["hash_from_path"]));
@@ -95,17 +123,27 @@ fn rebuild_session_shard(
         let mut covered = Vec::new();
         for te in expected["entries"].as_array().unwrap() {
             let xorb_hash = hash(&te["xorb_hash"]);
-            let (start, end) = (u64_of(&te["chunk_index_start"]) as usize, u64_of(&te["chunk_index_end"]) as usize);
+            let (start, end) = (
+                u64_of(&te["chunk_index_start"]) as usize,
+                u64_of(&te["chunk_index_end"]) as usize,
+            );
             let xorb = &known_xorbs[&xorb_hash];
             let range = &xorb[start..end];
             let unpacked: u32 = range.iter().map(|c| c.1).sum();
             terms.push(FileTerm::new(xorb_hash, unpacked, start as u32, end as u32));
-            verification.push(xet::verification_hash(&range.iter().map(|c| c.0).collect::<Vec<_>>()));
+            verification.push(xet::verification_hash(
+                &range.iter().map(|c| c.0).collect::<Vec<_>>(),
+            ));
             covered.extend(range.iter().map(|c| c.0));
         }
         // The terms reproduce the file's chunk sequence.
         assert_eq!(covered, chunks.iter().map(|c| c.hash).collect::<Vec<_>>());
-        shard.add_file(FileInfo { file_hash, terms, verification: Some(verification), sha256: Some(sha256(data)) });
+        shard.add_file(FileInfo {
+            file_hash,
+            terms,
+            verification: Some(verification),
+            sha256: Some(sha256(data)),
+        });
     }
     shard
 }
@@ -148,7 +186,8 @@ fn one_file_shard() -> (ShardBuilder, Value) {
     let data = generate(&session["files"][0]["input"]);
     let mut xb = XorbBuilder::new(CompressionPolicy::Auto);
     for c in chunk_all(&data) {
-        xb.add_chunk(c.hash, &data[c.offset as usize..][..c.len as usize]).unwrap();
+        xb.add_chunk(c.hash, &data[c.offset as usize..][..c.len as usize])
+            .unwrap();
     }
     let xorb = xb.finish();
     let request = session["requests"]
@@ -158,8 +197,14 @@ fn one_file_shard() -> (ShardBuilder, Value) {
         .find(|r| r["path"].as_str().unwrap().starts_with("/v1/xorbs/"))
         .unwrap()
         .clone();
-    assert_eq!(request["path"].as_str().unwrap(), format!("/v1/xorbs/default/{}", xorb.hash));
-    assert_eq!(to_hex(&sha256(&xorb.data)), request["body_sha256"].as_str().unwrap());
+    assert_eq!(
+        request["path"].as_str().unwrap(),
+        format!("/v1/xorbs/default/{}", xorb.hash)
+    );
+    assert_eq!(
+        to_hex(&sha256(&xorb.data)),
+        request["body_sha256"].as_str().unwrap()
+    );
     let mut known = HashMap::new();
     let shard = rebuild_session_shard(&session, &mut known);
     assert_eq!(known[&xorb.hash], xorb.chunk_hashes_and_lens());
@@ -172,12 +217,18 @@ fn one_file_upload_shard_and_full_shard_with_footer() {
     let session = &v["one_file_upload"]["sessions"][0];
     let upload = hex(session["uploaded_shard"]["body_hex"].as_str().unwrap());
     assert_eq!(to_hex(&shard.upload_bytes().unwrap()), to_hex(&upload));
-    check_parsed(&parse_shard(&upload).unwrap(), &session["uploaded_shard"], "one_file_upload");
+    check_parsed(
+        &parse_shard(&upload).unwrap(),
+        &session["uploaded_shard"],
+        "one_file_upload",
+    );
 
     let full = &v["full_shard_with_footer"];
     let body = hex(full["body_hex"].as_str().unwrap());
     assert_eq!(body.len() as u64, u64_of(&full["body_len"]));
-    let bytes = shard.to_bytes_with_footer(&FooterOptions::default()).unwrap();
+    let bytes = shard
+        .to_bytes_with_footer(&FooterOptions::default())
+        .unwrap();
     assert_eq!(to_hex(&bytes), to_hex(&body));
     let parsed = parse_shard(&body).unwrap();
     check_parsed(&parsed, &session["uploaded_shard"], "full shard");
@@ -192,9 +243,18 @@ fn one_file_upload_shard_and_full_shard_with_footer() {
     assert_eq!(f.xorb_lookup_offset, u64_of(&e["xorb_lookup_offset"]));
     assert_eq!(f.xorb_lookup_num_entry, u64_of(&e["xorb_lookup_num_entry"]));
     assert_eq!(f.chunk_lookup_offset, u64_of(&e["chunk_lookup_offset"]));
-    assert_eq!(f.chunk_lookup_num_entry, u64_of(&e["chunk_lookup_num_entry"]));
-    assert_eq!(to_hex(&f.chunk_hash_hmac_key), e["chunk_hash_hmac_key"].as_str().unwrap());
-    assert_eq!(f.shard_creation_timestamp, u64_of(&e["shard_creation_timestamp"]));
+    assert_eq!(
+        f.chunk_lookup_num_entry,
+        u64_of(&e["chunk_lookup_num_entry"])
+    );
+    assert_eq!(
+        to_hex(&f.chunk_hash_hmac_key),
+        e["chunk_hash_hmac_key"].as_str().unwrap()
+    );
+    assert_eq!(
+        f.shard_creation_timestamp,
+        u64_of(&e["shard_creation_timestamp"])
+    );
     assert_eq!(f.shard_key_expiry, u64_of(&e["shard_key_expiry"]));
     assert_eq!(f.stored_bytes_on_disk, u64_of(&e["stored_bytes_on_disk"]));
     assert_eq!(f.materialized_bytes, u64_of(&e["materialized_bytes"]));
@@ -203,8 +263,14 @@ fn one_file_upload_shard_and_full_shard_with_footer() {
     assert_eq!(parsed.chunk_hmac_key(), None);
     assert_eq!(parsed.key_expiry(), None);
     // Lookup tables point at the records they name.
-    assert_eq!(parsed.lookups.files, vec![(parsed.files[0].file_hash.words()[0], 0)]);
-    assert_eq!(parsed.lookups.xorbs, vec![(parsed.xorbs[0].xorb_hash.words()[0], 0)]);
+    assert_eq!(
+        parsed.lookups.files,
+        vec![(parsed.files[0].file_hash.words()[0], 0)]
+    );
+    assert_eq!(
+        parsed.lookups.xorbs,
+        vec![(parsed.xorbs[0].xorb_hash.words()[0], 0)]
+    );
     assert_eq!(parsed.lookups.chunks.len(), 3);
     for (key, xorb, pos) in &parsed.lookups.chunks {
         assert_eq!(*xorb, 0);
@@ -221,13 +287,20 @@ fn keyed_global_dedup_shard_round_trip() {
         dedup.add_xorb(x.clone());
     }
     let key = *xet::hash::chunk_hash(b"key").as_bytes();
-    let options = FooterOptions { hmac_key: Some(key), creation_timestamp: 1_700_000_000, key_expiry: 1_700_086_400 };
+    let options = FooterOptions {
+        hmac_key: Some(key),
+        creation_timestamp: 1_700_000_000,
+        key_expiry: 1_700_086_400,
+    };
     let bytes = dedup.to_bytes_with_footer(&options).unwrap();
     let parsed = parse_shard(&bytes).unwrap();
     assert!(parsed.files.is_empty());
     assert_eq!(parsed.chunk_hmac_key(), Some(key));
     assert_eq!(parsed.key_expiry(), Some(1_700_086_400));
-    assert_eq!(parsed.footer.as_ref().unwrap().shard_creation_timestamp, 1_700_000_000);
+    assert_eq!(
+        parsed.footer.as_ref().unwrap().shard_creation_timestamp,
+        1_700_000_000
+    );
     let original = shard.xorbs().next().unwrap();
     for (keyed, plain) in parsed.xorbs[0].chunks.iter().zip(&original.chunks) {
         assert_eq!(keyed.hash, xet::hmac(&plain.hash, &key));
@@ -238,7 +311,9 @@ fn keyed_global_dedup_shard_round_trip() {
 #[test]
 fn shard_parser_rejects_corruption() {
     let (shard, _) = one_file_shard();
-    let full = shard.to_bytes_with_footer(&FooterOptions::default()).unwrap();
+    let full = shard
+        .to_bytes_with_footer(&FooterOptions::default())
+        .unwrap();
     let upload = shard.upload_bytes().unwrap();
     // Every truncation of either form is an error, never a panic.
     for bytes in [&full, &upload] {
@@ -248,20 +323,40 @@ fn shard_parser_rejects_corruption() {
     }
     let mut trailing = upload.clone();
     trailing.push(0);
-    assert!(matches!(parse_shard(&trailing), Err(FormatError::TrailingBytes { .. })));
+    assert!(matches!(
+        parse_shard(&trailing),
+        Err(FormatError::TrailingBytes { .. })
+    ));
     let mut bad_offset = full.clone();
     let fo = full.len() - 200;
     bad_offset[fo + 16] ^= 1; // xorb_info_offset
-    assert_eq!(parse_shard(&bad_offset), Err(FormatError::ShardLayout { field: "xorb_info_offset" }));
+    assert_eq!(
+        parse_shard(&bad_offset),
+        Err(FormatError::ShardLayout {
+            field: "xorb_info_offset"
+        })
+    );
     let mut bad_version = full.clone();
     bad_version[fo] = 2;
-    assert_eq!(parse_shard(&bad_version), Err(FormatError::ShardVersion { part: "footer", version: 2 }));
+    assert_eq!(
+        parse_shard(&bad_version),
+        Err(FormatError::ShardVersion {
+            part: "footer",
+            version: 2
+        })
+    );
     let mut huge_count = upload.clone();
     huge_count[48 + 36..48 + 40].copy_from_slice(&u32::MAX.to_le_bytes());
-    assert!(matches!(parse_shard(&huge_count), Err(FormatError::Truncated { .. })));
+    assert!(matches!(
+        parse_shard(&huge_count),
+        Err(FormatError::Truncated { .. })
+    ));
     let mut bad_verification = shard.clone();
     let mut f = shard.files().next().unwrap().clone();
     f.verification = Some(vec![]);
     bad_verification.add_file(f);
-    assert!(matches!(bad_verification.upload_bytes(), Err(FormatError::ShardCount { .. })));
+    assert!(matches!(
+        bad_verification.upload_bytes(),
+        Err(FormatError::ShardCount { .. })
+    ));
 }

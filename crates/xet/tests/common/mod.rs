@@ -56,7 +56,9 @@ pub fn to_hex(b: &[u8]) -> String {
 }
 
 fn usize_of(v: &Value, key: &str) -> usize {
-    v[key].as_u64().unwrap_or_else(|| panic!("missing {key} in {v}")) as usize
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("missing {key} in {v}")) as usize
 }
 
 fn repeat_to(unit: &[u8], size: usize) -> Vec<u8> {
@@ -105,8 +107,11 @@ pub fn generate(spec: &Value) -> Vec<u8> {
 }
 
 pub fn hash(v: &Value) -> Hash {
-    Hash::from_hex(v.as_str().unwrap_or_else(|| panic!("hash string expected, got {v}")))
-        .expect("valid xet hex")
+    Hash::from_hex(
+        v.as_str()
+            .unwrap_or_else(|| panic!("hash string expected, got {v}")),
+    )
+    .expect("valid xet hex")
 }
 
 pub fn u64_of(v: &Value) -> u64 {
