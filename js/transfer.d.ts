@@ -108,7 +108,10 @@ export interface UploadProgressEvent {
   bytesDeduplicated: number;
   /** Bytes that must be uploaded. */
   bytesNew: number;
-  /** New bytes the CAS has accepted (advances per stored xorb, at most 64 MiB at a time). */
+  /**
+   * New bytes uploaded: each xorb's bytes count as its request body goes out (byte by byte in
+   * Node, which streams request bodies; per xorb in browsers, which need HTTP/2 for that).
+   */
   bytesUploaded: number;
   /** Bytes sent on the wire (compressed xorbs and shards). */
   bytesSent: number;

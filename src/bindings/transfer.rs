@@ -358,6 +358,10 @@ fn upload_options(o: &JsValue) -> Result<UploadOptions, Error> {
     if let Some(sha) = opt_bool(o, "sha256")? {
         opts.planner.sha256 = sha;
     }
+    let v = get(o, "xorbBytes");
+    if present(&v) {
+        opts.planner.max_xorb_bytes = uint(&v, "option `xorbBytes`")?.clamp(1 << 20, xet::xorb::MAX_XORB_BYTES);
+    }
     let v = get(o, "xorbConcurrency");
     if present(&v) {
         opts.max_xorbs_in_flight = uint(&v, "option `xorbConcurrency`")?.clamp(1, 16) as usize;

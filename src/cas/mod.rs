@@ -175,16 +175,27 @@ impl CasClient {
     }
 
     /// Uploads a xorb (chunk records, no footer, §6.6). Returns whether the CAS stored it anew
-    /// (`false`: it already had it).
+    /// (`false`: it already had it). `progress` gets the body bytes sent so far (see
+    /// [`Request::body_progress`]).
     ///
     /// # Errors
     /// The CAS's error after retries.
-    pub async fn upload_xorb(&self, hash: &Hash, body: Bytes, cancel: &Cancel) -> Result<bool, Error> {
+    pub async fn upload_xorb(
+        &self,
+        hash: &Hash,
+        body: Bytes,
+        progress: Option<Rc<dyn Fn(u64)>>,
+        cancel: &Cancel,
+    ) -> Result<bool, Error> {
         let hex = hash.to_hex();
         let build = |t: &CasToken| {
-            Request::new(Method::Post, format!("{}/v1/xorbs/default/{hex}", t.cas_url))
+            let r = Request::new(Method::Post, format!("{}/v1/xorbs/default/{hex}", t.cas_url))
                 .body("application/octet-stream", body.clone())
-                .retry_safe(true)
+                .retry_safe(true);
+            match &progress {
+                Some(p) => r.on_body_progress(p.clone()),
+                None => r,
+            }
         };
         let (_, url, answer) = self.send_read(&build, cancel, &[], MAX_SMALL_BODY).await?;
         let parsed: XorbUploadAnswer = serde_json::from_slice(&answer)

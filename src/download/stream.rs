@@ -29,6 +29,10 @@ use crate::transport::Cancel;
 /// How many expired-URL renewals one download may do.
 const MAX_URL_RENEWALS: u32 = 3;
 
+/// Largest piece [`FileDownload::next`] returns (a fetched unit can hold 64 MiB; consumers get
+/// it in slices of this size, without copying).
+pub const MAX_PIECE: usize = 4 << 20;
+
 /// Tunables of a download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DownloadOptions {
@@ -293,7 +297,11 @@ impl FileDownload {
 
     async fn next_inner(&mut self) -> Result<Option<Bytes>, Error> {
         loop {
-            if let Some(b) = self.ready.pop_front() {
+            if let Some(mut b) = self.ready.pop_front() {
+                if b.len() > MAX_PIECE {
+                    let rest = b.split_off(MAX_PIECE);
+                    self.ready.push_front(rest);
+                }
                 return Ok(Some(b));
             }
             if self.finished {

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -85,6 +85,58 @@ fn headers_object(pairs: &[(String, String)]) -> Object {
     obj
 }
 
+/// Bodies at least this large are streamed in Node (see [`streaming_body`]).
+const STREAM_BODY_MIN: usize = 1 << 20;
+/// Size of each piece of a streamed body.
+const STREAM_PIECE: usize = 256 << 10;
+
+/// Whether we run in Node (whose fetch streams request bodies over HTTP/1.1; Chromium needs
+/// HTTP/2 for that, TOOLCHAIN.md, so browsers keep buffered bodies).
+fn is_node() -> bool {
+    let process = Reflect::get(&js_sys::global(), &JsValue::from_str("process")).unwrap_or(JsValue::UNDEFINED);
+    let versions = Reflect::get(&process, &JsValue::from_str("versions")).unwrap_or(JsValue::UNDEFINED);
+    Reflect::get(&versions, &JsValue::from_str("node")).ok().is_some_and(|v| v.is_string())
+}
+
+type PullFn = Closure<dyn FnMut(JsValue)>;
+
+/// A `ReadableStream` that hands out `body` in pieces of [`STREAM_PIECE`] bytes, each copied out
+/// of wasm memory when the network asks for it, reporting progress as it goes. Node's fetch
+/// would otherwise hold the whole body twice in JS memory (our copy and its own clone), which
+/// for 64 MiB xorbs dominates the memory of an upload. The returned closure must outlive the
+/// request.
+fn streaming_body(body: Bytes, progress: Option<Rc<dyn Fn(u64)>>) -> Option<(JsValue, PullFn)> {
+    let mut offset = 0usize;
+    let pull = Closure::<dyn FnMut(JsValue)>::new(move |controller: JsValue| {
+        let call = |name: &str, arg: Option<&JsValue>| {
+            if let Ok(f) = Reflect::get(&controller, &JsValue::from_str(name)).and_then(|f| f.dyn_into::<Function>()) {
+                let _ = match arg {
+                    Some(a) => f.call1(&controller, a),
+                    None => f.call0(&controller),
+                };
+            }
+        };
+        let end = offset.saturating_add(STREAM_PIECE).min(body.len());
+        match body.get(offset..end) {
+            Some(piece) if !piece.is_empty() => {
+                call("enqueue", Some(&Uint8Array::from(piece).into()));
+                offset = end;
+                if let Some(p) = &progress {
+                    p(offset as u64);
+                }
+            }
+            _ => call("close", None),
+        }
+    });
+    let source = Object::new();
+    let strategy = Object::new();
+    Reflect::set(&source, &JsValue::from_str("pull"), pull.as_ref()).ok()?;
+    Reflect::set(&strategy, &JsValue::from_str("highWaterMark"), &JsValue::from(0)).ok()?;
+    let ctor = Reflect::get(&js_sys::global(), &JsValue::from_str("ReadableStream")).ok()?.dyn_into::<Function>().ok()?;
+    let stream = Reflect::construct(&ctor, &Array::of2(&source, &strategy)).ok()?;
+    Some((stream, pull))
+}
+
 fn read_headers(resp: &JsValue) -> Headers {
     let mut pairs: Vec<(String, String)> = Vec::new();
     let Ok(headers) = Reflect::get(resp, &JsValue::from_str("headers")) else { return Headers::default() };
@@ -100,6 +152,20 @@ fn read_headers(resp: &JsValue) -> Headers {
     Headers::from_pairs(pairs)
 }
 
+impl FetchClient {
+    /// Calls `fetch(url, init)`; a rejection is [`TransportError::Connect`] (or `Aborted`).
+    async fn fetch_once(&self, url: &str, init: &RequestInit, cancel: &Cancel) -> Result<JsValue, TransportError> {
+        let promise = self.fetch.call2(&js_sys::global(), &JsValue::from_str(url), init).map_err(|e| {
+            TransportError::InvalidRequest { url: redact_url(url), message: describe_js_error(&e) }
+        })?;
+        match with_cancel(JsFuture::from(Promise::resolve(&promise)), cancel).await? {
+            Ok(resp) => Ok(resp),
+            Err(_) if cancel.is_cancelled() => Err(TransportError::Aborted),
+            Err(e) => Err(TransportError::Connect { url: redact_url(url), message: describe_js_error(&e) }),
+        }
+    }
+}
+
 #[async_trait::async_trait(?Send)]
 impl HttpClient for FetchClient {
     async fn send(&self, request: Request, cancel: &Cancel) -> Result<Response, TransportError> {
@@ -109,25 +175,54 @@ impl HttpClient for FetchClient {
         let controller = AbortController::new().map_err(|e| invalid(describe_js_error(&e)))?;
         let init = RequestInit::new();
         init.set_method(request.method.as_str());
-        init.set_headers(&headers_object(&request.headers));
+        let headers = headers_object(&request.headers);
+        let mut pump: Option<PullFn> = None;
+        let mut report_at_end = None;
         if let Some(body) = &request.body {
-            init.set_body(&Uint8Array::from(&body[..]));
+            let streamed = if body.len() >= STREAM_BODY_MIN && is_node() {
+                streaming_body(body.clone(), request.body_progress.clone())
+            } else {
+                None
+            };
+            match streamed {
+                Some((stream, pull)) => {
+                    init.set_body(&stream);
+                    // Streams need `duplex: 'half'`; the length is still sent (spec: xorb and
+                    // shard uploads carry Content-Length).
+                    let _ = Reflect::set(&init, &JsValue::from_str("duplex"), &JsValue::from_str("half"));
+                    let _ = Reflect::set(&headers, &JsValue::from_str("content-length"), &JsValue::from_str(&body.len().to_string()));
+                    pump = Some(pull);
+                }
+                None => {
+                    init.set_body(&Uint8Array::from(&body[..]));
+                    report_at_end = request.body_progress.clone().map(|p| (p, body.len() as u64));
+                }
+            }
         }
+        init.set_headers(&headers);
         init.set_signal(Some(&controller.signal()));
         let abort_guard = {
             let controller = controller.clone();
             cancel.on_cancel(move || controller.abort())
         };
-        let promise = self
-            .fetch
-            .call2(&js_sys::global(), &JsValue::from_str(&request.url), &init)
-            .map_err(|e| invalid(describe_js_error(&e)))?;
-        let promise: Promise = Promise::resolve(&promise);
-        let resp = match with_cancel(JsFuture::from(promise), cancel).await? {
-            Ok(resp) => resp,
-            Err(_) if cancel.is_cancelled() => return Err(TransportError::Aborted),
-            Err(e) => return Err(TransportError::Connect { url: redact_url(&url), message: describe_js_error(&e) }),
-        };
+        let mut attempt = self.fetch_once(&request.url, &init, cancel).await;
+        if let (Err(TransportError::Connect { .. }), Some(body)) = (&attempt, request.body.as_ref().filter(|_| pump.is_some())) {
+            // A server that answers before reading a streamed body (401 for an expired token,
+            // 503, …) and closes the connection makes Node's fetch fail with EPIPE/ECONNRESET
+            // instead of returning that answer. Send the same request once more with a buffered
+            // body, which does return it, so streaming never changes what callers see.
+            pump = None;
+            init.set_body(&Uint8Array::from(&body[..]));
+            let _ = Reflect::delete_property(&init, &JsValue::from_str("duplex"));
+            let _ = Reflect::delete_property(&headers, &JsValue::from_str("content-length"));
+            init.set_headers(&headers);
+            report_at_end = request.body_progress.clone().map(|p| (p, body.len() as u64));
+            attempt = self.fetch_once(&request.url, &init, cancel).await;
+        }
+        let resp = attempt?;
+        if let Some((progress, len)) = report_at_end {
+            progress(len);
+        }
         let status = Reflect::get(&resp, &JsValue::from_str("status")).ok().and_then(|s| s.as_f64());
         let status = match status {
             Some(s) if (100.0..=599.0).contains(&s) => s as u16,
@@ -154,6 +249,7 @@ impl HttpClient for FetchClient {
             },
             cancel: cancel.clone(),
             _abort: abort_guard,
+            _pump: pump,
             url: redact_url(&final_url),
         };
         Ok(Response::new(status, headers, final_url, Box::new(body)))
@@ -250,6 +346,8 @@ struct FetchBody {
     state: BodyState,
     cancel: Cancel,
     _abort: CancelGuard,
+    /// Keeps a streamed request body's pull callback alive as long as the exchange.
+    _pump: Option<PullFn>,
     url: String,
 }
 

@@ -51,6 +51,7 @@ pub mod native;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 pub use bytes::Bytes;
@@ -106,12 +107,29 @@ pub struct Request {
     /// loop retries a request that is not retry-safe only after 429, which the server rejects
     /// before doing any work.
     pub retry_safe: bool,
+    /// Called with the number of body bytes handed to the network so far (monotonic within one
+    /// attempt). Transports that stream request bodies call it as the body goes out; others
+    /// call it once with the full length when the response arrives. Used for upload progress.
+    pub body_progress: Option<Rc<dyn Fn(u64)>>,
 }
 
 impl Request {
     /// A request without headers or body.
     pub fn new(method: Method, url: impl Into<String>) -> Request {
-        Request { method, url: url.into(), headers: Vec::new(), body: None, retry_safe: method.is_idempotent() }
+        Request {
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+            retry_safe: method.is_idempotent(),
+            body_progress: None,
+        }
+    }
+
+    /// Sets [`Request::body_progress`].
+    pub fn on_body_progress(mut self, f: Rc<dyn Fn(u64)>) -> Request {
+        self.body_progress = Some(f);
+        self
     }
 
     /// Adds a header.
@@ -156,6 +174,7 @@ impl fmt::Debug for Request {
             .field("headers", &headers)
             .field("body_len", &self.body.as_ref().map(|b| b.len()))
             .field("retry_safe", &self.retry_safe)
+            .field("body_progress", &self.body_progress.is_some())
             .finish()
     }
 }

@@ -56,6 +56,7 @@ impl HttpClient for NativeClient {
         for (k, v) in &request.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
+        let body_len = request.body.as_ref().map(|b| b.len() as u64);
         if let Some(body) = request.body {
             builder = builder.body(body);
         }
@@ -65,6 +66,10 @@ impl HttpClient for NativeClient {
         let resp = with_cancel(self.client.execute(req), cancel)
             .await?
             .map_err(|e| TransportError::Connect { url: redact_url(&url), message: describe(&e) })?;
+        // The body was sent in one piece: report it once the response is in.
+        if let (Some(progress), Some(len)) = (&request.body_progress, body_len) {
+            progress(len);
+        }
         let status = resp.status().as_u16();
         let headers = Headers::from_pairs(
             resp.headers()

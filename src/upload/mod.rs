@@ -1,7 +1,7 @@
 //! Uploads (xet spec §8, buckets flows 1–2): source → chunk → dedup → xorb → shard → batch commit.
 //!
 //! * [`plan`] makes every decision without I/O: session and global dedup, xorb packing, terms,
-//!   verification hashes and the session shard.
+//!   verification hashes and the session shard; [`xorbs`] packs xorbs into reused buffers.
 //! * [`pipeline`] runs it over sources and the CAS, with bounded memory and concurrency; the
 //!   caller commits the returned file hashes to the Hub (batch `addFile` lines) only after it
 //!   succeeded.
@@ -9,5 +9,6 @@
 pub mod mime;
 pub mod pipeline;
 pub mod plan;
+pub mod xorbs;
 
 pub use pipeline::{upload_files, BytesSource, Source, UploadFile, UploadOptions, UploadProgress, UploadReport, UploadedFile};

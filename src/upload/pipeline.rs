@@ -8,16 +8,17 @@
 //! - each chunk is hashed as it is read; global-dedup queries (§8.1 step 3) go out in the
 //!   background, and a chunk is handed to the planner only once every query issued before it
 //!   has been answered, so the answers can still deduplicate it;
-//! - cut xorbs are uploaded at most [`UploadOptions::max_xorbs_in_flight`] at a time; while
-//!   those slots are busy and a cut xorb waits, no new chunk is added, so memory holds at most
-//!   `max_xorbs_in_flight + 1` finished xorbs plus the lookahead;
+//! - cut xorbs are uploaded at most [`UploadOptions::max_xorbs_in_flight`] at a time; a chunk
+//!   that would finish the xorb being filled waits while every slot is busy, so memory holds at
+//!   most `max_xorbs_in_flight` xorbs being sent, the one being filled, and the lookahead;
 //! - at the end the last xorb is uploaded, then the shard(s). Nothing is committed here: the
 //!   caller commits to the Hub only after this returned `Ok`, so a failed or aborted upload
 //!   leaves the bucket unchanged.
 //!
 //! Progress is reported in bytes (read, hashed, deduplicated, new, uploaded, sent), throttled.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -98,7 +99,7 @@ impl Default for UploadOptions {
     fn default() -> Self {
         UploadOptions {
             planner: PlannerConfig::default(),
-            max_xorbs_in_flight: 2,
+            max_xorbs_in_flight: 3,
             max_queries_in_flight: 8,
             lookahead_bytes: 16 << 20,
             global_dedup: true,
@@ -179,7 +180,8 @@ pub struct UploadProgress {
     pub bytes_deduplicated: u64,
     /// Bytes that need uploading (new data).
     pub bytes_new: u64,
-    /// New bytes whose xorb the CAS has accepted.
+    /// New bytes uploaded so far: each xorb's new bytes count in proportion to its request body
+    /// sent (byte by byte where the transport streams bodies, at its end elsewhere).
     pub bytes_uploaded: u64,
     /// Serialized bytes sent so far (xorbs and shards).
     pub bytes_sent: u64,
@@ -187,6 +189,58 @@ pub struct UploadProgress {
 
 /// Receives upload progress.
 pub type ProgressFn = Rc<dyn Fn(&UploadProgress)>;
+
+/// Shared progress state: the pipeline updates the counters, xorb uploads report the bytes
+/// their request bodies have sent (from inside the transport), and either side may emit a
+/// (throttled) event.
+struct Meter {
+    ev: RefCell<UploadProgress>,
+    /// Xorb uploads in flight: id → (bytes sent, serialized length, raw bytes).
+    xorbs: RefCell<HashMap<u64, (u64, u64, u64)>>,
+    done_sent: Cell<u64>,
+    done_raw: Cell<u64>,
+    sink: Option<ProgressFn>,
+    interval_ms: u64,
+    last_ms: Cell<Option<u64>>,
+    http: Rc<dyn crate::transport::HttpClient>,
+}
+
+impl Meter {
+    fn report(&self, force: bool) {
+        let Some(sink) = &self.sink else { return };
+        let now = self.http.now_ms();
+        let due = self.last_ms.get().is_none_or(|l| now.saturating_sub(l) >= self.interval_ms);
+        if !(due || force) {
+            return;
+        }
+        self.last_ms.set(Some(now));
+        let mut ev = *self.ev.borrow();
+        let (mut sent, mut raw) = (self.done_sent.get(), self.done_raw.get());
+        for &(s, len, r) in self.xorbs.borrow().values() {
+            sent += s;
+            // New bytes count as uploaded in proportion to their xorb's bytes sent.
+            raw += if len == 0 { 0 } else { (u128::from(r) * u128::from(s.min(len)) / u128::from(len)) as u64 };
+        }
+        ev.bytes_sent = sent;
+        ev.bytes_uploaded = raw;
+        sink(&ev);
+    }
+
+    fn xorb_sent(&self, id: u64, bytes: u64) {
+        if let Some(x) = self.xorbs.borrow_mut().get_mut(&id) {
+            // Monotonic even when a retry starts the body again.
+            x.0 = x.0.max(bytes);
+        }
+        self.report(false);
+    }
+
+    fn xorb_done(&self, id: u64) {
+        if let Some((_, len, raw)) = self.xorbs.borrow_mut().remove(&id) {
+            self.done_sent.set(self.done_sent.get() + len);
+            self.done_raw.set(self.done_raw.get() + raw);
+        }
+    }
+}
 
 enum Pending {
     Start,
@@ -249,12 +303,13 @@ impl Splitter {
 
 type ReadFuture = LocalBoxFuture<'static, (Box<dyn Source>, Result<Option<Bytes>, Error>)>;
 type QueryFuture = LocalBoxFuture<'static, (u64, Result<Option<Shard>, Error>)>;
-type XorbFuture = LocalBoxFuture<'static, Result<(u64, u64, bool), Error>>;
+/// (id, bytes sent, inserted, the buffer to reuse)
+type XorbFuture = LocalBoxFuture<'static, Result<(u64, u64, bool, Option<Vec<u8>>), Error>>;
 
 enum Event {
     Read(Box<dyn Source>, Result<Option<Bytes>, Error>),
     Query(u64, Result<Option<Shard>, Error>),
-    Uploaded(Result<(u64, u64, bool), Error>),
+    Uploaded(Result<(u64, u64, bool, Option<Vec<u8>>), Error>),
 }
 
 struct Run<'a> {
@@ -263,9 +318,8 @@ struct Run<'a> {
     cancel: Cancel,
     planner: Planner,
     report: UploadReport,
-    progress: UploadProgress,
-    sink: Option<ProgressFn>,
-    last_report_ms: Option<u64>,
+    meter: Rc<Meter>,
+    next_xorb_id: u64,
     pending: VecDeque<Pending>,
     pending_bytes: u64,
     queries_issued: u64,
@@ -282,11 +336,12 @@ impl Run<'_> {
     /// Points the progress event at file `index` (its own counters).
     fn focus(&mut self, index: usize) {
         let c = self.per_file.get(index).copied().unwrap_or_default();
-        self.progress.file = index;
-        self.progress.file_bytes_read = c[0];
-        self.progress.file_bytes_hashed = c[1];
-        self.progress.file_bytes_deduplicated = c[2];
-        self.progress.file_bytes_new = c[3];
+        let mut ev = self.meter.ev.borrow_mut();
+        ev.file = index;
+        ev.file_bytes_read = c[0];
+        ev.file_bytes_hashed = c[1];
+        ev.file_bytes_deduplicated = c[2];
+        ev.file_bytes_new = c[3];
     }
 
     fn count(&mut self, index: usize, slot: usize, n: u64) {
@@ -296,23 +351,25 @@ impl Run<'_> {
     }
 
     fn report_progress(&mut self, force: bool) {
-        let Some(sink) = &self.sink else { return };
-        let now = self.cas.http().now_ms();
-        let due = self.last_report_ms.is_none_or(|l| now.saturating_sub(l) >= self.options.progress_interval_ms);
-        if due || force {
-            self.last_report_ms = Some(now);
-            sink(&self.progress);
-        }
+        self.meter.report(force);
     }
 
     fn start_upload(&mut self, xorb: SerializedXorb) {
         let cas = self.cas.clone();
         let cancel = self.cancel.clone();
         let raw = xorb.raw_bytes();
+        let len = xorb.data.len() as u64;
+        let id = self.next_xorb_id;
+        self.next_xorb_id += 1;
+        self.meter.xorbs.borrow_mut().insert(id, (0, len, raw));
+        let meter = self.meter.clone();
+        let progress: Rc<dyn Fn(u64)> = Rc::new(move |sent| meter.xorb_sent(id, sent));
         let fut = async move {
-            let len = xorb.data.len() as u64;
-            let inserted = cas.upload_xorb(&xorb.hash, Bytes::from(xorb.data), &cancel).await?;
-            Ok((raw, len, inserted))
+            let body = Bytes::from(xorb.data);
+            let inserted = cas.upload_xorb(&xorb.hash, body.clone(), Some(progress), &cancel).await?;
+            // The transport dropped its clones: take the buffer back for the next xorbs.
+            let buffer = body.try_into_mut().ok().map(Vec::from);
+            Ok((id, len, inserted, buffer))
         };
         self.uploads.push(fut.boxed_local());
     }
@@ -335,8 +392,14 @@ impl Run<'_> {
             if !self.xorb_queue.is_empty() {
                 break;
             }
-            if let Pending::Chunk { after_queries, .. } = front {
+            if let Pending::Chunk { after_queries, hash, data, .. } = front {
                 if *after_queries > min_unresolved {
+                    break;
+                }
+                // This chunk would finish a xorb while every upload slot is busy: wait, so that
+                // memory holds the xorbs being uploaded plus the one being filled, no more.
+                let slots_busy = self.uploads.len() >= self.options.max_xorbs_in_flight.max(1);
+                if slots_busy && self.cursor.as_ref().is_some_and(|c| self.planner.would_cut(c, hash, data.len())) {
                     break;
                 }
             }
@@ -353,10 +416,10 @@ impl Run<'_> {
                     let len = cursor.size() - before;
                     if dedup_now > dedup_before {
                         self.count(file, 2, len);
-                        self.progress.bytes_deduplicated += len;
+                        self.meter.ev.borrow_mut().bytes_deduplicated += len;
                     } else {
                         self.count(file, 3, len);
-                        self.progress.bytes_new += len;
+                        self.meter.ev.borrow_mut().bytes_new += len;
                     }
                     if let Some(x) = cut {
                         self.xorb_queue.push_back(x);
@@ -375,13 +438,16 @@ impl Run<'_> {
                         dedup_bytes: f.dedup_bytes,
                         sha256: f.sha256,
                     });
-                    let reading = (self.progress.file, self.progress.file_done);
+                    let reading = {
+                        let ev = self.meter.ev.borrow();
+                        (ev.file, ev.file_done)
+                    };
                     self.focus(index);
-                    self.progress.file_done = true;
+                    self.meter.ev.borrow_mut().file_done = true;
                     self.report_progress(true);
                     // Back to the file being read.
                     self.focus(reading.0);
-                    self.progress.file_done = reading.1;
+                    self.meter.ev.borrow_mut().file_done = reading.1;
                 }
             }
         }
@@ -395,14 +461,13 @@ impl Run<'_> {
         }
     }
 
-    fn on_uploaded(&mut self, raw: u64, sent: u64, inserted: bool) {
+    fn on_uploaded(&mut self, id: u64, sent: u64, inserted: bool) {
         self.report.xorbs += 1;
         if !inserted {
             self.report.xorbs_already_stored += 1;
         }
         self.report.xorb_bytes_sent += sent;
-        self.progress.bytes_uploaded += raw;
-        self.progress.bytes_sent += sent;
+        self.meter.xorb_done(id);
         self.report_progress(false);
     }
 }
@@ -442,9 +507,17 @@ async fn run(
         cancel: cancel.clone(),
         planner,
         report: UploadReport::default(),
-        progress: UploadProgress::default(),
-        sink,
-        last_report_ms: None,
+        meter: Rc::new(Meter {
+            ev: RefCell::new(UploadProgress::default()),
+            xorbs: RefCell::new(HashMap::new()),
+            done_sent: Cell::new(0),
+            done_raw: Cell::new(0),
+            sink,
+            interval_ms: options.progress_interval_ms,
+            last_ms: Cell::new(None),
+            http: cas.http().clone(),
+        }),
+        next_xorb_id: 0,
         pending: VecDeque::new(),
         pending_bytes: 0,
         queries_issued: 0,
@@ -474,7 +547,7 @@ async fn run(
                 reading = Some((index, Splitter::new(), QueryTracker::default()));
                 idle_source = Some(source);
                 st.focus(index);
-                st.progress.file_done = false;
+                st.meter.ev.borrow_mut().file_done = false;
                 continue;
             }
         }
@@ -521,7 +594,7 @@ async fn run(
                     Some(piece) => {
                         idle_source = Some(source);
                         st.count(*index, 0, piece.len() as u64);
-                        st.progress.bytes_read += piece.len() as u64;
+                        st.meter.ev.borrow_mut().bytes_read += piece.len() as u64;
                         st.report.bytes += piece.len() as u64;
                         splitter.push(&piece, &mut chunks);
                     }
@@ -537,7 +610,7 @@ async fn run(
                     }
                     st.pending_bytes += len;
                     st.count(*index, 1, len);
-                    st.progress.bytes_hashed += len;
+                    st.meter.ev.borrow_mut().bytes_hashed += len;
                     st.pending.push_back(Pending::Chunk { file: *index, hash, data, after_queries: st.queries_issued });
                 }
                 st.focus(*index);
@@ -563,33 +636,36 @@ async fn run(
                 }
             }
             Event::Uploaded(result) => {
-                let (raw, sent, inserted) = result?;
-                st.on_uploaded(raw, sent, inserted);
+                let (id, sent, inserted, buffer) = result?;
+                st.on_uploaded(id, sent, inserted);
+                if let Some(buffer) = buffer {
+                    st.planner.recycle(buffer);
+                }
             }
         }
     }
 
     // All files planned and all xorbs uploaded: the last xorb, then the shard(s).
-    let Run { planner, mut report, mut progress, sink, .. } = st;
+    let Run { planner, mut report, meter, .. } = st;
     let session = planner.finish().map_err(|e| Error::integrity(e.to_string()))?;
     if let Some(x) = session.last_xorb {
-        let raw = x.raw_bytes();
         let len = x.data.len() as u64;
-        let inserted = cas.upload_xorb(&x.hash, Bytes::from(x.data), cancel).await?;
+        let id = u64::MAX;
+        meter.xorbs.borrow_mut().insert(id, (0, len, x.raw_bytes()));
+        let m = meter.clone();
+        let progress: Rc<dyn Fn(u64)> = Rc::new(move |sent| m.xorb_sent(id, sent));
+        let inserted = cas.upload_xorb(&x.hash, Bytes::from(x.data), Some(progress), cancel).await?;
         report.xorbs += 1;
         report.xorbs_already_stored += usize::from(!inserted);
         report.xorb_bytes_sent += len;
-        progress.bytes_uploaded += raw;
-        progress.bytes_sent += len;
+        meter.xorb_done(id);
     }
     for shard in session.shards {
         let len = shard.len() as u64;
         cas.upload_shard(Bytes::from(shard), cancel).await?;
         report.shard_bytes_sent += len;
-        progress.bytes_sent += len;
+        meter.done_sent.set(meter.done_sent.get() + len);
     }
-    if let Some(sink) = sink {
-        sink(&progress);
-    }
+    meter.report(true);
     Ok(report)
 }

@@ -39,7 +39,9 @@ use std::collections::HashMap;
 
 use sha2::Digest;
 use xet::shard::{FileInfo, FileTerm, Shard, ShardBuilder, XorbInfo};
-use xet::xorb::{CompressionPolicy, SerializedXorb, XorbBuilder, MAX_XORB_BYTES, MAX_XORB_CHUNKS};
+use xet::xorb::{CompressionPolicy, SerializedXorb, MAX_XORB_BYTES, MAX_XORB_CHUNKS};
+
+use super::xorbs::{BufferPool, Packer};
 use xet::{hmac, Hash};
 
 /// Minimum number of chunks between two global-dedup queries of one file (§8.1 step 3).
@@ -48,10 +50,18 @@ pub const QUERY_SPACING: usize = 256;
 /// Largest shard body the planner emits; bigger sessions are split (§5.8).
 pub const MAX_SHARD_BYTES: u64 = 64 << 20;
 
+/// Default cut point of a xorb's chunk data: 16 MiB. The format allows 64 MiB (the reference
+/// client cuts there), but a whole xorb sits in memory while it is built and while it is
+/// uploaded, so the xorb size times the uploads in flight is most of an upload's memory; 16 MiB
+/// keeps a Node process uploading any amount of data under ~300 MB (see benches/js) at no cost
+/// to deduplication, which works on chunks.
+pub const DEFAULT_XORB_BYTES: u64 = 16 << 20;
+
 /// Tunables of a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlannerConfig {
-    /// Cut a xorb before its chunk data would exceed this (clamped to 64 MiB).
+    /// Cut a xorb before its chunk data would exceed this (clamped to 64 MiB; default
+    /// [`DEFAULT_XORB_BYTES`]).
     pub max_xorb_bytes: u64,
     /// Cut a xorb before it would hold more chunks than this (clamped to 8192).
     pub max_xorb_chunks: usize,
@@ -66,7 +76,7 @@ pub struct PlannerConfig {
 impl Default for PlannerConfig {
     fn default() -> Self {
         PlannerConfig {
-            max_xorb_bytes: MAX_XORB_BYTES,
+            max_xorb_bytes: DEFAULT_XORB_BYTES,
             max_xorb_chunks: MAX_XORB_CHUNKS,
             compression: CompressionPolicy::Auto,
             sha256: false,
@@ -207,8 +217,10 @@ pub struct Planner {
     index: HashMap<Hash, ChunkLoc>,
     /// Keyed global-dedup indexes: (key, expiry, keyed hash → place).
     keyed: Vec<KeyedIndex>,
-    open: XorbBuilder,
+    open: Packer,
     open_id: XorbId,
+    /// Xorb buffers, reused once their upload is done ([`Planner::recycle`]).
+    pool: BufferPool,
     files: Vec<PlannedFile>,
     /// Hashes of xorbs already known (a dedup answer listing them again is skipped).
     known_hashes: HashMap<Hash, XorbId>,
@@ -232,7 +244,9 @@ impl Planner {
             ..config
         };
         let mut planner = Planner {
-            open: XorbBuilder::new(config.compression),
+            // The first buffer is taken when the first new chunk arrives.
+            open: Packer::new(config.compression, Vec::new()),
+            pool: BufferPool::new(config.max_xorb_bytes, config.max_xorb_chunks, 4),
             config,
             xorbs: Vec::new(),
             index: HashMap::new(),
@@ -364,12 +378,18 @@ impl Planner {
         }
     }
 
-    /// Cuts the open xorb (if it has chunks) and opens a new one.
+    /// Gives back the buffer of an uploaded xorb (`SerializedXorb::data`) for the next xorbs.
+    pub fn recycle(&mut self, buffer: Vec<u8>) {
+        self.pool.give(buffer);
+    }
+
+    /// Cuts the open xorb (if it has chunks) and opens a new one (its buffer is taken when its
+    /// first chunk arrives).
     fn cut(&mut self) -> Option<SerializedXorb> {
         if self.open.is_empty() {
             return None;
         }
-        let builder = std::mem::replace(&mut self.open, XorbBuilder::new(self.config.compression));
+        let builder = std::mem::replace(&mut self.open, Packer::new(self.config.compression, Vec::new()));
         let xorb = builder.finish();
         let listing = XorbInfo::from_chunks(xorb.hash, &xorb.chunk_hashes_and_lens());
         if let Some(x) = self.xorbs.get_mut(self.open_id.0 as usize) {
@@ -384,7 +404,14 @@ impl Planner {
     fn open_is_full(&self, len: usize) -> bool {
         self.open.num_chunks() >= self.config.max_xorb_chunks
             || self.open.raw_bytes() + len as u64 > self.config.max_xorb_bytes
-            || !self.open.fits(len)
+    }
+
+    /// Whether adding this chunk to `file` would cut the open xorb (the chunk is new and does
+    /// not fit). Lets the pipeline hold the chunk back while no upload slot is free, so that at
+    /// most one finished xorb waits.
+    pub fn would_cut(&self, file: &FileCursor, hash: &Hash, len: usize) -> bool {
+        let continued = file.terms.last().is_some_and(|t| self.is_chunk_at(hash, ChunkLoc { xorb: t.xorb, index: t.end }));
+        !continued && self.lookup(hash).is_none() && !self.open.is_empty() && self.open_is_full(len)
     }
 
     /// Adds the next chunk of `file` (its hash and bytes). Returns a xorb that was cut to make
@@ -416,6 +443,10 @@ impl Planner {
                 if self.open_is_full(data.len()) {
                     cut = self.cut();
                     file.in_section = false;
+                }
+                if self.open.is_empty() {
+                    let buffer = self.pool.take();
+                    self.open = Packer::new(self.config.compression, buffer);
                 }
                 if !file.in_section {
                     // Each file's chunks form their own compression section (§4.3).
@@ -707,6 +738,36 @@ pub(crate) mod tests {
         let p = Planner::new(PlannerConfig { max_xorb_bytes: u64::MAX, max_xorb_chunks: usize::MAX, ..Default::default() });
         assert_eq!(p.config.max_xorb_bytes, MAX_XORB_BYTES);
         assert_eq!(p.config.max_xorb_chunks, MAX_XORB_CHUNKS);
+    }
+
+    #[test]
+    fn would_cut_predicts_add_chunk() {
+        let data = random_bytes(13, 3 << 20);
+        let mut p = Planner::new(PlannerConfig { max_xorb_bytes: 500_000, ..Default::default() });
+        let mut f = p.start_file();
+        let mut cuts = 0;
+        for c in xet::chunk_all(&data).iter().chain(xet::chunk_all(&data).iter()) {
+            let bytes = &data[c.offset as usize..(c.offset + u64::from(c.len)) as usize];
+            let predicted = p.would_cut(&f, &c.hash, bytes.len());
+            let cut = p.add_chunk(&mut f, c.hash, bytes).unwrap();
+            assert_eq!(predicted, cut.is_some());
+            cuts += usize::from(cut.is_some());
+        }
+        assert!(cuts >= 5, "{cuts}");
+    }
+
+    #[test]
+    fn default_xorbs_are_cut_at_16_mib_and_big_ones_at_64() {
+        let data = random_bytes(12, 40 << 20);
+        let up = session(Planner::new(PlannerConfig::default()), &[&data]);
+        assert_eq!(up.xorbs.len(), 3);
+        for x in &up.xorbs[..2] {
+            assert!(x.raw_bytes() <= DEFAULT_XORB_BYTES && x.raw_bytes() > DEFAULT_XORB_BYTES - 131_072);
+        }
+        let config = PlannerConfig { max_xorb_bytes: MAX_XORB_BYTES, ..Default::default() };
+        let up = session(Planner::new(config), &[&random_bytes(13, 66 << 20)]);
+        assert_eq!(up.xorbs.len(), 2);
+        assert!(up.xorbs[0].raw_bytes() > MAX_XORB_BYTES - 131_072);
     }
 
     #[test]

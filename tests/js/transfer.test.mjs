@@ -163,7 +163,7 @@ test('bad sources and paths are refused before anything is committed', async () 
 
 test('ranges at chunk, xorb and file edges', async () => {
   const bucket = await newBucket('range');
-  const size = 64 * MiB + 300_000; // two xorbs
+  const size = 64 * MiB + 300_000; // five xorbs
   const data = bytes(11, size);
   await hub.uploadBucketFile(bucket, { source: data, destination: 'r.bin' });
   // Chunk boundaries, from the package's own chunker.
@@ -172,20 +172,23 @@ test('ranges at chunk, xorb and file edges', async () => {
   const chunks = [...chunker.push(data), ...chunker.finish()];
   chunker.free?.();
   const c1 = chunks[1].offset;
-  // First chunk of the second xorb: where the running size first exceeds 64 MiB.
+  // First chunk of a later xorb: where the running size first exceeds the xorb payload limit
+  // (16 MiB by default, see src/upload/plan.rs), counted from the previous cut.
   let at = 0;
-  let x1 = 0;
+  let start = 0;
+  const cuts = [];
   for (const c of chunks) {
-    if (at + c.length > 64 * MiB) {
-      x1 = at;
-      break;
+    if (at + c.length - start > 16 * MiB) {
+      cuts.push(at);
+      start = at;
     }
     at += c.length;
   }
-  assert.ok(x1 > 60 * MiB);
+  const x1 = cuts.at(-1);
+  assert.ok(cuts.length >= 4 && x1 > 60 * MiB, `${cuts}`);
   const cases = [
     [0, 1], [0, c1], [c1 - 1, c1 + 1], [c1, c1 + 1], [c1 + 1, chunks[2].offset + 7],
-    [x1 - 1, x1 + 1], [x1, x1 + 1], [x1 - 100_000, x1 + 100_000],
+    [x1 - 1, x1 + 1], [x1, x1 + 1], [x1 - 100_000, x1 + 100_000], [cuts[0] - 1, cuts[1] + 1],
     [size - 1, size], [size - 200_000, size], [0, size], [12345, size - 54321],
     [size, size], [5, 5],
   ];
