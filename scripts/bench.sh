@@ -35,3 +35,15 @@ BENCH_MIB=$MIB cargo bench --quiet --no-default-features --bench native_chunk > 
 
 log "wasm engines in one Node process"
 node benches/js/chunk-bench.mjs --size-mib "$MIB" --runs "$RUNS" --native "$NATIVE_JSON"
+
+# Transfer engine (issue 5): peak RSS of a Node process uploading 512 MiB and 2 GiB generated
+# streams, and upload/download MiB/s against local-hub with the machine's load.
+# Env: TRANSFER_BENCH_MIB (default 256), TRANSFER_BENCH_RUNS (default 3), LOCAL_HUB_BIN.
+log "transfer bench (builds the client package and local-hub if needed)"
+bash scripts/build.sh client
+if [ -z "${LOCAL_HUB_BIN:-}" ]; then
+  cargo build --quiet -p local-hub
+  export LOCAL_HUB_BIN="$TGT/debug/local-hub"
+fi
+node benches/js/transfer-bench.mjs --rss-sizes-mib 512,2048 \
+  --size-mib "${TRANSFER_BENCH_MIB:-256}" --runs "${TRANSFER_BENCH_RUNS:-3}"

@@ -99,7 +99,7 @@ impl Default for UploadOptions {
     fn default() -> Self {
         UploadOptions {
             planner: PlannerConfig::default(),
-            max_xorbs_in_flight: 3,
+            max_xorbs_in_flight: 2,
             max_queries_in_flight: 8,
             lookahead_bytes: 16 << 20,
             global_dedup: true,
