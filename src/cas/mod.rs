@@ -11,6 +11,9 @@
 
 pub mod token;
 
+#[cfg(test)]
+pub(crate) mod mock;
+
 use std::cell::Cell;
 use std::rc::Rc;
 

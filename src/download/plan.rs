@@ -269,13 +269,16 @@ pub fn decode_unit(unit: &FetchUnit, body: &[u8]) -> Result<DecodedUnit, Error> 
     Ok(DecodedUnit { chunks: unit.chunks, data: Bytes::from(data), table })
 }
 
+/// Expected file hash and size, and the `(chunk hash, length)` of every chunk seen.
+type WholeFile = (Hash, u64, Vec<(Hash, u64)>);
+
 /// Checks decoded units and yields the bytes of a plan in order. See the module docs.
 #[derive(Debug)]
 pub struct Assembler {
     /// Verified chunk hashes of whole xorbs seen so far.
     proven: HashMap<Hash, Vec<Hash>>,
     /// For a whole-file read: the expected file hash and size, and the chunks seen.
-    file: Option<(Hash, u64, Vec<(Hash, u64)>)>,
+    file: Option<WholeFile>,
     terms: Vec<Term>,
     /// Bytes of the current term seen so far.
     term_bytes: u64,

@@ -147,7 +147,7 @@ pub fn clamp_range(range: Option<(u64, u64)>, size: u64) -> Result<Option<(u64, 
         Some((start, _)) if start > size => Err(crate::hub::ValidationError::new(
             "range",
             &format!("{start}.."),
-            &format!("starts after the end of the file ({size} bytes)"),
+            format!("starts after the end of the file ({size} bytes)"),
         )
         .into()),
         Some((start, end)) => Ok(Some((start, end.min(size)))),
@@ -354,5 +354,81 @@ impl FileDownload {
             out.extend_from_slice(&b);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cas::mock::{client, Fault, MockCas};
+    use crate::transport::Method;
+    use crate::upload::plan::tests::random_bytes;
+    use crate::upload::plan::PlannerConfig;
+    use crate::upload::{upload_files, BytesSource, UploadFile, UploadOptions};
+
+    async fn stored(mock: &Rc<MockCas>, data: &[u8]) -> (Rc<CasClient>, Hash) {
+        let (cas, _) = client(mock);
+        let files = vec![UploadFile { path: "f".into(), source: Box::new(BytesSource::new(data.to_vec(), 1 << 20)) }];
+        let options = UploadOptions { planner: PlannerConfig { max_xorb_bytes: 1 << 20, ..Default::default() }, ..Default::default() };
+        let r = upload_files(&cas, files, options, None, &Cancel::new()).await.unwrap();
+        (cas, r.files[0].hash)
+    }
+
+    async fn read(cas: &Rc<CasClient>, file_hash: Hash, size: u64, range: Option<(u64, u64)>) -> Result<Vec<u8>, Error> {
+        let target = Target { file_hash, size, range };
+        let options = DownloadOptions { max_concurrent: 3, max_in_flight_bytes: 2 << 20, ..Default::default() };
+        FileDownload::open(cas.clone(), target, options, None, &Cancel::new()).await?.read_all().await
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn faults_on_reads_are_retried_and_expired_urls_renewed() {
+        let mock = MockCas::new();
+        let data = random_bytes(1, 5 << 20);
+        let (cas, hash) = stored(&mock, &data).await;
+        mock.fault(Method::Get, "/fetch/", 2, Fault::Status(503));
+        mock.fault(Method::Get, "/fetch/", 1, Fault::Cut(1000));
+        mock.fault(Method::Get, "/fetch/", 1, Fault::Status(403));
+        mock.fault(Method::Get, "/v2/reconstructions/", 1, Fault::Cut(5));
+        let size = data.len() as u64;
+        assert_eq!(read(&cas, hash, size, None).await.unwrap(), data);
+        // First answer cut short, then a fresh one after the 403.
+        assert_eq!(mock.count(Method::Get, "/v2/reconstructions/"), 3);
+        for (start, end) in [(0, 1), (1 << 20, (1 << 20) + 1), (12_345, size - 1), (size - 1, size), (size, size)] {
+            assert_eq!(read(&cas, hash, size, Some((start, end))).await.unwrap(), &data[start as usize..end as usize]);
+        }
+        assert!(matches!(read(&cas, hash, size, Some((size + 1, size + 2))).await, Err(Error::Validation(_))));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn corrupted_reads_are_integrity_errors() {
+        let mock = MockCas::new();
+        let data = random_bytes(2, 3 << 20);
+        let (cas, hash) = stored(&mock, &data).await;
+        for at in [0, 8, 9, 500_000] {
+            mock.fault(Method::Get, "/fetch/", 1, Fault::Flip(at));
+            let r = read(&cas, hash, data.len() as u64, None).await;
+            assert!(matches!(r, Err(Error::Integrity { .. })), "byte {at}: {r:?}");
+        }
+        // A wrong expected hash (a Hub entry that does not match the CAS) is caught too.
+        let r = read(&cas, hash, data.len() as u64 - 1, None).await;
+        assert!(matches!(r, Err(Error::Integrity { .. })), "{r:?}");
+        assert_eq!(read(&cas, hash, data.len() as u64, None).await.unwrap(), data);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn pieces_are_bounded_and_dropping_stops_fetching() {
+        let mock = MockCas::new();
+        let data = random_bytes(3, 12 << 20);
+        let (cas, hash) = stored(&mock, &data).await;
+        let target = Target { file_hash: hash, size: data.len() as u64, range: None };
+        let options = DownloadOptions { max_concurrent: 2, max_in_flight_bytes: 1 << 20, ..Default::default() };
+        let mut dl = FileDownload::open(cas.clone(), target, options, None, &Cancel::new()).await.unwrap();
+        let first = dl.next().await.unwrap().unwrap();
+        assert!(first.len() <= MAX_PIECE);
+        let fetched = mock.count(Method::Get, "/fetch/");
+        assert!(fetched <= 3, "fetched {fetched} ranges for the first piece");
+        drop(dl);
+        tokio::task::yield_now().await;
+        assert_eq!(mock.count(Method::Get, "/fetch/"), fetched);
     }
 }

@@ -303,13 +303,14 @@ impl Splitter {
 
 type ReadFuture = LocalBoxFuture<'static, (Box<dyn Source>, Result<Option<Bytes>, Error>)>;
 type QueryFuture = LocalBoxFuture<'static, (u64, Result<Option<Shard>, Error>)>;
-/// (id, bytes sent, inserted, the buffer to reuse)
-type XorbFuture = LocalBoxFuture<'static, Result<(u64, u64, bool, Option<Vec<u8>>), Error>>;
+/// A finished xorb upload: (id, bytes sent, inserted, the buffer to reuse).
+type XorbDone = (u64, u64, bool, Option<Vec<u8>>);
+type XorbFuture = LocalBoxFuture<'static, Result<XorbDone, Error>>;
 
 enum Event {
     Read(Box<dyn Source>, Result<Option<Bytes>, Error>),
     Query(u64, Result<Option<Shard>, Error>),
-    Uploaded(Result<(u64, u64, bool, Option<Vec<u8>>), Error>),
+    Uploaded(Result<XorbDone, Error>),
 }
 
 struct Run<'a> {
@@ -668,4 +669,183 @@ async fn run(
     }
     meter.report(true);
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cas::mock::{client, Fault, MockCas};
+    use crate::download::{DownloadOptions, FileDownload, Target};
+    use crate::transport::Method;
+    use crate::upload::plan::tests::random_bytes;
+
+    fn files(list: &[(&str, &[u8])]) -> Vec<UploadFile> {
+        list.iter()
+            .map(|(p, d)| UploadFile { path: p.to_string(), source: Box::new(BytesSource::new(d.to_vec(), 300_000)) })
+            .collect()
+    }
+
+    async fn download(cas: &Rc<CasClient>, f: &UploadedFile) -> Result<Vec<u8>, Error> {
+        let target = Target { file_hash: f.hash, size: f.size, range: None };
+        FileDownload::open(cas.clone(), target, DownloadOptions::default(), None, &Cancel::new()).await?.read_all().await
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn round_trip_then_global_dedup() {
+        let mock = MockCas::new();
+        let (cas, _) = client(&mock);
+        let common = random_bytes(1, 1 << 20);
+        let a = [common.as_slice(), &random_bytes(2, 4 << 20)].concat();
+        let b = [common.as_slice(), &random_bytes(3, 2 << 20)].concat();
+        let options = UploadOptions { planner: PlannerConfig { max_xorb_bytes: 2 << 20, ..Default::default() }, ..Default::default() };
+        let events = Rc::new(RefCell::new(Vec::new()));
+        let sink = events.clone();
+        let progress: ProgressFn = Rc::new(move |p: &UploadProgress| sink.borrow_mut().push(*p));
+        let r = upload_files(&cas, files(&[("a", &a), ("b", &b), ("empty", b"")]), options, Some(progress), &Cancel::new()).await.unwrap();
+        assert_eq!(r.files.len(), 3);
+        assert!(r.files[1].dedup_bytes >= (1 << 20) - 131_072, "{}", r.files[1].dedup_bytes);
+        assert!(r.xorbs >= 3);
+        assert_eq!(mock.count(Method::Post, "/v1/shards"), 1);
+        assert_eq!(download(&cas, &r.files[0]).await.unwrap(), a);
+        assert_eq!(download(&cas, &r.files[1]).await.unwrap(), b);
+        assert!(download(&cas, &r.files[2]).await.unwrap().is_empty());
+        let last = *events.borrow().last().unwrap();
+        assert_eq!(last.bytes_read, (a.len() + b.len()) as u64);
+        assert_eq!(last.bytes_uploaded, last.bytes_new);
+        assert_eq!(last.bytes_sent, r.bytes_sent());
+        // A second session finds everything through the global-dedup index (an HMAC-keyed answer).
+        let xorbs_before = mock.count(Method::Post, "/v1/xorbs/");
+        let again = upload_files(&cas, files(&[("a2", &a)]), options, None, &Cancel::new()).await.unwrap();
+        assert_eq!(mock.count(Method::Post, "/v1/xorbs/"), xorbs_before);
+        assert_eq!((again.xorb_bytes_sent, again.files[0].dedup_bytes), (0, a.len() as u64));
+        assert_eq!(again.files[0].hash, r.files[0].hash);
+        assert!(again.dedup_hits >= 1);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn retries_503s_and_answers_cut_short() {
+        let mock = MockCas::new();
+        let (cas, _) = client(&mock);
+        mock.fault(Method::Post, "/v1/xorbs/", 2, Fault::Status(503));
+        mock.fault(Method::Post, "/v1/shards", 1, Fault::Cut(3));
+        mock.fault(Method::Get, "/v1/chunks/", 1, Fault::Status(503));
+        let data = random_bytes(4, 3 << 20);
+        let r = upload_files(&cas, files(&[("a", &data)]), UploadOptions::default(), None, &Cancel::new()).await.unwrap();
+        assert_eq!(mock.count(Method::Post, "/v1/xorbs/"), 3);
+        assert_eq!(mock.count(Method::Post, "/v1/shards"), 2);
+        assert_eq!(download(&cas, &r.files[0]).await.unwrap(), data);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_revoked_token_is_replaced_after_a_401() {
+        let mock = MockCas::new();
+        *mock.valid_tokens.borrow_mut() = Some(Vec::new());
+        let (cas, tokens) = client(&mock);
+        let revoker = mock.clone();
+        mock.fault(Method::Post, "/v1/xorbs/", 1, Fault::Hook(Rc::new(move || *revoker.valid_tokens.borrow_mut() = Some(Vec::new()))));
+        let data = random_bytes(5, 1 << 20);
+        let r = upload_files(&cas, files(&[("a", &data)]), UploadOptions::default(), None, &Cancel::new()).await.unwrap();
+        assert_eq!(tokens.fetched.get(), 2);
+        assert_eq!(download(&cas, &r.files[0]).await.unwrap(), data);
+        // The Hub token never appears: CAS calls carry CAS tokens, transfer reads nothing.
+        for (_, path, auth) in mock.seen.borrow().iter() {
+            match path.starts_with("/fetch/") {
+                true => assert_eq!(auth, &None),
+                false => assert!(auth.as_deref().is_some_and(|a| a.starts_with("Bearer tok")), "{path}"),
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn when_retries_run_out_no_shard_is_sent() {
+        let mock = MockCas::new();
+        let (cas, _) = client(&mock);
+        mock.fault(Method::Post, "/v1/xorbs/", 100, Fault::Status(503));
+        let err = upload_files(&cas, files(&[("a", &random_bytes(6, 1 << 20))]), UploadOptions::default(), None, &Cancel::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(503));
+        assert_eq!(mock.count(Method::Post, "/v1/xorbs/"), 4);
+        assert_eq!(mock.count(Method::Post, "/v1/shards"), 0);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn abort_stops_everything() {
+        let mock = MockCas::new();
+        let (cas, _) = client(&mock);
+        let cancel = Cancel::new();
+        let c = cancel.clone();
+        mock.fault(Method::Post, "/v1/xorbs/", 1, Fault::Hook(Rc::new(move || c.cancel())));
+        let options = UploadOptions { planner: PlannerConfig { max_xorb_bytes: 1 << 20, ..Default::default() }, ..Default::default() };
+        let err = upload_files(&cas, files(&[("a", &random_bytes(7, 8 << 20))]), options, None, &cancel).await.unwrap_err();
+        assert!(matches!(err, Error::Aborted), "{err:?}");
+        assert_eq!(mock.count(Method::Post, "/v1/shards"), 0);
+        assert!(mock.count(Method::Post, "/v1/xorbs/") <= 3);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn memory_stays_bounded_by_the_upload_slots() {
+        // Uploads that never finish: the pipeline must stop reading once the slots and the
+        // xorb being filled are full, instead of buffering the source.
+        struct Counting {
+            inner: BytesSource,
+            read: Rc<Cell<u64>>,
+        }
+        #[async_trait::async_trait(?Send)]
+        impl Source for Counting {
+            async fn read(&mut self) -> Result<Option<Bytes>, Error> {
+                let r = self.inner.read().await?;
+                if let Some(b) = &r {
+                    self.read.set(self.read.get() + b.len() as u64);
+                }
+                Ok(r)
+            }
+        }
+        let mock = MockCas::new();
+        let (cas, _) = client(&mock);
+        mock.fault(Method::Post, "/v1/xorbs/", 100, Fault::Hook(Rc::new(|| {})));
+        let read = Rc::new(Cell::new(0));
+        let source = Counting { inner: BytesSource::new(random_bytes(8, 64 << 20), 1 << 20), read: read.clone() };
+        let options = UploadOptions {
+            planner: PlannerConfig { max_xorb_bytes: 2 << 20, ..Default::default() },
+            max_xorbs_in_flight: 2,
+            lookahead_bytes: 4 << 20,
+            ..Default::default()
+        };
+        let cancel = Cancel::new();
+        let files = vec![UploadFile { path: "big".into(), source: Box::new(source) }];
+        // Never answer xorb uploads: wrap the mock so that xorb POSTs hang.
+        struct Hang(Rc<MockCas>);
+        #[async_trait::async_trait(?Send)]
+        impl crate::transport::HttpClient for Hang {
+            async fn send(&self, r: crate::transport::Request, c: &Cancel) -> Result<crate::transport::Response, crate::transport::TransportError> {
+                if r.url.contains("/v1/xorbs/") {
+                    c.cancelled().await;
+                    return Err(crate::transport::TransportError::Aborted);
+                }
+                self.0.send(r, c).await
+            }
+            async fn sleep(&self, ms: u64) {
+                self.0.sleep(ms).await
+            }
+            fn now_ms(&self) -> u64 {
+                self.0.now_ms()
+            }
+        }
+        let http: Rc<dyn crate::transport::HttpClient> = Rc::new(Hang(mock.clone()));
+        let tokens = Rc::new(crate::cas::mock::CountingTokens { fetched: Cell::new(0), cas: mock.clone() });
+        let hanging = Rc::new(CasClient::new(http.clone(), *cas.policy(), crate::cas::token::TokenCache::new(tokens), "t".into()));
+        let run = upload_files(&hanging, files, options, None, &cancel);
+        let stop = async {
+            for _ in 0..200 {
+                tokio::task::yield_now().await;
+            }
+            cancel.cancel();
+        };
+        let (result, ()) = tokio::join!(run, stop);
+        assert!(matches!(result, Err(Error::Aborted)));
+        // 2 xorbs in flight + 1 being filled (2 MiB each) + 4 MiB lookahead + one 1 MiB piece.
+        assert!(read.get() <= 11 << 20, "read {} bytes before stalling", read.get());
+        assert!(read.get() >= 6 << 20, "read only {}", read.get());
+    }
 }
