@@ -179,6 +179,13 @@ export interface UploadOptions extends TransferOptions {
    * @default false
    */
   sha256?: boolean;
+  /**
+   * Xorb uploads (16 MiB each) in flight at once, 1 to 16. Each one adds about 16 MiB to the
+   * upload's memory.
+   * @default 2
+   * @example { xorbConcurrency: 4 }
+   */
+  xorbConcurrency?: number;
 }
 
 export interface UploadBucketFileOptions extends UploadOptions, AddFromSource {}
@@ -191,6 +198,8 @@ export interface BatchUploadOptions {
   tokenProvider?: TokenProvider;
   /** See {@link UploadOptions.sha256}. @default false */
   sha256?: boolean;
+  /** See {@link UploadOptions.xorbConcurrency}. @default 2 */
+  xorbConcurrency?: number;
 }
 
 /** The result of `uploadBucketFile`. */

@@ -27,7 +27,7 @@ use web_sys::AbortSignal;
 
 use super::client::{AddSource, JsBucketClient};
 use super::error::to_js_error;
-use crate::cas::token::{CasToken, TokenCache, TokenSource};
+use crate::cas::token::{CasToken, HubTokens, TokenCache, TokenScope, TokenSource};
 use crate::cas::CasClient;
 use crate::download::{DownloadOptions, DownloadProgress, FileDownload, Target};
 use crate::error::Error;
@@ -159,23 +159,6 @@ fn notify(callback: &Function, event: &JsValue) {
 
 // ---------------------------------------------------------------- tokens
 
-/// CAS tokens from the Hub's bucket token routes, with the client's Hub token.
-struct HubTokens {
-    hub: Rc<HubClient>,
-    id: BucketId,
-    write: bool,
-}
-
-#[async_trait::async_trait(?Send)]
-impl TokenSource for HubTokens {
-    async fn fetch(&self, cancel: &Cancel) -> Result<CasToken, Error> {
-        let t = self.hub.xet_token(&self.id, self.write, cancel).await?;
-        let mut token = CasToken { access_token: t.access_token, exp_s: t.exp, cas_url: t.cas_url };
-        token.validate("xet token")?;
-        Ok(token)
-    }
-}
-
 /// CAS tokens from the caller's `tokenProvider({ bucketId, scope, signal })`.
 struct ProvidedTokens {
     provider: Function,
@@ -227,7 +210,7 @@ fn cas_client(hub: &Rc<HubClient>, id: &BucketId, write: bool, options: &JsValue
             scope: if write { "write" } else { "read" },
             signal,
         }),
-        None => Rc::new(HubTokens { hub: hub.clone(), id: id.clone(), write }),
+        None => Rc::new(HubTokens::new(hub.clone(), id.clone(), if write { TokenScope::Write } else { TokenScope::Read })),
     };
     Ok(Rc::new(CasClient::new(hub.http().clone(), *hub.retry_policy(), TokenCache::new(source), session_id())))
 }
@@ -357,10 +340,6 @@ fn upload_options(o: &JsValue) -> Result<UploadOptions, Error> {
     let mut opts = UploadOptions::default();
     if let Some(sha) = opt_bool(o, "sha256")? {
         opts.planner.sha256 = sha;
-    }
-    let v = get(o, "xorbBytes");
-    if present(&v) {
-        opts.planner.max_xorb_bytes = uint(&v, "option `xorbBytes`")?.clamp(1 << 20, xet::xorb::MAX_XORB_BYTES);
     }
     let v = get(o, "xorbConcurrency");
     if present(&v) {

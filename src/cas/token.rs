@@ -1,7 +1,7 @@
 //! CAS access tokens (xet spec §7.1, buckets spec §8): where they come from, and a cache that
 //! refreshes them before they expire and after a `401`.
 //!
-//! A [`TokenSource`] produces a fresh [`CasToken`]: [`HubTokenSource`] asks the Hub
+//! A [`TokenSource`] produces a fresh [`CasToken`]: [`HubTokens`] asks the Hub
 //! (`GET /api/buckets/{id}/xet-{read|write}-token` with the Hub token), and the JS bindings
 //! wrap a caller's `tokenProvider` function, so a browser page can get short-lived CAS tokens
 //! from its own server and never hold an `hf_` token. [`TokenCache`] hands out the current token,
@@ -18,11 +18,8 @@ use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::Deserialize;
 
 use crate::error::Error;
-use crate::transport::retry::{self, RetryPolicy};
-use crate::transport::{Cancel, HttpClient, Method, Request};
-
-/// Largest token response we read.
-const MAX_TOKEN_BODY: usize = 64 << 10;
+use crate::hub::{BucketId, HubClient};
+use crate::transport::{Cancel, HttpClient};
 
 /// A CAS access token.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -92,51 +89,34 @@ pub trait TokenSource {
     async fn fetch(&self, cancel: &Cancel) -> Result<CasToken, Error>;
 }
 
-/// Tokens from the Hub's bucket token routes.
-pub struct HubTokenSource {
-    http: Rc<dyn HttpClient>,
-    policy: RetryPolicy,
-    url: String,
-    hub_token: Option<String>,
+/// Tokens from the Hub's bucket token routes (`xet-read-token` / `xet-write-token`), asked with
+/// the client's Hub token.
+pub struct HubTokens {
+    hub: Rc<HubClient>,
+    id: BucketId,
+    scope: TokenScope,
 }
 
-impl fmt::Debug for HubTokenSource {
+impl fmt::Debug for HubTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HubTokenSource").field("url", &self.url).finish_non_exhaustive()
+        f.debug_struct("HubTokens").field("bucket", &self.id.to_string()).field("scope", &self.scope).finish()
     }
 }
 
-impl HubTokenSource {
-    /// Tokens for bucket `bucket_id` (`namespace/name`, already validated) from the Hub at
-    /// `endpoint`, authenticated with `hub_token` (anonymous when `None`).
-    pub fn new(
-        http: Rc<dyn HttpClient>,
-        policy: RetryPolicy,
-        endpoint: &str,
-        bucket_id: &str,
-        scope: TokenScope,
-        hub_token: Option<String>,
-    ) -> HubTokenSource {
-        let kind = match scope {
-            TokenScope::Read => "read",
-            TokenScope::Write => "write",
-        };
-        let url = format!("{}/api/buckets/{bucket_id}/xet-{kind}-token", endpoint.trim_end_matches('/'));
-        HubTokenSource { http, policy, url, hub_token }
+impl HubTokens {
+    /// Tokens of `scope` for bucket `id`.
+    pub fn new(hub: Rc<HubClient>, id: BucketId, scope: TokenScope) -> HubTokens {
+        HubTokens { hub, id, scope }
     }
 }
 
 #[async_trait::async_trait(?Send)]
-impl TokenSource for HubTokenSource {
+impl TokenSource for HubTokens {
     async fn fetch(&self, cancel: &Cancel) -> Result<CasToken, Error> {
-        let mut req = Request::new(Method::Get, self.url.clone()).header("accept", "application/json");
-        if let Some(t) = &self.hub_token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        let resp = retry::send(&*self.http, &self.policy, req, cancel, &[]).await?;
-        let url = resp.url.clone();
-        let body = resp.bytes_limited(MAX_TOKEN_BODY).await?;
-        CasToken::from_json(&url, &body)
+        let t = self.hub.xet_token(&self.id, self.scope == TokenScope::Write, cancel).await?;
+        let mut token = CasToken { access_token: t.access_token, exp_s: t.exp, cas_url: t.cas_url };
+        token.validate("xet token")?;
+        Ok(token)
     }
 }
 

@@ -320,7 +320,8 @@ test('abort: an aborted upload stops promptly and commits nothing', async () => 
   assert.ok(Date.now() - t0 < 20_000);
   const pulledAtAbort = pulled;
   await new Promise((r) => setTimeout(r, 200));
-  assert.ok(pulled <= pulledAtAbort + 1, 'reading stopped');
+  // The stream may refill its one-chunk queue before the reader is cancelled; no more.
+  assert.ok(pulled <= pulledAtAbort + 2, `reading went on: ${pulledAtAbort} pulls at the abort, ${pulled} after`);
   assert.deepEqual(await hub.getPathsInfo(bucket, ['never.bin']), []);
   // An already-aborted signal sends nothing.
   await assert.rejects(hub.uploadBucketFile(bucket, { source: new Uint8Array(5), destination: 'x', signal: AbortSignal.abort() }), { name: 'AbortError' });
