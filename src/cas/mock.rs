@@ -57,6 +57,8 @@ pub(crate) struct MockCas {
     pub(crate) seen: RefCell<Vec<(Method, String, Option<String>)>>,
     /// Tokens the CAS accepts (None: any).
     pub(crate) valid_tokens: RefCell<Option<Vec<String>>>,
+    /// Answer 404 to V2 reconstructions (an older CAS): clients must use V1.
+    pub(crate) no_v2: Cell<bool>,
     now: Cell<u64>,
 }
 
@@ -88,6 +90,7 @@ impl MockCas {
             rules: RefCell::default(),
             seen: RefCell::default(),
             valid_tokens: RefCell::new(None),
+            no_v2: Cell::new(false),
             now: Cell::new(1_700_000_000_000),
         })
     }
@@ -208,6 +211,29 @@ impl MockCas {
         json(200, serde_json::to_string(&answer).unwrap_or_default())
     }
 
+    /// The V1 form of the same answer (§6.3).
+    fn reconstruction_v1(&self, hash: &str, range: Option<&str>) -> Response {
+        let v2 = self.reconstruction(hash, range);
+        if v2.status != 200 {
+            return v2;
+        }
+        let body = futures_util::FutureExt::now_or_never(v2.bytes_limited(usize::MAX)).and_then(Result::ok).unwrap_or_default();
+        let Ok(v2) = xet::reconstruction::parse_v2(&body) else { return json(500, "{}".into()) };
+        let fetch_info: BTreeMap<Hash, Vec<xet::reconstruction::FetchInfoV1>> = v2
+            .xorbs
+            .iter()
+            .map(|(h, es)| {
+                let infos = es
+                    .iter()
+                    .flat_map(|e| e.ranges.iter().map(|r| xet::reconstruction::FetchInfoV1 { range: r.chunks, url: e.url.clone(), url_range: r.bytes }))
+                    .collect();
+                (*h, infos)
+            })
+            .collect();
+        let v1 = xet::reconstruction::ReconstructionV1 { offset_into_first_range: v2.offset_into_first_range, terms: v2.terms, fetch_info };
+        json(200, serde_json::to_string(&v1).unwrap_or_default())
+    }
+
     fn fetch(&self, hash: &str, range: Option<&str>) -> Response {
         let Ok(hash) = Hash::from_hex(hash) else { return json(400, "{}".into()) };
         let xorbs = self.xorbs.borrow();
@@ -257,7 +283,9 @@ impl HttpClient for MockCas {
             (Method::Post, ["", "v1", "xorbs", "default", hash]) => self.post_xorb(hash, &body),
             (Method::Post, ["", "v1", "shards"]) => self.post_shard(&body),
             (Method::Get, ["", "v1", "chunks", "default", hash]) => self.query_chunk(hash),
+            (Method::Get, ["", "v2", "reconstructions", _]) if self.no_v2.get() => json(404, "{}".into()),
             (Method::Get, ["", "v2", "reconstructions", hash]) => self.reconstruction(hash, range),
+            (Method::Get, ["", "v1", "reconstructions", hash]) => self.reconstruction_v1(hash, range),
             (Method::Get, ["", "fetch", hash]) => self.fetch(hash, range),
             _ => json(404, "{}".into()),
         };

@@ -400,6 +400,24 @@ mod tests {
     }
 
     #[tokio::test(flavor = "current_thread")]
+    async fn falls_back_to_v1_and_remembers_it() {
+        let mock = MockCas::new();
+        let data = random_bytes(4, 3 << 20);
+        let (cas, hash) = stored(&mock, &data).await;
+        mock.no_v2.set(true);
+        let size = data.len() as u64;
+        assert_eq!(read(&cas, hash, size, None).await.unwrap(), data);
+        assert_eq!(read(&cas, hash, size, Some((100, 2_000_000))).await.unwrap(), &data[100..2_000_000]);
+        assert_eq!(mock.count(Method::Get, "/v2/reconstructions/"), 1, "V2 asked once, then remembered");
+        assert_eq!(mock.count(Method::Get, "/v1/reconstructions/"), 2);
+        // An unknown file is still a 404 (V2 404, then V1 404).
+        let fresh = MockCas::new();
+        let (cas2, _) = client(&fresh);
+        let r = read(&cas2, hash, size, None).await;
+        assert_eq!(r.unwrap_err().status(), Some(404));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
     async fn corrupted_reads_are_integrity_errors() {
         let mock = MockCas::new();
         let data = random_bytes(2, 3 << 20);
