@@ -40,9 +40,10 @@ run_suite() {
 
 # 1. Native Rust: the Xet core, the client logic, local-hub.
 run_suite native cargo cargo test --workspace
-# The JS and Python suites start this binary.
-cargo build --quiet -p local-hub
+# The JS and Python suites start this binary (cargo test above already built it for local-hub's
+# integration tests; a separate `cargo build` would rebuild it with other dependency features).
 export LOCAL_HUB_BIN="${LOCAL_HUB_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/debug/local-hub}"
+[ -x "$LOCAL_HUB_BIN" ] || cargo build --quiet -p local-hub
 
 # 2. wasm-bindgen tests in Node, then the same binary in headless Chromium.
 #    Built with the target features of the shipped wasm (as in scripts/build.sh).
