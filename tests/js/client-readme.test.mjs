@@ -36,10 +36,14 @@ test('README: the API section examples run against local-hub', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [file], {
       env: { ...process.env, HF_ENDPOINT: local.hub, HF_TOKEN: local.token },
       timeout: 60_000,
+      cwd: dir, // the examples write ./hello.txt
     });
     assert.match(stdout, new RegExp(`${local.user}/demo-ckpts`), stdout);
     assert.match(stdout, /404 RepoNotFound/, stdout);
+    // downloadBucketFile wrote the verified file where the example said.
+    assert.equal(await readFile(`${dir}/hello.txt`, 'utf8'), 'hello buckets\n'.repeat(100_000));
   } finally {
     await rm(file, { force: true });
+    await rm(`${dir}/hello.txt`, { force: true });
   }
 });
