@@ -77,61 +77,89 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
     )
 }
 
-async fn proxy(State(app): State<Arc<AppState>>, request: Request) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
+/// What happens before a request is forwarded: hidden routes, faults, the token check. `Ok`
+/// carries a fault to apply (a hang, or one on the response body); `Err` is the answer to send
+/// instead.
+#[allow(clippy::result_large_err)] // the early answer, built at most once per request
+fn admit(
+    app: &AppState,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<Option<Action>, Response> {
     if path == "/simulation" || path.starts_with("/simulation/") {
-        return error_response(StatusCode::NOT_FOUND, None, "Not found", None);
-    }
-
-    let (latency, bandwidth) = app.faults.network(Target::Cas);
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+        return Err(error_response(
+            StatusCode::NOT_FOUND,
+            None,
+            "Not found",
+            None,
+        ));
     }
     let mut body_fault = None;
-    match app.faults.take(Target::Cas, method.as_str(), &path) {
+    match app.faults.take(Target::Cas, method.as_str(), path) {
         Some(Action::Status {
             status,
             retry_after_secs,
-        }) => return faults::status_response(status, retry_after_secs),
-        Some(Action::Hang { ms }) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
-        Some(Action::ExpireToken) => return token_error(&TokenError::Expired),
+        }) => return Err(faults::status_response(status, retry_after_secs)),
+        Some(Action::ExpireToken) => return Err(token_error(&TokenError::Expired)),
         Some(action) => body_fault = Some(action),
         None => {}
     }
 
-    if let Some(needed) = required_scope(&method, &path) {
-        let Some(token) = bearer(request.headers()) else {
-            return token_error(&TokenError::Missing);
+    if let Some(needed) = required_scope(method, path) {
+        let Some(token) = bearer(headers) else {
+            return Err(token_error(&TokenError::Missing));
         };
         match app.signer.verify(token, time::now_secs()) {
             Ok(claims) if needed == Scope::Write && claims.scope != Scope::Write => {
-                return token_error(&TokenError::WrongScope)
+                return Err(token_error(&TokenError::WrongScope))
             }
             Ok(_) => {}
-            Err(e) => return token_error(&e),
+            Err(e) => return Err(token_error(&e)),
         }
     }
 
     // Upload grants would hand out /simulation URLs; answer 404 so clients use POST /v1/xorbs.
     if path.starts_with("/v1/xorb-grants/") || path.starts_with("/v1/xorb-commits/") {
-        return error_response(
+        return Err(error_response(
             StatusCode::NOT_FOUND,
             None,
             "upload grants are not offered",
             None,
-        );
+        ));
     }
+    Ok(body_fault)
+}
+
+async fn proxy(State(app): State<Arc<AppState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let (latency, bandwidth) = app.faults.network(Target::Cas);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let body_fault = match admit(&app, &parts.method, parts.uri.path(), &parts.headers) {
+        Ok(Some(Action::Hang { ms })) => {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            None
+        }
+        Ok(body_fault) => body_fault,
+        Err(response) => {
+            // The real CAS sits behind a front that receives the whole request before it
+            // answers; a client writing a xorb therefore sees the 401/5xx, not a reset.
+            http_util::discard_body(body).await;
+            return response;
+        }
+    };
+    let path = parts.uri.path().to_string();
 
     let target = format!(
         "{}{}",
         app.internal_cas,
-        request
-            .uri()
+        parts
+            .uri
             .path_and_query()
             .map_or(path.as_str(), |pq| pq.as_str())
     );
-    let (parts, body) = request.into_parts();
     let Ok(upstream_method) = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()) else {
         return error_response(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -336,6 +336,24 @@ pub(crate) fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<ByteR
     Ok(Some(ByteRange { start, end }))
 }
 
+/// The most request body [`discard_body`] reads: a full xorb (64 MiB) plus its footer.
+const DISCARD_LIMIT: usize = 65 << 20;
+
+/// Reads and drops a request body (up to [`DISCARD_LIMIT`]) before an early answer, as a
+/// buffering front proxy would: the client then reads the answer instead of failing to write
+/// its body into a connection the server already closed.
+pub(crate) async fn discard_body(body: axum::body::Body) {
+    use futures_util::StreamExt as _;
+    let mut stream = body.into_data_stream();
+    let mut seen = 0usize;
+    while let Some(Ok(chunk)) = stream.next().await {
+        seen += chunk.len();
+        if seen > DISCARD_LIMIT {
+            break;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -265,3 +265,58 @@ async fn fetch_urls_point_at_the_front_and_need_no_token() {
         }
     }
 }
+
+/// Sends `POST path` with a `len`-byte body the way browsers' and Node's fetch do: the whole body
+/// is written before the answer is read. Returns the status line's code, or the I/O error.
+async fn post_whole_body(hub: &Hub, path: &str, token: &str, len: usize) -> std::io::Result<u16> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let addr = hub.cas.trim_start_matches("http://").trim_end_matches('/');
+    let mut tcp = tokio::net::TcpStream::connect(addr).await?;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Length: {len}\r\nConnection: close\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await?;
+    let block = vec![7u8; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(block.len());
+        tcp.write_all(&block[..n]).await?;
+        left -= n;
+    }
+    let mut answer = Vec::new();
+    tcp.read_to_end(&mut answer).await?;
+    let line = String::from_utf8_lossy(&answer);
+    Ok(line
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0))
+}
+
+/// An early answer to a large upload (bad token, injected 503) reaches a client that writes its
+/// whole body first: the front receives the body, like the real CAS's load balancer, instead of
+/// closing the connection under the client (which fetch reports as a network error).
+#[tokio::test(flavor = "multi_thread")]
+async fn early_answers_to_large_uploads_are_delivered() {
+    let hub = Hub::start(&[]).await;
+    let xorb = format!("/v1/xorbs/default/{}", "34".repeat(32));
+    for _ in 0..3 {
+        let status = post_whole_body(&hub, &xorb, "not-a-token", 40 << 20).await;
+        assert_eq!(status.unwrap(), 401);
+    }
+    let r = hub
+        .admin(Method::POST, "/admin/faults")
+        .json(
+            &serde_json::json!({"target": "cas", "method": "POST", "path": "/v1/xorbs/*",
+            "action": "status", "status": 503, "retryAfterSecs": 0, "count": 2}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    for _ in 0..2 {
+        let status = post_whole_body(&hub, &xorb, "not-a-token", 40 << 20).await;
+        assert_eq!(status.unwrap(), 503);
+    }
+}

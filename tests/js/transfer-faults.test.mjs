@@ -120,11 +120,7 @@ test('503 and expired URLs (403) on xorb reads: the download completes', async (
   assert.deepEqual(await fired(), [2, 1, 1]);
 });
 
-test('when retries run out nothing is committed and the bucket is unchanged', {
-  // Known failure (issue 5 stays open): for the /v1/xorbs/* rule the upload rejects with an error that is not a
-  // retryable ServerError, seen in a clean-clone run. Re-enable once the error kind is fixed.
-  skip: 'known failure: rejection kind after exhausted xorb retries (issue 5)',
-}, async () => {
+test('when retries run out nothing is committed and the bucket is unchanged', async () => {
   const bucket = await newBucket();
   await hub.uploadBucketFile(bucket, { source: bytes(6, 1000), destination: 'keep.bin' });
   const before = [];
