@@ -3,7 +3,7 @@
 //! reads of xorb bytes.
 //!
 //! Every CAS call carries the CAS token from [`token::TokenCache`] (refreshed before expiry; after
-//! a `401` the token is dropped and the call is tried once more with a new one) and never the
+//! a `401` the token is dropped and the call is tried again with a new one, at most twice) and never the
 //! Hub token. Transfer URLs (presigned) get no `Authorization` at all (§6.5). Idempotent calls
 //! (xorb and shard POSTs are content-addressed, reads are GETs) are retried per
 //! [`RetryPolicy`] on 408/429/5xx and network errors (§6.2); a body cut off mid-read is read
@@ -86,6 +86,9 @@ fn keep_abort(e: Error) -> Result<(), Error> {
     }
 }
 
+/// How many fresh tokens one CAS request may try after `401`s.
+pub const MAX_TOKEN_REFRESHES: u32 = 2;
+
 impl CasClient {
     /// A client sending through `http` with tokens from `tokens`. `session_id` is sent as
     /// `X-Xet-Session-Id` on every CAS request.
@@ -112,23 +115,24 @@ impl CasClient {
     }
 
     /// Sends a CAS request built by `build` for the current token; after a `401` gets a fresh
-    /// token and tries once more.
+    /// token and tries again, at most [`MAX_TOKEN_REFRESHES`] times (a token fetched while the
+    /// server revoked tokens may itself be revoked already).
     async fn send(
         &self,
         build: &dyn Fn(&CasToken) -> Request,
         cancel: &Cancel,
         accept: &[u16],
     ) -> Result<Response, Error> {
-        let mut refreshed = false;
+        let mut refreshes = 0;
         loop {
             let token = self.tokens.get(&*self.http, cancel).await?;
             let req = build(&token)
                 .header("authorization", format!("Bearer {}", token.access_token))
                 .header("x-xet-session-id", self.session_id.clone());
             match retry::send(&*self.http, &self.policy, req, cancel, accept).await {
-                Err(e) if e.status() == Some(401) && !refreshed => {
+                Err(e) if e.status() == Some(401) && refreshes < MAX_TOKEN_REFRESHES => {
                     self.tokens.invalidate(&token.access_token);
-                    refreshed = true;
+                    refreshes += 1;
                 }
                 other => return other,
             }

@@ -757,6 +757,32 @@ mod tests {
     }
 
     #[tokio::test(flavor = "current_thread")]
+    async fn a_token_revoked_while_it_was_fetched_is_replaced_too_but_not_forever() {
+        // Revocation races the refresh: the fresh token is revoked as well, once.
+        let mock = MockCas::new();
+        *mock.valid_tokens.borrow_mut() = Some(Vec::new());
+        let (cas, tokens) = client(&mock);
+        let revoker = mock.clone();
+        mock.fault(Method::Post, "/v1/xorbs/", 2, Fault::Hook(Rc::new(move || *revoker.valid_tokens.borrow_mut() = Some(Vec::new()))));
+        let data = random_bytes(8, 1 << 20);
+        let r = upload_files(&cas, files(&[("a", &data)]), UploadOptions::default(), None, &Cancel::new()).await.unwrap();
+        assert_eq!(tokens.fetched.get(), 3);
+        assert_eq!(download(&cas, &r.files[0]).await.unwrap(), data);
+
+        // A CAS that rejects every token: an AuthError after a bounded number of fresh tokens.
+        let mock = MockCas::new();
+        *mock.valid_tokens.borrow_mut() = Some(Vec::new());
+        let (cas, tokens) = client(&mock);
+        let revoker = mock.clone();
+        mock.fault(Method::Post, "/v1/xorbs/", 100, Fault::Hook(Rc::new(move || *revoker.valid_tokens.borrow_mut() = Some(Vec::new()))));
+        let err = upload_files(&cas, files(&[("a", &data)]), UploadOptions::default(), None, &Cancel::new()).await.unwrap_err();
+        assert_eq!(err.status(), Some(401));
+        assert_eq!(mock.count(Method::Post, "/v1/xorbs/"), 1 + crate::cas::MAX_TOKEN_REFRESHES as usize);
+        assert_eq!(tokens.fetched.get(), 1 + crate::cas::MAX_TOKEN_REFRESHES);
+        assert_eq!(mock.count(Method::Post, "/v1/shards"), 0);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
     async fn when_retries_run_out_no_shard_is_sent() {
         let mock = MockCas::new();
         let (cas, _) = client(&mock);

@@ -96,7 +96,7 @@ impl Packer {
         let scheme = match self.policy {
             CompressionPolicy::Fixed(s) => s,
             CompressionPolicy::Auto => {
-                if self.in_section % DEFAULT_RETEST_INTERVAL == 0 {
+                if self.in_section.is_multiple_of(DEFAULT_RETEST_INTERVAL) {
                     self.block_scheme = choose_scheme(data);
                 }
                 self.block_scheme
