@@ -109,8 +109,8 @@ export interface UploadProgressEvent {
   /** Bytes that must be uploaded. */
   bytesNew: number;
   /**
-   * New bytes uploaded: each xorb's bytes count as its request body goes out (byte by byte in
-   * Node, which streams request bodies; per xorb in browsers, which need HTTP/2 for that).
+   * New bytes uploaded: each xorb's bytes count as its request body goes out (streamed bodies
+   * in Node, `XMLHttpRequest` upload progress in browsers; per xorb with a custom `fetch`).
    */
   bytesUploaded: number;
   /** Bytes sent on the wire (compressed xorbs and shards). */

@@ -5,6 +5,12 @@
 //! when the call's [`Cancel`] fires; the same controller also aborts the body stream. Response
 //! bodies are read through `ReadableStream` readers, one chunk at a time; a body dropped before
 //! its end is cancelled so the connection is released.
+//!
+//! Upload progress: Node's fetch streams request bodies, so a body's bytes are reported as the
+//! network takes them. Browsers stream request bodies only over HTTP/2, so there a request that
+//! wants body progress (xorb uploads) goes through `XMLHttpRequest`, whose `upload.onprogress`
+//! reports bytes as they are sent, unless the caller injected its own `fetch` (which then sees
+//! every request).
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -16,7 +22,10 @@ use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, ReadableStream, ReadableStreamDefaultReader, RequestInit};
+use web_sys::{
+    AbortController, AbortSignal, ProgressEvent, ReadableStream, ReadableStreamDefaultReader, RequestInit, XmlHttpRequest,
+    XmlHttpRequestResponseType,
+};
 
 use super::{redact_url, with_cancel, BodyStream, Bytes, Cancel, CancelGuard, Headers, HttpClient, Request, Response, TransportError};
 
@@ -24,6 +33,8 @@ use super::{redact_url, with_cancel, BodyStream, Bytes, Cancel, CancelGuard, Hea
 #[derive(Debug, Clone)]
 pub struct FetchClient {
     fetch: Function,
+    /// The caller's own `fetch`: every request goes through it, none through XHR.
+    injected: bool,
 }
 
 impl FetchClient {
@@ -31,11 +42,11 @@ impl FetchClient {
     /// `globalThis.fetch`.
     pub fn new(custom: Option<Function>) -> Result<FetchClient, TransportError> {
         if let Some(fetch) = custom {
-            return Ok(FetchClient { fetch });
+            return Ok(FetchClient { fetch, injected: true });
         }
         let global = js_sys::global();
         match Reflect::get(&global, &JsValue::from_str("fetch")).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
-            Some(fetch) => Ok(FetchClient { fetch }),
+            Some(fetch) => Ok(FetchClient { fetch, injected: false }),
             None => Err(TransportError::InvalidRequest {
                 url: String::new(),
                 message: "no global `fetch` in this environment; pass the `fetch` option".into(),
@@ -96,6 +107,76 @@ fn is_node() -> bool {
     let process = Reflect::get(&js_sys::global(), &JsValue::from_str("process")).unwrap_or(JsValue::UNDEFINED);
     let versions = Reflect::get(&process, &JsValue::from_str("versions")).unwrap_or(JsValue::UNDEFINED);
     Reflect::get(&versions, &JsValue::from_str("node")).ok().is_some_and(|v| v.is_string())
+}
+
+/// Whether this global has `XMLHttpRequest` (pages and dedicated workers; not service workers
+/// or Node).
+fn has_xhr() -> bool {
+    Reflect::get(&js_sys::global(), &JsValue::from_str("XMLHttpRequest")).ok().is_some_and(|f| f.is_function())
+}
+
+/// Parses `getAllResponseHeaders()` ("name: value" lines).
+fn parse_xhr_headers(all: &str) -> Headers {
+    let pairs = all
+        .split("\r\n")
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .filter(|(k, _)| !k.is_empty());
+    Headers::from_pairs(pairs)
+}
+
+/// Sends `request` (which has `body`) with `XMLHttpRequest`, calling `progress` with the bytes of
+/// the body sent so far. The answer is read whole (xorb and shard uploads get small answers).
+async fn send_xhr(request: &Request, body: &Bytes, progress: Rc<dyn Fn(u64)>, cancel: &Cancel) -> Result<Response, TransportError> {
+    let url = redact_url(&request.url);
+    let js_fail = |e: JsValue| TransportError::InvalidRequest { url: url.clone(), message: describe_js_error(&e) };
+    let xhr = XmlHttpRequest::new().map_err(js_fail)?;
+    xhr.open_with_async(request.method.as_str(), &request.url, true).map_err(js_fail)?;
+    xhr.set_response_type(XmlHttpRequestResponseType::Arraybuffer);
+    for (k, v) in &request.headers {
+        // XHR computes the length itself (setting it is refused).
+        if !k.eq_ignore_ascii_case("content-length") {
+            xhr.set_request_header(k, v).map_err(js_fail)?;
+        }
+    }
+    let on_progress = {
+        let progress = progress.clone();
+        Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| progress(e.loaded().max(0.0) as u64))
+    };
+    xhr.upload().map_err(js_fail)?.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    let done = Promise::new(&mut |resolve, reject| {
+        xhr.set_onload(Some(&resolve));
+        xhr.set_onerror(Some(&reject));
+        xhr.set_onabort(Some(&reject));
+        xhr.set_ontimeout(Some(&reject));
+    });
+    let _abort = {
+        let xhr = xhr.clone();
+        cancel.on_cancel(move || {
+            let _ = xhr.abort();
+        })
+    };
+    xhr.send_with_opt_buffer_source(Some(&Uint8Array::from(&body[..]))).map_err(js_fail)?;
+    let outcome = with_cancel(JsFuture::from(done), cancel).await?;
+    drop(on_progress);
+    let status = xhr.status().unwrap_or(0);
+    if cancel.is_cancelled() {
+        return Err(TransportError::Aborted);
+    }
+    if outcome.is_err() || status == 0 {
+        return Err(TransportError::Connect {
+            url,
+            message: "XMLHttpRequest failed (connection refused or closed, or blocked by CORS)".into(),
+        });
+    }
+    progress(body.len() as u64);
+    let headers = parse_xhr_headers(&xhr.get_all_response_headers().unwrap_or_default());
+    let final_url = Some(xhr.response_url()).filter(|u| !u.is_empty()).unwrap_or_else(|| request.url.clone());
+    let answer = match xhr.response() {
+        Ok(v) if v.is_instance_of::<js_sys::ArrayBuffer>() => Uint8Array::new(&v).to_vec(),
+        _ => Vec::new(),
+    };
+    Ok(Response::from_bytes(status, headers, final_url, answer))
 }
 
 type PullFn = Closure<dyn FnMut(JsValue)>;
@@ -176,6 +257,11 @@ impl HttpClient for FetchClient {
         let init = RequestInit::new();
         init.set_method(request.method.as_str());
         let headers = headers_object(&request.headers);
+        if let (Some(body), Some(progress)) = (&request.body, &request.body_progress) {
+            if !self.injected && !is_node() && has_xhr() {
+                return send_xhr(&request, body, progress.clone(), cancel).await;
+            }
+        }
         let mut pump: Option<PullFn> = None;
         let mut report_at_end = None;
         if let Some(body) = &request.body {
@@ -329,7 +415,7 @@ impl Drop for Sleep {
         let done = self.shared.try_borrow().map(|s| s.done).unwrap_or(false);
         if let (false, Some(timer)) = (done, self.timer.take()) {
             let global = js_sys::global();
-            if let Ok(clear) = Reflect::get(&global, &JsValue::from_str("clearTimeout")).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+            if let Ok(clear) = Reflect::get(&global, &JsValue::from_str("clearTimeout")).and_then(|f| f.dyn_into::<Function>()) {
                 let _ = clear.call1(&global, &timer);
             }
         }

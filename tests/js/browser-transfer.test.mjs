@@ -212,3 +212,34 @@ test('chromium: abort stops an upload and a download', async () => {
   });
   assert.deepEqual(r, { upErr: 'AbortError', dlErr: 'AbortError', committed: 0 });
 });
+
+test('chromium: upload progress moves byte by byte inside a xorb, in the page and in a worker', async () => {
+  // One 12 MiB xorb through a CAS limited to 4 MiB/s: about three seconds of sending, during which
+  // `bytesUploaded` must move (XMLHttpRequest upload progress), not jump from 0 to the total.
+  await local.setNetwork({ target: 'cas', bandwidthBytesPerSec: 4 * (1 << 20), latencyMs: 0 });
+  try {
+    for (const worker of [false, true]) {
+      const r = await inPage(async ({ lib, hub, extra }) => {
+        const client = new lib.BucketClient({ endpoint: hub, accessToken: extra.token, worker: extra.worker });
+        const { bucketId } = await client.createBucket(`p-${Math.random().toString(36).slice(2, 10)}`);
+        const data = seeded(extra.worker ? 78 : 77, 12 << 20); // new bytes each time
+        const seen = [];
+        const up = await client.uploadBucketFile(bucketId, {
+          source: data,
+          destination: 'p.bin',
+          onProgress: (e) => seen.push([e.bytesUploaded, e.bytesSent]),
+        });
+        return { seen, newBytes: up.upload.newBytes, ok: same(await client.getBucketFile(bucketId, { path: 'p.bin' }), data) };
+      }, { token: local.token, worker });
+      const total = r.newBytes;
+      assert.equal(total, 12 << 20, `worker ${worker}`);
+      const inside = new Set(r.seen.map(([u]) => u).filter((u) => u > 0 && u < total));
+      assert.ok(r.ok, `worker ${worker}`);
+      assert.equal(r.seen.at(-1)[0], total, `worker ${worker}`);
+      assert.ok(inside.size >= 3, `worker ${worker}: bytesUploaded values strictly inside (0, ${total}): ${[...inside]}`);
+      for (let i = 1; i < r.seen.length; i++) assert.ok(r.seen[i][0] >= r.seen[i - 1][0], 'monotonic');
+    }
+  } finally {
+    await local.clearFaults();
+  }
+});
