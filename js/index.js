@@ -123,6 +123,10 @@ export class BucketClient {
   openBucketFile(bucketId, options) {
     return this.#offload('openBucketFile', bucketId, options, () => transfer.openBucketFile(this.#raw, bucketId, options));
   }
+
+  downloadStream(bucketId, options) {
+    return this.openBucketFile(bucketId, options);
+  }
 }
 
 /** Runs `fn` with a temporary client built from `options`, freed when the call settles. */
@@ -196,6 +200,8 @@ export function getBucketFile(bucketId, options = {}) {
 export function openBucketFile(bucketId, options = {}) {
   return once(options, (c) => transfer.openBucketFile(c, bucketId, options));
 }
+
+export const downloadStream = openBucketFile;
 
 export function parseHfUri(uri, options) {
   return rawParseHfUri(uri, options);

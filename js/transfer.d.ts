@@ -305,6 +305,8 @@ export interface TransferMethods {
    * for await (const piece of stream) process(piece);
    */
   openBucketFile(bucketId: string, options: GetBucketFileOptions): Promise<BucketFileStream>;
+  /** Another name for {@link TransferMethods.openBucketFile}. @example const stream = await hub.downloadStream("me-user/ckpts", { path: "big.bin" }); */
+  downloadStream(bucketId: string, options: GetBucketFileOptions): Promise<BucketFileStream>;
 }
 
 /** See {@link TransferMethods.uploadBucketFile}. @throws {HubError} @example await uploadBucketFile("me-user/b", { source: bytes, destination: "a.bin", accessToken }) */
@@ -313,6 +315,8 @@ export function uploadBucketFile(bucketId: string, options: UploadBucketFileOpti
 export function getBucketFile(bucketId: string, options: GetBucketFileOptions & ClientOptions): Promise<Uint8Array>;
 /** See {@link TransferMethods.openBucketFile}. @throws {HubError} @example await openBucketFile("me-user/b", { path: "a.bin" }) */
 export function openBucketFile(bucketId: string, options: GetBucketFileOptions & ClientOptions): Promise<BucketFileStream>;
+/** Another name for {@link openBucketFile}. @throws {HubError} @example await downloadStream("me-user/b", { path: "a.bin" }) */
+export function downloadStream(bucketId: string, options: GetBucketFileOptions & ClientOptions): Promise<BucketFileStream>;
 /**
  * **Node only.** Downloads a file (or a range) to the local path `to`, through a temporary file
  * renamed into place after every byte was verified (nothing is left behind on failure).

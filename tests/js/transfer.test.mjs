@@ -81,6 +81,17 @@ test('a 300 MiB generated ReadableStream round-trips through streams', async () 
   console.log(`# 300 MiB: upload ${((size / MiB) / ((t1 - t0) / 1000)).toFixed(1)} MiB/s, download ${((size / MiB) / ((t2 - t1) / 1000)).toFixed(1)} MiB/s`);
 });
 
+test('downloadStream is openBucketFile under the name the issue uses, as a method and a free function', async () => {
+  const bucket = await newBucket('ds');
+  const data = bytes(11, 2 * MiB + 5);
+  await hub.uploadBucketFile(bucket, { source: data, destination: 'd.bin' });
+  const viaMethod = await streamSha256(await hub.downloadStream(bucket, { path: 'd.bin', range: { start: 7 } }));
+  assert.equal(viaMethod.sha256, sha256(data.subarray(7)));
+  const viaFunction = await streamSha256(await lib.downloadStream(bucket, { ...opts(), path: 'd.bin' }));
+  assert.equal(viaFunction.sha256, sha256(data));
+  await assert.rejects(hub.downloadStream(bucket, { path: 'missing.bin' }), { name: 'NotFoundError' });
+});
+
 // -------------------------------------------------------------------------- sources
 
 test('every source kind: Blob, File, ArrayBuffer, DataView, ReadableStream, async iterable, Node path, URL and Readable', async () => {

@@ -5,6 +5,7 @@ import {
   downloadBucketFile,
   getBucketFile,
   openBucketFile,
+  downloadStream,
   uploadBucketFile,
   type BatchReport,
   type BucketFileStream,
@@ -57,6 +58,9 @@ async function check(): Promise<void> {
   await getBucketFile("me/b", { xetHash: hash, size: 3, tokenProvider: provider });
   await uploadBucketFile("me/b", { source: file, destination: "x", accessToken: "hf_x", endpoint: "http://localhost:1" });
   await openBucketFile("me/b", { path: "a" });
+  const s2: BucketFileStream = await downloadStream("me/b", { path: "a", range: { start: 1 } });
+  const s3: BucketFileStream = await hub.downloadStream("me/b", { path: "a" });
+  void [s2, s3];
   const saved: { path: string; size: number } = await downloadBucketFile("me/b", { path: "a", to: "./a", client: hub });
   void [sent, batch, upload, bytes, size, saved];
 }
