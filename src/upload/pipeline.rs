@@ -674,7 +674,7 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cas::mock::{client, Fault, MockCas};
+    use crate::cas::mock::{client, CountingTokens, Fault, MockCas};
     use crate::download::{DownloadOptions, FileDownload, Target};
     use crate::transport::Method;
     use crate::upload::plan::tests::random_bytes;
@@ -736,46 +736,42 @@ mod tests {
         assert_eq!(download(&cas, &r.files[0]).await.unwrap(), data);
     }
 
-    #[tokio::test(flavor = "current_thread")]
-    async fn a_revoked_token_is_replaced_after_a_401() {
+    /// A mock CAS that accepts only tokens issued after the last revocation, and revokes every
+    /// token when each of the first `revocations` xorb POSTs arrives.
+    fn revoking_cas(revocations: u32) -> (Rc<MockCas>, Rc<CasClient>, Rc<CountingTokens>) {
         let mock = MockCas::new();
         *mock.valid_tokens.borrow_mut() = Some(Vec::new());
         let (cas, tokens) = client(&mock);
         let revoker = mock.clone();
-        mock.fault(Method::Post, "/v1/xorbs/", 1, Fault::Hook(Rc::new(move || *revoker.valid_tokens.borrow_mut() = Some(Vec::new()))));
-        let data = random_bytes(5, 1 << 20);
-        let r = upload_files(&cas, files(&[("a", &data)]), UploadOptions::default(), None, &Cancel::new()).await.unwrap();
-        assert_eq!(tokens.fetched.get(), 2);
-        assert_eq!(download(&cas, &r.files[0]).await.unwrap(), data);
-        // The Hub token never appears: CAS calls carry CAS tokens, transfer reads nothing.
-        for (_, path, auth) in mock.seen.borrow().iter() {
-            match path.starts_with("/fetch/") {
-                true => assert_eq!(auth, &None),
-                false => assert!(auth.as_deref().is_some_and(|a| a.starts_with("Bearer tok")), "{path}"),
+        mock.fault(Method::Post, "/v1/xorbs/", revocations as usize, Fault::Hook(Rc::new(move || *revoker.valid_tokens.borrow_mut() = Some(Vec::new()))));
+        (mock, cas, tokens)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_revoked_token_is_replaced_after_a_401() {
+        // Twice: revocation can race the refresh, so the fresh token is revoked as well.
+        for revocations in [1, 2] {
+            let (mock, cas, tokens) = revoking_cas(revocations);
+            let data = random_bytes(5, 1 << 20);
+            let r = upload_files(&cas, files(&[("a", &data)]), UploadOptions::default(), None, &Cancel::new()).await.unwrap();
+            assert_eq!(tokens.fetched.get(), 1 + revocations);
+            assert_eq!(download(&cas, &r.files[0]).await.unwrap(), data);
+            // The Hub token never appears: CAS calls carry CAS tokens, transfer reads nothing.
+            for (_, path, auth) in mock.seen.borrow().iter() {
+                match path.starts_with("/fetch/") {
+                    true => assert_eq!(auth, &None),
+                    false => assert!(auth.as_deref().is_some_and(|a| a.starts_with("Bearer tok")), "{path}"),
+                }
             }
         }
     }
 
     #[tokio::test(flavor = "current_thread")]
-    async fn a_token_revoked_while_it_was_fetched_is_replaced_too_but_not_forever() {
-        // Revocation races the refresh: the fresh token is revoked as well, once.
-        let mock = MockCas::new();
-        *mock.valid_tokens.borrow_mut() = Some(Vec::new());
-        let (cas, tokens) = client(&mock);
-        let revoker = mock.clone();
-        mock.fault(Method::Post, "/v1/xorbs/", 2, Fault::Hook(Rc::new(move || *revoker.valid_tokens.borrow_mut() = Some(Vec::new()))));
-        let data = random_bytes(8, 1 << 20);
-        let r = upload_files(&cas, files(&[("a", &data)]), UploadOptions::default(), None, &Cancel::new()).await.unwrap();
-        assert_eq!(tokens.fetched.get(), 3);
-        assert_eq!(download(&cas, &r.files[0]).await.unwrap(), data);
-
-        // A CAS that rejects every token: an AuthError after a bounded number of fresh tokens.
-        let mock = MockCas::new();
-        *mock.valid_tokens.borrow_mut() = Some(Vec::new());
-        let (cas, tokens) = client(&mock);
-        let revoker = mock.clone();
-        mock.fault(Method::Post, "/v1/xorbs/", 100, Fault::Hook(Rc::new(move || *revoker.valid_tokens.borrow_mut() = Some(Vec::new()))));
-        let err = upload_files(&cas, files(&[("a", &data)]), UploadOptions::default(), None, &Cancel::new()).await.unwrap_err();
+    async fn a_cas_that_rejects_every_token_is_an_auth_error_after_bounded_refreshes() {
+        let (mock, cas, tokens) = revoking_cas(100);
+        let err = upload_files(&cas, files(&[("a", &random_bytes(8, 1 << 20))]), UploadOptions::default(), None, &Cancel::new())
+            .await
+            .unwrap_err();
         assert_eq!(err.status(), Some(401));
         assert_eq!(mock.count(Method::Post, "/v1/xorbs/"), 1 + crate::cas::MAX_TOKEN_REFRESHES as usize);
         assert_eq!(tokens.fetched.get(), 1 + crate::cas::MAX_TOKEN_REFRESHES);
