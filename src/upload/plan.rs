@@ -39,9 +39,9 @@ use std::collections::HashMap;
 
 use sha2::Digest;
 use xet::shard::{FileInfo, FileTerm, Shard, ShardBuilder, XorbInfo};
-use xet::xorb::{CompressionPolicy, SerializedXorb, MAX_XORB_BYTES, MAX_XORB_CHUNKS};
+use xet::xorb::{CompressionPolicy, SerializedXorb, XorbBuilder, MAX_XORB_BYTES, MAX_XORB_CHUNKS};
 
-use super::xorbs::{BufferPool, Packer};
+use super::xorbs::BufferPool;
 use xet::{hmac, Hash};
 
 /// Minimum number of chunks between two global-dedup queries of one file (§8.1 step 3).
@@ -217,7 +217,7 @@ pub struct Planner {
     index: HashMap<Hash, ChunkLoc>,
     /// Keyed global-dedup indexes: (key, expiry, keyed hash → place).
     keyed: Vec<KeyedIndex>,
-    open: Packer,
+    open: XorbBuilder,
     open_id: XorbId,
     /// Xorb buffers, reused once their upload is done ([`Planner::recycle`]).
     pool: BufferPool,
@@ -245,7 +245,7 @@ impl Planner {
         };
         let mut planner = Planner {
             // The first buffer is taken when the first new chunk arrives.
-            open: Packer::new(config.compression, Vec::new()),
+            open: XorbBuilder::with_buffer(config.compression, Vec::new()),
             pool: BufferPool::new(config.max_xorb_bytes, config.max_xorb_chunks, 4),
             config,
             xorbs: Vec::new(),
@@ -389,7 +389,7 @@ impl Planner {
         if self.open.is_empty() {
             return None;
         }
-        let builder = std::mem::replace(&mut self.open, Packer::new(self.config.compression, Vec::new()));
+        let builder = std::mem::replace(&mut self.open, XorbBuilder::with_buffer(self.config.compression, Vec::new()));
         let xorb = builder.finish();
         let listing = XorbInfo::from_chunks(xorb.hash, &xorb.chunk_hashes_and_lens());
         if let Some(x) = self.xorbs.get_mut(self.open_id.0 as usize) {
@@ -446,7 +446,7 @@ impl Planner {
                 }
                 if self.open.is_empty() {
                     let buffer = self.pool.take();
-                    self.open = Packer::new(self.config.compression, buffer);
+                    self.open = XorbBuilder::with_buffer(self.config.compression, buffer);
                 }
                 if !file.in_section {
                     // Each file's chunks form their own compression section (§4.3).

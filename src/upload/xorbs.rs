@@ -1,16 +1,13 @@
-//! Xorb packing into reused buffers (xet spec §4.3, §4.5), for bounded memory.
+//! Xorb buffers reused from xorb to xorb (xet spec §4.3, §4.5), for bounded memory.
 //!
-//! [`Packer`] writes the same bytes as `xet::xorb::XorbBuilder` (the test below compares them
-//! under every policy), but into a buffer of fixed capacity taken from a [`BufferPool`] and
-//! given back after the upload. A builder whose buffer grows by doubling allocates and frees
-//! 8 KiB … 64 MiB blocks for every xorb, and in wasm's single linear memory that churn
-//! fragments the heap until the footprint is several xorbs larger than what is live; with
-//! fixed buffers the upload's memory stays flat however many xorbs it makes.
-//!
-//! (If `XorbBuilder` gains a way to build into a caller's buffer, this file can go.)
+//! The planner builds each xorb with `xet::xorb::XorbBuilder::with_buffer` into a buffer of
+//! fixed capacity taken from a [`BufferPool`] and given back after the upload. A builder whose
+//! buffer grows by doubling allocates and frees 8 KiB … 64 MiB blocks for every xorb, and in
+//! wasm's single linear memory that churn fragments the heap until the footprint is several
+//! xorbs larger than what is live; with fixed buffers the upload's memory stays flat however
+//! many xorbs it makes.
 
-use xet::xorb::{choose_scheme, write_chunk, CompressionPolicy, CompressionScheme, SerializedXorb, XorbChunk, CHUNK_HEADER_LEN, DEFAULT_RETEST_INTERVAL};
-use xet::{merkle_root, FormatError, Hash};
+use xet::xorb::CHUNK_HEADER_LEN;
 
 /// Buffers of one fixed capacity, reused from xorb to xorb.
 #[derive(Debug)]
@@ -49,99 +46,18 @@ impl BufferPool {
     }
 }
 
-/// Builds one xorb's upload form chunk by chunk, like `XorbBuilder`, into a given buffer.
-#[derive(Debug)]
-pub struct Packer {
-    policy: CompressionPolicy,
-    data: Vec<u8>,
-    chunks: Vec<XorbChunk>,
-    raw_bytes: u64,
-    /// Chunks added since the current section (file) started.
-    in_section: usize,
-    block_scheme: CompressionScheme,
-}
-
-impl Packer {
-    /// An empty xorb written into `buffer` (cleared first).
-    pub fn new(policy: CompressionPolicy, mut buffer: Vec<u8>) -> Packer {
-        buffer.clear();
-        Packer { policy, data: buffer, chunks: Vec::new(), raw_bytes: 0, in_section: 0, block_scheme: CompressionScheme::Lz4 }
-    }
-
-    /// Marks that the next chunk belongs to a new file (a new `Auto` section, §4.3).
-    pub fn start_file(&mut self) {
-        self.in_section = 0;
-    }
-
-    /// Number of chunks added.
-    pub fn num_chunks(&self) -> usize {
-        self.chunks.len()
-    }
-
-    /// Uncompressed bytes added.
-    pub fn raw_bytes(&self) -> u64 {
-        self.raw_bytes
-    }
-
-    /// Whether no chunk was added.
-    pub fn is_empty(&self) -> bool {
-        self.chunks.is_empty()
-    }
-
-    /// Appends a chunk (the caller checks the xorb limits); returns its index.
-    ///
-    /// # Errors
-    /// [`FormatError::ChunkTooLarge`] above 131072 bytes.
-    pub fn add_chunk(&mut self, hash: Hash, data: &[u8]) -> Result<usize, FormatError> {
-        let scheme = match self.policy {
-            CompressionPolicy::Fixed(s) => s,
-            CompressionPolicy::Auto => {
-                if self.in_section.is_multiple_of(DEFAULT_RETEST_INTERVAL) {
-                    self.block_scheme = choose_scheme(data);
-                }
-                self.block_scheme
-            }
-        };
-        let stored = write_chunk(data, scheme, &mut self.data)?;
-        self.in_section += 1;
-        self.raw_bytes += data.len() as u64;
-        let index = self.chunks.len();
-        self.chunks.push(XorbChunk {
-            hash,
-            // At most 131072 (checked by write_chunk).
-            len: data.len() as u32,
-            scheme: stored,
-            // A xorb holds at most 64 MiB of chunk data plus headers, far below 4 GiB.
-            record_end: self.data.len() as u32,
-            unpacked_end: self.raw_bytes as u32,
-        });
-        Ok(index)
-    }
-
-    /// Finishes the xorb: its hash, its upload bytes (the buffer) and its chunk table.
-    pub fn finish(self) -> SerializedXorb {
-        let leaves: Vec<(Hash, u64)> = self.chunks.iter().map(|c| (c.hash, u64::from(c.len))).collect();
-        SerializedXorb { hash: merkle_root(&leaves), data: self.data, chunks: self.chunks }
-    }
-
-    /// Gives the buffer back without building (nothing was added).
-    pub fn into_buffer(self) -> Vec<u8> {
-        self.data
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::upload::plan::tests::random_bytes;
-    use xet::xorb::XorbBuilder;
+    use xet::xorb::{CompressionPolicy, CompressionScheme, XorbBuilder};
 
     #[test]
-    fn same_bytes_as_the_xet_builder_under_every_policy() {
+    fn pooled_buffers_give_the_same_xorbs_and_never_grow() {
         // Two "files": random data and text, so that Auto picks different schemes.
         let text: Vec<u8> = b"lorem ipsum dolor sit amet, ".iter().copied().cycle().take(3 << 20).collect();
         let mut ints = Vec::new();
-        for i in 0..(600_000u32) {
+        for i in 0..600_000u32 {
             ints.extend_from_slice(&(i / 3).to_le_bytes());
         }
         let files = [random_bytes(1, 2 << 20), text, ints];
@@ -154,7 +70,7 @@ mod tests {
         let mut pool = BufferPool::new(64 << 20, 8192, 2);
         for policy in policies {
             let mut reference = XorbBuilder::new(policy);
-            let mut ours = Packer::new(policy, pool.take());
+            let mut ours = XorbBuilder::with_buffer(policy, pool.take());
             for f in &files {
                 reference.start_file();
                 ours.start_file();
@@ -186,7 +102,7 @@ mod tests {
         assert_eq!(pool.idle(), 1, "bounded");
         pool.give(Vec::with_capacity(5));
         assert_eq!(pool.idle(), 1, "foreign buffers are dropped");
-        let p = Packer::new(CompressionPolicy::Auto, pool.take());
+        let p = XorbBuilder::with_buffer(CompressionPolicy::Auto, pool.take());
         assert!(p.is_empty());
         assert_eq!(p.into_buffer().capacity(), 1080);
     }

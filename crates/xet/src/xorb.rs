@@ -862,6 +862,22 @@ impl XorbBuilder {
         }
     }
 
+    /// An empty xorb serialized into `buffer` (cleared first), e.g. one reused from xorb to
+    /// xorb: with a buffer already large enough, building allocates nothing for the data,
+    /// where a growing `Vec` allocates and frees 8 KiB … 64 MiB blocks for every xorb.
+    pub fn with_buffer(policy: CompressionPolicy, mut buffer: Vec<u8>) -> XorbBuilder {
+        buffer.clear();
+        XorbBuilder {
+            data: buffer,
+            ..XorbBuilder::new(policy)
+        }
+    }
+
+    /// The serialization buffer, without building (e.g. to reuse it when nothing was added).
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.data
+    }
+
     /// Sets the `Auto` block length (0 = one block per file section).
     pub fn with_retest_interval(mut self, chunks: usize) -> XorbBuilder {
         self.retest_interval = chunks;
@@ -1000,6 +1016,29 @@ impl SerializedXorb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_buffer_builds_the_same_xorb_into_the_given_buffer() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let chunks = crate::chunk_all(&data);
+        let build = |mut builder: XorbBuilder| {
+            for c in &chunks {
+                let bytes = &data[c.offset as usize..(c.offset + u64::from(c.len)) as usize];
+                builder.add_chunk(c.hash, bytes).unwrap();
+            }
+            builder.finish()
+        };
+        // A used buffer: its old contents must not leak into the xorb.
+        let buffer = vec![0xAB; 300_000];
+        let ptr = buffer.as_ptr();
+        let pooled = build(XorbBuilder::with_buffer(CompressionPolicy::Auto, buffer));
+        assert_eq!(pooled, build(XorbBuilder::new(CompressionPolicy::Auto)));
+        assert_eq!(pooled.data.as_ptr(), ptr, "built in place, no reallocation");
+        let unused = XorbBuilder::with_buffer(CompressionPolicy::Auto, pooled.data);
+        assert!(unused.is_empty());
+        let back = unused.into_buffer();
+        assert_eq!(back.as_ptr(), ptr);
+    }
 
     #[test]
     fn bg4_round_trip_all_small_lengths() {
