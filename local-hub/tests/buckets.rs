@@ -3,26 +3,13 @@
 
 mod common;
 
-use common::{collect_pages, header, is_iso_millis, Hub};
+use common::{collect_pages, header, is_iso_millis, Hub, BOB, READER};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-const BOB: &str = "hf_bob_write_token";
-const READER: &str = "hf_demo_read_token";
-
-async fn hub() -> Hub {
-    Hub::start(&[
-        "--token",
-        &format!("bob:{BOB}:write"),
-        "--token",
-        &format!("demo:{READER}:read"),
-    ])
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn whoami_and_auth_errors() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     let r = hub.get("/api/whoami-v2").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(header(&r, "x-request-id").is_some());
@@ -82,7 +69,7 @@ async fn whoami_and_auth_errors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn create_variants_and_conflict() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     // `me` resolves to the caller; the url starts with the endpoint the client used.
     let r = hub
         .post_json("/api/buckets/me/ckpts", json!({}))
@@ -198,7 +185,7 @@ async fn create_variants_and_conflict() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn info_fields_and_visibility() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     hub.create_bucket("secret", true).await;
     hub.create_bucket("open", false).await;
     let r = hub.get("/api/buckets/demo/secret").send().await.unwrap();
@@ -258,7 +245,7 @@ async fn info_fields_and_visibility() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_search_pagination_and_privacy() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     for i in 0..5 {
         hub.create_bucket(&format!("b{i}"), i % 2 == 0).await;
     }
@@ -349,7 +336,7 @@ async fn list_search_pagination_and_privacy() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_settings_and_move() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     hub.create_bucket("a", false).await;
     hub.create_bucket("taken", false).await;
     // Delete: read token 403, other user 403 on public, then 200, then 404.
@@ -486,7 +473,7 @@ async fn delete_settings_and_move() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn org_membership_rules() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     let add_org = hub
         .admin(Method::POST, "/admin/orgs")
         .json(&json!({"name": "acme", "members": [{"user": "demo", "role": "write"}, {"user": "bob", "role": "read"}]}))
@@ -540,7 +527,7 @@ async fn org_membership_rules() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn xet_token_routes() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     hub.create_bucket("t", true).await;
     let r = hub
         .get("/api/buckets/demo/t/xet-write-token")
@@ -644,7 +631,7 @@ async fn xet_token_routes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cors_on_hub_and_cas() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     for base in [&hub.hub, &hub.cas] {
         // Preflight allows the needed headers and echoes extra requested ones.
         let r = hub

@@ -3,26 +3,13 @@
 
 mod common;
 
-use common::{add_line, collect_pages, header, is_iso_millis, Hub, EMPTY_HASH};
+use common::{add_line, collect_pages, header, is_iso_millis, Hub, BOB, EMPTY_HASH, READER};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-const BOB: &str = "hf_bob_write_token";
-const READER: &str = "hf_demo_read_token";
-
-async fn hub() -> Hub {
-    Hub::start(&[
-        "--token",
-        &format!("bob:{BOB}:write"),
-        "--token",
-        &format!("demo:{READER}:read"),
-    ])
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn batch_add_sizes_from_cas_and_failures() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     hub.create_bucket("b", false).await;
     let (hash, data) = hub.upload("demo/b", 1, 5).await;
     let unknown = "ab".repeat(32);
@@ -143,7 +130,7 @@ async fn batch_add_sizes_from_cas_and_failures() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn batch_request_errors() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     hub.create_bucket("b", true).await;
     let post = |token: Option<&str>, body: String| {
         hub.req(Method::POST, "/api/buckets/demo/b/batch", token)
@@ -220,7 +207,7 @@ async fn batch_request_errors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn copy_between_buckets() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     hub.create_bucket("src", false).await;
     hub.create_bucket("dst", false).await;
     let (hash, data) = hub.upload("demo/src", 7, 3).await;
@@ -300,7 +287,7 @@ async fn copy_between_buckets() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tree_listing_modes_and_pagination() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     hub.create_bucket("t", false).await;
     let paths = [
         "README.md",
@@ -465,7 +452,7 @@ async fn tree_listing_modes_and_pagination() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tree_default_page_is_1000() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     hub.create_bucket("big", false).await;
     for chunk in 0..2 {
         let lines: Vec<Value> = (0..1000)
@@ -494,7 +481,7 @@ async fn tree_default_page_is_1000() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn paths_info_shapes() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     hub.create_bucket("p", true).await;
     hub.batch(
         "demo/p",
@@ -576,7 +563,7 @@ async fn paths_info_shapes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn resolve_head_get_range_fileinfo() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     hub.create_bucket("r", false).await;
     let (hash, data) = hub.upload("demo/r", 3, 40).await;
     let lines = [
@@ -730,7 +717,7 @@ async fn resolve_head_get_range_fileinfo() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_concurrent_batches_lose_nothing() {
-    let hub = hub().await;
+    let hub = Hub::start_with_bob_and_reader().await;
     hub.create_bucket("c", false).await;
     let (hash, data) = hub.upload("demo/c", 9, 2).await;
     let mut tasks = Vec::new();

@@ -4,11 +4,9 @@
 
 mod common;
 
-use common::{collect_pages, header, Hub};
+use common::{collect_pages, header, Hub, BOB};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-
-const BOB: &str = "hf_bob_write_token";
 
 /// acme/corpus (dataset, main + v1) with a Xet file and two inline files.
 async fn seeded() -> (Hub, String, Vec<u8>) {

@@ -38,6 +38,11 @@ pub struct Hub {
 
 pub const EMPTY_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// A second user's write token (`--token bob:…:write`, see [`Hub::start_with_bob_and_reader`]).
+pub const BOB: &str = "hf_bob_write_token";
+/// A read-only token of the default user `demo`.
+pub const READER: &str = "hf_demo_read_token";
+
 impl Hub {
     /// Starts local-hub with a fresh temporary data directory and extra `args`.
     pub async fn start(args: &[&str]) -> Self {
@@ -45,6 +50,18 @@ impl Hub {
         let mut hub = Self::start_in(temp.path(), args).await;
         hub._temp = Some(temp);
         hub
+    }
+
+    /// Starts local-hub with two more tokens: [`BOB`] (user `bob`, write) and [`READER`] (user
+    /// `demo`, read).
+    pub async fn start_with_bob_and_reader() -> Self {
+        Self::start(&[
+            "--token",
+            &format!("bob:{BOB}:write"),
+            "--token",
+            &format!("demo:{READER}:read"),
+        ])
+        .await
     }
 
     /// Starts local-hub on `data_dir` (kept by the caller).
