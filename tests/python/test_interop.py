@@ -5,57 +5,11 @@ Run: .venv/bin/python -m pytest -q tests/python   (venv from `bash scripts/setup
 The local-hub binary is $LOCAL_HUB_BIN, else target/debug/local-hub (cargo build -p local-hub).
 """
 
-import json
-import os
-import pathlib
-import subprocess
-import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 BOB_TOKEN = "hf_bob_interop_token"
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    binary = os.environ.get("LOCAL_HUB_BIN") or str(ROOT / "target" / "debug" / "local-hub")
-    if not pathlib.Path(binary).is_file():
-        pytest.fail(f"local-hub binary not found at {binary}: run `cargo build -p local-hub` or set LOCAL_HUB_BIN")
-    data_dir = tmp_path_factory.mktemp("local-hub-data")
-    proc = subprocess.Popen(
-        [binary, "--port", "0", "--data-dir", str(data_dir), "--token", f"bob:{BOB_TOKEN}:write"],
-        stdout=subprocess.PIPE,
-        stderr=sys.stderr,
-        text=True,
-    )
-    try:
-        info = json.loads(proc.stdout.readline())
-        home = tmp_path_factory.mktemp("hf-home")
-        # Environment for the official client; must be set before huggingface_hub is imported.
-        os.environ["HF_ENDPOINT"] = info["hub"]
-        os.environ["HF_TOKEN"] = info["token"]
-        os.environ["HF_HOME"] = str(home)
-        os.environ["HF_XET_CACHE"] = str(home / "xet")
-        os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
-        yield info
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def api(hub):
-    import huggingface_hub
-    from huggingface_hub import HfApi, constants
-
-    assert constants.ENDPOINT == hub["hub"], "huggingface_hub was imported before HF_ENDPOINT was set"
-    assert huggingface_hub.__version__ == "2.4.0"
-    return HfApi()
+LOCAL_HUB_ARGS = ["--token", f"bob:{BOB_TOKEN}:write"]
 
 
 def test_whoami(api, hub):

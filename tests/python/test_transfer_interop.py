@@ -9,55 +9,14 @@ and the local-hub binary: $LOCAL_HUB_BIN, else target/debug/local-hub).
 
 import hashlib
 import json
-import os
 import pathlib
 import random
 import subprocess
-import sys
 
-import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NODE_SIDE = ROOT / "tests" / "python" / "transfer_node.mjs"
 MIB = 1 << 20
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    binary = os.environ.get("LOCAL_HUB_BIN") or str(ROOT / "target" / "debug" / "local-hub")
-    if not pathlib.Path(binary).is_file():
-        pytest.fail(f"local-hub binary not found at {binary}: run `cargo build -p local-hub` or set LOCAL_HUB_BIN")
-    data_dir = tmp_path_factory.mktemp("local-hub-transfer")
-    proc = subprocess.Popen(
-        [binary, "--port", "0", "--data-dir", str(data_dir)],
-        stdout=subprocess.PIPE,
-        stderr=sys.stderr,
-        text=True,
-    )
-    try:
-        info = json.loads(proc.stdout.readline())
-        home = tmp_path_factory.mktemp("hf-home-transfer")
-        os.environ["HF_ENDPOINT"] = info["hub"]
-        os.environ["HF_TOKEN"] = info["token"]
-        os.environ["HF_HOME"] = str(home)
-        os.environ["HF_XET_CACHE"] = str(home / "xet")
-        os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
-        yield info
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def api(hub):
-    from huggingface_hub import HfApi, constants
-
-    assert constants.ENDPOINT == hub["hub"], "huggingface_hub was imported before HF_ENDPOINT was set"
-    return HfApi()
 
 
 def node(hub, command, bucket, arg):
