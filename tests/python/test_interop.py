@@ -5,7 +5,6 @@ Run: .venv/bin/python -m pytest -q tests/python   (venv from `bash scripts/setup
 The local-hub binary is $LOCAL_HUB_BIN, else target/debug/local-hub (cargo build -p local-hub).
 """
 
-
 import pytest
 
 BOB_TOKEN = "hf_bob_interop_token"
