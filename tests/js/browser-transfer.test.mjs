@@ -5,55 +5,24 @@
 // another origin, so CORS is exercised as well.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startLocalHub } from './helpers/local-hub.mjs';
+import { openBrowserPage } from './helpers/browser.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SERVED = ['js/', 'dist/'];
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-let server;
-let browser;
+let chrome;
 let page;
 let local;
 
 before(async () => {
   local = await startLocalHub();
-  server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^[/\\]+/, '');
-    if (path === '') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>hf-buckets transfers</title>');
-      return;
-    }
-    if (path.includes(`..${sep}`) || !SERVED.some((p) => path.startsWith(p))) {
-      res.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = await readFile(ROOT + path);
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  page = await browser.newPage();
-  page.on('pageerror', (e) => console.error('[page error]', e));
+  chrome = await openBrowserPage({ served: ['js/', 'dist/'], title: 'hf-buckets transfers' });
+  page = chrome.page;
   await page.exposeFunction('hubAdmin', (method, route, body) => local.admin(method, route, body));
   // Stands for the widget's own server: hands out CAS tokens, keeps the hf_ token to itself.
   await page.exposeFunction('serverCasToken', async (bucketId, scope) => {
     const res = await fetch(`${local.hub}/api/buckets/${bucketId}/xet-${scope}-token`, { headers: { authorization: `Bearer ${local.token}` } });
     return res.json();
   });
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await chrome.open();
   await page.evaluate(() => {
     // Seeded bytes (xorshift32), the same generator in every test.
     globalThis.seeded = (seed, n) => {
@@ -71,8 +40,7 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+  await chrome?.close();
   await local?.stop();
 });
 
@@ -214,9 +182,10 @@ test('chromium: abort stops an upload and a download', async () => {
 });
 
 test('chromium: upload progress moves byte by byte inside a xorb, in the page and in a worker', async () => {
-  // One 12 MiB xorb through a CAS limited to 4 MiB/s: about three seconds of sending, during which
-  // `bytesUploaded` must move (XMLHttpRequest upload progress), not jump from 0 to the total.
-  await local.setNetwork({ target: 'cas', bandwidthBytesPerSec: 4 * (1 << 20), latencyMs: 0 });
+  // One 12 MiB xorb through a CAS limited to 3 MiB/s: a few seconds of sending (less the socket
+  // buffers), during which `bytesUploaded` must take values between 0 and the total (XMLHttpRequest
+  // upload progress); progress per request would jump from 0 to the total.
+  await local.setNetwork({ target: 'cas', bandwidthBytesPerSec: 3 * (1 << 20), latencyMs: 0 });
   try {
     for (const worker of [false, true]) {
       const r = await inPage(async ({ lib, hub, extra }) => {
@@ -236,7 +205,7 @@ test('chromium: upload progress moves byte by byte inside a xorb, in the page an
       const inside = new Set(r.seen.map(([u]) => u).filter((u) => u > 0 && u < total));
       assert.ok(r.ok, `worker ${worker}`);
       assert.equal(r.seen.at(-1)[0], total, `worker ${worker}`);
-      assert.ok(inside.size >= 3, `worker ${worker}: bytesUploaded values strictly inside (0, ${total}): ${[...inside]}`);
+      assert.ok(inside.size >= 2, `worker ${worker}: bytesUploaded values strictly inside (0, ${total}): ${[...inside]}`);
       for (let i = 1; i < r.seen.length; i++) assert.ok(r.seen[i][0] >= r.seen[i - 1][0], 'monotonic');
     }
   } finally {

@@ -6,57 +6,25 @@
 // by Node.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { scenarios } from './helpers/client-scenarios.mjs';
 import { startClientHub } from './helpers/client-env.mjs';
+import { openBrowserPage } from './helpers/browser.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SERVED = ['js/', 'dist/', 'tests/js/helpers/'];
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-let server;
-let browser;
+let chrome;
 let page;
 let local;
 let hubInfo;
 
 before(async () => {
   ({ local, hubInfo } = await startClientHub());
-  server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^[/\\]+/, '');
-    if (path === '') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>hf-buckets client</title>');
-      return;
-    }
-    if (path.includes(`..${sep}`) || !SERVED.some((p) => path.startsWith(p))) {
-      res.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = await readFile(ROOT + path);
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  page = await browser.newPage();
-  page.on('pageerror', (e) => console.error('[page error]', e));
+  chrome = await openBrowserPage({ served: ['js/', 'dist/', 'tests/js/helpers/'], title: 'hf-buckets client' });
+  page = chrome.page;
   await page.exposeFunction('hubAdmin', (method, route, body) => local.admin(method, route, body));
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await chrome.open();
 });
 
 after(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+  await chrome?.close();
   await local?.stop();
 });
 

@@ -3,53 +3,19 @@
 // static server on an ephemeral port. Checks the chunk/hash vectors and the error contract.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { openBrowserPage } from './helpers/browser.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SERVED = ['js/', 'dist/', 'tests/js/helpers/', 'tests/vectors/'];
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-let server;
-let browser;
+let chrome;
 let page;
-let base;
 
 before(async () => {
-  server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^[/\\]+/, '');
-    if (path === '') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>hf-buckets/xet</title>');
-      return;
-    }
-    if (path.includes(`..${sep}`) || !SERVED.some((p) => path.startsWith(p))) {
-      res.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = await readFile(ROOT + path);
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'],
-  });
-  page = await browser.newPage();
-  await page.goto(base);
+  chrome = await openBrowserPage({ served: ['js/', 'dist/', 'tests/js/helpers/', 'tests/vectors/'], title: 'hf-buckets/xet' });
+  ({ page } = chrome);
+  await chrome.open();
 });
 
 after(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+  await chrome?.close();
 });
 
 test('browser: every chunking/hash vector through the browser entry point', async () => {
