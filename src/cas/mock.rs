@@ -219,19 +219,7 @@ impl MockCas {
         }
         let body = futures_util::FutureExt::now_or_never(v2.bytes_limited(usize::MAX)).and_then(Result::ok).unwrap_or_default();
         let Ok(v2) = xet::reconstruction::parse_v2(&body) else { return json(500, "{}".into()) };
-        let fetch_info: BTreeMap<Hash, Vec<xet::reconstruction::FetchInfoV1>> = v2
-            .xorbs
-            .iter()
-            .map(|(h, es)| {
-                let infos = es
-                    .iter()
-                    .flat_map(|e| e.ranges.iter().map(|r| xet::reconstruction::FetchInfoV1 { range: r.chunks, url: e.url.clone(), url_range: r.bytes }))
-                    .collect();
-                (*h, infos)
-            })
-            .collect();
-        let v1 = xet::reconstruction::ReconstructionV1 { offset_into_first_range: v2.offset_into_first_range, terms: v2.terms, fetch_info };
-        json(200, serde_json::to_string(&v1).unwrap_or_default())
+        json(200, serde_json::to_string(&v1_of(&v2)).unwrap_or_default())
     }
 
     fn fetch(&self, hash: &str, range: Option<&str>) -> Response {
@@ -320,6 +308,22 @@ impl HttpClient for MockCas {
     fn now_ms(&self) -> u64 {
         self.now.get()
     }
+}
+
+/// The V1 form of a V2 reconstruction answer: the same terms, and one fetch entry per byte range.
+pub(crate) fn v1_of(v2: &xet::reconstruction::ReconstructionV2) -> xet::reconstruction::ReconstructionV1 {
+    let fetch_info: BTreeMap<Hash, Vec<xet::reconstruction::FetchInfoV1>> = v2
+        .xorbs
+        .iter()
+        .map(|(h, es)| {
+            let infos = es
+                .iter()
+                .flat_map(|e| e.ranges.iter().map(|r| xet::reconstruction::FetchInfoV1 { range: r.chunks, url: e.url.clone(), url_range: r.bytes }))
+                .collect();
+            (*h, infos)
+        })
+        .collect();
+    xet::reconstruction::ReconstructionV1 { offset_into_first_range: v2.offset_into_first_range, terms: v2.terms.clone(), fetch_info }
 }
 
 /// Tokens `tok1`, `tok2`, … for the mock, each valid for an hour; counts the fetches.

@@ -642,21 +642,7 @@ mod tests {
     fn v1_answers_plan_the_same_way() {
         let s = store(random_bytes(7, 1 << 20), 6, CompressionPolicy::Auto);
         let v2 = s.v2(Some((1000, 900_000)));
-        let v1 = ReconstructionV1 {
-            offset_into_first_range: v2.offset_into_first_range,
-            terms: v2.terms.clone(),
-            fetch_info: v2
-                .xorbs
-                .iter()
-                .map(|(h, es)| {
-                    let infos = es
-                        .iter()
-                        .flat_map(|e| e.ranges.iter().map(|r| xet::reconstruction::FetchInfoV1 { range: r.chunks, url: e.url.clone(), url_range: r.bytes }))
-                        .collect();
-                    (*h, infos)
-                })
-                .collect(),
-        };
+        let v1 = crate::cas::mock::v1_of(&v2);
         let mut plan = FetchPlan::from_v1(&v1, Some(899_000)).unwrap();
         plan.prune();
         assert_eq!(run(&plan, None, |u| s.body(u)).unwrap(), s.data[1000..900_000]);
