@@ -464,7 +464,7 @@ impl BodyStream for FetchBody {
             let result = match with_cancel(JsFuture::from(reader.read()), &self.cancel).await {
                 Err(aborted) => {
                     self.state = BodyState::Done;
-                    let _ = reader.cancel();
+                    settle_quietly(reader.cancel());
                     return Err(aborted);
                 }
                 Ok(Err(e)) => return Err(self.fail(&e)),
@@ -485,16 +485,21 @@ impl BodyStream for FetchBody {
     }
 }
 
+/// Lets `promise` settle with its outcome ignored. `cancel()` on a body that the abort already
+/// errored rejects with that error ("This operation was aborted"); left alone, that rejection
+/// is unhandled, which Node reports as a process-level error.
+fn settle_quietly(promise: Promise) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = JsFuture::from(promise).await;
+    });
+}
+
 impl Drop for FetchBody {
     fn drop(&mut self) {
         // Release the connection when the body was not read to its end.
         match std::mem::replace(&mut self.state, BodyState::Done) {
-            BodyState::Unread(stream) => {
-                let _ = stream.cancel();
-            }
-            BodyState::Reading(reader) => {
-                let _ = reader.cancel();
-            }
+            BodyState::Unread(stream) => settle_quietly(stream.cancel()),
+            BodyState::Reading(reader) => settle_quietly(reader.cancel()),
             BodyState::Done => {}
         }
     }
