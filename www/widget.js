@@ -572,10 +572,16 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     selectBucket,
     enqueue,
     cancel,
-    /** Resolves when no upload is queued or running. */
+    /** Resolves when no upload is queued or running, with the list already showing that. */
     idle: () => new Promise((resolve) => {
-      const check = () => (state.uploads.some((u) => u.status === 'running' || u.status === 'queued')
-        ? setTimeout(check, 50) : resolve());
+      const check = () => {
+        if (state.uploads.some((u) => u.status === 'running' || u.status === 'queued')) {
+          setTimeout(check, 50);
+          return;
+        }
+        renderUploads(); // the render scheduled for the last change may still be a frame away
+        resolve();
+      };
       check();
     }),
   };
