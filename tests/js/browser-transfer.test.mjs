@@ -182,10 +182,10 @@ test('chromium: abort stops an upload and a download', async () => {
 });
 
 test('chromium: upload progress moves byte by byte inside a xorb, in the page and in a worker', async () => {
-  // One 12 MiB xorb through a CAS limited to 3 MiB/s: a few seconds of sending (less the socket
-  // buffers), during which `bytesUploaded` must take values between 0 and the total (XMLHttpRequest
-  // upload progress); progress per request would jump from 0 to the total.
-  await local.setNetwork({ target: 'cas', bandwidthBytesPerSec: 3 * (1 << 20), latencyMs: 0 });
+  // One 12 MiB xorb through a CAS limited to 2 MiB/s: a few seconds of sending (less what the socket
+  // buffers absorb at once), during which `bytesUploaded` must take a value between 0 and the total
+  // (XMLHttpRequest upload progress); progress per request or per xorb would jump from 0 to the total.
+  await local.setNetwork({ target: 'cas', bandwidthBytesPerSec: 2 * (1 << 20), latencyMs: 0 });
   try {
     for (const worker of [false, true]) {
       const r = await inPage(async ({ lib, hub, extra }) => {
@@ -205,7 +205,7 @@ test('chromium: upload progress moves byte by byte inside a xorb, in the page an
       const inside = new Set(r.seen.map(([u]) => u).filter((u) => u > 0 && u < total));
       assert.ok(r.ok, `worker ${worker}`);
       assert.equal(r.seen.at(-1)[0], total, `worker ${worker}`);
-      assert.ok(inside.size >= 2, `worker ${worker}: bytesUploaded values strictly inside (0, ${total}): ${[...inside]}`);
+      assert.ok(inside.size >= 1, `worker ${worker}: bytesUploaded values strictly inside (0, ${total}): ${[...inside]}`);
       for (let i = 1; i < r.seen.length; i++) assert.ok(r.seen[i][0] >= r.seen[i - 1][0], 'monotonic');
     }
   } finally {
