@@ -23,7 +23,17 @@ before(async () => {
     return res.json();
   });
   await chrome.open();
-  await page.evaluate(() => {
+  await installPageHelpers(page);
+});
+
+after(async () => {
+  await chrome?.close();
+  await local?.stop();
+});
+
+/** Globals the page-side test code uses: seeded bytes, byte equality, SHA-256. */
+async function installPageHelpers(p) {
+  await p.evaluate(() => {
     // Seeded bytes (xorshift32), the same generator in every test.
     globalThis.seeded = (seed, n) => {
       const w = new Uint32Array(Math.ceil(n / 4));
@@ -37,16 +47,11 @@ before(async () => {
     globalThis.same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
     globalThis.digest = async (u8) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', u8)), (b) => b.toString(16).padStart(2, '0')).join('');
   });
-});
+}
 
-after(async () => {
-  await chrome?.close();
-  await local?.stop();
-});
-
-/** Runs `fn` in the page with the library, a client and a fresh bucket. */
-async function inPage(fn, extra = {}) {
-  return page.evaluate(
+/** Runs `fn` in the page (`p`, default the shared one) with the library, a client and a fresh bucket. */
+async function inPage(fn, extra = {}, p = page) {
+  return p.evaluate(
     async ({ body, hub, token, extra }) => {
       const lib = await import('/js/browser/index.js');
       const client = new lib.BucketClient({ endpoint: hub, accessToken: token });
@@ -185,9 +190,15 @@ test('chromium: upload progress moves byte by byte inside a xorb, in the page an
   // One 12 MiB xorb through a CAS limited to 2 MiB/s: a few seconds of sending (less what the socket
   // buffers absorb at once), during which `bytesUploaded` must take a value between 0 and the total
   // (XMLHttpRequest upload progress); progress per request or per xorb would jump from 0 to the total.
+  // Each mode gets a fresh browser context, so fresh connections: a connection that already carried
+  // large uploads has kernel buffers grown big enough to take the whole xorb at once on loopback.
   await local.setNetwork({ target: 'cas', bandwidthBytesPerSec: 2 * (1 << 20), latencyMs: 0 });
   try {
     for (const worker of [false, true]) {
+      const context = await chrome.browser.newContext();
+      const fresh = await context.newPage();
+      await fresh.goto(chrome.base);
+      await installPageHelpers(fresh);
       const r = await inPage(async ({ lib, hub, extra }) => {
         const client = new lib.BucketClient({ endpoint: hub, accessToken: extra.token, worker: extra.worker });
         const { bucketId } = await client.createBucket(`p-${Math.random().toString(36).slice(2, 10)}`);
@@ -199,7 +210,7 @@ test('chromium: upload progress moves byte by byte inside a xorb, in the page an
           onProgress: (e) => seen.push([e.bytesUploaded, e.bytesSent]),
         });
         return { seen, newBytes: up.upload.newBytes, ok: same(await client.getBucketFile(bucketId, { path: 'p.bin' }), data) };
-      }, { token: local.token, worker });
+      }, { token: local.token, worker }, fresh).finally(() => context.close());
       const total = r.newBytes;
       assert.equal(total, 12 << 20, `worker ${worker}`);
       const inside = new Set(r.seen.map(([u]) => u).filter((u) => u > 0 && u < total));
