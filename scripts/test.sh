@@ -24,8 +24,9 @@ run_suite() {
       pass=$(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END{print s+0}')
       fail=$(grep -E '^# fail [0-9]+' "$log" | awk '{s+=$3} END{print s+0}') ;;
     pytest)
-      pass=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | awk '{print $1+0}')
-      fail=$(grep -Eo '[0-9]+ failed' "$log" | tail -1 | awk '{print $1+0}') ;;
+      # (`|| true`: with pipefail, a grep that finds no "failed" would end the script here)
+      pass=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | awk '{print $1+0}' || true)
+      fail=$(grep -Eo '[0-9]+ failed' "$log" | tail -1 | awk '{print $1+0}' || true) ;;
     single) # a check that is one test (e.g. tsc): pass iff exit 0
       if [ $status = 0 ]; then pass=1; else fail=1; fi ;;
   esac
