@@ -56,7 +56,10 @@ fn run(data: &[u8]) -> (usize, Hash) {
 }
 
 fn main() {
-    let mib: usize = std::env::var("BENCH_MIB").ok().and_then(|s| s.parse().ok()).unwrap_or(256);
+    let mib: usize = std::env::var("BENCH_MIB")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(256);
     let mut fields = Vec::new();
     for (name, data) in [("random", random(mib << 20)), ("text", text(mib << 20))] {
         let (chunks, hash) = run(&data); // warm-up

@@ -139,13 +139,18 @@ impl ErrorKind {
 impl Error {
     /// A verification failure (see [`Error::Integrity`]).
     pub fn integrity(message: impl Into<String>) -> Error {
-        Error::Integrity { message: message.into() }
+        Error::Integrity {
+            message: message.into(),
+        }
     }
 
     /// A success response that could not be understood (see [`Error::InvalidResponse`]).
     /// `url` is stripped of its query string, which may hold signed parameters.
     pub fn invalid_response(url: &str, message: impl Into<String>) -> Error {
-        Error::InvalidResponse { url: crate::transport::redact_url(url), message: message.into() }
+        Error::InvalidResponse {
+            url: crate::transport::redact_url(url),
+            message: message.into(),
+        }
     }
 
     /// What kind of failure this is.
@@ -277,16 +282,30 @@ mod tests {
 
     #[test]
     fn non_http_kinds() {
-        assert_eq!(Error::from(TransportError::Aborted).kind(), ErrorKind::Aborted);
-        let net = Error::from(TransportError::Connect { url: "http://h/x".into(), message: "refused".into() });
+        assert_eq!(
+            Error::from(TransportError::Aborted).kind(),
+            ErrorKind::Aborted
+        );
+        let net = Error::from(TransportError::Connect {
+            url: "http://h/x".into(),
+            message: "refused".into(),
+        });
         assert_eq!(net.kind(), ErrorKind::Network);
         assert!(net.retryable());
         assert_eq!(net.status(), None);
-        let v = Error::from(ValidationError::new("bucket id", "a/..", "must not contain `..`"));
+        let v = Error::from(ValidationError::new(
+            "bucket id",
+            "a/..",
+            "must not contain `..`",
+        ));
         assert_eq!(v.kind(), ErrorKind::Validation);
         assert!(!v.retryable());
         assert!(!Error::Aborted.retryable());
-        let x = Error::from(xet::FormatError::Truncated { offset: 8, needed: 8, available: 3 });
+        let x = Error::from(xet::FormatError::Truncated {
+            offset: 8,
+            needed: 8,
+            available: 3,
+        });
         assert_eq!(x.kind(), ErrorKind::Integrity);
         assert!(!x.retryable());
         let bad = Error::invalid_response("http://h/x?sig=secret", "not JSON");

@@ -8,6 +8,10 @@
 pub use xet;
 
 #[cfg(feature = "client")]
+pub mod cas;
+#[cfg(feature = "client")]
+pub mod download;
+#[cfg(feature = "client")]
 pub mod error;
 #[cfg(feature = "client")]
 pub mod hub;
@@ -15,10 +19,6 @@ pub mod hub;
 pub mod transport;
 #[cfg(feature = "client")]
 pub mod upload;
-#[cfg(feature = "client")]
-pub mod download;
-#[cfg(feature = "client")]
-pub mod cas;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;

@@ -25,7 +25,8 @@ use super::error::to_js_error;
 use super::iter::{JsPager, PagerKind};
 use crate::error::Error;
 use crate::hub::{
-    Api, BatchFailure, BatchLine, BucketId, CreateBucketOptions, HfUri, HubClient, RepoType, TreeEntry, ValidationError,
+    Api, BatchFailure, BatchLine, BucketId, CreateBucketOptions, HfUri, HubClient, RepoType,
+    TreeEntry, ValidationError,
 };
 use crate::transport::fetch::{cancel_from_signal, FetchClient};
 use crate::transport::retry::RetryPolicy;
@@ -80,11 +81,14 @@ fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>, Error> {
     if !present(&v) {
         return Ok(None);
     }
-    v.as_string().map(Some).ok_or_else(|| invalid(&format!("option `{key}`"), &v, "must be a string"))
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| invalid(&format!("option `{key}`"), &v, "must be a string"))
 }
 
 fn string_arg(v: &JsValue, what: &str) -> Result<String, Error> {
-    v.as_string().ok_or_else(|| invalid(what, v, "must be a string"))
+    v.as_string()
+        .ok_or_else(|| invalid(what, v, "must be a string"))
 }
 
 fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>, Error> {
@@ -92,7 +96,9 @@ fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>, Error> {
     if !present(&v) {
         return Ok(None);
     }
-    v.as_bool().map(Some).ok_or_else(|| invalid(&format!("option `{key}`"), &v, "must be a boolean"))
+    v.as_bool()
+        .map(Some)
+        .ok_or_else(|| invalid(&format!("option `{key}`"), &v, "must be a boolean"))
 }
 
 /// A non-negative safe integer.
@@ -103,7 +109,11 @@ fn opt_uint(obj: &JsValue, key: &str, max: f64) -> Result<Option<u64>, Error> {
     }
     match v.as_f64() {
         Some(n) if n.fract() == 0.0 && (0.0..=max).contains(&n) => Ok(Some(n as u64)),
-        _ => Err(invalid(&format!("option `{key}`"), &v, &format!("must be an integer from 0 to {max}"))),
+        _ => Err(invalid(
+            &format!("option `{key}`"),
+            &v,
+            &format!("must be an integer from 0 to {max}"),
+        )),
     }
 }
 
@@ -113,11 +123,19 @@ fn opt_time_ms(obj: &JsValue, key: &str) -> Result<Option<i64>, Error> {
     if !present(&v) {
         return Ok(None);
     }
-    let ms = if let Some(d) = v.dyn_ref::<js_sys::Date>() { d.get_time() } else { v.as_f64().unwrap_or(f64::NAN) };
+    let ms = if let Some(d) = v.dyn_ref::<js_sys::Date>() {
+        d.get_time()
+    } else {
+        v.as_f64().unwrap_or(f64::NAN)
+    };
     if ms.is_finite() && (0.0..=MAX_SAFE_INTEGER).contains(&ms) {
         Ok(Some(ms.round() as i64))
     } else {
-        Err(invalid(&format!("`{key}`"), &v, "must be a Date or a number of milliseconds since 1970"))
+        Err(invalid(
+            &format!("`{key}`"),
+            &v,
+            "must be a Date or a number of milliseconds since 1970",
+        ))
     }
 }
 
@@ -126,7 +144,9 @@ fn opt_function(obj: &JsValue, key: &str) -> Result<Option<Function>, Error> {
     if !present(&v) {
         return Ok(None);
     }
-    v.dyn_into::<Function>().map(Some).map_err(|v| invalid(&format!("option `{key}`"), &v, "must be a function"))
+    v.dyn_into::<Function>()
+        .map(Some)
+        .map_err(|v| invalid(&format!("option `{key}`"), &v, "must be a function"))
 }
 
 /// `options.signal`, checked to look like an `AbortSignal` (duck-typed so signals from other
@@ -136,7 +156,8 @@ fn opt_signal(obj: &JsValue) -> Result<Option<AbortSignal>, Error> {
     if !present(&v) {
         return Ok(None);
     }
-    let looks_right = get(&v, "aborted").as_bool().is_some() && get(&v, "addEventListener").is_function();
+    let looks_right =
+        get(&v, "aborted").as_bool().is_some() && get(&v, "addEventListener").is_function();
     if !looks_right {
         return Err(invalid("option `signal`", &v, "must be an AbortSignal"));
     }
@@ -148,7 +169,9 @@ fn string_array(v: &JsValue, what: &str) -> Result<Vec<String>, Error> {
         return Err(invalid(what, v, "must be an array of strings"));
     }
     let arr: &Array = v.unchecked_ref();
-    (0..arr.length()).map(|i| string_arg(&arr.get(i), &format!("{what}[{i}]"))).collect()
+    (0..arr.length())
+        .map(|i| string_arg(&arr.get(i), &format!("{what}[{i}]")))
+        .collect()
 }
 
 fn object_array(v: &JsValue, what: &str) -> Result<Vec<JsValue>, Error> {
@@ -177,8 +200,10 @@ fn bucket_id_arg(v: &JsValue, what: &str) -> Result<BucketId, Error> {
 
 /// Serialises `value` and parses it into JS objects, turning [`DATE_KEYS`] into `Date`s.
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, Error> {
-    let text = serde_json::to_string(value).map_err(|e| Error::invalid_response("", e.to_string()))?;
-    let js = js_sys::JSON::parse(&text).map_err(|_| Error::invalid_response("", "JSON.parse failed"))?;
+    let text =
+        serde_json::to_string(value).map_err(|e| Error::invalid_response("", e.to_string()))?;
+    let js =
+        js_sys::JSON::parse(&text).map_err(|_| Error::invalid_response("", "JSON.parse failed"))?;
     fix_dates(&js);
     Ok(js)
 }
@@ -211,7 +236,10 @@ impl Call {
     pub(crate) fn new(options: &JsValue) -> Result<Call, Error> {
         let options = options_object(options, "options")?;
         let signal = opt_signal(&options)?;
-        Ok(Call { cancel: cancel_from_signal(signal.as_ref()), options })
+        Ok(Call {
+            cancel: cancel_from_signal(signal.as_ref()),
+            options,
+        })
     }
 }
 
@@ -236,7 +264,11 @@ fn retry_policy(v: &JsValue) -> Result<RetryPolicy, Error> {
         return Ok(RetryPolicy::none());
     }
     if !v.is_object() {
-        return Err(invalid("option `retry`", v, "must be an object or a boolean"));
+        return Err(invalid(
+            "option `retry`",
+            v,
+            "must be an object or a boolean",
+        ));
     }
     let d = RetryPolicy::default();
     let hour = 3_600_000.0;
@@ -253,7 +285,11 @@ fn retry_policy(v: &JsValue) -> Result<RetryPolicy, Error> {
         },
     };
     if p.max_delay_ms < p.initial_delay_ms {
-        return Err(invalid("option `retry.maxDelayMs`", &JsValue::from_f64(p.max_delay_ms as f64), "must be ≥ initialDelayMs"));
+        return Err(invalid(
+            "option `retry.maxDelayMs`",
+            &JsValue::from_f64(p.max_delay_ms as f64),
+            "must be ≥ initialDelayMs",
+        ));
     }
     Ok(p)
 }
@@ -282,7 +318,9 @@ impl JsBucketClient {
     /// `options`: `{ accessToken?, endpoint?, fetch?, retry? }`. Throws a `ValidationError`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<JsBucketClient, JsValue> {
-        Ok(JsBucketClient { hub: Rc::new(hub_from_options(&options)?) })
+        Ok(JsBucketClient {
+            hub: Rc::new(hub_from_options(&options)?),
+        })
     }
 
     /// The endpoint in use (no trailing `/`).
@@ -306,7 +344,9 @@ impl JsBucketClient {
                 resource_group_id: opt_string(o, "resourceGroupId")?,
             };
             let exist_ok = opt_bool(o, "existOk")?.unwrap_or(false);
-            let made = hub.create_bucket(&name, namespace.as_deref(), &opts, exist_ok, &call.cancel).await?;
+            let made = hub
+                .create_bucket(&name, namespace.as_deref(), &opts, exist_ok, &call.cancel)
+                .await?;
             to_js(&made)
         })
     }
@@ -342,13 +382,19 @@ impl JsBucketClient {
         let namespace = opt_string(&o, "namespace")?;
         let search = opt_string(&o, "search")?;
         let limit = opt_uint(&o, "limit", 1_000_000.0)?.map(|n| n as u32);
-        let pager = self.hub.list_buckets(namespace.as_deref(), search.as_deref(), limit)?;
+        let pager = self
+            .hub
+            .list_buckets(namespace.as_deref(), search.as_deref(), limit)?;
         Ok(JsPager::new(self.hub.clone(), PagerKind::Buckets(pager)))
     }
 
     /// A pager for `listBucketTree(bucketId, { prefix?, recursive = true, limit? })`.
     #[wasm_bindgen(js_name = listBucketTreePager)]
-    pub fn list_bucket_tree_pager(&self, bucket_id: JsValue, options: JsValue) -> Result<JsPager, JsValue> {
+    pub fn list_bucket_tree_pager(
+        &self,
+        bucket_id: JsValue,
+        options: JsValue,
+    ) -> Result<JsPager, JsValue> {
         let o = options_object(&options, "options")?;
         let id = bucket_id_arg(&bucket_id, "bucket id")?;
         let prefix = opt_string(&o, "prefix")?.unwrap_or_default();
@@ -405,27 +451,53 @@ impl JsBucketClient {
             let mut lines = Vec::new();
             let mut uploads = Vec::new();
             for (i, item) in object_array(&get(o, "add"), "add")?.into_iter().enumerate() {
-                let destination = string_arg(&get(&item, "destination"), &format!("add[{i}].destination"))?;
+                let destination =
+                    string_arg(&get(&item, "destination"), &format!("add[{i}].destination"))?;
                 let mtime = opt_time_ms(&item, "mtime")?;
                 let content_type = opt_string(&item, "contentType")?;
                 let source = get(&item, "source");
                 match (opt_string(&item, "xetHash")?, present(&source)) {
-                    (Some(xet_hash), false) => lines.push(BatchLine::Add { path: destination, xet_hash, mtime, content_type }),
-                    (None, true) => uploads.push(AddSource { destination, source, mtime, content_type }),
+                    (Some(xet_hash), false) => lines.push(BatchLine::Add {
+                        path: destination,
+                        xet_hash,
+                        mtime,
+                        content_type,
+                    }),
+                    (None, true) => uploads.push(AddSource {
+                        destination,
+                        source,
+                        mtime,
+                        content_type,
+                    }),
                     _ => {
-                        return Err(invalid(&format!("add[{i}]"), &item, "needs exactly one of `source` (content to upload) or `xetHash`"));
+                        return Err(invalid(
+                            &format!("add[{i}]"),
+                            &item,
+                            "needs exactly one of `source` (content to upload) or `xetHash`",
+                        ));
                     }
                 }
             }
-            for (i, item) in object_array(&get(o, "copy"), "copy")?.into_iter().enumerate() {
-                let destination = string_arg(&get(&item, "destination"), &format!("copy[{i}].destination"))?;
+            for (i, item) in object_array(&get(o, "copy"), "copy")?
+                .into_iter()
+                .enumerate()
+            {
+                let destination = string_arg(
+                    &get(&item, "destination"),
+                    &format!("copy[{i}].destination"),
+                )?;
                 let xet_hash = string_arg(&get(&item, "xetHash"), &format!("copy[{i}].xetHash"))?;
-                let source_id = string_arg(&get(&item, "sourceId"), &format!("copy[{i}].sourceId"))?;
+                let source_id =
+                    string_arg(&get(&item, "sourceId"), &format!("copy[{i}].sourceId"))?;
                 let source_type = match opt_string(&item, "sourceType")? {
                     None => RepoType::Bucket,
                     Some(t) => match RepoType::from_singular(&t) {
                         Some(RepoType::Kernel) | None => {
-                            return Err(invalid(&format!("copy[{i}].sourceType"), &JsValue::from_str(&t), "must be 'bucket', 'model', 'dataset' or 'space'"));
+                            return Err(invalid(
+                                &format!("copy[{i}].sourceType"),
+                                &JsValue::from_str(&t),
+                                "must be 'bucket', 'model', 'dataset' or 'space'",
+                            ));
                         }
                         Some(t) => t,
                     },
@@ -441,7 +513,11 @@ impl JsBucketClient {
             }
             let deletes = get(o, "delete");
             if present(&deletes) {
-                lines.extend(string_array(&deletes, "delete")?.into_iter().map(|path| BatchLine::Delete { path }));
+                lines.extend(
+                    string_array(&deletes, "delete")?
+                        .into_iter()
+                        .map(|path| BatchLine::Delete { path }),
+                );
             }
             // Validate everything before uploading anything.
             for l in &lines {
@@ -452,7 +528,15 @@ impl JsBucketClient {
             }
             if !uploads.is_empty() {
                 // The transfer engine uploads the sources, then commits everything (adds first).
-                return super::transfer::upload_and_commit(&hub, &id, lines, uploads, &call.options, &call.cancel).await;
+                return super::transfer::upload_and_commit(
+                    &hub,
+                    &id,
+                    lines,
+                    uploads,
+                    &call.options,
+                    &call.cancel,
+                )
+                .await;
             }
             to_js(&hub.batch(&id, lines, &call.cancel).await?)
         })
@@ -466,11 +550,20 @@ impl JsBucketClient {
         run(signal_of(&options), async move {
             let call = Call::new(&options)?;
             let endpoint = Some(hub.api().endpoint());
-            let source = HfUri::parse(&string_arg(&get(&call.options, "source"), "source")?, endpoint)?;
-            let destination = HfUri::parse(&string_arg(&get(&call.options, "destination"), "destination")?, endpoint)?;
+            let source = HfUri::parse(
+                &string_arg(&get(&call.options, "source"), "source")?,
+                endpoint,
+            )?;
+            let destination = HfUri::parse(
+                &string_arg(&get(&call.options, "destination"), "destination")?,
+                endpoint,
+            )?;
             let plan = hub.plan_copy(&source, &destination, &call.cancel).await?;
             if plan.git_files.is_empty() {
-                return to_js(&hub.batch(&plan.destination, plan.lines, &call.cancel).await?);
+                return to_js(
+                    &hub.batch(&plan.destination, plan.lines, &call.cancel)
+                        .await?,
+                );
             }
             // Repo files stored in git have no xetHash: download them (they are small) and upload
             // them through the transfer engine, committed with the copy lines.
@@ -490,7 +583,9 @@ impl JsBucketClient {
                     });
                     continue;
                 }
-                let bytes = hub.download_repo_file(&source, &g.source_path, MAX_REUPLOAD_BYTES, &call.cancel).await?;
+                let bytes = hub
+                    .download_repo_file(&source, &g.source_path, MAX_REUPLOAD_BYTES, &call.cancel)
+                    .await?;
                 total += bytes.len() as u64;
                 uploads.push(AddSource {
                     destination: g.target,
@@ -500,9 +595,20 @@ impl JsBucketClient {
                 });
             }
             let report = if uploads.is_empty() {
-                to_js(&hub.batch(&plan.destination, plan.lines, &call.cancel).await?)?
+                to_js(
+                    &hub.batch(&plan.destination, plan.lines, &call.cancel)
+                        .await?,
+                )?
             } else {
-                super::transfer::upload_and_commit(&hub, &plan.destination, plan.lines, uploads, &call.options, &call.cancel).await?
+                super::transfer::upload_and_commit(
+                    &hub,
+                    &plan.destination,
+                    plan.lines,
+                    uploads,
+                    &call.options,
+                    &call.cancel,
+                )
+                .await?
             };
             if !skipped.is_empty() {
                 let list = get(&report, "skipped");
@@ -559,17 +665,33 @@ pub fn format_hf_uri(parts: JsValue) -> Result<String, JsValue> {
     let o = options_object(&parts, "uri parts")?;
     let repo_type = match opt_string(&o, "type")? {
         None => RepoType::Bucket,
-        Some(t) => RepoType::from_singular(&t)
-            .ok_or_else(|| invalid("type", &JsValue::from_str(&t), "must be 'bucket', 'model', 'dataset', 'space' or 'kernel'"))?,
+        Some(t) => RepoType::from_singular(&t).ok_or_else(|| {
+            invalid(
+                "type",
+                &JsValue::from_str(&t),
+                "must be 'bucket', 'model', 'dataset', 'space' or 'kernel'",
+            )
+        })?,
     };
     let id = string_arg(&get(&o, "id"), "id")?;
     let revision = opt_string(&o, "revision")?;
     if repo_type == RepoType::Bucket && revision.is_some() {
-        return Err(invalid("revision", &get(&o, "revision"), "buckets have no revisions").into());
+        return Err(invalid(
+            "revision",
+            &get(&o, "revision"),
+            "buckets have no revisions",
+        )
+        .into());
     }
     let path = opt_string(&o, "path")?.unwrap_or_default();
     let trailing_slash = opt_bool(&o, "trailingSlash")?.unwrap_or(false);
-    let uri = HfUri { repo_type, id, revision, path: path.trim_matches('/').to_string(), trailing_slash: trailing_slash || path.ends_with('/') };
+    let uri = HfUri {
+        repo_type,
+        id,
+        revision,
+        path: path.trim_matches('/').to_string(),
+        trailing_slash: trailing_slash || path.ends_with('/'),
+    };
     let text = uri.to_string();
     // Round-trip through the parser: only well-formed URIs are produced.
     HfUri::parse(&text, None).map_err(Error::from)?;

@@ -41,7 +41,10 @@ pub struct JsPager {
 impl JsPager {
     pub(crate) fn new(hub: Rc<HubClient>, kind: PagerKind) -> JsPager {
         LIVE.with(|n| n.set(n.get() + 1));
-        JsPager { hub, state: Rc::new(RefCell::new(Some(kind))) }
+        JsPager {
+            hub,
+            state: Rc::new(RefCell::new(Some(kind))),
+        }
     }
 }
 
@@ -63,14 +66,21 @@ impl JsPager {
             // Take the pager out while the page is in flight (no borrow across the await).
             let taken = state.try_borrow_mut().ok().and_then(|mut s| s.take());
             let Some(mut kind) = taken else {
-                return Err(ValidationError::new("nextPage", "", "called again before the previous page arrived").into());
+                return Err(ValidationError::new(
+                    "nextPage",
+                    "",
+                    "called again before the previous page arrived",
+                )
+                .into());
             };
             let result: Result<Option<JsValue>, Error> = match &mut kind {
-                PagerKind::Buckets(p) => match p.next_page::<BucketInfo>(&hub, &call.cancel).await {
-                    Ok(Some(page)) => to_js(&page).map(Some),
-                    Ok(None) => Ok(None),
-                    Err(e) => Err(e),
-                },
+                PagerKind::Buckets(p) => {
+                    match p.next_page::<BucketInfo>(&hub, &call.cancel).await {
+                        Ok(Some(page)) => to_js(&page).map(Some),
+                        Ok(None) => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                }
                 PagerKind::Tree(t) => match t.next_page(&hub, &call.cancel).await {
                     Ok(Some(page)) => to_js(&page).map(Some),
                     Ok(None) => Ok(None),

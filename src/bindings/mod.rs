@@ -1,6 +1,5 @@
 //! The only place with `#[wasm_bindgen]`: thin conversions between JS values and Rust types.
 
-mod xet;
 #[cfg(feature = "client")]
 mod client;
 #[cfg(feature = "client")]
@@ -9,3 +8,4 @@ mod error;
 mod iter;
 #[cfg(feature = "client")]
 mod transfer;
+mod xet;

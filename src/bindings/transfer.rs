@@ -34,7 +34,9 @@ use crate::error::Error;
 use crate::hub::{BatchLine, BucketId, HubClient, HubError, ValidationError};
 use crate::transport::fetch::{cancel_from_signal, describe_js_error};
 use crate::transport::Cancel;
-use crate::upload::{upload_files, Source, UploadFile, UploadOptions, UploadProgress, UploadReport};
+use crate::upload::{
+    upload_files, Source, UploadFile, UploadOptions, UploadProgress, UploadReport,
+};
 
 #[wasm_bindgen(module = "/js/transfer-sources.js")]
 extern "C" {
@@ -86,7 +88,9 @@ fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>, Error> {
     if !present(&v) {
         return Ok(None);
     }
-    v.as_string().map(Some).ok_or_else(|| invalid(&format!("option `{key}`"), &v, "must be a string"))
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| invalid(&format!("option `{key}`"), &v, "must be a string"))
 }
 
 fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>, Error> {
@@ -94,7 +98,9 @@ fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>, Error> {
     if !present(&v) {
         return Ok(None);
     }
-    v.as_bool().map(Some).ok_or_else(|| invalid(&format!("option `{key}`"), &v, "must be a boolean"))
+    v.as_bool()
+        .map(Some)
+        .ok_or_else(|| invalid(&format!("option `{key}`"), &v, "must be a boolean"))
 }
 
 fn opt_function(obj: &JsValue, key: &str) -> Result<Option<Function>, Error> {
@@ -102,7 +108,9 @@ fn opt_function(obj: &JsValue, key: &str) -> Result<Option<Function>, Error> {
     if !present(&v) {
         return Ok(None);
     }
-    v.dyn_into::<Function>().map(Some).map_err(|v| invalid(&format!("option `{key}`"), &v, "must be a function"))
+    v.dyn_into::<Function>()
+        .map(Some)
+        .map_err(|v| invalid(&format!("option `{key}`"), &v, "must be a function"))
 }
 
 /// A non-negative safe integer (bytes, ms).
@@ -130,7 +138,9 @@ fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
 }
 
 fn bucket_id_arg(v: &JsValue) -> Result<BucketId, Error> {
-    let s = v.as_string().ok_or_else(|| invalid("bucket id", v, "must be a string"))?;
+    let s = v
+        .as_string()
+        .ok_or_else(|| invalid("bucket id", v, "must be a string"))?;
     Ok(s.parse::<BucketId>()?)
 }
 
@@ -183,10 +193,15 @@ impl TokenSource for ProvidedTokens {
         let called = self
             .provider
             .call1(&JsValue::UNDEFINED, &arg)
-            .map_err(|e| provider_error(format!("tokenProvider threw: {}", describe_js_error(&e))))?;
-        let value = crate::transport::with_cancel(JsFuture::from(Promise::resolve(&called)), cancel)
-            .await?
-            .map_err(|e| provider_error(format!("tokenProvider failed: {}", describe_js_error(&e))))?;
+            .map_err(|e| {
+                provider_error(format!("tokenProvider threw: {}", describe_js_error(&e)))
+            })?;
+        let value =
+            crate::transport::with_cancel(JsFuture::from(Promise::resolve(&called)), cancel)
+                .await?
+                .map_err(|e| {
+                    provider_error(format!("tokenProvider failed: {}", describe_js_error(&e)))
+                })?;
         let access_token = get(&value, "accessToken").as_string();
         let cas_url = get(&value, "casUrl").as_string();
         let exp = get(&value, "exp").as_f64();
@@ -194,15 +209,27 @@ impl TokenSource for ProvidedTokens {
             return Err(provider_error("tokenProvider must resolve to { accessToken: string, exp: number (Unix seconds), casUrl: string }".into()));
         };
         if !(exp.is_finite() && exp >= 0.0) {
-            return Err(provider_error("tokenProvider: `exp` must be Unix seconds".into()));
+            return Err(provider_error(
+                "tokenProvider: `exp` must be Unix seconds".into(),
+            ));
         }
-        let mut token = CasToken { access_token, exp_s: exp as u64, cas_url };
+        let mut token = CasToken {
+            access_token,
+            exp_s: exp as u64,
+            cas_url,
+        };
         token.validate("tokenProvider")?;
         Ok(token)
     }
 }
 
-fn cas_client(hub: &Rc<HubClient>, id: &BucketId, write: bool, options: &JsValue, signal: Option<AbortSignal>) -> Result<Rc<CasClient>, Error> {
+fn cas_client(
+    hub: &Rc<HubClient>,
+    id: &BucketId,
+    write: bool,
+    options: &JsValue,
+    signal: Option<AbortSignal>,
+) -> Result<Rc<CasClient>, Error> {
     let source: Rc<dyn TokenSource> = match opt_function(options, "tokenProvider")? {
         Some(provider) => Rc::new(ProvidedTokens {
             provider,
@@ -210,9 +237,22 @@ fn cas_client(hub: &Rc<HubClient>, id: &BucketId, write: bool, options: &JsValue
             scope: if write { "write" } else { "read" },
             signal,
         }),
-        None => Rc::new(HubTokens::new(hub.clone(), id.clone(), if write { TokenScope::Write } else { TokenScope::Read })),
+        None => Rc::new(HubTokens::new(
+            hub.clone(),
+            id.clone(),
+            if write {
+                TokenScope::Write
+            } else {
+                TokenScope::Read
+            },
+        )),
     };
-    Ok(Rc::new(CasClient::new(hub.http().clone(), *hub.retry_policy(), TokenCache::new(source), session_id())))
+    Ok(Rc::new(CasClient::new(
+        hub.http().clone(),
+        *hub.retry_policy(),
+        TokenCache::new(source),
+        session_id(),
+    )))
 }
 
 // ---------------------------------------------------------------- sources
@@ -235,7 +275,12 @@ struct JsSource {
 
 impl JsSource {
     fn failed(&self, e: &JsValue) -> Error {
-        ValidationError::new("source", &self.label, format!("reading it failed: {}", describe_js_error(e))).into()
+        ValidationError::new(
+            "source",
+            &self.label,
+            format!("reading it failed: {}", describe_js_error(e)),
+        )
+        .into()
     }
 }
 
@@ -249,24 +294,37 @@ impl Source for JsSource {
             Some(r) => r.clone(),
             None => {
                 let r = open_source(&self.value).await.map_err(|e| {
-                    Error::from(ValidationError::new("source", &self.label, describe_js_error(&e)))
+                    Error::from(ValidationError::new(
+                        "source",
+                        &self.label,
+                        describe_js_error(&e),
+                    ))
                 })?;
                 let mut meta = self.meta.borrow_mut();
                 meta.name = get(&r, "name").as_string();
-                meta.mtime = get(&r, "mtime").as_f64().filter(|m| m.is_finite() && *m >= 0.0).map(|m| m.round() as i64);
+                meta.mtime = get(&r, "mtime")
+                    .as_f64()
+                    .filter(|m| m.is_finite() && *m >= 0.0)
+                    .map(|m| m.round() as i64);
                 drop(meta);
                 self.reader = Some(r.clone());
                 r
             }
         };
-        let read = get(&reader, "read").dyn_into::<Function>().map_err(|v| self.failed(&v))?;
+        let read = get(&reader, "read")
+            .dyn_into::<Function>()
+            .map_err(|v| self.failed(&v))?;
         let promise = read.call0(&reader).map_err(|e| self.failed(&e))?;
-        let value = JsFuture::from(Promise::resolve(&promise)).await.map_err(|e| self.failed(&e))?;
+        let value = JsFuture::from(Promise::resolve(&promise))
+            .await
+            .map_err(|e| self.failed(&e))?;
         if !present(&value) {
             self.done = true;
             return Ok(None);
         }
-        let bytes = value.dyn_into::<Uint8Array>().map_err(|v| self.failed(&v))?;
+        let bytes = value
+            .dyn_into::<Uint8Array>()
+            .map_err(|v| self.failed(&v))?;
         Ok(Some(Bytes::from(bytes.to_vec())))
     }
 }
@@ -289,7 +347,11 @@ impl Drop for JsSource {
 fn upload_progress_event(p: &UploadProgress, names: &[String]) -> JsValue {
     let file = Object::new();
     set(&file, "index", p.file as f64);
-    set(&file, "path", names.get(p.file).map(String::as_str).unwrap_or_default());
+    set(
+        &file,
+        "path",
+        names.get(p.file).map(String::as_str).unwrap_or_default(),
+    );
     set(&file, "bytesRead", p.file_bytes_read as f64);
     set(&file, "bytesHashed", p.file_bytes_hashed as f64);
     set(&file, "bytesDeduplicated", p.file_bytes_deduplicated as f64);
@@ -316,7 +378,11 @@ fn upload_report_object(report: &UploadReport) -> Object {
         set(&o, "newBytes", f.new_bytes as f64);
         set(&o, "dedupBytes", f.dedup_bytes as f64);
         if let Some(sha) = f.sha256 {
-            set(&o, "sha256", sha.iter().map(|b| format!("{b:02x}")).collect::<String>());
+            set(
+                &o,
+                "sha256",
+                sha.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            );
         }
         files.push(&o);
     }
@@ -378,13 +444,20 @@ pub(crate) async fn upload_and_commit(
         metas.push(meta.clone());
         files.push(UploadFile {
             path: it.destination.clone(),
-            source: Box::new(JsSource { value: it.source, reader: None, done: false, label: it.destination.clone(), meta }),
+            source: Box::new(JsSource {
+                value: it.source,
+                reader: None,
+                done: false,
+                label: it.destination.clone(),
+                meta,
+            }),
         });
         given.push((it.mtime, it.content_type));
     }
     let progress = on_progress.map(|f| {
         let names = names.clone();
-        Rc::new(move |p: &UploadProgress| notify(&f, &upload_progress_event(p, &names))) as Rc<dyn Fn(&UploadProgress)>
+        Rc::new(move |p: &UploadProgress| notify(&f, &upload_progress_event(p, &names)))
+            as Rc<dyn Fn(&UploadProgress)>
     });
     let report = upload_files(&cas, files, opts, progress, cancel).await?;
     let upload = upload_report_object(&report);
@@ -392,9 +465,18 @@ pub(crate) async fn upload_and_commit(
         for ((f, meta), (mtime, content_type)) in report.files.iter().zip(&metas).zip(given) {
             let meta = meta.borrow();
             let content_type = content_type.or_else(|| {
-                meta.name.as_deref().and_then(crate::upload::mime::guess).or_else(|| crate::upload::mime::guess(&f.path)).map(String::from)
+                meta.name
+                    .as_deref()
+                    .and_then(crate::upload::mime::guess)
+                    .or_else(|| crate::upload::mime::guess(&f.path))
+                    .map(String::from)
             });
-            lines.push(BatchLine::Add { path: f.path.clone(), xet_hash: f.hash.to_hex(), mtime: mtime.or(meta.mtime), content_type });
+            lines.push(BatchLine::Add {
+                path: f.path.clone(),
+                xet_hash: f.hash.to_hex(),
+                mtime: mtime.or(meta.mtime),
+                content_type,
+            });
         }
         let batch = super::client::to_js(&hub.batch(id, lines, cancel).await?)?;
         if batch.is_object() {
@@ -420,14 +502,22 @@ pub fn transfer_upload(client: &JsBucketClient, bucket_id: JsValue, options: JsV
         let id = bucket_id_arg(&bucket_id)?;
         let add = get(&o, "add");
         if !Array::is_array(&add) {
-            return Err(invalid("option `add`", &add, "must be an array of { source, destination }"));
+            return Err(invalid(
+                "option `add`",
+                &add,
+                "must be an array of { source, destination }",
+            ));
         }
         let add: &Array = add.unchecked_ref();
         let mut items = Vec::new();
         for (i, item) in add.iter().enumerate() {
-            let destination = get(&item, "destination")
-                .as_string()
-                .ok_or_else(|| invalid(&format!("add[{i}].destination"), &get(&item, "destination"), "must be a string"))?;
+            let destination = get(&item, "destination").as_string().ok_or_else(|| {
+                invalid(
+                    &format!("add[{i}].destination"),
+                    &get(&item, "destination"),
+                    "must be a string",
+                )
+            })?;
             let source = get(&item, "source");
             if !present(&source) {
                 return Err(invalid(&format!("add[{i}].source"), &source, "is required"));
@@ -445,17 +535,28 @@ pub fn transfer_upload(client: &JsBucketClient, bucket_id: JsValue, options: JsV
                 .map(|ms| ms.round() as i64)
             };
             let content_type = opt_string(&item, "contentType")?;
-            items.push(AddSource { destination, source, mtime, content_type });
+            items.push(AddSource {
+                destination,
+                source,
+                mtime,
+                content_type,
+            });
         }
         let mut lines = Vec::new();
         let deletes = get(&o, "delete");
         if present(&deletes) {
             if !Array::is_array(&deletes) {
-                return Err(invalid("option `delete`", &deletes, "must be an array of paths"));
+                return Err(invalid(
+                    "option `delete`",
+                    &deletes,
+                    "must be an array of paths",
+                ));
             }
             let deletes: &Array = deletes.unchecked_ref();
             for (i, p) in deletes.iter().enumerate() {
-                let path = p.as_string().ok_or_else(|| invalid(&format!("delete[{i}]"), &p, "must be a string"))?;
+                let path = p
+                    .as_string()
+                    .ok_or_else(|| invalid(&format!("delete[{i}]"), &p, "must be a string"))?;
                 crate::hub::validate_path("path", &path)?;
                 lines.push(BatchLine::Delete { path });
             }
@@ -506,7 +607,12 @@ impl JsDownload {
         run(self.signal.clone(), async move {
             let taken = inner.borrow_mut().take();
             let Some(mut dl) = taken else {
-                return Err(ValidationError::new("next()", "", "called while another call is pending, or after the end").into());
+                return Err(ValidationError::new(
+                    "next()",
+                    "",
+                    "called while another call is pending, or after the end",
+                )
+                .into());
             };
             let result = dl.next().await;
             match result {
@@ -564,39 +670,81 @@ pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsVal
         let (file_hash, size) = match (path, hash) {
             (Some(path), None) => {
                 crate::hub::validate_path("path", &path)?;
-                let entries = hub.paths_info(&id, std::slice::from_ref(&path), &cancel).await?;
-                let entry = entries.into_iter().find(|e| e.path == path).ok_or_else(|| not_found(&id, &path))?;
+                let entries = hub
+                    .paths_info(&id, std::slice::from_ref(&path), &cancel)
+                    .await?;
+                let entry = entries
+                    .into_iter()
+                    .find(|e| e.path == path)
+                    .ok_or_else(|| not_found(&id, &path))?;
                 (entry.xet_hash, entry.size)
             }
             (None, Some(hash)) => {
                 let size = get(&o, "size");
                 if !present(&size) {
-                    return Err(invalid("option `size`", &size, "is required with `xetHash`"));
+                    return Err(invalid(
+                        "option `size`",
+                        &size,
+                        "is required with `xetHash`",
+                    ));
                 }
                 (hash, uint(&size, "option `size`")?)
             }
-            _ => return Err(invalid("options", &o, "need exactly one of `path` or `xetHash` (with `size`)")),
+            _ => {
+                return Err(invalid(
+                    "options",
+                    &o,
+                    "need exactly one of `path` or `xetHash` (with `size`)",
+                ))
+            }
         };
-        let file_hash = xet::Hash::from_hex(&file_hash)
-            .map_err(|_| Error::from(ValidationError::new("xetHash", &file_hash, "must be 64 hex digits")))?;
+        let file_hash = xet::Hash::from_hex(&file_hash).map_err(|_| {
+            Error::from(ValidationError::new(
+                "xetHash",
+                &file_hash,
+                "must be 64 hex digits",
+            ))
+        })?;
         let range = {
             let r = get(&o, "range");
             if !present(&r) {
                 None
             } else {
                 if !r.is_object() {
-                    return Err(invalid("option `range`", &r, "must be { start, end } (end exclusive)"));
+                    return Err(invalid(
+                        "option `range`",
+                        &r,
+                        "must be { start, end } (end exclusive)",
+                    ));
                 }
                 let start = uint(&get(&r, "start"), "range.start")?;
                 let end_v = get(&r, "end");
-                let end = if present(&end_v) { uint(&end_v, "range.end")? } else { size };
+                let end = if present(&end_v) {
+                    uint(&end_v, "range.end")?
+                } else {
+                    size
+                };
                 Some((start, end))
             }
         };
         let on_progress = opt_function(&o, "onProgress")?;
-        let progress = on_progress.map(|f| Rc::new(move |p: &DownloadProgress| notify(&f, &download_progress_event(p))) as Rc<dyn Fn(&DownloadProgress)>);
+        let progress = on_progress.map(|f| {
+            Rc::new(move |p: &DownloadProgress| notify(&f, &download_progress_event(p)))
+                as Rc<dyn Fn(&DownloadProgress)>
+        });
         let cas = cas_client(&hub, &id, false, &o, signal.clone())?;
-        let dl = FileDownload::open(cas, Target { file_hash, size, range }, DownloadOptions::default(), progress, &cancel).await?;
+        let dl = FileDownload::open(
+            cas,
+            Target {
+                file_hash,
+                size,
+                range,
+            },
+            DownloadOptions::default(),
+            progress,
+            &cancel,
+        )
+        .await?;
         let len = dl.len();
         Ok(JsDownload {
             inner: Rc::new(RefCell::new(Some(dl))),

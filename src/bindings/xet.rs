@@ -55,11 +55,18 @@ enum ArgError {
     /// Element `index` of an array is not an object with the expected fields.
     NotChunk { arg: &'static str, index: u32 },
     /// A hash is not a string.
-    NotString { arg: &'static str, index: Option<u32> },
+    NotString {
+        arg: &'static str,
+        index: Option<u32>,
+    },
     /// A chunk length is not a non-negative safe integer.
     BadLength { arg: &'static str, index: u32 },
     /// A hash string is not 64 hex digits.
-    Hash { arg: &'static str, index: Option<u32>, source: HashParseError },
+    Hash {
+        arg: &'static str,
+        index: Option<u32>,
+        source: HashParseError,
+    },
     /// Raw hash bytes are not exactly 32 bytes.
     HashBytes { len: u32 },
 }
@@ -126,11 +133,17 @@ fn as_bytes<'a>(value: &'a JsValue, arg: &'static str) -> Result<&'a Uint8Array,
         .filter(|_| ArrayBuffer::is_view(value))
         .ok_or(ArgError::NotBytes { arg })?;
     // `length()` is truncated to u32 by the glue; read the exact number to reject larger arrays.
-    let len = Reflect::get(value, &JsValue::from_str("length")).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let len = Reflect::get(value, &JsValue::from_str("length"))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0);
     if len > f64::from(u32::MAX) {
         // A JS array length is an integer below 2^53: exact as u64 (and no float formatting,
         // which would add ~20 KB to the wasm).
-        return Err(ArgError::TooLong { arg, len: len as u64 });
+        return Err(ArgError::TooLong {
+            arg,
+            len: len as u64,
+        });
     }
     Ok(bytes)
 }
@@ -146,7 +159,9 @@ fn as_array<'a>(value: &'a JsValue, arg: &'static str) -> Result<&'a Array, ArgE
 
 /// Parses a xet hex string.
 fn parse_hash(value: &JsValue, arg: &'static str, index: Option<u32>) -> Result<Hash, ArgError> {
-    let text = value.as_string().ok_or(ArgError::NotString { arg, index })?;
+    let text = value
+        .as_string()
+        .ok_or(ArgError::NotString { arg, index })?;
     Hash::from_hex(&text).map_err(|source| ArgError::Hash { arg, index, source })
 }
 
@@ -167,7 +182,8 @@ fn parse_chunk_refs(value: &JsValue, arg: &'static str) -> Result<Vec<(Hash, u64
         if !item.is_object() {
             return Err(ArgError::NotChunk { arg, index });
         }
-        let field = |key: &JsValue| Reflect::get(&item, key).map_err(|_| ArgError::NotChunk { arg, index });
+        let field =
+            |key: &JsValue| Reflect::get(&item, key).map_err(|_| ArgError::NotChunk { arg, index });
         let hash = parse_hash(&field(&hash_key)?, arg, Some(index))?;
         let length = field(&length_key)?
             .as_f64()
@@ -193,7 +209,9 @@ fn for_each_window(bytes: &Uint8Array, scratch: &mut Vec<u8>, mut sink: impl FnM
         if scratch.len() < len as usize {
             scratch.resize(len as usize, 0);
         }
-        let Some(window) = scratch.get_mut(..len as usize) else { break };
+        let Some(window) = scratch.get_mut(..len as usize) else {
+            break;
+        };
         view.copy_to(window);
         sink(window);
         start = start.saturating_add(len);
@@ -204,8 +222,16 @@ fn for_each_window(bytes: &Uint8Array, scratch: &mut Vec<u8>, mut sink: impl FnM
 fn chunk_to_js(chunk: &Chunk, keys: &ChunkKeys) -> JsValue {
     let object = Object::new();
     // Setting a data property on a fresh plain object cannot fail.
-    let _ = Reflect::set(&object, &keys.offset, &JsValue::from_f64(chunk.offset as f64));
-    let _ = Reflect::set(&object, &keys.length, &JsValue::from_f64(f64::from(chunk.len)));
+    let _ = Reflect::set(
+        &object,
+        &keys.offset,
+        &JsValue::from_f64(chunk.offset as f64),
+    );
+    let _ = Reflect::set(
+        &object,
+        &keys.length,
+        &JsValue::from_f64(f64::from(chunk.len)),
+    );
     let _ = Reflect::set(&object, &keys.hash, &hash_to_js(&chunk.hash));
     object.into()
 }
@@ -251,7 +277,11 @@ impl JsChunker {
     /// A chunker at the start of a file.
     #[wasm_bindgen(constructor)]
     pub fn new() -> JsChunker {
-        JsChunker { inner: ChunkHasher::new(), out: Vec::new(), scratch: Vec::new() }
+        JsChunker {
+            inner: ChunkHasher::new(),
+            out: Vec::new(),
+            scratch: Vec::new(),
+        }
     }
 
     /// Consumes the next slice of the file; returns the chunks it completed.
@@ -289,7 +319,9 @@ pub fn file_hash(
     let mut hasher = ChunkHasher::new();
     let mut chunks = Vec::new();
     let mut scratch = Vec::new();
-    for_each_window(bytes, &mut scratch, |window| hasher.push(window, &mut chunks));
+    for_each_window(bytes, &mut scratch, |window| {
+        hasher.push(window, &mut chunks)
+    });
     hasher.finish(&mut chunks);
     let leaves: Vec<(Hash, u64)> = chunks.iter().map(|c| (c.hash, u64::from(c.len))).collect();
     Ok(xet::file_hash(&leaves).to_hex())
@@ -337,7 +369,9 @@ pub fn verification_hash(
 pub fn hash_to_bytes(
     #[wasm_bindgen(unchecked_param_type = "string")] hash: &JsValue,
 ) -> Result<Uint8Array, JsValue> {
-    Ok(Uint8Array::from(&parse_hash(hash, "hash", None)?.as_bytes()[..]))
+    Ok(Uint8Array::from(
+        &parse_hash(hash, "hash", None)?.as_bytes()[..],
+    ))
 }
 
 /// The xet hex form of 32 raw hash bytes.
@@ -348,7 +382,10 @@ pub fn bytes_to_hash(
     let bytes = as_bytes(bytes, "bytes")?;
     let mut raw = [0u8; 32];
     if bytes.length() != 32 {
-        return Err(ArgError::HashBytes { len: bytes.length() }.into());
+        return Err(ArgError::HashBytes {
+            len: bytes.length(),
+        }
+        .into());
     }
     bytes.copy_to(&mut raw);
     Ok(Hash::from_bytes(raw).to_hex())
@@ -359,5 +396,7 @@ pub fn bytes_to_hash(
 pub fn is_global_dedup_eligible(
     #[wasm_bindgen(unchecked_param_type = "string")] hash: &JsValue,
 ) -> Result<bool, JsValue> {
-    Ok(xet::is_global_dedup_eligible(&parse_hash(hash, "hash", None)?))
+    Ok(xet::is_global_dedup_eligible(&parse_hash(
+        hash, "hash", None,
+    )?))
 }

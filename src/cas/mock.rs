@@ -11,12 +11,16 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-use xet::reconstruction::{ByteRange, ChunkRange, FetchRangeV2, ReconstructionV2, Term, XorbFetchV2};
+use xet::reconstruction::{
+    ByteRange, ChunkRange, FetchRangeV2, ReconstructionV2, Term, XorbFetchV2,
+};
 use xet::shard::{FileInfo, ShardBuilder, XorbInfo};
 use xet::Hash;
 
 use crate::error::Error;
-use crate::transport::{BodyStream, Bytes, Cancel, Headers, HttpClient, Method, Request, Response, TransportError};
+use crate::transport::{
+    BodyStream, Bytes, Cancel, Headers, HttpClient, Method, Request, Response, TransportError,
+};
 
 use super::token::{CasToken, TokenSource};
 
@@ -63,7 +67,12 @@ pub(crate) struct MockCas {
 }
 
 fn json(status: u16, body: String) -> Response {
-    Response::from_bytes(status, Headers::from_pairs([("content-type", "application/json")]), "http://cas/", Bytes::from(body))
+    Response::from_bytes(
+        status,
+        Headers::from_pairs([("content-type", "application/json")]),
+        "http://cas/",
+        Bytes::from(body),
+    )
 }
 
 /// A body that yields `data` in pieces and then fails.
@@ -76,7 +85,10 @@ impl BodyStream for CutBody {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
         match self.data.take() {
             Some(d) if !d.is_empty() => Ok(Some(d)),
-            _ => Err(TransportError::Body { url: "http://cas/".into(), message: "connection reset".into() }),
+            _ => Err(TransportError::Body {
+                url: "http://cas/".into(),
+                message: "connection reset".into(),
+            }),
         }
     }
 }
@@ -97,50 +109,90 @@ impl MockCas {
 
     /// Adds a fault on `method` requests whose path starts with `path`, for `times` requests.
     pub(crate) fn fault(&self, method: Method, path: &'static str, times: usize, fault: Fault) {
-        self.rules.borrow_mut().push(Rule { method, path, remaining: times, fault });
+        self.rules.borrow_mut().push(Rule {
+            method,
+            path,
+            remaining: times,
+            fault,
+        });
     }
 
     /// Number of requests seen with this method and path prefix.
     pub(crate) fn count(&self, method: Method, path: &str) -> usize {
-        self.seen.borrow().iter().filter(|(m, p, _)| *m == method && p.starts_with(path)).count()
+        self.seen
+            .borrow()
+            .iter()
+            .filter(|(m, p, _)| *m == method && p.starts_with(path))
+            .count()
     }
 
     fn take_fault(&self, method: Method, path: &str) -> Option<Fault> {
         let mut rules = self.rules.borrow_mut();
-        let rule = rules.iter_mut().find(|r| r.method == method && path.starts_with(r.path) && r.remaining > 0)?;
+        let rule = rules
+            .iter_mut()
+            .find(|r| r.method == method && path.starts_with(r.path) && r.remaining > 0)?;
         rule.remaining -= 1;
         Some(rule.fault.clone())
     }
 
     fn post_xorb(&self, hash: &str, body: &[u8]) -> Response {
-        let Ok(hash) = Hash::from_hex(hash) else { return json(400, "{}".into()) };
-        let Ok(parsed) = xet::xorb::parse_xorb(body) else { return json(400, r#"{"error":"bad xorb"}"#.into()) };
+        let Ok(hash) = Hash::from_hex(hash) else {
+            return json(400, "{}".into());
+        };
+        let Ok(parsed) = xet::xorb::parse_xorb(body) else {
+            return json(400, r#"{"error":"bad xorb"}"#.into());
+        };
         if parsed.hash != hash {
             return json(400, r#"{"error":"xorb hash mismatch"}"#.into());
         }
-        let chunks = parsed.chunks.iter().map(|c| (c.hash, c.len, c.record_end)).collect();
-        let inserted = self.xorbs.borrow_mut().insert(hash, StoredXorb { data: body.to_vec(), chunks }).is_none();
+        let chunks = parsed
+            .chunks
+            .iter()
+            .map(|c| (c.hash, c.len, c.record_end))
+            .collect();
+        let inserted = self
+            .xorbs
+            .borrow_mut()
+            .insert(
+                hash,
+                StoredXorb {
+                    data: body.to_vec(),
+                    chunks,
+                },
+            )
+            .is_none();
         json(200, format!(r#"{{"was_inserted":{inserted}}}"#))
     }
 
     fn post_shard(&self, body: &[u8]) -> Response {
-        let Ok(shard) = xet::shard::parse_shard(body) else { return json(400, r#"{"error":"bad shard"}"#.into()) };
+        let Ok(shard) = xet::shard::parse_shard(body) else {
+            return json(400, r#"{"error":"bad shard"}"#.into());
+        };
         let xorbs = self.xorbs.borrow();
         for f in &shard.files {
             let mut leaves = Vec::new();
             for t in &f.terms {
-                let Some(x) = xorbs.get(&t.xorb_hash) else { return json(400, r#"{"error":"missing xorb"}"#.into()) };
+                let Some(x) = xorbs.get(&t.xorb_hash) else {
+                    return json(400, r#"{"error":"missing xorb"}"#.into());
+                };
                 let Some(run) = x.chunks.get(t.chunk_start as usize..t.chunk_end as usize) else {
                     return json(400, r#"{"error":"bad range"}"#.into());
                 };
                 leaves.extend(run.iter().map(|&(h, l, _)| (h, u64::from(l))));
             }
             if xet::file_hash(&leaves) != f.file_hash {
-                return json(400, r#"{"error":"file reconstruction does not produce this hash"}"#.into());
+                return json(
+                    400,
+                    r#"{"error":"file reconstruction does not produce this hash"}"#.into(),
+                );
             }
         }
         for f in &shard.files {
-            if let Some(first) = f.terms.first().and_then(|t| xorbs.get(&t.xorb_hash).and_then(|x| x.chunks.get(t.chunk_start as usize))) {
+            if let Some(first) = f.terms.first().and_then(|t| {
+                xorbs
+                    .get(&t.xorb_hash)
+                    .and_then(|x| x.chunks.get(t.chunk_start as usize))
+            }) {
                 self.dedup.borrow_mut().insert(first.0, shard.xorbs.clone());
             }
             self.files.borrow_mut().insert(f.file_hash, f.clone());
@@ -149,25 +201,45 @@ impl MockCas {
     }
 
     fn query_chunk(&self, hash: &str) -> Response {
-        let Ok(hash) = Hash::from_hex(hash) else { return json(400, "{}".into()) };
-        let Some(listings) = self.dedup.borrow().get(&hash).cloned() else { return json(404, "{}".into()) };
+        let Ok(hash) = Hash::from_hex(hash) else {
+            return json(400, "{}".into());
+        };
+        let Some(listings) = self.dedup.borrow().get(&hash).cloned() else {
+            return json(404, "{}".into());
+        };
         let mut b = ShardBuilder::new();
         for x in listings {
             b.add_xorb(x);
         }
-        let opts = xet::shard::FooterOptions { hmac_key: Some([7; 32]), creation_timestamp: 1, key_expiry: u64::MAX };
+        let opts = xet::shard::FooterOptions {
+            hmac_key: Some([7; 32]),
+            creation_timestamp: 1,
+            key_expiry: u64::MAX,
+        };
         match b.to_bytes_with_footer(&opts) {
-            Ok(bytes) => Response::from_bytes(200, Headers::default(), "http://cas/", Bytes::from(bytes)),
+            Ok(bytes) => {
+                Response::from_bytes(200, Headers::default(), "http://cas/", Bytes::from(bytes))
+            }
             Err(_) => json(500, "{}".into()),
         }
     }
 
     fn reconstruction(&self, hash: &str, range: Option<&str>) -> Response {
-        let Ok(hash) = Hash::from_hex(hash) else { return json(400, "{}".into()) };
-        let Some(file) = self.files.borrow().get(&hash).cloned() else { return json(404, "{}".into()) };
+        let Ok(hash) = Hash::from_hex(hash) else {
+            return json(400, "{}".into());
+        };
+        let Some(file) = self.files.borrow().get(&hash).cloned() else {
+            return json(404, "{}".into());
+        };
         let size = file.size();
-        let (start, end) = match range.and_then(|r| r.strip_prefix("bytes=")).and_then(|r| r.split_once('-')) {
-            Some((a, b)) => (a.parse::<u64>().unwrap_or(0), b.parse::<u64>().map(|e| e + 1).unwrap_or(size)),
+        let (start, end) = match range
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| r.split_once('-'))
+        {
+            Some((a, b)) => (
+                a.parse::<u64>().unwrap_or(0),
+                b.parse::<u64>().map(|e| e + 1).unwrap_or(size),
+            ),
             None => (0, size),
         };
         if start >= size && size > 0 {
@@ -179,12 +251,16 @@ impl MockCas {
         let mut offset = 0u64;
         let mut skip = 0;
         for t in &file.terms {
-            let Some(x) = xorbs.get(&t.xorb_hash) else { return json(500, "{}".into()) };
+            let Some(x) = xorbs.get(&t.xorb_hash) else {
+                return json(500, "{}".into());
+            };
             let mut first = None;
             let mut last = 0;
             let mut bytes = 0;
             for i in t.chunk_start..t.chunk_end {
-                let Some(&(_, len, _)) = x.chunks.get(i as usize) else { return json(500, "{}".into()) };
+                let Some(&(_, len, _)) = x.chunks.get(i as usize) else {
+                    return json(500, "{}".into());
+                };
                 let (lo, hi) = (offset, offset + u64::from(len));
                 offset = hi;
                 if hi > start && lo < end {
@@ -197,17 +273,38 @@ impl MockCas {
                 }
             }
             if let Some(first) = first {
-                let rec_start = if first == 0 { 0 } else { u64::from(x.chunks[first as usize - 1].2) };
+                let rec_start = if first == 0 {
+                    0
+                } else {
+                    u64::from(x.chunks[first as usize - 1].2)
+                };
                 let rec_end = u64::from(x.chunks[last as usize - 1].2) - 1;
-                let chunks = ChunkRange { start: first, end: last };
-                terms.push(Term { hash: t.xorb_hash, unpacked_length: bytes, range: chunks });
+                let chunks = ChunkRange {
+                    start: first,
+                    end: last,
+                };
+                terms.push(Term {
+                    hash: t.xorb_hash,
+                    unpacked_length: bytes,
+                    range: chunks,
+                });
                 fetch.entry(t.xorb_hash).or_default().push(XorbFetchV2 {
                     url: format!("http://cas/fetch/{}", t.xorb_hash),
-                    ranges: vec![FetchRangeV2 { chunks, bytes: ByteRange { start: rec_start, end: rec_end } }],
+                    ranges: vec![FetchRangeV2 {
+                        chunks,
+                        bytes: ByteRange {
+                            start: rec_start,
+                            end: rec_end,
+                        },
+                    }],
                 });
             }
         }
-        let answer = ReconstructionV2 { offset_into_first_range: skip, terms, xorbs: fetch };
+        let answer = ReconstructionV2 {
+            offset_into_first_range: skip,
+            terms,
+            xorbs: fetch,
+        };
         json(200, serde_json::to_string(&answer).unwrap_or_default())
     }
 
@@ -217,21 +314,39 @@ impl MockCas {
         if v2.status != 200 {
             return v2;
         }
-        let body = futures_util::FutureExt::now_or_never(v2.bytes_limited(usize::MAX)).and_then(Result::ok).unwrap_or_default();
-        let Ok(v2) = xet::reconstruction::parse_v2(&body) else { return json(500, "{}".into()) };
+        let body = futures_util::FutureExt::now_or_never(v2.bytes_limited(usize::MAX))
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let Ok(v2) = xet::reconstruction::parse_v2(&body) else {
+            return json(500, "{}".into());
+        };
         json(200, serde_json::to_string(&v1_of(&v2)).unwrap_or_default())
     }
 
     fn fetch(&self, hash: &str, range: Option<&str>) -> Response {
-        let Ok(hash) = Hash::from_hex(hash) else { return json(400, "{}".into()) };
+        let Ok(hash) = Hash::from_hex(hash) else {
+            return json(400, "{}".into());
+        };
         let xorbs = self.xorbs.borrow();
-        let Some(x) = xorbs.get(&hash) else { return json(404, "{}".into()) };
-        let Some((a, b)) = range.and_then(|r| r.strip_prefix("bytes=")).and_then(|r| r.split_once('-')) else {
+        let Some(x) = xorbs.get(&hash) else {
+            return json(404, "{}".into());
+        };
+        let Some((a, b)) = range
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| r.split_once('-'))
+        else {
             return json(416, "{}".into());
         };
-        let (Ok(a), Ok(b)) = (a.parse::<usize>(), b.parse::<usize>()) else { return json(416, "{}".into()) };
+        let (Ok(a), Ok(b)) = (a.parse::<usize>(), b.parse::<usize>()) else {
+            return json(416, "{}".into());
+        };
         match x.data.get(a..=b) {
-            Some(bytes) => Response::from_bytes(206, Headers::default(), "http://cas/", Bytes::copy_from_slice(bytes)),
+            Some(bytes) => Response::from_bytes(
+                206,
+                Headers::default(),
+                "http://cas/",
+                Bytes::copy_from_slice(bytes),
+            ),
             None => json(416, "{}".into()),
         }
     }
@@ -243,9 +358,15 @@ impl HttpClient for MockCas {
         cancel.check()?;
         tokio::task::yield_now().await;
         cancel.check()?;
-        let path = request.url.strip_prefix("http://cas").unwrap_or(&request.url).to_string();
+        let path = request
+            .url
+            .strip_prefix("http://cas")
+            .unwrap_or(&request.url)
+            .to_string();
         let auth = request.header_value("authorization").map(String::from);
-        self.seen.borrow_mut().push((request.method, path.clone(), auth.clone()));
+        self.seen
+            .borrow_mut()
+            .push((request.method, path.clone(), auth.clone()));
         let fault = self.take_fault(request.method, &path);
         if let Some(Fault::Status(status)) = fault {
             return Ok(json(status, r#"{"error":"injected"}"#.into()));
@@ -255,25 +376,38 @@ impl HttpClient for MockCas {
         }
         let transfer = path.starts_with("/fetch/");
         if !transfer {
-            let allowed = self.valid_tokens.borrow().as_ref().is_none_or(|v| v.iter().any(|t| auth.as_deref() == Some(&format!("Bearer {t}"))));
+            let allowed = self.valid_tokens.borrow().as_ref().is_none_or(|v| {
+                v.iter()
+                    .any(|t| auth.as_deref() == Some(&format!("Bearer {t}")))
+            });
             if !allowed {
                 return Ok(json(401, r#"{"error":"expired"}"#.into()));
             }
         } else if auth.is_some() {
-            return Ok(json(400, r#"{"error":"transfer URLs take no Authorization"}"#.into()));
+            return Ok(json(
+                400,
+                r#"{"error":"transfer URLs take no Authorization"}"#.into(),
+            ));
         }
         if let Some(p) = &request.body_progress {
             p(request.body.as_ref().map_or(0, |b| b.len() as u64));
         }
         let body = request.body.clone().unwrap_or_default();
         let range = request.header_value("range");
-        let mut resp = match (request.method, path.split('/').collect::<Vec<_>>().as_slice()) {
+        let mut resp = match (
+            request.method,
+            path.split('/').collect::<Vec<_>>().as_slice(),
+        ) {
             (Method::Post, ["", "v1", "xorbs", "default", hash]) => self.post_xorb(hash, &body),
             (Method::Post, ["", "v1", "shards"]) => self.post_shard(&body),
             (Method::Get, ["", "v1", "chunks", "default", hash]) => self.query_chunk(hash),
-            (Method::Get, ["", "v2", "reconstructions", _]) if self.no_v2.get() => json(404, "{}".into()),
+            (Method::Get, ["", "v2", "reconstructions", _]) if self.no_v2.get() => {
+                json(404, "{}".into())
+            }
             (Method::Get, ["", "v2", "reconstructions", hash]) => self.reconstruction(hash, range),
-            (Method::Get, ["", "v1", "reconstructions", hash]) => self.reconstruction_v1(hash, range),
+            (Method::Get, ["", "v1", "reconstructions", hash]) => {
+                self.reconstruction_v1(hash, range)
+            }
             (Method::Get, ["", "fetch", hash]) => self.fetch(hash, range),
             _ => json(404, "{}".into()),
         };
@@ -281,7 +415,12 @@ impl HttpClient for MockCas {
             Some(Fault::Cut(at)) => {
                 let full = resp.bytes_limited(usize::MAX).await?;
                 let part = full.slice(..at.min(full.len()));
-                resp = Response::new(200, Headers::default(), "http://cas/", Box::new(CutBody { data: Some(part) }));
+                resp = Response::new(
+                    200,
+                    Headers::default(),
+                    "http://cas/",
+                    Box::new(CutBody { data: Some(part) }),
+                );
                 // Keep the original status for transfer reads.
                 if transfer {
                     resp.status = 206;
@@ -293,7 +432,12 @@ impl HttpClient for MockCas {
                 if let Some(b) = full.get_mut(at) {
                     *b = !*b;
                 }
-                resp = Response::from_bytes(status, Headers::default(), "http://cas/", Bytes::from(full));
+                resp = Response::from_bytes(
+                    status,
+                    Headers::default(),
+                    "http://cas/",
+                    Bytes::from(full),
+                );
             }
             _ => {}
         }
@@ -311,19 +455,31 @@ impl HttpClient for MockCas {
 }
 
 /// The V1 form of a V2 reconstruction answer: the same terms, and one fetch entry per byte range.
-pub(crate) fn v1_of(v2: &xet::reconstruction::ReconstructionV2) -> xet::reconstruction::ReconstructionV1 {
+pub(crate) fn v1_of(
+    v2: &xet::reconstruction::ReconstructionV2,
+) -> xet::reconstruction::ReconstructionV1 {
     let fetch_info: BTreeMap<Hash, Vec<xet::reconstruction::FetchInfoV1>> = v2
         .xorbs
         .iter()
         .map(|(h, es)| {
             let infos = es
                 .iter()
-                .flat_map(|e| e.ranges.iter().map(|r| xet::reconstruction::FetchInfoV1 { range: r.chunks, url: e.url.clone(), url_range: r.bytes }))
+                .flat_map(|e| {
+                    e.ranges.iter().map(|r| xet::reconstruction::FetchInfoV1 {
+                        range: r.chunks,
+                        url: e.url.clone(),
+                        url_range: r.bytes,
+                    })
+                })
                 .collect();
             (*h, infos)
         })
         .collect();
-    xet::reconstruction::ReconstructionV1 { offset_into_first_range: v2.offset_into_first_range, terms: v2.terms.clone(), fetch_info }
+    xet::reconstruction::ReconstructionV1 {
+        offset_into_first_range: v2.offset_into_first_range,
+        terms: v2.terms.clone(),
+        fetch_info,
+    }
 }
 
 /// Tokens `tok1`, `tok2`, … for the mock, each valid for an hour; counts the fetches.
@@ -340,16 +496,34 @@ impl TokenSource for CountingTokens {
         if let Some(valid) = self.cas.valid_tokens.borrow_mut().as_mut() {
             valid.push(token.clone());
         }
-        Ok(CasToken { access_token: token, exp_s: self.cas.now_ms() / 1000 + 3600, cas_url: "http://cas".into() })
+        Ok(CasToken {
+            access_token: token,
+            exp_s: self.cas.now_ms() / 1000 + 3600,
+            cas_url: "http://cas".into(),
+        })
     }
 }
 
 /// A CAS client over `mock` with fast retries, and its token source.
 pub(crate) fn client(mock: &Rc<MockCas>) -> (Rc<super::CasClient>, Rc<CountingTokens>) {
-    let tokens = Rc::new(CountingTokens { fetched: Cell::new(0), cas: mock.clone() });
+    let tokens = Rc::new(CountingTokens {
+        fetched: Cell::new(0),
+        cas: mock.clone(),
+    });
     // No per-attempt timeout: the mock's clock jumps on every sleep.
-    let policy = crate::transport::retry::RetryPolicy { max_retries: 3, initial_delay_ms: 1, max_delay_ms: 4, timeout_ms: None, ..Default::default() };
+    let policy = crate::transport::retry::RetryPolicy {
+        max_retries: 3,
+        initial_delay_ms: 1,
+        max_delay_ms: 4,
+        timeout_ms: None,
+        ..Default::default()
+    };
     let http: Rc<dyn HttpClient> = mock.clone();
-    let cas = super::CasClient::new(http, policy, super::token::TokenCache::new(tokens.clone()), "test".into());
+    let cas = super::CasClient::new(
+        http,
+        policy,
+        super::token::TokenCache::new(tokens.clone()),
+        "test".into(),
+    );
     (Rc::new(cas), tokens)
 }

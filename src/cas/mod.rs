@@ -45,7 +45,9 @@ pub struct CasClient {
 
 impl std::fmt::Debug for CasClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CasClient").field("session_id", &self.session_id).finish_non_exhaustive()
+        f.debug_struct("CasClient")
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -92,8 +94,19 @@ pub const MAX_TOKEN_REFRESHES: u32 = 2;
 impl CasClient {
     /// A client sending through `http` with tokens from `tokens`. `session_id` is sent as
     /// `X-Xet-Session-Id` on every CAS request.
-    pub fn new(http: Rc<dyn HttpClient>, policy: RetryPolicy, tokens: TokenCache, session_id: String) -> CasClient {
-        CasClient { http, policy, tokens, session_id, v1_only: Cell::new(false) }
+    pub fn new(
+        http: Rc<dyn HttpClient>,
+        policy: RetryPolicy,
+        tokens: TokenCache,
+        session_id: String,
+    ) -> CasClient {
+        CasClient {
+            http,
+            policy,
+            tokens,
+            session_id,
+            v1_only: Cell::new(false),
+        }
     }
 
     /// The transport.
@@ -158,7 +171,9 @@ impl CasClient {
                 Err(e) => {
                     let e = Error::from(e);
                     let draw = (self.http.now_ms() % 1000) as f64 / 1000.0;
-                    let Some(delay) = self.policy.delay_after(attempt, &e, true, draw) else { return Err(e) };
+                    let Some(delay) = self.policy.delay_after(attempt, &e, true, draw) else {
+                        return Err(e);
+                    };
                     crate::transport::sleep(&*self.http, delay, cancel).await?;
                     attempt += 1;
                 }
@@ -173,8 +188,16 @@ impl CasClient {
     /// [`Error::Aborted`].
     pub async fn query_chunk(&self, chunk: &Hash, cancel: &Cancel) -> Result<Option<Shard>, Error> {
         let hex = chunk.to_hex();
-        let build = |t: &CasToken| Request::new(Method::Get, format!("{}/v1/chunks/default/{hex}", t.cas_url));
-        match self.send_read(&build, cancel, &[404], MAX_METADATA_BODY).await {
+        let build = |t: &CasToken| {
+            Request::new(
+                Method::Get,
+                format!("{}/v1/chunks/default/{hex}", t.cas_url),
+            )
+        };
+        match self
+            .send_read(&build, cancel, &[404], MAX_METADATA_BODY)
+            .await
+        {
             Ok((404, _, _)) => Ok(None),
             Ok((_, _, body)) => Ok(xet::shard::parse_shard(&body).ok()),
             Err(e) => keep_abort(e).map(|()| None),
@@ -196,9 +219,12 @@ impl CasClient {
     ) -> Result<bool, Error> {
         let hex = hash.to_hex();
         let build = |t: &CasToken| {
-            let r = Request::new(Method::Post, format!("{}/v1/xorbs/default/{hex}", t.cas_url))
-                .body("application/octet-stream", body.clone())
-                .retry_safe(true);
+            let r = Request::new(
+                Method::Post,
+                format!("{}/v1/xorbs/default/{hex}", t.cas_url),
+            )
+            .body("application/octet-stream", body.clone())
+            .retry_safe(true);
             match &progress {
                 Some(p) => r.on_body_progress(p.clone()),
                 None => r,
@@ -231,25 +257,48 @@ impl CasClient {
     /// # Errors
     /// [`Error::Hub`] (e.g. 404 unknown file, 416 range past the end),
     /// [`Error::InvalidResponse`] for an unparsable answer.
-    pub async fn reconstruction(&self, file: &Hash, range: Option<(u64, u64)>, cancel: &Cancel) -> Result<Reconstruction, Error> {
+    pub async fn reconstruction(
+        &self,
+        file: &Hash,
+        range: Option<(u64, u64)>,
+        cancel: &Cancel,
+    ) -> Result<Reconstruction, Error> {
         let hex = file.to_hex();
         let with_range = |r: Request| match range {
-            Some((start, end)) if end > start => r.header("range", format!("bytes={start}-{}", end - 1)),
+            Some((start, end)) if end > start => {
+                r.header("range", format!("bytes={start}-{}", end - 1))
+            }
             _ => r,
         };
         if !self.v1_only.get() {
-            let build = |t: &CasToken| with_range(Request::new(Method::Get, format!("{}/v2/reconstructions/{hex}", t.cas_url)));
-            match self.send_read(&build, cancel, &[404, 501], MAX_METADATA_BODY).await? {
+            let build = |t: &CasToken| {
+                with_range(Request::new(
+                    Method::Get,
+                    format!("{}/v2/reconstructions/{hex}", t.cas_url),
+                ))
+            };
+            match self
+                .send_read(&build, cancel, &[404, 501], MAX_METADATA_BODY)
+                .await?
+            {
                 (404 | 501, _, _) => {}
                 (_, url, body) => {
-                    let r = xet::reconstruction::parse_v2(&body)
-                        .map_err(|e| Error::invalid_response(&url, format!("bad V2 reconstruction: {e}")))?;
+                    let r = xet::reconstruction::parse_v2(&body).map_err(|e| {
+                        Error::invalid_response(&url, format!("bad V2 reconstruction: {e}"))
+                    })?;
                     return Ok(Reconstruction::V2(r));
                 }
             }
         }
-        let build = |t: &CasToken| with_range(Request::new(Method::Get, format!("{}/v1/reconstructions/{hex}", t.cas_url)));
-        let (_, url, body) = self.send_read(&build, cancel, &[], MAX_METADATA_BODY).await?;
+        let build = |t: &CasToken| {
+            with_range(Request::new(
+                Method::Get,
+                format!("{}/v1/reconstructions/{hex}", t.cas_url),
+            ))
+        };
+        let (_, url, body) = self
+            .send_read(&build, cancel, &[], MAX_METADATA_BODY)
+            .await?;
         let r = xet::reconstruction::parse_v1(&body)
             .map_err(|e| Error::invalid_response(&url, format!("bad V1 reconstruction: {e}")))?;
         self.v1_only.set(true);
@@ -264,17 +313,26 @@ impl CasClient {
     /// # Errors
     /// [`Error::Hub`] with status 403 when the URL expired (re-plan and retry), other statuses
     /// after retries, [`Error::InvalidResponse`] for a body of the wrong length.
-    pub async fn fetch_unit(&self, unit: &FetchUnit, cancel: &Cancel, on_bytes: &dyn Fn(u64)) -> Result<Bytes, Error> {
-        let want = usize::try_from(unit.bytes.len()).map_err(|_| Error::invalid_response(&unit.url, "range too large"))?;
+    pub async fn fetch_unit(
+        &self,
+        unit: &FetchUnit,
+        cancel: &Cancel,
+        on_bytes: &dyn Fn(u64),
+    ) -> Result<Bytes, Error> {
+        let want = usize::try_from(unit.bytes.len())
+            .map_err(|_| Error::invalid_response(&unit.url, "range too large"))?;
         let mut attempt = 0u32;
         loop {
-            let req = Request::new(Method::Get, unit.url.clone()).header("range", unit.bytes.http_range());
+            let req = Request::new(Method::Get, unit.url.clone())
+                .header("range", unit.bytes.http_range());
             let resp = retry::send(&*self.http, &self.policy, req, cancel, &[]).await?;
             match read_range(resp, unit, want, on_bytes).await {
                 Ok(b) => return Ok(b),
                 Err(e) if e.retryable() && e.kind() != ErrorKind::Aborted => {
                     let unit_draw = (self.http.now_ms() % 1000) as f64 / 1000.0;
-                    let Some(delay) = self.policy.delay_after(attempt, &e, true, unit_draw) else { return Err(e) };
+                    let Some(delay) = self.policy.delay_after(attempt, &e, true, unit_draw) else {
+                        return Err(e);
+                    };
                     crate::transport::sleep(&*self.http, delay, cancel).await?;
                     attempt += 1;
                 }
@@ -285,11 +343,19 @@ impl CasClient {
 }
 
 /// Reads a ranged response into one buffer of exactly `want` bytes.
-async fn read_range(mut resp: Response, unit: &FetchUnit, want: usize, on_bytes: &dyn Fn(u64)) -> Result<Bytes, Error> {
+async fn read_range(
+    mut resp: Response,
+    unit: &FetchUnit,
+    want: usize,
+    on_bytes: &dyn Fn(u64),
+) -> Result<Bytes, Error> {
     let whole_object = resp.status == 200;
     // A 200 may carry the whole object: read up to its end and slice.
     let limit = if whole_object {
-        usize::try_from(unit.bytes.end).ok().and_then(|e| e.checked_add(1)).unwrap_or(usize::MAX)
+        usize::try_from(unit.bytes.end)
+            .ok()
+            .and_then(|e| e.checked_add(1))
+            .unwrap_or(usize::MAX)
     } else {
         want
     };
@@ -299,7 +365,10 @@ async fn read_range(mut resp: Response, unit: &FetchUnit, want: usize, on_bytes:
             // More than asked for: for a 206 that is a protocol error; for a 200 we only need the
             // prefix that ends at our range.
             if !whole_object {
-                return Err(Error::invalid_response(&unit.url, format!("range answer longer than the {want} bytes asked for")));
+                return Err(Error::invalid_response(
+                    &unit.url,
+                    format!("range answer longer than the {want} bytes asked for"),
+                ));
             }
             let keep = limit - buf.len();
             buf.extend_from_slice(piece.get(..keep).unwrap_or_default());

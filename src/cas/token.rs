@@ -38,7 +38,10 @@ pub struct CasToken {
 /// Never prints the token itself.
 impl fmt::Debug for CasToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CasToken").field("exp_s", &self.exp_s).field("cas_url", &self.cas_url).finish_non_exhaustive()
+        f.debug_struct("CasToken")
+            .field("exp_s", &self.exp_s)
+            .field("cas_url", &self.cas_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -67,7 +70,10 @@ impl CasToken {
             return Err(Error::invalid_response(source, "empty CAS access token"));
         }
         if !(self.cas_url.starts_with("http://") || self.cas_url.starts_with("https://")) {
-            return Err(Error::invalid_response(source, "casUrl must be an absolute http(s) URL"));
+            return Err(Error::invalid_response(
+                source,
+                "casUrl must be an absolute http(s) URL",
+            ));
         }
         Ok(())
     }
@@ -99,7 +105,10 @@ pub struct HubTokens {
 
 impl fmt::Debug for HubTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HubTokens").field("bucket", &self.id.to_string()).field("scope", &self.scope).finish()
+        f.debug_struct("HubTokens")
+            .field("bucket", &self.id.to_string())
+            .field("scope", &self.scope)
+            .finish()
     }
 }
 
@@ -113,8 +122,15 @@ impl HubTokens {
 #[async_trait::async_trait(?Send)]
 impl TokenSource for HubTokens {
     async fn fetch(&self, cancel: &Cancel) -> Result<CasToken, Error> {
-        let t = self.hub.xet_token(&self.id, self.scope == TokenScope::Write, cancel).await?;
-        let mut token = CasToken { access_token: t.access_token, exp_s: t.exp, cas_url: t.cas_url };
+        let t = self
+            .hub
+            .xet_token(&self.id, self.scope == TokenScope::Write, cancel)
+            .await?;
+        let mut token = CasToken {
+            access_token: t.access_token,
+            exp_s: t.exp,
+            cas_url: t.cas_url,
+        };
         token.validate("xet token")?;
         Ok(token)
     }
@@ -154,7 +170,10 @@ pub fn needs_refresh(exp_s: u64, fetched_ms: u64, now_ms: u64) -> bool {
 impl TokenCache {
     /// A cache over `source`, initially empty.
     pub fn new(source: Rc<dyn TokenSource>) -> TokenCache {
-        TokenCache { source, state: Rc::new(RefCell::new(CacheState::default())) }
+        TokenCache {
+            source,
+            state: Rc::new(RefCell::new(CacheState::default())),
+        }
     }
 
     /// The current token, refreshed first if it is missing or about to expire. Concurrent
@@ -203,7 +222,11 @@ impl TokenCache {
     /// fetches a new one. A newer token already in the cache is kept.
     pub fn invalidate(&self, access_token: &str) {
         let mut st = self.state.borrow_mut();
-        if st.current.as_ref().is_some_and(|(t, _)| t.access_token == access_token) {
+        if st
+            .current
+            .as_ref()
+            .is_some_and(|(t, _)| t.access_token == access_token)
+        {
             st.current = None;
         }
     }
@@ -228,7 +251,11 @@ mod tests {
             if self.fail.get() {
                 return Err(Error::invalid_response("http://hub/t", "nope"));
             }
-            Ok(CasToken { access_token: format!("tok{}", self.n.get()), exp_s: self.exp.get(), cas_url: "http://cas".into() })
+            Ok(CasToken {
+                access_token: format!("tok{}", self.n.get()),
+                exp_s: self.exp.get(),
+                cas_url: "http://cas".into(),
+            })
         }
     }
 
@@ -245,11 +272,26 @@ mod tests {
 
     #[test]
     fn parses_and_checks_token_json() {
-        let t = CasToken::from_json("u", br#"{"accessToken":"abc","exp":17,"casUrl":"http://127.0.0.1:9/"}"#).unwrap();
-        assert_eq!((t.access_token.as_str(), t.exp_s, t.cas_url.as_str()), ("abc", 17, "http://127.0.0.1:9"));
+        let t = CasToken::from_json(
+            "u",
+            br#"{"accessToken":"abc","exp":17,"casUrl":"http://127.0.0.1:9/"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (t.access_token.as_str(), t.exp_s, t.cas_url.as_str()),
+            ("abc", 17, "http://127.0.0.1:9")
+        );
         assert!(!format!("{t:?}").contains("abc"));
-        for bad in [&br#"{"accessToken":"","exp":1,"casUrl":"http://x"}"#[..], br#"{"accessToken":"a","exp":1,"casUrl":"/rel"}"#, b"[]", b"{"] {
-            assert!(matches!(CasToken::from_json("u", bad), Err(Error::InvalidResponse { .. })));
+        for bad in [
+            &br#"{"accessToken":"","exp":1,"casUrl":"http://x"}"#[..],
+            br#"{"accessToken":"a","exp":1,"casUrl":"/rel"}"#,
+            b"[]",
+            b"{",
+        ] {
+            assert!(matches!(
+                CasToken::from_json("u", bad),
+                Err(Error::InvalidResponse { .. })
+            ));
         }
     }
 
@@ -257,10 +299,18 @@ mod tests {
     async fn concurrent_callers_share_one_refresh_and_401_invalidates() {
         let http = crate::transport::native::NativeClient::new();
         let now_s = http.now_ms() / 1000;
-        let src = Rc::new(Counting { n: Cell::new(0), exp: Cell::new(now_s + 3600), fail: Cell::new(false) });
+        let src = Rc::new(Counting {
+            n: Cell::new(0),
+            exp: Cell::new(now_s + 3600),
+            fail: Cell::new(false),
+        });
         let cache = TokenCache::new(src.clone());
         let c = Cancel::new();
-        let (a, b, d) = tokio::join!(cache.get(&http, &c), cache.get(&http, &c), cache.get(&http, &c));
+        let (a, b, d) = tokio::join!(
+            cache.get(&http, &c),
+            cache.get(&http, &c),
+            cache.get(&http, &c)
+        );
         assert_eq!(src.n.get(), 1);
         assert_eq!(a.unwrap().access_token, "tok1");
         assert_eq!(b.unwrap().access_token, "tok1");

@@ -93,7 +93,12 @@ impl FetchPlan {
         for (xorb, entries) in &r.xorbs {
             for e in entries {
                 for range in &e.ranges {
-                    units.push(FetchUnit { xorb: *xorb, url: e.url.clone(), chunks: range.chunks, bytes: range.bytes });
+                    units.push(FetchUnit {
+                        xorb: *xorb,
+                        url: e.url.clone(),
+                        chunks: range.chunks,
+                        bytes: range.bytes,
+                    });
                 }
             }
         }
@@ -108,19 +113,33 @@ impl FetchPlan {
         let mut units = Vec::new();
         for (xorb, infos) in &r.fetch_info {
             for f in infos {
-                units.push(FetchUnit { xorb: *xorb, url: f.url.clone(), chunks: f.range, bytes: f.url_range });
+                units.push(FetchUnit {
+                    xorb: *xorb,
+                    url: f.url.clone(),
+                    chunks: f.range,
+                    bytes: f.url_range,
+                });
             }
         }
         FetchPlan::build(units, r.terms.clone(), r.offset_into_first_range, want)
     }
 
-    fn build(units: Vec<FetchUnit>, terms: Vec<Term>, skip: u64, want: Option<u64>) -> Result<FetchPlan, Error> {
-        let total = terms.iter().try_fold(0u64, |a, t| a.checked_add(t.unpacked_length));
+    fn build(
+        units: Vec<FetchUnit>,
+        terms: Vec<Term>,
+        skip: u64,
+        want: Option<u64>,
+    ) -> Result<FetchPlan, Error> {
+        let total = terms
+            .iter()
+            .try_fold(0u64, |a, t| a.checked_add(t.unpacked_length));
         let total = total.ok_or_else(|| bad("reconstruction sizes overflow"))?;
         let available = total.saturating_sub(skip);
         let len = match want {
             Some(w) if w > available => {
-                return Err(bad(format!("reconstruction holds {available} bytes, {w} were asked for")));
+                return Err(bad(format!(
+                    "reconstruction holds {available} bytes, {w} were asked for"
+                )));
             }
             Some(w) => w,
             None => available,
@@ -131,14 +150,23 @@ impl FetchPlan {
             by_xorb.entry(u.xorb).or_default().push(i);
         }
         for list in by_xorb.values_mut() {
-            list.sort_by_key(|&i| units.get(i).map(|u| (u.chunks.start, u32::MAX - u.chunks.end)));
+            list.sort_by_key(|&i| {
+                units
+                    .get(i)
+                    .map(|u| (u.chunks.start, u32::MAX - u.chunks.end))
+            });
         }
         let mut steps: Vec<Step> = Vec::new();
         for (ti, term) in terms.iter().enumerate() {
-            let candidates = by_xorb.get(&term.hash).map(Vec::as_slice).unwrap_or_default();
+            let candidates = by_xorb
+                .get(&term.hash)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             // Prefer a single unit holding the whole term (the usual case).
             let whole = candidates.iter().copied().find(|&i| {
-                units.get(i).is_some_and(|u| u.chunks.start <= term.range.start && term.range.end <= u.chunks.end)
+                units.get(i).is_some_and(|u| {
+                    u.chunks.start <= term.range.start && term.range.end <= u.chunks.end
+                })
             });
             let mut parts: Vec<(usize, ChunkRange)> = Vec::new();
             if let Some(u) = whole {
@@ -154,7 +182,10 @@ impl FetchPlan {
                         .filter(|(_, u)| u.chunks.start <= at && at < u.chunks.end)
                         .max_by_key(|(_, u)| u.chunks.end);
                     let Some((i, u)) = next else {
-                        return Err(bad(format!("term {ti} (xorb {}) is not covered by a fetch range", term.hash)));
+                        return Err(bad(format!(
+                            "term {ti} (xorb {}) is not covered by a fetch range",
+                            term.hash
+                        )));
                     };
                     let end = u.chunks.end.min(term.range.end);
                     parts.push((i, ChunkRange { start: at, end }));
@@ -163,14 +194,27 @@ impl FetchPlan {
             }
             let n = parts.len();
             for (k, (unit, chunks)) in parts.into_iter().enumerate() {
-                let piece = Piece { term: ti, chunks, ends_term: k + 1 == n };
+                let piece = Piece {
+                    term: ti,
+                    chunks,
+                    ends_term: k + 1 == n,
+                };
                 match steps.last_mut() {
                     Some(s) if s.unit == unit => s.pieces.push(piece),
-                    _ => steps.push(Step { unit, pieces: vec![piece] }),
+                    _ => steps.push(Step {
+                        unit,
+                        pieces: vec![piece],
+                    }),
                 }
             }
         }
-        Ok(FetchPlan { units, terms, steps, skip, len })
+        Ok(FetchPlan {
+            units,
+            terms,
+            steps,
+            skip,
+            len,
+        })
     }
 
     /// Drops the steps that only serve bytes past the requested length (a range that ends inside
@@ -241,18 +285,35 @@ impl DecodedUnit {
 /// [`Error::Integrity`] for a malformed record, a wrong count, or trailing bytes.
 pub fn decode_unit(unit: &FetchUnit, body: &[u8]) -> Result<DecodedUnit, Error> {
     let expected = (unit.chunks.end - unit.chunks.start) as usize;
-    let mut data = Vec::with_capacity(expected.saturating_mul(xet::chunker::TARGET_CHUNK_SIZE).min(body.len() * 4 + 64));
+    let mut data = Vec::with_capacity(
+        expected
+            .saturating_mul(xet::chunker::TARGET_CHUNK_SIZE)
+            .min(body.len() * 4 + 64),
+    );
     let mut table = Vec::with_capacity(expected);
     let mut records = xet::xorb::chunk_records(body);
     for record in records.by_ref() {
-        let record = record.map_err(|e| bad(format!("xorb {} chunk {}: {e}", unit.xorb, unit.chunks.start as usize + table.len())))?;
+        let record = record.map_err(|e| {
+            bad(format!(
+                "xorb {} chunk {}: {e}",
+                unit.xorb,
+                unit.chunks.start as usize + table.len()
+            ))
+        })?;
         if table.len() == expected {
-            return Err(bad(format!("xorb {}: more chunk records than the {expected} requested", unit.xorb)));
+            return Err(bad(format!(
+                "xorb {}: more chunk records than the {expected} requested",
+                unit.xorb
+            )));
         }
         let start = data.len();
-        record
-            .decompress_into(&mut data)
-            .map_err(|e| bad(format!("xorb {} chunk {}: {e}", unit.xorb, unit.chunks.start as usize + table.len())))?;
+        record.decompress_into(&mut data).map_err(|e| {
+            bad(format!(
+                "xorb {} chunk {}: {e}",
+                unit.xorb,
+                unit.chunks.start as usize + table.len()
+            ))
+        })?;
         let len = data.len() - start;
         let hash = data.get(start..).map(xet::chunk_hash).unwrap_or(Hash::ZERO);
         table.push((hash, start, len));
@@ -266,7 +327,11 @@ pub fn decode_unit(unit: &FetchUnit, body: &[u8]) -> Result<DecodedUnit, Error> 
             records.position()
         )));
     }
-    Ok(DecodedUnit { chunks: unit.chunks, data: Bytes::from(data), table })
+    Ok(DecodedUnit {
+        chunks: unit.chunks,
+        data: Bytes::from(data),
+        table,
+    })
 }
 
 /// Expected file hash and size, and the `(chunk hash, length)` of every chunk seen.
@@ -314,7 +379,12 @@ impl Assembler {
     ///
     /// # Errors
     /// [`Error::Integrity`] on any mismatch.
-    pub fn take(&mut self, xorb: Hash, step: &Step, unit: &DecodedUnit) -> Result<Vec<Bytes>, Error> {
+    pub fn take(
+        &mut self,
+        xorb: Hash,
+        step: &Step,
+        unit: &DecodedUnit,
+    ) -> Result<Vec<Bytes>, Error> {
         self.check_unit(xorb, unit)?;
         let mut out = Vec::new();
         for piece in &step.pieces {
@@ -324,7 +394,9 @@ impl Assembler {
             let first = (piece.chunks.start - unit.chunks.start) as usize;
             let last = (piece.chunks.end - unit.chunks.start) as usize;
             let rows = unit.table.get(first..last).unwrap_or_default();
-            let (Some(&(_, begin, _)), Some(&(_, end_start, end_len))) = (rows.first(), rows.last()) else {
+            let (Some(&(_, begin, _)), Some(&(_, end_start, end_len))) =
+                (rows.first(), rows.last())
+            else {
                 return Err(bad("piece without chunks"));
             };
             let end = end_start + end_len;
@@ -334,7 +406,9 @@ impl Assembler {
             let bytes = (end - begin) as u64;
             self.term_bytes += bytes;
             if piece.ends_term {
-                let Some(term) = self.terms.get(piece.term) else { return Err(bad("piece of an unknown term")) };
+                let Some(term) = self.terms.get(piece.term) else {
+                    return Err(bad("piece of an unknown term"));
+                };
                 if self.term_bytes != term.unpacked_length {
                     return Err(bad(format!(
                         "term {} (xorb {}) decoded to {} bytes, the reconstruction says {}",
@@ -363,16 +437,20 @@ impl Assembler {
             for (i, (h, _, _)) in unit.table.iter().enumerate() {
                 let index = unit.chunks.start as usize + i;
                 if known.get(index) != Some(h) {
-                    return Err(bad(format!("xorb {xorb} chunk {index} does not match its hash")));
+                    return Err(bad(format!(
+                        "xorb {xorb} chunk {index} does not match its hash"
+                    )));
                 }
             }
             self.proven_bytes += unit.data.len() as u64;
             return Ok(());
         }
         if unit.chunks.start == 0 {
-            let leaves: Vec<(Hash, u64)> = unit.table.iter().map(|&(h, _, l)| (h, l as u64)).collect();
+            let leaves: Vec<(Hash, u64)> =
+                unit.table.iter().map(|&(h, _, l)| (h, l as u64)).collect();
             if xet::xorb_hash(&leaves) == xorb {
-                self.proven.insert(xorb, unit.table.iter().map(|&(h, _, _)| h).collect());
+                self.proven
+                    .insert(xorb, unit.table.iter().map(|&(h, _, _)| h).collect());
                 self.proven_bytes += unit.data.len() as u64;
             }
         }
@@ -385,16 +463,23 @@ impl Assembler {
     /// [`Error::Integrity`] when bytes are missing or the file hash differs.
     pub fn finish(self) -> Result<(), Error> {
         if self.remaining != 0 {
-            return Err(bad(format!("{} bytes missing at the end of the read", self.remaining)));
+            return Err(bad(format!(
+                "{} bytes missing at the end of the read",
+                self.remaining
+            )));
         }
         if let Some((expected, size, seen)) = self.file {
             let actual_size: u64 = seen.iter().map(|(_, l)| l).sum();
             if actual_size != size {
-                return Err(bad(format!("file has {actual_size} bytes, expected {size}")));
+                return Err(bad(format!(
+                    "file has {actual_size} bytes, expected {size}"
+                )));
             }
             let actual = xet::file_hash(&seen);
             if actual != expected {
-                return Err(bad(format!("file hash {actual} does not match the expected {expected}")));
+                return Err(bad(format!(
+                    "file hash {actual} does not match the expected {expected}"
+                )));
             }
         }
         Ok(())
@@ -423,15 +508,27 @@ mod tests {
         for group in chunks.chunks(chunks_per_xorb) {
             let mut b = XorbBuilder::new(policy);
             for c in group {
-                b.add_chunk(c.hash, &data[c.offset as usize..(c.offset + u64::from(c.len)) as usize]).unwrap();
+                b.add_chunk(
+                    c.hash,
+                    &data[c.offset as usize..(c.offset + u64::from(c.len)) as usize],
+                )
+                .unwrap();
             }
             xorbs.push(b.finish());
         }
-        Stored { data, xorbs, file_hash: xet::file_hash(&leaves) }
+        Stored {
+            data,
+            xorbs,
+            file_hash: xet::file_hash(&leaves),
+        }
     }
 
     fn record_start(x: &SerializedXorb, chunk: u32) -> u64 {
-        if chunk == 0 { 0 } else { u64::from(x.chunks[chunk as usize - 1].record_end) }
+        if chunk == 0 {
+            0
+        } else {
+            u64::from(x.chunks[chunk as usize - 1].record_end)
+        }
     }
 
     impl Stored {
@@ -459,15 +556,35 @@ mod tests {
                     }
                 }
                 if let Some(first) = first {
-                    terms.push(Term { hash: x.hash, unpacked_length: bytes, range: ChunkRange { start: first, end: last } });
-                    let b = ByteRange { start: record_start(x, first), end: u64::from(x.chunks[last as usize - 1].record_end) - 1 };
+                    terms.push(Term {
+                        hash: x.hash,
+                        unpacked_length: bytes,
+                        range: ChunkRange {
+                            start: first,
+                            end: last,
+                        },
+                    });
+                    let b = ByteRange {
+                        start: record_start(x, first),
+                        end: u64::from(x.chunks[last as usize - 1].record_end) - 1,
+                    };
                     xorbs.entry(x.hash).or_default().push(XorbFetchV2 {
                         url: format!("http://cas/fetch/{}", x.hash),
-                        ranges: vec![FetchRangeV2 { chunks: ChunkRange { start: first, end: last }, bytes: b }],
+                        ranges: vec![FetchRangeV2 {
+                            chunks: ChunkRange {
+                                start: first,
+                                end: last,
+                            },
+                            bytes: b,
+                        }],
                     });
                 }
             }
-            ReconstructionV2 { offset_into_first_range: skip, terms, xorbs }
+            ReconstructionV2 {
+                offset_into_first_range: skip,
+                terms,
+                xorbs,
+            }
         }
 
         fn body(&self, unit: &FetchUnit) -> Vec<u8> {
@@ -477,7 +594,11 @@ mod tests {
     }
 
     /// Runs a plan against `body_of`, returning the bytes or the first error.
-    fn run(plan: &FetchPlan, whole: Option<(Hash, u64)>, body_of: impl Fn(&FetchUnit) -> Vec<u8>) -> Result<Vec<u8>, Error> {
+    fn run(
+        plan: &FetchPlan,
+        whole: Option<(Hash, u64)>,
+        body_of: impl Fn(&FetchUnit) -> Vec<u8>,
+    ) -> Result<Vec<u8>, Error> {
         let mut asm = Assembler::new(plan, whole);
         let mut out = Vec::new();
         for step in &plan.steps {
@@ -493,7 +614,10 @@ mod tests {
 
     #[test]
     fn whole_file_is_verified_and_exact() {
-        for policy in [CompressionPolicy::Auto, CompressionPolicy::Fixed(CompressionScheme::None)] {
+        for policy in [
+            CompressionPolicy::Auto,
+            CompressionPolicy::Fixed(CompressionScheme::None),
+        ] {
             let s = store(random_bytes(1, 3 << 20), 20, policy);
             let plan = FetchPlan::from_v2(&s.v2(None), None).unwrap();
             assert_eq!(plan.steps.len(), s.xorbs.len());
@@ -503,9 +627,18 @@ mod tests {
             for step in &plan.steps {
                 let unit = &plan.units[step.unit];
                 let d = decode_unit(unit, &s.body(unit)).unwrap();
-                out.extend(asm.take(unit.xorb, step, &d).unwrap().iter().flat_map(|b| b.to_vec()));
+                out.extend(
+                    asm.take(unit.xorb, step, &d)
+                        .unwrap()
+                        .iter()
+                        .flat_map(|b| b.to_vec()),
+                );
             }
-            assert_eq!(asm.proven_bytes, s.data.len() as u64, "every xorb fetched whole is proven");
+            assert_eq!(
+                asm.proven_bytes,
+                s.data.len() as u64,
+                "every xorb fetched whole is proven"
+            );
             asm.finish().unwrap();
             assert_eq!(out, s.data);
         }
@@ -531,16 +664,24 @@ mod tests {
             (x1, n),
         ];
         for (start, end) in cases {
-            let mut plan = FetchPlan::from_v2(&s.v2(Some((start, end))), Some(end - start)).unwrap();
+            let mut plan =
+                FetchPlan::from_v2(&s.v2(Some((start, end))), Some(end - start)).unwrap();
             plan.prune();
             let got = run(&plan, None, |u| s.body(u)).unwrap();
-            assert_eq!(got, s.data[start as usize..end as usize], "range {start}..{end}");
+            assert_eq!(
+                got,
+                s.data[start as usize..end as usize],
+                "range {start}..{end}"
+            );
         }
     }
 
     #[test]
     fn a_flipped_byte_is_an_integrity_error() {
-        for policy in [CompressionPolicy::Auto, CompressionPolicy::Fixed(CompressionScheme::None)] {
+        for policy in [
+            CompressionPolicy::Auto,
+            CompressionPolicy::Fixed(CompressionScheme::None),
+        ] {
             let s = store(random_bytes(3, 1 << 20), 1000, policy);
             let plan = FetchPlan::from_v2(&s.v2(None), None).unwrap();
             let whole = Some((s.file_hash, s.data.len() as u64));
@@ -550,7 +691,10 @@ mod tests {
                     b[at] ^= 0x01;
                     b
                 });
-                assert!(matches!(r, Err(Error::Integrity { .. })), "{policy:?} byte {at}: {r:?}");
+                assert!(
+                    matches!(r, Err(Error::Integrity { .. })),
+                    "{policy:?} byte {at}: {r:?}"
+                );
             }
         }
     }
@@ -559,17 +703,54 @@ mod tests {
     fn proven_xorbs_check_later_partial_reads() {
         // The file reads the same xorb twice: a whole read proves it, then a partial read of
         // corrupted bytes is caught even though a partial range alone cannot be verified.
-        let s = store(random_bytes(4, 600_000), 1000, CompressionPolicy::Fixed(CompressionScheme::None));
+        let s = store(
+            random_bytes(4, 600_000),
+            1000,
+            CompressionPolicy::Fixed(CompressionScheme::None),
+        );
         let x = &s.xorbs[0];
         let n = x.chunks.len() as u32;
-        let full = FetchRangeV2 { chunks: ChunkRange { start: 0, end: n }, bytes: ByteRange { start: 0, end: x.data.len() as u64 - 1 } };
-        let part = FetchRangeV2 { chunks: ChunkRange { start: 1, end: 2 }, bytes: ByteRange { start: record_start(x, 1), end: record_start(x, 2) - 1 } };
-        let t_full = Term { hash: x.hash, unpacked_length: 600_000, range: full.chunks };
-        let t_part = Term { hash: x.hash, unpacked_length: u64::from(x.chunks[1].len), range: part.chunks };
+        let full = FetchRangeV2 {
+            chunks: ChunkRange { start: 0, end: n },
+            bytes: ByteRange {
+                start: 0,
+                end: x.data.len() as u64 - 1,
+            },
+        };
+        let part = FetchRangeV2 {
+            chunks: ChunkRange { start: 1, end: 2 },
+            bytes: ByteRange {
+                start: record_start(x, 1),
+                end: record_start(x, 2) - 1,
+            },
+        };
+        let t_full = Term {
+            hash: x.hash,
+            unpacked_length: 600_000,
+            range: full.chunks,
+        };
+        let t_part = Term {
+            hash: x.hash,
+            unpacked_length: u64::from(x.chunks[1].len),
+            range: part.chunks,
+        };
         let r = ReconstructionV2 {
             offset_into_first_range: 0,
             terms: vec![t_full, t_part],
-            xorbs: [(x.hash, vec![XorbFetchV2 { url: "u".into(), ranges: vec![full] }, XorbFetchV2 { url: "v".into(), ranges: vec![part] }])].into(),
+            xorbs: [(
+                x.hash,
+                vec![
+                    XorbFetchV2 {
+                        url: "u".into(),
+                        ranges: vec![full],
+                    },
+                    XorbFetchV2 {
+                        url: "v".into(),
+                        ranges: vec![part],
+                    },
+                ],
+            )]
+            .into(),
         };
         // The planner serves the second term from the first unit (one fetch)...
         let mut plan = FetchPlan::from_v2(&r, None).unwrap();
@@ -577,7 +758,10 @@ mod tests {
         // ...force a second fetch from the partial range instead.
         let part_unit = plan.units.iter().position(|u| u.url == "v").unwrap();
         let second = plan.steps[0].pieces.pop().unwrap();
-        plan.steps.push(Step { unit: part_unit, pieces: vec![second] });
+        plan.steps.push(Step {
+            unit: part_unit,
+            pieces: vec![second],
+        });
         let ok = run(&plan, None, |u| s.body(u)).unwrap();
         assert_eq!(ok.len() as u64, 600_000 + u64::from(x.chunks[1].len));
         let bad = run(&plan, None, |u| {
@@ -596,13 +780,45 @@ mod tests {
         let x = &s.xorbs[0];
         let n = x.chunks.len() as u32;
         assert!(n >= 3);
-        let one = Term { hash: x.hash, unpacked_length: u64::from(x.chunks[0].len), range: ChunkRange { start: 0, end: 1 } };
-        let unit0 = FetchRangeV2 { chunks: ChunkRange { start: 0, end: 1 }, bytes: ByteRange { start: 0, end: record_start(x, 1) - 1 } };
-        let rest = FetchRangeV2 { chunks: ChunkRange { start: 1, end: n }, bytes: ByteRange { start: record_start(x, 1), end: x.data.len() as u64 - 1 } };
+        let one = Term {
+            hash: x.hash,
+            unpacked_length: u64::from(x.chunks[0].len),
+            range: ChunkRange { start: 0, end: 1 },
+        };
+        let unit0 = FetchRangeV2 {
+            chunks: ChunkRange { start: 0, end: 1 },
+            bytes: ByteRange {
+                start: 0,
+                end: record_start(x, 1) - 1,
+            },
+        };
+        let rest = FetchRangeV2 {
+            chunks: ChunkRange { start: 1, end: n },
+            bytes: ByteRange {
+                start: record_start(x, 1),
+                end: x.data.len() as u64 - 1,
+            },
+        };
         let r = ReconstructionV2 {
             offset_into_first_range: 0,
-            terms: vec![one, one, one, Term { hash: x.hash, unpacked_length: 400_000, range: ChunkRange { start: 0, end: n } }],
-            xorbs: [(x.hash, vec![XorbFetchV2 { url: "u".into(), ranges: vec![unit0, rest] }])].into(),
+            terms: vec![
+                one,
+                one,
+                one,
+                Term {
+                    hash: x.hash,
+                    unpacked_length: 400_000,
+                    range: ChunkRange { start: 0, end: n },
+                },
+            ],
+            xorbs: [(
+                x.hash,
+                vec![XorbFetchV2 {
+                    url: "u".into(),
+                    ranges: vec![unit0, rest],
+                }],
+            )]
+            .into(),
         };
         let plan = FetchPlan::from_v2(&r, None).unwrap();
         // Three repeats + the first piece of the last term share unit 0; then unit 1.
@@ -619,14 +835,20 @@ mod tests {
         let mut r = s.v2(None);
         // A term whose xorb has no fetch range.
         r.xorbs.clear();
-        assert!(matches!(FetchPlan::from_v2(&r, None), Err(Error::Integrity { .. })));
+        assert!(matches!(
+            FetchPlan::from_v2(&r, None),
+            Err(Error::Integrity { .. })
+        ));
         // Asking for more than the answer holds.
         assert!(FetchPlan::from_v2(&s.v2(None), Some(300_001)).is_err());
         // A wrong unpacked_length.
         let mut r = s.v2(None);
         r.terms[0].unpacked_length += 1;
         let plan = FetchPlan::from_v2(&r, Some(300_000)).unwrap();
-        assert!(matches!(run(&plan, None, |u| s.body(u)), Err(Error::Integrity { .. })));
+        assert!(matches!(
+            run(&plan, None, |u| s.body(u)),
+            Err(Error::Integrity { .. })
+        ));
         // Too few or too many records in a body.
         let plan = FetchPlan::from_v2(&s.v2(None), None).unwrap();
         let unit = &plan.units[0];
@@ -645,7 +867,10 @@ mod tests {
         let v1 = crate::cas::mock::v1_of(&v2);
         let mut plan = FetchPlan::from_v1(&v1, Some(899_000)).unwrap();
         plan.prune();
-        assert_eq!(run(&plan, None, |u| s.body(u)).unwrap(), s.data[1000..900_000]);
+        assert_eq!(
+            run(&plan, None, |u| s.body(u)).unwrap(),
+            s.data[1000..900_000]
+        );
     }
 
     #[test]

@@ -46,7 +46,11 @@ pub struct DownloadOptions {
 
 impl Default for DownloadOptions {
     fn default() -> Self {
-        DownloadOptions { max_concurrent: 4, max_in_flight_bytes: 64 << 20, progress_interval_ms: 100 }
+        DownloadOptions {
+            max_concurrent: 4,
+            max_in_flight_bytes: 64 << 20,
+            progress_interval_ms: 100,
+        }
     }
 }
 
@@ -93,7 +97,11 @@ impl Progress {
         };
         if due || force {
             self.last_ms.set(Some(now_ms));
-            sink(&DownloadProgress { bytes_fetched: self.fetched.get(), bytes_verified: self.verified.get(), total_bytes: self.total });
+            sink(&DownloadProgress {
+                bytes_fetched: self.fetched.get(),
+                bytes_verified: self.verified.get(),
+                total_bytes: self.total,
+            });
         }
     }
 }
@@ -119,7 +127,10 @@ pub struct FileDownload {
 
 impl std::fmt::Debug for FileDownload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FileDownload").field("target", &self.target).field("next_step", &self.next_step).finish_non_exhaustive()
+        f.debug_struct("FileDownload")
+            .field("target", &self.target)
+            .field("next_step", &self.next_step)
+            .finish_non_exhaustive()
     }
 }
 
@@ -184,13 +195,27 @@ impl FileDownload {
         });
         let plan = if empty {
             if range.is_none() && target.file_hash != Hash::ZERO {
-                return Err(Error::integrity(format!("file {} has size 0 but a non-empty hash", target.file_hash)));
+                return Err(Error::integrity(format!(
+                    "file {} has size 0 but a non-empty hash",
+                    target.file_hash
+                )));
             }
-            FetchPlan { units: Vec::new(), terms: Vec::new(), steps: Vec::new(), skip: 0, len: 0 }
+            FetchPlan {
+                units: Vec::new(),
+                terms: Vec::new(),
+                steps: Vec::new(),
+                skip: 0,
+                len: 0,
+            }
         } else {
-            let answer = cas.reconstruction(&target.file_hash, range, &cancel).await?;
+            let answer = cas
+                .reconstruction(&target.file_hash, range, &cancel)
+                .await?;
             let mut plan = answer.plan(Some(want))?;
-            if range.is_none() && plan.skip.saturating_add(plan.len) != plan.terms.iter().map(|t| t.unpacked_length).sum::<u64>() {
+            if range.is_none()
+                && plan.skip.saturating_add(plan.len)
+                    != plan.terms.iter().map(|t| t.unpacked_length).sum::<u64>()
+            {
                 return Err(Error::integrity(format!(
                     "the reconstruction of {} does not hold {} bytes",
                     target.file_hash, target.size
@@ -233,11 +258,19 @@ impl FileDownload {
 
     /// Starts fetches while the concurrency and byte budgets allow.
     fn fill(&mut self) {
-        while self.next_step < self.plan.steps.len() && self.in_flight.len() < self.options.max_concurrent {
-            let Some(step) = self.plan.steps.get(self.next_step) else { break };
-            let Some(unit) = self.plan.units.get(step.unit) else { break };
+        while self.next_step < self.plan.steps.len()
+            && self.in_flight.len() < self.options.max_concurrent
+        {
+            let Some(step) = self.plan.steps.get(self.next_step) else {
+                break;
+            };
+            let Some(unit) = self.plan.units.get(step.unit) else {
+                break;
+            };
             let len = unit.bytes.len();
-            if !self.in_flight.is_empty() && self.in_flight_bytes.saturating_add(len) > self.options.max_in_flight_bytes {
+            if !self.in_flight.is_empty()
+                && self.in_flight_bytes.saturating_add(len) > self.options.max_in_flight_bytes
+            {
                 break;
             }
             let index = self.next_step;
@@ -270,7 +303,10 @@ impl FileDownload {
         self.renewals += 1;
         self.in_flight = FuturesOrdered::new();
         self.in_flight_bytes = 0;
-        let answer = self.cas.reconstruction(&self.target.file_hash, self.target.range, &self.cancel).await?;
+        let answer = self
+            .cas
+            .reconstruction(&self.target.file_hash, self.target.range, &self.cancel)
+            .await?;
         let fresh = answer.plan(None)?;
         let mut plan = (*self.plan).clone();
         plan.renew_urls(&fresh);
@@ -327,7 +363,11 @@ impl FileDownload {
                     let (Some(step), Some(asm)) = (plan.steps.get(index), self.asm.as_mut()) else {
                         return Err(Error::integrity("fetch step out of range"));
                     };
-                    let xorb = plan.units.get(step.unit).map(|u| u.xorb).unwrap_or(Hash::ZERO);
+                    let xorb = plan
+                        .units
+                        .get(step.unit)
+                        .map(|u| u.xorb)
+                        .unwrap_or(Hash::ZERO);
                     let out = asm.take(xorb, step, &decoded)?;
                     let n: u64 = out.iter().map(|b| b.len() as u64).sum();
                     self.progress.verified.set(self.progress.verified.get() + n);
@@ -368,16 +408,43 @@ mod tests {
 
     async fn stored(mock: &Rc<MockCas>, data: &[u8]) -> (Rc<CasClient>, Hash) {
         let (cas, _) = client(mock);
-        let files = vec![UploadFile { path: "f".into(), source: Box::new(BytesSource::new(data.to_vec(), 1 << 20)) }];
-        let options = UploadOptions { planner: PlannerConfig { max_xorb_bytes: 1 << 20, ..Default::default() }, ..Default::default() };
-        let r = upload_files(&cas, files, options, None, &Cancel::new()).await.unwrap();
+        let files = vec![UploadFile {
+            path: "f".into(),
+            source: Box::new(BytesSource::new(data.to_vec(), 1 << 20)),
+        }];
+        let options = UploadOptions {
+            planner: PlannerConfig {
+                max_xorb_bytes: 1 << 20,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let r = upload_files(&cas, files, options, None, &Cancel::new())
+            .await
+            .unwrap();
         (cas, r.files[0].hash)
     }
 
-    async fn read(cas: &Rc<CasClient>, file_hash: Hash, size: u64, range: Option<(u64, u64)>) -> Result<Vec<u8>, Error> {
-        let target = Target { file_hash, size, range };
-        let options = DownloadOptions { max_concurrent: 3, max_in_flight_bytes: 2 << 20, ..Default::default() };
-        FileDownload::open(cas.clone(), target, options, None, &Cancel::new()).await?.read_all().await
+    async fn read(
+        cas: &Rc<CasClient>,
+        file_hash: Hash,
+        size: u64,
+        range: Option<(u64, u64)>,
+    ) -> Result<Vec<u8>, Error> {
+        let target = Target {
+            file_hash,
+            size,
+            range,
+        };
+        let options = DownloadOptions {
+            max_concurrent: 3,
+            max_in_flight_bytes: 2 << 20,
+            ..Default::default()
+        };
+        FileDownload::open(cas.clone(), target, options, None, &Cancel::new())
+            .await?
+            .read_all()
+            .await
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -393,10 +460,22 @@ mod tests {
         assert_eq!(read(&cas, hash, size, None).await.unwrap(), data);
         // First answer cut short, then a fresh one after the 403.
         assert_eq!(mock.count(Method::Get, "/v2/reconstructions/"), 3);
-        for (start, end) in [(0, 1), (1 << 20, (1 << 20) + 1), (12_345, size - 1), (size - 1, size), (size, size)] {
-            assert_eq!(read(&cas, hash, size, Some((start, end))).await.unwrap(), &data[start as usize..end as usize]);
+        for (start, end) in [
+            (0, 1),
+            (1 << 20, (1 << 20) + 1),
+            (12_345, size - 1),
+            (size - 1, size),
+            (size, size),
+        ] {
+            assert_eq!(
+                read(&cas, hash, size, Some((start, end))).await.unwrap(),
+                &data[start as usize..end as usize]
+            );
         }
-        assert!(matches!(read(&cas, hash, size, Some((size + 1, size + 2))).await, Err(Error::Validation(_))));
+        assert!(matches!(
+            read(&cas, hash, size, Some((size + 1, size + 2))).await,
+            Err(Error::Validation(_))
+        ));
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -407,8 +486,17 @@ mod tests {
         mock.no_v2.set(true);
         let size = data.len() as u64;
         assert_eq!(read(&cas, hash, size, None).await.unwrap(), data);
-        assert_eq!(read(&cas, hash, size, Some((100, 2_000_000))).await.unwrap(), &data[100..2_000_000]);
-        assert_eq!(mock.count(Method::Get, "/v2/reconstructions/"), 1, "V2 asked once, then remembered");
+        assert_eq!(
+            read(&cas, hash, size, Some((100, 2_000_000)))
+                .await
+                .unwrap(),
+            &data[100..2_000_000]
+        );
+        assert_eq!(
+            mock.count(Method::Get, "/v2/reconstructions/"),
+            1,
+            "V2 asked once, then remembered"
+        );
         assert_eq!(mock.count(Method::Get, "/v1/reconstructions/"), 2);
         // An unknown file is still a 404 (V2 404, then V1 404).
         let fresh = MockCas::new();
@@ -425,12 +513,18 @@ mod tests {
         for at in [0, 8, 9, 500_000] {
             mock.fault(Method::Get, "/fetch/", 1, Fault::Flip(at));
             let r = read(&cas, hash, data.len() as u64, None).await;
-            assert!(matches!(r, Err(Error::Integrity { .. })), "byte {at}: {r:?}");
+            assert!(
+                matches!(r, Err(Error::Integrity { .. })),
+                "byte {at}: {r:?}"
+            );
         }
         // A wrong expected hash (a Hub entry that does not match the CAS) is caught too.
         let r = read(&cas, hash, data.len() as u64 - 1, None).await;
         assert!(matches!(r, Err(Error::Integrity { .. })), "{r:?}");
-        assert_eq!(read(&cas, hash, data.len() as u64, None).await.unwrap(), data);
+        assert_eq!(
+            read(&cas, hash, data.len() as u64, None).await.unwrap(),
+            data
+        );
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -438,9 +532,19 @@ mod tests {
         let mock = MockCas::new();
         let data = random_bytes(3, 12 << 20);
         let (cas, hash) = stored(&mock, &data).await;
-        let target = Target { file_hash: hash, size: data.len() as u64, range: None };
-        let options = DownloadOptions { max_concurrent: 2, max_in_flight_bytes: 1 << 20, ..Default::default() };
-        let mut dl = FileDownload::open(cas.clone(), target, options, None, &Cancel::new()).await.unwrap();
+        let target = Target {
+            file_hash: hash,
+            size: data.len() as u64,
+            range: None,
+        };
+        let options = DownloadOptions {
+            max_concurrent: 2,
+            max_in_flight_bytes: 1 << 20,
+            ..Default::default()
+        };
+        let mut dl = FileDownload::open(cas.clone(), target, options, None, &Cancel::new())
+            .await
+            .unwrap();
         let first = dl.next().await.unwrap().unwrap();
         assert!(first.len() <= MAX_PIECE);
         let fetched = mock.count(Method::Get, "/fetch/");

@@ -32,7 +32,10 @@ pub struct Api {
 
 impl std::fmt::Debug for Api {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Api").field("endpoint", &self.endpoint).field("token", &self.token.as_ref().map(|_| "<redacted>")).finish()
+        f.debug_struct("Api")
+            .field("endpoint", &self.endpoint)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
     }
 }
 
@@ -65,18 +68,40 @@ impl Api {
     pub fn new(endpoint: &str, token: Option<String>) -> Result<Api, ValidationError> {
         let endpoint = endpoint.trim_end_matches('/').to_string();
         let origin = origin_of(&endpoint)
-            .ok_or_else(|| ValidationError::new("endpoint", &endpoint, "must be an absolute http:// or https:// URL"))?
+            .ok_or_else(|| {
+                ValidationError::new(
+                    "endpoint",
+                    &endpoint,
+                    "must be an absolute http:// or https:// URL",
+                )
+            })?
             .to_string();
-        if endpoint.contains(['?', '#']) || endpoint.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(ValidationError::new("endpoint", &endpoint, "must not contain a query, fragment or spaces"));
+        if endpoint.contains(['?', '#'])
+            || endpoint
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(ValidationError::new(
+                "endpoint",
+                &endpoint,
+                "must not contain a query, fragment or spaces",
+            ));
         }
         let token = token.filter(|t| !t.is_empty());
         if let Some(t) = &token {
             if !t.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
-                return Err(ValidationError::new("accessToken", "<redacted>", "must be printable ASCII without spaces"));
+                return Err(ValidationError::new(
+                    "accessToken",
+                    "<redacted>",
+                    "must be printable ASCII without spaces",
+                ));
             }
         }
-        Ok(Api { endpoint, origin, token })
+        Ok(Api {
+            endpoint,
+            origin,
+            token,
+        })
     }
 
     /// The endpoint, without a trailing `/`.
@@ -107,7 +132,8 @@ impl Api {
     }
 
     fn json(&self, method: Method, url: String, body: &serde_json::Value) -> Request {
-        self.request(method, url).body("application/json", body.to_string().into_bytes())
+        self.request(method, url)
+            .body("application/json", body.to_string().into_bytes())
     }
 
     /// `GET /api/whoami-v2`.
@@ -116,7 +142,12 @@ impl Api {
     }
 
     /// `POST /api/buckets/{namespace or me}/{name}` with `{private?, region?, resourceGroupId?}`.
-    pub fn create_bucket(&self, namespace: &str, name: &str, options: &CreateBucketOptions) -> Request {
+    pub fn create_bucket(
+        &self,
+        namespace: &str,
+        name: &str,
+        options: &CreateBucketOptions,
+    ) -> Request {
         let mut body = serde_json::Map::new();
         if let Some(p) = options.private {
             body.insert("private".into(), p.into());
@@ -127,8 +158,14 @@ impl Api {
         if let Some(g) = &options.resource_group_id {
             body.insert("resourceGroupId".into(), g.clone().into());
         }
-        let url = format!("{}/api/buckets/{}/{}", self.endpoint, seg(namespace), seg(name));
-        self.json(Method::Post, url, &serde_json::Value::Object(body)).retry_safe(false)
+        let url = format!(
+            "{}/api/buckets/{}/{}",
+            self.endpoint,
+            seg(namespace),
+            seg(name)
+        );
+        self.json(Method::Post, url, &serde_json::Value::Object(body))
+            .retry_safe(false)
     }
 
     /// `GET /api/buckets/{id}`.
@@ -142,7 +179,12 @@ impl Api {
     }
 
     /// `GET /api/buckets/{namespace or me}[?search=][&limit=]`.
-    pub fn list_buckets(&self, namespace: &str, search: Option<&str>, limit: Option<u32>) -> Request {
+    pub fn list_buckets(
+        &self,
+        namespace: &str,
+        search: Option<&str>,
+        limit: Option<u32>,
+    ) -> Request {
         let mut url = format!("{}/api/buckets/{}", self.endpoint, seg(namespace));
         let mut sep = '?';
         if let Some(s) = search.filter(|s| !s.is_empty()) {
@@ -161,17 +203,32 @@ impl Api {
     /// `POST /api/repos/move` with `{fromRepo, toRepo, type: "bucket"}`.
     pub fn move_bucket(&self, from: &BucketId, to: &BucketId) -> Request {
         let body = serde_json::json!({"fromRepo": from.to_string(), "toRepo": to.to_string(), "type": "bucket"});
-        self.json(Method::Post, format!("{}/api/repos/move", self.endpoint), &body).retry_safe(false)
+        self.json(
+            Method::Post,
+            format!("{}/api/repos/move", self.endpoint),
+            &body,
+        )
+        .retry_safe(false)
     }
 
     /// `GET /api/buckets/{id}/tree[/{prefix}]?recursive=…[&limit=…]` (prefix already checked).
-    pub fn tree(&self, id: &BucketId, prefix: &str, recursive: bool, limit: Option<u32>) -> Request {
+    pub fn tree(
+        &self,
+        id: &BucketId,
+        prefix: &str,
+        recursive: bool,
+        limit: Option<u32>,
+    ) -> Request {
         let mut url = self.bucket_url(id, "/tree");
         if !prefix.is_empty() {
             url.push('/');
             url.push_str(&path(prefix));
         }
-        url.push_str(if recursive { "?recursive=true" } else { "?recursive=false" });
+        url.push_str(if recursive {
+            "?recursive=true"
+        } else {
+            "?recursive=false"
+        });
         if let Some(l) = limit {
             url.push_str(&format!("&limit={l}"));
         }
@@ -181,7 +238,8 @@ impl Api {
     /// `POST /api/buckets/{id}/paths-info` with `{paths}` (≤ 1000 paths; retry-safe).
     pub fn paths_info(&self, id: &BucketId, paths: &[String]) -> Request {
         let body = serde_json::json!({ "paths": paths });
-        self.json(Method::Post, self.bucket_url(id, "/paths-info"), &body).retry_safe(true)
+        self.json(Method::Post, self.bucket_url(id, "/paths-info"), &body)
+            .retry_safe(true)
     }
 
     /// `POST /api/buckets/{id}/batch`, NDJSON, one line per operation, final newline (retry-safe:
@@ -189,49 +247,104 @@ impl Api {
     pub fn batch(&self, id: &BucketId, lines: &[BatchLine]) -> Result<Request, Error> {
         let mut body = Vec::with_capacity(lines.len() * 160);
         for line in lines {
-            serde_json::to_writer(&mut body, line).map_err(|e| ValidationError::new("batch line", line.path(), e.to_string()))?;
+            serde_json::to_writer(&mut body, line)
+                .map_err(|e| ValidationError::new("batch line", line.path(), e.to_string()))?;
             body.push(b'\n');
         }
-        Ok(self.request(Method::Post, self.bucket_url(id, "/batch")).body("application/x-ndjson", body).retry_safe(true))
+        Ok(self
+            .request(Method::Post, self.bucket_url(id, "/batch"))
+            .body("application/x-ndjson", body)
+            .retry_safe(true))
     }
 
     /// `GET /api/buckets/{id}/xet-write-token` or `…/xet-read-token`.
     pub fn xet_token(&self, id: &BucketId, write: bool) -> Request {
-        let route = if write { "/xet-write-token" } else { "/xet-read-token" };
+        let route = if write {
+            "/xet-write-token"
+        } else {
+            "/xet-read-token"
+        };
         self.request(Method::Get, self.bucket_url(id, route))
     }
 
     /// `GET /api/{type}s/{id}/tree/{revision}[/{path}]?recursive=…&expand=false` (repos, §14).
-    pub fn repo_tree(&self, repo_type: RepoType, id: &str, revision: &str, prefix: &str, recursive: bool) -> Request {
-        let mut url = format!("{}/api/{}/{}/tree/{}", self.endpoint, repo_type.plural(), path(id), seg(revision));
+    pub fn repo_tree(
+        &self,
+        repo_type: RepoType,
+        id: &str,
+        revision: &str,
+        prefix: &str,
+        recursive: bool,
+    ) -> Request {
+        let mut url = format!(
+            "{}/api/{}/{}/tree/{}",
+            self.endpoint,
+            repo_type.plural(),
+            path(id),
+            seg(revision)
+        );
         if !prefix.is_empty() {
             url.push('/');
             url.push_str(&path(prefix));
         }
-        url.push_str(if recursive { "?recursive=true&expand=false" } else { "?recursive=false&expand=false" });
+        url.push_str(if recursive {
+            "?recursive=true&expand=false"
+        } else {
+            "?recursive=false&expand=false"
+        });
         self.request(Method::Get, url)
     }
 
     /// `POST /api/{type}s/{id}/paths-info/{revision}` with JSON `{paths, expand: false}`.
-    pub fn repo_paths_info(&self, repo_type: RepoType, id: &str, revision: &str, paths: &[String]) -> Request {
+    pub fn repo_paths_info(
+        &self,
+        repo_type: RepoType,
+        id: &str,
+        revision: &str,
+        paths: &[String],
+    ) -> Request {
         let body = serde_json::json!({ "paths": paths, "expand": false });
-        let url = format!("{}/api/{}/{}/paths-info/{}", self.endpoint, repo_type.plural(), path(id), seg(revision));
+        let url = format!(
+            "{}/api/{}/{}/paths-info/{}",
+            self.endpoint,
+            repo_type.plural(),
+            path(id),
+            seg(revision)
+        );
         self.json(Method::Post, url, &body).retry_safe(true)
     }
 
     /// `{endpoint}/buckets/{id}/resolve/{path}` (file content route, no `/api`).
     pub fn resolve_url(&self, id: &BucketId, file: &str) -> String {
-        format!("{}/buckets/{}/{}/resolve/{}", self.endpoint, seg(id.namespace()), seg(id.name()), path(file))
+        format!(
+            "{}/buckets/{}/{}/resolve/{}",
+            self.endpoint,
+            seg(id.namespace()),
+            seg(id.name()),
+            path(file)
+        )
     }
 
     /// `{endpoint}/[{type}s/]{id}/resolve/{revision}/{path}` (repo file content, §14; models have
     /// no type prefix).
-    pub fn repo_resolve_url(&self, repo_type: RepoType, id: &str, revision: &str, file: &str) -> String {
+    pub fn repo_resolve_url(
+        &self,
+        repo_type: RepoType,
+        id: &str,
+        revision: &str,
+        file: &str,
+    ) -> String {
         let prefix = match repo_type {
             RepoType::Model => String::new(),
             t => format!("{}/", t.plural()),
         };
-        format!("{}/{prefix}{}/resolve/{}/{}", self.endpoint, path(id), seg(revision), path(file))
+        format!(
+            "{}/{prefix}{}/resolve/{}/{}",
+            self.endpoint,
+            path(id),
+            seg(revision),
+            path(file)
+        )
     }
 
     /// A GET of a pagination `Link` (§5). Only links to the endpoint's own origin are followed
@@ -246,13 +359,21 @@ impl Api {
             Some(o) if o.eq_ignore_ascii_case(&self.origin) => Ok(self.request(Method::Get, url)),
             _ => Err(Error::invalid_response(
                 &self.endpoint,
-                format!("pagination link to another origin refused: {}", crate::transport::redact_url(&url)),
+                format!(
+                    "pagination link to another origin refused: {}",
+                    crate::transport::redact_url(&url)
+                ),
             )),
         }
     }
 
     fn bucket_url(&self, id: &BucketId, route: &str) -> String {
-        format!("{}/api/buckets/{}/{}{route}", self.endpoint, seg(id.namespace()), seg(id.name()))
+        format!(
+            "{}/api/buckets/{}/{}{route}",
+            self.endpoint,
+            seg(id.namespace()),
+            seg(id.name())
+        )
     }
 }
 
@@ -286,37 +407,70 @@ mod tests {
         assert!(Api::new("https://h/x?y", None).is_err());
         let e = Api::new("https://h", Some("hf_ x".into())).unwrap_err();
         assert!(!e.to_string().contains("hf_ x"), "{e}");
-        assert!(!Api::new("https://h", Some(String::new())).unwrap().has_token());
-        assert_eq!(Api::new("https://h/sub/", None).unwrap().endpoint(), "https://h/sub");
+        assert!(!Api::new("https://h", Some(String::new()))
+            .unwrap()
+            .has_token());
+        assert_eq!(
+            Api::new("https://h/sub/", None).unwrap().endpoint(),
+            "https://h/sub"
+        );
     }
 
     #[test]
     fn routes() {
         let a = api();
         let r = a.whoami();
-        assert_eq!((r.method, r.url.as_str()), (Method::Get, "http://127.0.0.1:9/api/whoami-v2"));
+        assert_eq!(
+            (r.method, r.url.as_str()),
+            (Method::Get, "http://127.0.0.1:9/api/whoami-v2")
+        );
         assert_eq!(r.header_value("Authorization"), Some("Bearer hf_secret"));
         let anon = Api::new("http://h", None).unwrap();
         assert_eq!(anon.whoami().header_value("authorization"), None);
 
-        let r = a.create_bucket("me", "b", &CreateBucketOptions { private: Some(true), ..Default::default() });
+        let r = a.create_bucket(
+            "me",
+            "b",
+            &CreateBucketOptions {
+                private: Some(true),
+                ..Default::default()
+            },
+        );
         assert_eq!(r.url, "http://127.0.0.1:9/api/buckets/me/b");
         assert_eq!(r.body.as_deref(), Some(&br#"{"private":true}"#[..]));
         assert!(!r.retry_safe);
         let r = a.create_bucket("me", "b", &CreateBucketOptions::default());
         assert_eq!(r.body.as_deref(), Some(&b"{}"[..]));
 
-        assert_eq!(a.list_buckets("me", Some("a b&c"), None).url, "http://127.0.0.1:9/api/buckets/me?search=a%20b%26c");
-        assert_eq!(a.list_buckets("org", Some("x"), Some(2)).url, "http://127.0.0.1:9/api/buckets/org?search=x&limit=2");
-        assert_eq!(a.list_buckets("org", None, Some(2)).url, "http://127.0.0.1:9/api/buckets/org?limit=2");
+        assert_eq!(
+            a.list_buckets("me", Some("a b&c"), None).url,
+            "http://127.0.0.1:9/api/buckets/me?search=a%20b%26c"
+        );
+        assert_eq!(
+            a.list_buckets("org", Some("x"), Some(2)).url,
+            "http://127.0.0.1:9/api/buckets/org?search=x&limit=2"
+        );
+        assert_eq!(
+            a.list_buckets("org", None, Some(2)).url,
+            "http://127.0.0.1:9/api/buckets/org?limit=2"
+        );
         assert_eq!(a.delete_bucket(&id()).method, Method::Delete);
         let r = a.move_bucket(&id(), &"acme/x".parse().unwrap());
         assert_eq!(r.url, "http://127.0.0.1:9/api/repos/move");
         let body: serde_json::Value = serde_json::from_slice(r.body.as_deref().unwrap()).unwrap();
-        assert_eq!(body, serde_json::json!({"fromRepo":"alice/ckpts","toRepo":"acme/x","type":"bucket"}));
+        assert_eq!(
+            body,
+            serde_json::json!({"fromRepo":"alice/ckpts","toRepo":"acme/x","type":"bucket"})
+        );
 
-        assert_eq!(a.tree(&id(), "", true, Some(10)).url, "http://127.0.0.1:9/api/buckets/alice/ckpts/tree?recursive=true&limit=10");
-        assert_eq!(a.tree(&id(), "a/b#c", true, None).url, "http://127.0.0.1:9/api/buckets/alice/ckpts/tree/a/b%23c?recursive=true");
+        assert_eq!(
+            a.tree(&id(), "", true, Some(10)).url,
+            "http://127.0.0.1:9/api/buckets/alice/ckpts/tree?recursive=true&limit=10"
+        );
+        assert_eq!(
+            a.tree(&id(), "a/b#c", true, None).url,
+            "http://127.0.0.1:9/api/buckets/alice/ckpts/tree/a/b%23c?recursive=true"
+        );
         let r = a.paths_info(&id(), &["x".into()]);
         assert!(r.retry_safe);
         assert_eq!(r.header_value("content-type"), Some("application/json"));
@@ -325,21 +479,34 @@ mod tests {
             "http://127.0.0.1:9/api/datasets/acme/ds/tree/refs%2Fpr%2F1/data?recursive=true&expand=false"
         );
         assert_eq!(
-            a.repo_paths_info(RepoType::Model, "acme/m", "main", &[]).url,
+            a.repo_paths_info(RepoType::Model, "acme/m", "main", &[])
+                .url,
             "http://127.0.0.1:9/api/models/acme/m/paths-info/main"
         );
-        assert_eq!(a.xet_token(&id(), true).url, "http://127.0.0.1:9/api/buckets/alice/ckpts/xet-write-token");
+        assert_eq!(
+            a.xet_token(&id(), true).url,
+            "http://127.0.0.1:9/api/buckets/alice/ckpts/xet-write-token"
+        );
         assert_eq!(
             a.repo_resolve_url(RepoType::Dataset, "acme/ds", "refs/pr/2", "d/x y.md"),
             "http://127.0.0.1:9/datasets/acme/ds/resolve/refs%2Fpr%2F2/d/x%20y.md"
         );
-        assert_eq!(a.repo_resolve_url(RepoType::Model, "acme/m", "main", "c.json"), "http://127.0.0.1:9/acme/m/resolve/main/c.json");
-        assert_eq!(a.resolve_url(&id(), "d/a b"), "http://127.0.0.1:9/buckets/alice/ckpts/resolve/d/a%20b");
+        assert_eq!(
+            a.repo_resolve_url(RepoType::Model, "acme/m", "main", "c.json"),
+            "http://127.0.0.1:9/acme/m/resolve/main/c.json"
+        );
+        assert_eq!(
+            a.resolve_url(&id(), "d/a b"),
+            "http://127.0.0.1:9/buckets/alice/ckpts/resolve/d/a%20b"
+        );
     }
 
     #[test]
     fn batch_body_is_ndjson() {
-        let lines = vec![BatchLine::Delete { path: "a".into() }, BatchLine::Delete { path: "b".into() }];
+        let lines = vec![
+            BatchLine::Delete { path: "a".into() },
+            BatchLine::Delete { path: "b".into() },
+        ];
         let r = api().batch(&id(), &lines).unwrap();
         assert_eq!(r.header_value("content-type"), Some("application/x-ndjson"));
         assert_eq!(
@@ -352,9 +519,23 @@ mod tests {
     #[test]
     fn next_page_same_origin_only() {
         let a = api();
-        assert_eq!(a.next_page("http://127.0.0.1:9/api/x?cursor=1").unwrap().url, "http://127.0.0.1:9/api/x?cursor=1");
-        assert_eq!(a.next_page("/api/x?cursor=1").unwrap().url, "http://127.0.0.1:9/api/x?cursor=1");
-        for bad in ["http://evil/api/x", "//evil/x", "http://127.0.0.1:99/api", "https://127.0.0.1:9/api", "garbage"] {
+        assert_eq!(
+            a.next_page("http://127.0.0.1:9/api/x?cursor=1")
+                .unwrap()
+                .url,
+            "http://127.0.0.1:9/api/x?cursor=1"
+        );
+        assert_eq!(
+            a.next_page("/api/x?cursor=1").unwrap().url,
+            "http://127.0.0.1:9/api/x?cursor=1"
+        );
+        for bad in [
+            "http://evil/api/x",
+            "//evil/x",
+            "http://127.0.0.1:99/api",
+            "https://127.0.0.1:9/api",
+            "garbage",
+        ] {
             let e = a.next_page(bad).unwrap_err();
             assert!(!format!("{e}").contains("hf_secret"));
         }

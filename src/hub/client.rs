@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use super::api::{Api, CreateBucketOptions};
 use super::paginate::Pager;
 use super::types::{
-    BatchFailure, BatchLine, BatchReport, BatchResponse, BucketInfo, CreateBucketResponse, CreatedBucket, FileEntry,
-    RepoEntry, TreeEntry, XetToken,
+    BatchFailure, BatchLine, BatchReport, BatchResponse, BucketInfo, CreateBucketResponse,
+    CreatedBucket, FileEntry, RepoEntry, TreeEntry, XetToken,
 };
 use super::uri::{HfUri, RepoType};
 use super::validate::{normalize_prefix, validate_name, validate_path, BucketId, ValidationError};
@@ -36,7 +36,10 @@ pub struct HubClient {
 
 impl std::fmt::Debug for HubClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HubClient").field("api", &self.api).field("retry", &self.retry).finish_non_exhaustive()
+        f.debug_struct("HubClient")
+            .field("api", &self.api)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
     }
 }
 
@@ -63,8 +66,15 @@ impl HubClient {
 
     /// Sends with retries; statuses in `accept` come back as responses, other errors as
     /// [`Error::Hub`] with the token scrubbed from the server's message.
-    pub async fn send(&self, request: Request, cancel: &Cancel, accept: &[u16]) -> Result<Response, Error> {
-        retry::send(&*self.http, &self.retry, request, cancel, accept).await.map_err(|e| self.scrub(e))
+    pub async fn send(
+        &self,
+        request: Request,
+        cancel: &Cancel,
+        accept: &[u16],
+    ) -> Result<Response, Error> {
+        retry::send(&*self.http, &self.retry, request, cancel, accept)
+            .await
+            .map_err(|e| self.scrub(e))
     }
 
     fn scrub(&self, e: Error) -> Error {
@@ -77,7 +87,11 @@ impl HubClient {
         }
     }
 
-    async fn json<T: DeserializeOwned>(&self, request: Request, cancel: &Cancel) -> Result<T, Error> {
+    async fn json<T: DeserializeOwned>(
+        &self,
+        request: Request,
+        cancel: &Cancel,
+    ) -> Result<T, Error> {
         let url = request.url.clone();
         let resp = self.send(request, cancel, &[]).await?;
         parse_json(&url, resp).await
@@ -108,7 +122,12 @@ impl HubClient {
             Some(_) => {
                 let id: BucketId = name.parse()?;
                 if let Some(n) = namespace.filter(|n| *n != id.namespace()) {
-                    return Err(ValidationError::new("namespace", n, format!("differs from the one in {name:?}")).into());
+                    return Err(ValidationError::new(
+                        "namespace",
+                        n,
+                        format!("differs from the one in {name:?}"),
+                    )
+                    .into());
                 }
                 (id.namespace().to_string(), id.name().to_string())
             }
@@ -126,7 +145,11 @@ impl HubClient {
         let url = req.url.clone();
         let resp = match self.send(req, cancel, &[409]).await {
             Ok(r) => r,
-            Err(e) if exist_ok && matches!(e.kind(), ErrorKind::Auth | ErrorKind::Forbidden) && ns != "me" => {
+            Err(e)
+                if exist_ok
+                    && matches!(e.kind(), ErrorKind::Auth | ErrorKind::Forbidden)
+                    && ns != "me" =>
+            {
                 // Python's exist_ok: no right to create, but the bucket may already be there.
                 let id = BucketId::new(&ns, &bare)?;
                 return match self.bucket_info(&id, cancel).await {
@@ -138,7 +161,11 @@ impl HubClient {
         };
         if resp.status == 409 {
             if !exist_ok {
-                return Err(HubError::from_response(Method::Post, resp, self.http.now_ms()).await.into());
+                return Err(
+                    HubError::from_response(Method::Post, resp, self.http.now_ms())
+                        .await
+                        .into(),
+                );
             }
             let body: CreateBucketResponse = parse_json(&url, resp).await.unwrap_or_default();
             let id = match self.id_from_create(&body, &ns, &bare) {
@@ -158,12 +185,22 @@ impl HubClient {
 
     fn created(&self, id: BucketId, url: Option<String>, created: bool) -> CreatedBucket {
         let url = url.unwrap_or_else(|| format!("{}/buckets/{id}", self.api.endpoint()));
-        CreatedBucket { handle: format!("hf://buckets/{id}"), bucket_id: id.to_string(), url, created }
+        CreatedBucket {
+            handle: format!("hf://buckets/{id}"),
+            bucket_id: id.to_string(),
+            url,
+            created,
+        }
     }
 
     /// The bucket id in a create answer: from `url` (`…/buckets/ns/name`), else `name`, else
     /// the explicit namespace.
-    fn id_from_create(&self, body: &CreateBucketResponse, ns: &str, name: &str) -> Option<BucketId> {
+    fn id_from_create(
+        &self,
+        body: &CreateBucketResponse,
+        ns: &str,
+        name: &str,
+    ) -> Option<BucketId> {
         let from_url = body.url.as_deref().and_then(|u| {
             let rest = &u[u.rfind("/buckets/")? + "/buckets/".len()..];
             rest.trim_end_matches('/').parse::<BucketId>().ok()
@@ -171,7 +208,13 @@ impl HubClient {
         from_url
             .or_else(|| body.name.as_deref().and_then(|n| n.parse().ok()))
             .filter(|id: &BucketId| id.name() == name && (ns == "me" || id.namespace() == ns))
-            .or_else(|| if ns == "me" { None } else { BucketId::new(ns, name).ok() })
+            .or_else(|| {
+                if ns == "me" {
+                    None
+                } else {
+                    BucketId::new(ns, name).ok()
+                }
+            })
     }
 
     async fn my_bucket(&self, name: &str, cancel: &Cancel) -> Result<BucketId, Error> {
@@ -182,7 +225,12 @@ impl HubClient {
 
     /// Deletes a bucket (irreversible). With `missing_ok`, a 404 is not an error. Returns
     /// whether a bucket was deleted.
-    pub async fn delete_bucket(&self, id: &BucketId, missing_ok: bool, cancel: &Cancel) -> Result<bool, Error> {
+    pub async fn delete_bucket(
+        &self,
+        id: &BucketId,
+        missing_ok: bool,
+        cancel: &Cancel,
+    ) -> Result<bool, Error> {
         match self.send(self.api.delete_bucket(id), cancel, &[]).await {
             Ok(_) => Ok(true),
             Err(e) if missing_ok && e.status() == Some(404) => Ok(false),
@@ -197,7 +245,12 @@ impl HubClient {
 
     /// A pager over the buckets of `namespace` (default: the token's user), filtered by `search`,
     /// `limit` per page (the Hub's default when `None`). Pages are `Vec<BucketInfo>`.
-    pub fn list_buckets(&self, namespace: Option<&str>, search: Option<&str>, limit: Option<u32>) -> Result<Pager, Error> {
+    pub fn list_buckets(
+        &self,
+        namespace: Option<&str>,
+        search: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<Pager, Error> {
         let ns = namespace.unwrap_or("me");
         validate_name("namespace", ns)?;
         if limit == Some(0) {
@@ -208,16 +261,30 @@ impl HubClient {
 
     /// A pager over a bucket's files (and, non-recursive, folders) under `prefix`, keeping only
     /// entries at or below the prefix as a folder (the server matches it as a plain string).
-    pub fn list_tree(&self, id: &BucketId, prefix: &str, recursive: bool, limit: Option<u32>) -> Result<TreeListing, Error> {
+    pub fn list_tree(
+        &self,
+        id: &BucketId,
+        prefix: &str,
+        recursive: bool,
+        limit: Option<u32>,
+    ) -> Result<TreeListing, Error> {
         let prefix = normalize_prefix("prefix", prefix)?.to_string();
         if limit == Some(0) {
             return Err(ValidationError::new("limit", "0", "must be at least 1").into());
         }
-        Ok(TreeListing { pager: Pager::new(self.api.tree(id, &prefix, recursive, limit)), prefix })
+        Ok(TreeListing {
+            pager: Pager::new(self.api.tree(id, &prefix, recursive, limit)),
+            prefix,
+        })
     }
 
     /// Files among `paths` (missing ones and folders are left out), in requests of ≤ 1000 paths.
-    pub async fn paths_info(&self, id: &BucketId, paths: &[String], cancel: &Cancel) -> Result<Vec<FileEntry>, Error> {
+    pub async fn paths_info(
+        &self,
+        id: &BucketId,
+        paths: &[String],
+        cancel: &Cancel,
+    ) -> Result<Vec<FileEntry>, Error> {
         for p in paths {
             validate_path("path", p)?;
         }
@@ -233,20 +300,37 @@ impl HubClient {
     }
 
     /// Renames a bucket or moves it to another namespace (§6.7).
-    pub async fn move_bucket(&self, from: &BucketId, to: &BucketId, cancel: &Cancel) -> Result<(), Error> {
+    pub async fn move_bucket(
+        &self,
+        from: &BucketId,
+        to: &BucketId,
+        cancel: &Cancel,
+    ) -> Result<(), Error> {
         if from == to {
-            return Err(ValidationError::new("toId", &to.to_string(), "is the same as fromId").into());
+            return Err(
+                ValidationError::new("toId", &to.to_string(), "is the same as fromId").into(),
+            );
         }
-        self.send(self.api.move_bucket(from, to), cancel, &[]).await.map(|_| ())
+        self.send(self.api.move_bucket(from, to), cancel, &[])
+            .await
+            .map(|_| ())
     }
 
     /// A Xet CAS token for the bucket (§8). `write` for uploads.
-    pub async fn xet_token(&self, id: &BucketId, write: bool, cancel: &Cancel) -> Result<XetToken, Error> {
+    pub async fn xet_token(
+        &self,
+        id: &BucketId,
+        write: bool,
+        cancel: &Cancel,
+    ) -> Result<XetToken, Error> {
         let req = self.api.xet_token(id, write);
         let url = req.url.clone();
         let token: XetToken = self.json(req, cancel).await?;
         if super::api::origin_of(&token.cas_url).is_none() {
-            return Err(Error::invalid_response(&url, "casUrl is not an absolute http(s) URL"));
+            return Err(Error::invalid_response(
+                &url,
+                "casUrl is not an absolute http(s) URL",
+            ));
         }
         Ok(token)
     }
@@ -256,10 +340,18 @@ impl HubClient {
     /// a request with failures the rest is not sent (so deletes never follow a failed add) and is
     /// listed in `skipped`. Whole-request errors are returned as errors (earlier requests of the
     /// call have taken effect: batches are not transactions).
-    pub async fn batch(&self, id: &BucketId, mut lines: Vec<BatchLine>, cancel: &Cancel) -> Result<BatchReport, Error> {
+    pub async fn batch(
+        &self,
+        id: &BucketId,
+        mut lines: Vec<BatchLine>,
+        cancel: &Cancel,
+    ) -> Result<BatchReport, Error> {
         check_lines(&lines)?;
         lines.sort_by_key(BatchLine::rank);
-        let mut report = BatchReport { success: true, ..BatchReport::default() };
+        let mut report = BatchReport {
+            success: true,
+            ..BatchReport::default()
+        };
         let mut sent = 0usize;
         for chunk in lines.chunks(MAX_LINES_PER_REQUEST) {
             let req = self.api.batch(id, chunk)?;
@@ -295,8 +387,15 @@ impl HubClient {
             let failed_here = answer.failed.len();
             let n = chunk.len() as u64;
             report.processed += answer.processed.unwrap_or(n);
-            report.succeeded += answer.succeeded.unwrap_or(n.saturating_sub(failed_here as u64));
-            report.failed.extend(answer.failed.into_iter().map(|f| BatchFailure { error: self.api.scrub(&f.error), path: f.path }));
+            report.succeeded += answer
+                .succeeded
+                .unwrap_or(n.saturating_sub(failed_here as u64));
+            report
+                .failed
+                .extend(answer.failed.into_iter().map(|f| BatchFailure {
+                    error: self.api.scrub(&f.error),
+                    path: f.path,
+                }));
             sent += chunk.len();
             if failed_here > 0 || status == 422 {
                 break;
@@ -305,7 +404,10 @@ impl HubClient {
         let rest = lines.get(sent..).unwrap_or_default();
         report.skipped.extend(rest.iter().map(|l| BatchFailure {
             path: l.path().to_string(),
-            error: format!("{} not sent: an earlier request of this batch had failures", l.wire_type()),
+            error: format!(
+                "{} not sent: an earlier request of this batch had failures",
+                l.wire_type()
+            ),
         }));
         report.success = report.failed.is_empty() && report.skipped.is_empty();
         Ok(report)
@@ -316,7 +418,12 @@ impl HubClient {
     /// without a `xetHash` (small files stored in git) cannot be copied server-side: they are
     /// reported in `skipped` (the JS binding downloads and re-uploads them through the transfer
     /// engine instead).
-    pub async fn copy_files(&self, source: &HfUri, destination: &HfUri, cancel: &Cancel) -> Result<BatchReport, Error> {
+    pub async fn copy_files(
+        &self,
+        source: &HfUri,
+        destination: &HfUri,
+        cancel: &Cancel,
+    ) -> Result<BatchReport, Error> {
         let plan = self.plan_copy(source, destination, cancel).await?;
         let skipped: Vec<BatchFailure> = plan
             .git_files
@@ -329,8 +436,11 @@ impl HubClient {
                 ),
             })
             .collect();
-        let mut report =
-            if plan.lines.is_empty() { BatchReport::default() } else { self.batch(&plan.destination, plan.lines, cancel).await? };
+        let mut report = if plan.lines.is_empty() {
+            BatchReport::default()
+        } else {
+            self.batch(&plan.destination, plan.lines, cancel).await?
+        };
         report.skipped.extend(skipped);
         report.success = report.failed.is_empty() && report.skipped.is_empty();
         Ok(report)
@@ -342,7 +452,12 @@ impl HubClient {
     /// into a destination folder that already exists; a destination that names no existing file
     /// is a folder when it exists as one or ends with `/`. `.gitattributes` files are left out.
     /// [`Error::NotFound`] when the source matches no file.
-    pub async fn plan_copy(&self, source: &HfUri, destination: &HfUri, cancel: &Cancel) -> Result<CopyPlan, Error> {
+    pub async fn plan_copy(
+        &self,
+        source: &HfUri,
+        destination: &HfUri,
+        cancel: &Cancel,
+    ) -> Result<CopyPlan, Error> {
         let Some(dest_id) = destination.bucket_id() else {
             return Err(ValidationError::new(
                 "destination",
@@ -360,7 +475,10 @@ impl HubClient {
             let single = if source.path.is_empty() {
                 None
             } else {
-                self.paths_info(&src_id, std::slice::from_ref(&source.path), cancel).await?.into_iter().next()
+                self.paths_info(&src_id, std::slice::from_ref(&source.path), cancel)
+                    .await?
+                    .into_iter()
+                    .next()
             };
             let mut push = |f: FileEntry, target: String| {
                 lines.push(BatchLine::Copy {
@@ -393,7 +511,12 @@ impl HubClient {
             let single = if source.path.is_empty() {
                 None
             } else {
-                let req = self.api.repo_paths_info(source.repo_type, &source.id, rev, std::slice::from_ref(&source.path));
+                let req = self.api.repo_paths_info(
+                    source.repo_type,
+                    &source.id,
+                    rev,
+                    std::slice::from_ref(&source.path),
+                );
                 let entries: Vec<RepoEntry> = self.json(req, cancel).await?;
                 match entries.as_slice() {
                     [one] if one.kind == "file" => entries.into_iter().next(),
@@ -405,10 +528,17 @@ impl HubClient {
                 files.push((f, target));
             } else {
                 let root = Some(source.path.as_str()).filter(|p| !p.is_empty());
-                let mut pager = Pager::new(self.api.repo_tree(source.repo_type, &source.id, rev, &source.path, true));
+                let mut pager = Pager::new(self.api.repo_tree(
+                    source.repo_type,
+                    &source.id,
+                    rev,
+                    &source.path,
+                    true,
+                ));
                 while let Some(page) = pager.next_page::<RepoEntry>(self, cancel).await? {
                     for e in page {
-                        let under = root.is_none_or(|r| e.path == r || e.path.starts_with(&format!("{r}/")));
+                        let under = root
+                            .is_none_or(|r| e.path == r || e.path.starts_with(&format!("{r}/")));
                         if e.kind == "file" && under {
                             let target = dest.target(&e.path, root, false, merge)?;
                             files.push((e, target));
@@ -429,14 +559,24 @@ impl HubClient {
                         mtime: Some(now),
                         content_type: None,
                     }),
-                    None => git_files.push(GitFile { source_path: f.path, target, size: f.size }),
+                    None => git_files.push(GitFile {
+                        source_path: f.path,
+                        target,
+                        size: f.size,
+                    }),
                 }
             }
         }
         if lines.is_empty() && git_files.is_empty() {
-            return Err(Error::NotFound { message: format!("no file found at {source}") });
+            return Err(Error::NotFound {
+                message: format!("no file found at {source}"),
+            });
         }
-        Ok(CopyPlan { destination: dest_id, lines, git_files })
+        Ok(CopyPlan {
+            destination: dest_id,
+            lines,
+            git_files,
+        })
     }
 
     /// The bytes of a repo file (`GET {endpoint}/{type}s/{id}/resolve/{rev}/{path}`), at most
@@ -450,19 +590,40 @@ impl HubClient {
     ) -> Result<crate::transport::Bytes, Error> {
         validate_path("path", path)?;
         let rev = source.revision.as_deref().unwrap_or("main");
-        let url = self.api.repo_resolve_url(source.repo_type, &source.id, rev, path);
-        let resp = self.send(self.api.request(Method::Get, url), cancel, &[]).await?;
+        let url = self
+            .api
+            .repo_resolve_url(source.repo_type, &source.id, rev, path);
+        let resp = self
+            .send(self.api.request(Method::Get, url), cancel, &[])
+            .await?;
         Ok(resp.bytes_limited(max_bytes).await?)
     }
 
     /// Whether the destination names a folder, and whether that folder exists (§ flow 5 step 2).
-    async fn copy_destination(&self, id: &BucketId, destination: &HfUri, cancel: &Cancel) -> Result<CopyDestination, Error> {
+    async fn copy_destination(
+        &self,
+        id: &BucketId,
+        destination: &HfUri,
+        cancel: &Cancel,
+    ) -> Result<CopyDestination, Error> {
         let path = destination.path.clone();
         if path.is_empty() {
-            return Ok(CopyDestination { path, is_dir: true, exists_as_dir: true });
+            return Ok(CopyDestination {
+                path,
+                is_dir: true,
+                exists_as_dir: true,
+            });
         }
-        if !self.paths_info(id, std::slice::from_ref(&path), cancel).await?.is_empty() {
-            return Ok(CopyDestination { path, is_dir: false, exists_as_dir: false });
+        if !self
+            .paths_info(id, std::slice::from_ref(&path), cancel)
+            .await?
+            .is_empty()
+        {
+            return Ok(CopyDestination {
+                path,
+                is_dir: false,
+                exists_as_dir: false,
+            });
         }
         let mut listing = self.list_tree(id, &path, false, None)?;
         let mut exists = false;
@@ -472,14 +633,19 @@ impl HubClient {
                 break;
             }
         }
-        Ok(CopyDestination { path, is_dir: exists || destination.trailing_slash, exists_as_dir: exists })
+        Ok(CopyDestination {
+            path,
+            is_dir: exists || destination.trailing_slash,
+            exists_as_dir: exists,
+        })
     }
 }
 
 /// Reads a whole JSON answer.
 async fn parse_json<T: DeserializeOwned>(url: &str, resp: Response) -> Result<T, Error> {
     let body = resp.bytes_limited(MAX_JSON_BYTES).await?;
-    serde_json::from_slice(&body).map_err(|e| Error::invalid_response(url, format!("unexpected JSON: {e}")))
+    serde_json::from_slice(&body)
+        .map_err(|e| Error::invalid_response(url, format!("unexpected JSON: {e}")))
 }
 
 /// Checks batch lines before anything is sent.
@@ -492,7 +658,12 @@ fn check_lines(lines: &[BatchLine]) -> Result<(), Error> {
         match line {
             BatchLine::Add { xet_hash, .. } | BatchLine::Copy { xet_hash, .. } => {
                 if !super::types::is_xet_hash(xet_hash) {
-                    return Err(ValidationError::new("xetHash", xet_hash, "must be 64 hexadecimal digits").into());
+                    return Err(ValidationError::new(
+                        "xetHash",
+                        xet_hash,
+                        "must be 64 hexadecimal digits",
+                    )
+                    .into());
                 }
                 if let BatchLine::Copy { source_id, .. } = line {
                     let mut parts = source_id.split('/');
@@ -501,7 +672,14 @@ fn check_lines(lines: &[BatchLine]) -> Result<(), Error> {
                             validate_name("namespace", ns)?;
                             validate_name("name", name)?;
                         }
-                        _ => return Err(ValidationError::new("sourceId", source_id, "must be 'namespace/name'").into()),
+                        _ => {
+                            return Err(ValidationError::new(
+                                "sourceId",
+                                source_id,
+                                "must be 'namespace/name'",
+                            )
+                            .into())
+                        }
                     }
                 }
                 written.insert(line.path());
@@ -512,7 +690,9 @@ fn check_lines(lines: &[BatchLine]) -> Result<(), Error> {
         }
     }
     if let Some(p) = written.intersection(&deleted).next() {
-        return Err(ValidationError::new("path", p, "is both written and deleted in one batch").into());
+        return Err(
+            ValidationError::new("path", p, "is both written and deleted in one batch").into(),
+        );
     }
     Ok(())
 }
@@ -547,10 +727,22 @@ struct CopyDestination {
 
 impl CopyDestination {
     /// Where `src_file` lands (the Python client's `_resolve_copy_target_path` rules).
-    fn target(&self, src_file: &str, src_root: Option<&str>, single: bool, merge: bool) -> Result<String, Error> {
+    fn target(
+        &self,
+        src_file: &str,
+        src_root: Option<&str>,
+        single: bool,
+        merge: bool,
+    ) -> Result<String, Error> {
         let base = src_file.rsplit('/').next().unwrap_or(src_file);
         let dest = self.path.as_str();
-        let joined = |rel: &str| if dest.is_empty() { rel.to_string() } else { format!("{dest}/{rel}") };
+        let joined = |rel: &str| {
+            if dest.is_empty() {
+                rel.to_string()
+            } else {
+                format!("{dest}/{rel}")
+            }
+        };
         let target = if single {
             if dest.is_empty() {
                 base.to_string()
@@ -562,11 +754,17 @@ impl CopyDestination {
         } else {
             let rel = match src_root {
                 None => src_file.to_string(),
-                Some(root) => match src_file.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
+                Some(root) => match src_file
+                    .strip_prefix(root)
+                    .and_then(|r| r.strip_prefix('/'))
+                {
                     Some(r) => r.to_string(),
                     None if src_file == root => base.to_string(),
                     None => {
-                        return Err(Error::invalid_response("", format!("listing of {root:?} returned {src_file:?}")));
+                        return Err(Error::invalid_response(
+                            "",
+                            format!("listing of {root:?} returned {src_file:?}"),
+                        ));
                     }
                 },
             };
@@ -591,13 +789,22 @@ pub struct TreeListing {
 
 impl TreeListing {
     /// The next page (possibly empty after filtering), or `None` at the end.
-    pub async fn next_page(&mut self, hub: &HubClient, cancel: &Cancel) -> Result<Option<Vec<TreeEntry>>, Error> {
-        let Some(mut page) = self.pager.next_page::<TreeEntry>(hub, cancel).await? else { return Ok(None) };
+    pub async fn next_page(
+        &mut self,
+        hub: &HubClient,
+        cancel: &Cancel,
+    ) -> Result<Option<Vec<TreeEntry>>, Error> {
+        let Some(mut page) = self.pager.next_page::<TreeEntry>(hub, cancel).await? else {
+            return Ok(None);
+        };
         if !self.prefix.is_empty() {
             let p = self.prefix.as_str();
             page.retain(|e| {
                 let path = e.path();
-                path == p || (path.len() > p.len() && path.starts_with(p) && path.as_bytes().get(p.len()) == Some(&b'/'))
+                path == p
+                    || (path.len() > p.len()
+                        && path.starts_with(p)
+                        && path.as_bytes().get(p.len()) == Some(&b'/'))
             });
         }
         Ok(Some(page))
@@ -616,14 +823,23 @@ mod tests {
 
     fn hub(t: &Rc<Scripted>) -> HubClient {
         let api = Api::new("http://hub", Some("hf_tok".into())).unwrap();
-        HubClient::new(t.clone(), api, RetryPolicy { max_retries: 2, ..RetryPolicy::default() })
+        HubClient::new(
+            t.clone(),
+            api,
+            RetryPolicy {
+                max_retries: 2,
+                ..RetryPolicy::default()
+            },
+        )
     }
     fn id() -> BucketId {
         "alice/b".parse().unwrap()
     }
     const H: &str = "0000000000000000000000000000000000000000000000000000000000000000";
     fn file(p: &str) -> String {
-        format!(r#"{{"type":"file","path":"{p}","size":0,"xetHash":"{H}","uploadedAt":"2026-01-01T00:00:00.000Z"}}"#)
+        format!(
+            r#"{{"type":"file","path":"{p}","size":0,"xetHash":"{H}","uploadedAt":"2026-01-01T00:00:00.000Z"}}"#
+        )
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -631,17 +847,39 @@ mod tests {
         let t = Scripted::new();
         let h = hub(&t);
         let c = Cancel::new();
-        assert!(h.create_bucket("bad name", None, &Default::default(), false, &c).await.is_err());
-        assert!(h.create_bucket("a/b/c", None, &Default::default(), false, &c).await.is_err());
-        assert!(h.create_bucket("x/b", Some("y"), &Default::default(), false, &c).await.is_err());
+        assert!(h
+            .create_bucket("bad name", None, &Default::default(), false, &c)
+            .await
+            .is_err());
+        assert!(h
+            .create_bucket("a/b/c", None, &Default::default(), false, &c)
+            .await
+            .is_err());
+        assert!(h
+            .create_bucket("x/b", Some("y"), &Default::default(), false, &c)
+            .await
+            .is_err());
         assert!(h.paths_info(&id(), &["../x".into()], &c).await.is_err());
         assert!(h.list_tree(&id(), "/abs", true, None).is_err());
         assert!(h.list_buckets(Some("a b"), None, None).is_err());
         assert!(h.list_buckets(None, None, Some(0)).is_err());
-        let bad = vec![BatchLine::Add { path: "a".into(), xet_hash: "zz".into(), mtime: None, content_type: None }];
-        assert_eq!(h.batch(&id(), bad, &c).await.unwrap_err().kind(), ErrorKind::Validation);
+        let bad = vec![BatchLine::Add {
+            path: "a".into(),
+            xet_hash: "zz".into(),
+            mtime: None,
+            content_type: None,
+        }];
+        assert_eq!(
+            h.batch(&id(), bad, &c).await.unwrap_err().kind(),
+            ErrorKind::Validation
+        );
         let both = vec![
-            BatchLine::Add { path: "a".into(), xet_hash: H.into(), mtime: None, content_type: None },
+            BatchLine::Add {
+                path: "a".into(),
+                xet_hash: H.into(),
+                mtime: None,
+                content_type: None,
+            },
             BatchLine::Delete { path: "a".into() },
         ];
         assert!(h.batch(&id(), both, &c).await.is_err());
@@ -651,25 +889,55 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn create_me_resolves_namespace_and_exist_ok() {
         let t = Scripted::new();
-        t.push(200, &[], r#"{"url":"http://hub/buckets/alice/b","id":"x","name":"alice/b"}"#);
+        t.push(
+            200,
+            &[],
+            r#"{"url":"http://hub/buckets/alice/b","id":"x","name":"alice/b"}"#,
+        );
         let h = hub(&t);
         let c = Cancel::new();
-        let made = h.create_bucket("b", None, &Default::default(), false, &c).await.unwrap();
-        assert_eq!((made.bucket_id.as_str(), made.handle.as_str(), made.created), ("alice/b", "hf://buckets/alice/b", true));
+        let made = h
+            .create_bucket("b", None, &Default::default(), false, &c)
+            .await
+            .unwrap();
+        assert_eq!(
+            (made.bucket_id.as_str(), made.handle.as_str(), made.created),
+            ("alice/b", "hf://buckets/alice/b", true)
+        );
         assert_eq!(t.seen.borrow()[0].url, "http://hub/api/buckets/me/b");
 
-        t.push(409, &[], r#"{"error":"exists","url":"http://hub/buckets/alice/b"}"#);
-        let made = h.create_bucket("b", None, &Default::default(), true, &c).await.unwrap();
+        t.push(
+            409,
+            &[],
+            r#"{"error":"exists","url":"http://hub/buckets/alice/b"}"#,
+        );
+        let made = h
+            .create_bucket("b", None, &Default::default(), true, &c)
+            .await
+            .unwrap();
         assert_eq!((made.bucket_id.as_str(), made.created), ("alice/b", false));
 
-        t.push(409, &[("x-error-code", "RepoExists")], r#"{"error":"exists"}"#);
-        let e = h.create_bucket("b", None, &Default::default(), false, &c).await.unwrap_err();
-        assert_eq!((e.kind(), e.code()), (ErrorKind::Conflict, Some("RepoExists")));
+        t.push(
+            409,
+            &[("x-error-code", "RepoExists")],
+            r#"{"error":"exists"}"#,
+        );
+        let e = h
+            .create_bucket("b", None, &Default::default(), false, &c)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.code()),
+            (ErrorKind::Conflict, Some("RepoExists"))
+        );
 
         // 409 without url under `me`: whoami resolves the user.
         t.push(409, &[], "{}");
         t.push(200, &[], r#"{"type":"user","name":"alice"}"#);
-        let made = h.create_bucket("b", None, &Default::default(), true, &c).await.unwrap();
+        let made = h
+            .create_bucket("b", None, &Default::default(), true, &c)
+            .await
+            .unwrap();
         assert_eq!(made.bucket_id, "alice/b");
     }
 
@@ -681,9 +949,15 @@ mod tests {
         t.push(404, &[("x-error-code", "RepoNotFound")], "{}");
         assert!(!h.delete_bucket(&id(), true, &c).await.unwrap());
         t.push(403, &[], "{}");
-        assert_eq!(h.delete_bucket(&id(), true, &c).await.unwrap_err().kind(), ErrorKind::Forbidden);
+        assert_eq!(
+            h.delete_bucket(&id(), true, &c).await.unwrap_err().kind(),
+            ErrorKind::Forbidden
+        );
         t.push(404, &[], "{}");
-        assert_eq!(h.delete_bucket(&id(), false, &c).await.unwrap_err().kind(), ErrorKind::NotFound);
+        assert_eq!(
+            h.delete_bucket(&id(), false, &c).await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -691,19 +965,48 @@ mod tests {
         let t = Scripted::new();
         let h = hub(&t);
         let c = Cancel::new();
-        let next = "<http://hub/api/buckets/alice/b/tree/logs?recursive=true&cursor=abc>; rel=\"next\"";
-        t.push(200, &[("link", next)], &format!("[{},{}]", file("logs/a"), file("logs.txt")));
-        t.push(200, &[], &format!("[{},{}]", file("logs/b/c"), file("logs_old/x")));
+        let next =
+            "<http://hub/api/buckets/alice/b/tree/logs?recursive=true&cursor=abc>; rel=\"next\"";
+        t.push(
+            200,
+            &[("link", next)],
+            &format!("[{},{}]", file("logs/a"), file("logs.txt")),
+        );
+        t.push(
+            200,
+            &[],
+            &format!("[{},{}]", file("logs/b/c"), file("logs_old/x")),
+        );
         let mut l = h.list_tree(&id(), "logs/", true, None).unwrap();
-        let p1: Vec<String> = l.next_page(&h, &c).await.unwrap().unwrap().iter().map(|e| e.path().to_string()).collect();
+        let p1: Vec<String> = l
+            .next_page(&h, &c)
+            .await
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(|e| e.path().to_string())
+            .collect();
         assert_eq!(p1, ["logs/a"]);
         assert!(!l.is_done());
-        let p2: Vec<String> = l.next_page(&h, &c).await.unwrap().unwrap().iter().map(|e| e.path().to_string()).collect();
+        let p2: Vec<String> = l
+            .next_page(&h, &c)
+            .await
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(|e| e.path().to_string())
+            .collect();
         assert_eq!(p2, ["logs/b/c"]);
         assert!(l.next_page(&h, &c).await.unwrap().is_none());
         let seen = t.seen.borrow();
-        assert_eq!(seen[0].url, "http://hub/api/buckets/alice/b/tree/logs?recursive=true");
-        assert_eq!(seen[1].url, "http://hub/api/buckets/alice/b/tree/logs?recursive=true&cursor=abc");
+        assert_eq!(
+            seen[0].url,
+            "http://hub/api/buckets/alice/b/tree/logs?recursive=true"
+        );
+        assert_eq!(
+            seen[1].url,
+            "http://hub/api/buckets/alice/b/tree/logs?recursive=true&cursor=abc"
+        );
         assert_eq!(seen[1].header_value("authorization"), Some("Bearer hf_tok"));
     }
 
@@ -716,11 +1019,20 @@ mod tests {
         t.push(200, &[], "[]");
         t.push(200, &[], &format!("[{}]", file("f2000")));
         let got = h.paths_info(&id(), &paths, &Cancel::new()).await.unwrap();
-        assert_eq!(got.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), ["f0", "f2000"]);
+        assert_eq!(
+            got.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+            ["f0", "f2000"]
+        );
         let seen = t.seen.borrow();
         let sizes: Vec<usize> = seen
             .iter()
-            .map(|r| serde_json::from_slice::<serde_json::Value>(r.body.as_deref().unwrap()).unwrap()["paths"].as_array().unwrap().len())
+            .map(|r| {
+                serde_json::from_slice::<serde_json::Value>(r.body.as_deref().unwrap()).unwrap()
+                    ["paths"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+            })
             .collect();
         assert_eq!(sizes, [1000, 1000, 1]);
     }
@@ -729,20 +1041,42 @@ mod tests {
     async fn batch_orders_chunks_and_stops_after_failures() {
         let t = Scripted::new();
         let h = hub(&t);
-        let mut lines: Vec<BatchLine> = (0..1500).map(|i| BatchLine::Delete { path: format!("d{i}") }).collect();
-        lines.extend((0..600).map(|i| BatchLine::Add { path: format!("a{i}"), xet_hash: H.into(), mtime: None, content_type: None }));
-        t.push(200, &[], r#"{"success":true,"processed":1000,"succeeded":1000,"failed":[]}"#);
+        let mut lines: Vec<BatchLine> = (0..1500)
+            .map(|i| BatchLine::Delete {
+                path: format!("d{i}"),
+            })
+            .collect();
+        lines.extend((0..600).map(|i| BatchLine::Add {
+            path: format!("a{i}"),
+            xet_hash: H.into(),
+            mtime: None,
+            content_type: None,
+        }));
+        t.push(
+            200,
+            &[],
+            r#"{"success":true,"processed":1000,"succeeded":1000,"failed":[]}"#,
+        );
         t.push(422, &[], r#"{"success":false,"processed":1000,"succeeded":999,"failed":[{"path":"d450","error":"nope"}]}"#);
         let r = h.batch(&id(), lines, &Cancel::new()).await.unwrap();
         assert!(!r.success);
         assert_eq!((r.processed, r.succeeded), (2000, 1999));
-        assert_eq!(r.failed, [BatchFailure { path: "d450".into(), error: "nope".into() }]);
+        assert_eq!(
+            r.failed,
+            [BatchFailure {
+                path: "d450".into(),
+                error: "nope".into()
+            }]
+        );
         assert_eq!(r.skipped.len(), 100);
         assert!(r.skipped[0].error.starts_with("deleteFile not sent"));
         let seen = t.seen.borrow();
         assert_eq!(seen.len(), 2);
         let first = std::str::from_utf8(seen[0].body.as_deref().unwrap()).unwrap();
-        let kinds: Vec<&str> = first.lines().map(|l| if l.contains("addFile") { "a" } else { "d" }).collect();
+        let kinds: Vec<&str> = first
+            .lines()
+            .map(|l| if l.contains("addFile") { "a" } else { "d" })
+            .collect();
         assert_eq!(kinds.iter().filter(|k| **k == "a").count(), 600);
         assert!(kinds[..600].iter().all(|k| *k == "a"), "adds first");
         assert!(first.ends_with('\n'));
@@ -753,29 +1087,82 @@ mod tests {
         let t = Scripted::new();
         let h = hub(&t);
         t.push(200, &[], r#"{"success":false,"processed":1,"succeeded":0,"failed":[{"path":"x","error":"bad hf_tok"}]}"#);
-        let r = h.batch(&id(), vec![BatchLine::Delete { path: "x".into() }], &Cancel::new()).await.unwrap();
+        let r = h
+            .batch(
+                &id(),
+                vec![BatchLine::Delete { path: "x".into() }],
+                &Cancel::new(),
+            )
+            .await
+            .unwrap();
         assert!(!r.success);
         assert_eq!(r.failed[0].error, "bad <redacted>");
     }
 
     fn dest(path: &str, is_dir: bool, exists_as_dir: bool) -> CopyDestination {
-        CopyDestination { path: path.into(), is_dir, exists_as_dir }
+        CopyDestination {
+            path: path.into(),
+            is_dir,
+            exists_as_dir,
+        }
     }
 
     #[test]
     fn copy_targets_match_python_rules() {
         // single file
-        assert_eq!(dest("", true, true).target("m/w.bin", None, true, false).unwrap(), "w.bin");
-        assert_eq!(dest("bk", true, false).target("m/w.bin", None, true, false).unwrap(), "bk/w.bin");
-        assert_eq!(dest("bk/x.bin", false, false).target("m/w.bin", None, true, false).unwrap(), "bk/x.bin");
+        assert_eq!(
+            dest("", true, true)
+                .target("m/w.bin", None, true, false)
+                .unwrap(),
+            "w.bin"
+        );
+        assert_eq!(
+            dest("bk", true, false)
+                .target("m/w.bin", None, true, false)
+                .unwrap(),
+            "bk/w.bin"
+        );
+        assert_eq!(
+            dest("bk/x.bin", false, false)
+                .target("m/w.bin", None, true, false)
+                .unwrap(),
+            "bk/x.bin"
+        );
         // folder, destination exists as a folder: nest unless merging (trailing slash)
-        assert_eq!(dest("bk", true, true).target("models/a/b", Some("models"), false, false).unwrap(), "bk/models/a/b");
-        assert_eq!(dest("bk", true, true).target("models/a/b", Some("models"), false, true).unwrap(), "bk/a/b");
+        assert_eq!(
+            dest("bk", true, true)
+                .target("models/a/b", Some("models"), false, false)
+                .unwrap(),
+            "bk/models/a/b"
+        );
+        assert_eq!(
+            dest("bk", true, true)
+                .target("models/a/b", Some("models"), false, true)
+                .unwrap(),
+            "bk/a/b"
+        );
         // folder, destination missing: rename semantics
-        assert_eq!(dest("bk", true, false).target("models/a/b", Some("models"), false, false).unwrap(), "bk/a/b");
+        assert_eq!(
+            dest("bk", true, false)
+                .target("models/a/b", Some("models"), false, false)
+                .unwrap(),
+            "bk/a/b"
+        );
         // whole bucket into root
-        assert_eq!(dest("", true, true).target("x/y", None, false, false).unwrap(), "x/y");
-        assert_eq!(dest("", true, true).target("d/e/x", Some("d/e"), false, false).unwrap(), "e/x");
-        assert!(dest("", true, true).target("other/x", Some("d"), false, false).is_err());
+        assert_eq!(
+            dest("", true, true)
+                .target("x/y", None, false, false)
+                .unwrap(),
+            "x/y"
+        );
+        assert_eq!(
+            dest("", true, true)
+                .target("d/e/x", Some("d/e"), false, false)
+                .unwrap(),
+            "e/x"
+        );
+        assert!(dest("", true, true)
+            .target("other/x", Some("d"), false, false)
+            .is_err());
     }
 }

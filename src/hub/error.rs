@@ -76,24 +76,44 @@ impl HubError {
     pub async fn from_response(method: Method, resp: Response, now_ms: u64) -> HubError {
         let status = resp.status;
         let url = redact_url(&resp.url);
-        let header = |name: &str| resp.header(name).map(str::trim).filter(|v| !v.is_empty()).map(String::from);
+        let header = |name: &str| {
+            resp.header(name)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+        };
         let code = header("x-error-code");
         let request_id = header("x-request-id");
         let header_message = header("x-error-message");
         let retry_after_ms = header("retry-after")
             .and_then(|v| parse_retry_after(&v, now_ms))
             .or_else(|| header("ratelimit").and_then(|v| parse_ratelimit_reset(&v)));
-        let content_type = header("content-type").unwrap_or_default().to_ascii_lowercase();
+        let content_type = header("content-type")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let body = resp.bytes_limited(MAX_ERROR_BODY).await.ok();
-        let body_message = body.as_deref().and_then(|b| message_from_body(b, &content_type));
+        let body_message = body
+            .as_deref()
+            .and_then(|b| message_from_body(b, &content_type));
         let mut parts: Vec<String> = Vec::new();
         for m in [header_message, body_message].into_iter().flatten() {
-            if !parts.iter().any(|p| p.contains(&m) || m.contains(p.as_str())) {
+            if !parts
+                .iter()
+                .any(|p| p.contains(&m) || m.contains(p.as_str()))
+            {
                 parts.push(m);
             }
         }
         let message = truncate(parts.join(": "), MAX_MESSAGE_CHARS);
-        HubError { status, code, message, request_id, retry_after_ms, method: method.as_str(), url }
+        HubError {
+            status,
+            code,
+            message,
+            request_id,
+            retry_after_ms,
+            method: method.as_str(),
+            url,
+        }
     }
 }
 
@@ -135,14 +155,22 @@ fn message_from_json(json: &serde_json::Value) -> Option<String> {
         parts.push(s.clone());
     }
     if let Some(Value::Array(errors)) = obj.get("errors") {
-        parts.extend(errors.iter().filter_map(|e| e.get("message").and_then(Value::as_str).map(String::from)));
+        parts.extend(
+            errors
+                .iter()
+                .filter_map(|e| e.get("message").and_then(Value::as_str).map(String::from)),
+        );
     }
     if parts.is_empty() {
         if let Some(Value::String(s)) = obj.get("message") {
             parts.push(s.clone());
         }
     }
-    let parts: Vec<String> = parts.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<String> = parts
+        .into_iter()
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
     if parts.is_empty() {
         None
     } else {
@@ -250,7 +278,11 @@ mod tests {
     async fn reads_headers_and_body_shapes() {
         let e = from(
             404,
-            &[("X-Error-Code", "RepoNotFound"), ("X-Request-Id", "r1"), ("X-Error-Message", "Repository not found")],
+            &[
+                ("X-Error-Code", "RepoNotFound"),
+                ("X-Request-Id", "r1"),
+                ("X-Error-Message", "Repository not found"),
+            ],
             r#"{"error":"Repository not found"}"#,
         )
         .await;
@@ -258,19 +290,56 @@ mod tests {
         assert_eq!(e.request_id.as_deref(), Some("r1"));
         assert_eq!(e.message, "Repository not found");
         let shown = e.to_string();
-        assert!(shown.contains("RepoNotFound") && shown.contains("r1") && !shown.contains("secret"), "{shown}");
+        assert!(
+            shown.contains("RepoNotFound") && shown.contains("r1") && !shown.contains("secret"),
+            "{shown}"
+        );
 
-        assert_eq!(from(400, &[], r#"{"error":["a","b"]}"#).await.message, "a; b");
-        assert_eq!(from(401, &[], r#"{"error":"x","error_description":"y"}"#).await.message, "x; y");
-        assert_eq!(from(400, &[], r#"{"errors":[{"message":"m1"},{"message":"m2"}]}"#).await.message, "m1; m2");
-        assert_eq!(from(400, &[], r#"{"message":"only"}"#).await.message, "only");
-        assert_eq!(from(502, &[("content-type", "text/html")], "<html>bad</html>").await.message, "");
-        assert_eq!(from(500, &[], "plain failure\n").await.message, "plain failure");
+        assert_eq!(
+            from(400, &[], r#"{"error":["a","b"]}"#).await.message,
+            "a; b"
+        );
+        assert_eq!(
+            from(401, &[], r#"{"error":"x","error_description":"y"}"#)
+                .await
+                .message,
+            "x; y"
+        );
+        assert_eq!(
+            from(
+                400,
+                &[],
+                r#"{"errors":[{"message":"m1"},{"message":"m2"}]}"#
+            )
+            .await
+            .message,
+            "m1; m2"
+        );
+        assert_eq!(
+            from(400, &[], r#"{"message":"only"}"#).await.message,
+            "only"
+        );
+        assert_eq!(
+            from(502, &[("content-type", "text/html")], "<html>bad</html>")
+                .await
+                .message,
+            ""
+        );
+        assert_eq!(
+            from(500, &[], "plain failure\n").await.message,
+            "plain failure"
+        );
         assert_eq!(from(500, &[], "[1,2]").await.message, "");
         assert_eq!(from(500, &[], "\u{0}\u{ff}").await.message, "\u{0}\u{ff}");
-        assert!(from(503, &[], "").await.to_string().starts_with("HTTP 503 Service Unavailable"));
+        assert!(from(503, &[], "")
+            .await
+            .to_string()
+            .starts_with("HTTP 503 Service Unavailable"));
         let long = "x".repeat(5000);
-        assert_eq!(from(500, &[], &long).await.message.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert_eq!(
+            from(500, &[], &long).await.message.chars().count(),
+            MAX_MESSAGE_CHARS + 1
+        );
     }
 
     #[test]
@@ -282,8 +351,14 @@ mod tests {
         assert_eq!(parse_retry_after("soon", 0), None);
         let at = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
         assert_eq!(at, 784_111_777_000);
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", at - 5000), Some(5000));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", at + 5000), Some(0));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", at - 5000),
+            Some(5000)
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", at + 5000),
+            Some(0)
+        );
         assert_eq!(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"), None);
         assert_eq!(parse_ratelimit_reset(r#""api";r=0;t=55"#), Some(55_000));
         assert_eq!(parse_ratelimit_reset(r#""api";r=3;t=55"#), None);

@@ -30,8 +30,11 @@ pub use client::{CopyPlan, GitFile, HubClient, TreeListing, MAX_LINES_PER_REQUES
 pub use error::HubError;
 pub use paginate::{next_link, Pager};
 pub use types::{
-    is_xet_hash, parse_timestamp, BatchFailure, BatchLine, BatchReport, BucketInfo, CreatedBucket, DirectoryEntry, FileEntry,
-    RepoEntry, TreeEntry, XetToken,
+    is_xet_hash, parse_timestamp, BatchFailure, BatchLine, BatchReport, BucketInfo, CreatedBucket,
+    DirectoryEntry, FileEntry, RepoEntry, TreeEntry, XetToken,
 };
 pub use uri::{HfUri, RepoType};
-pub use validate::{normalize_prefix, validate_name, validate_path, BucketId, ValidationError, MAX_NAME_CHARS, MAX_PATH_BYTES};
+pub use validate::{
+    normalize_prefix, validate_name, validate_path, BucketId, ValidationError, MAX_NAME_CHARS,
+    MAX_PATH_BYTES,
+};

@@ -24,7 +24,12 @@ const MAX_PAGE_BYTES: usize = 64 * 1024 * 1024;
 /// The `rel="next"` target among `Link` header values (several links may share one value,
 /// comma-separated; several values may be present).
 pub fn next_link<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    values.into_iter().find_map(|v| links(v).into_iter().find(|(_, rels)| rels.iter().any(|r| r.eq_ignore_ascii_case("next"))).map(|(u, _)| u))
+    values.into_iter().find_map(|v| {
+        links(v)
+            .into_iter()
+            .find(|(_, rels)| rels.iter().any(|r| r.eq_ignore_ascii_case("next")))
+            .map(|(u, _)| u)
+    })
 }
 
 /// Parses `<url>; rel="a b"; x=y, <url2>; rel=c` into `(url, rels)` pairs.
@@ -55,7 +60,12 @@ fn links(value: &str) -> Vec<(String, Vec<String>)> {
         for param in params.split(';') {
             if let Some((k, v)) = param.split_once('=') {
                 if k.trim().eq_ignore_ascii_case("rel") {
-                    rels.extend(v.trim().trim_matches('"').split_whitespace().map(String::from));
+                    rels.extend(
+                        v.trim()
+                            .trim_matches('"')
+                            .split_whitespace()
+                            .map(String::from),
+                    );
                 }
             }
         }
@@ -81,7 +91,11 @@ pub struct Pager {
 impl Pager {
     /// A pager starting with `first`.
     pub fn new(first: Request) -> Pager {
-        Pager { state: State::First(first), last_url: None, pages: 0 }
+        Pager {
+            state: State::First(first),
+            last_url: None,
+            pages: 0,
+        }
     }
 
     /// Whether the last page was fetched.
@@ -96,7 +110,11 @@ impl Pager {
 
     /// Fetches the next page and parses it as a JSON array of `T`; `None` once done. After an
     /// error the pager keeps its position, so calling again retries the same page.
-    pub async fn next_page<T: DeserializeOwned>(&mut self, hub: &HubClient, cancel: &Cancel) -> Result<Option<Vec<T>>, Error> {
+    pub async fn next_page<T: DeserializeOwned>(
+        &mut self,
+        hub: &HubClient,
+        cancel: &Cancel,
+    ) -> Result<Option<Vec<T>>, Error> {
         let request = match &self.state {
             State::Done => return Ok(None),
             State::First(r) => r.clone(),
@@ -106,12 +124,16 @@ impl Pager {
         let resp = hub.send(request, cancel, &[]).await?;
         let next = next_link(resp.headers.get_all("link"));
         let body = resp.bytes_limited(MAX_PAGE_BYTES).await?;
-        let items: Vec<T> = serde_json::from_slice(&body)
-            .map_err(|e| Error::invalid_response(&url, format!("page is not the expected JSON array: {e}")))?;
+        let items: Vec<T> = serde_json::from_slice(&body).map_err(|e| {
+            Error::invalid_response(&url, format!("page is not the expected JSON array: {e}"))
+        })?;
         self.pages += 1;
         self.state = match next {
             Some(n) if Some(&n) == self.last_url.as_ref() || n == url => {
-                return Err(Error::invalid_response(&url, "the next-page link repeats the current page"));
+                return Err(Error::invalid_response(
+                    &url,
+                    "the next-page link repeats the current page",
+                ));
             }
             Some(n) => State::Next(n),
             None => State::Done,
@@ -127,12 +149,37 @@ mod tests {
 
     #[test]
     fn link_forms() {
-        assert_eq!(next_link(["<https://h/a?x=1&cursor=e%3D>; rel=\"next\""]).as_deref(), Some("https://h/a?x=1&cursor=e%3D"));
-        assert_eq!(next_link(["<https://h/a>;rel=next"]).as_deref(), Some("https://h/a"));
-        assert_eq!(next_link(["<https://h/p>; rel=\"prev\", <https://h/n>; rel=\"next last\""]).as_deref(), Some("https://h/n"));
-        assert_eq!(next_link(["<https://h/x>; rel=\"xet-auth\"", "<https://h/n>; rel=\"next\""]).as_deref(), Some("https://h/n"));
-        assert_eq!(next_link(["<https://h/x>; title=\"a, b\"; rel=\"next\""]).as_deref(), Some("https://h/x"));
-        for none in ["", "garbage", "<https://h/x>; rel=\"prev\"", "<unterminated; rel=next", "https://h; rel=next"] {
+        assert_eq!(
+            next_link(["<https://h/a?x=1&cursor=e%3D>; rel=\"next\""]).as_deref(),
+            Some("https://h/a?x=1&cursor=e%3D")
+        );
+        assert_eq!(
+            next_link(["<https://h/a>;rel=next"]).as_deref(),
+            Some("https://h/a")
+        );
+        assert_eq!(
+            next_link(["<https://h/p>; rel=\"prev\", <https://h/n>; rel=\"next last\""]).as_deref(),
+            Some("https://h/n")
+        );
+        assert_eq!(
+            next_link([
+                "<https://h/x>; rel=\"xet-auth\"",
+                "<https://h/n>; rel=\"next\""
+            ])
+            .as_deref(),
+            Some("https://h/n")
+        );
+        assert_eq!(
+            next_link(["<https://h/x>; title=\"a, b\"; rel=\"next\""]).as_deref(),
+            Some("https://h/x")
+        );
+        for none in [
+            "",
+            "garbage",
+            "<https://h/x>; rel=\"prev\"",
+            "<unterminated; rel=next",
+            "https://h; rel=next",
+        ] {
             assert_eq!(next_link([none]), None, "{none}");
         }
     }

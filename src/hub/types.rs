@@ -74,7 +74,9 @@ fn de_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 fn de_opt_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
-        Some(s) => parse_timestamp(&s).map(Some).ok_or_else(|| D::Error::custom(format!("invalid timestamp {s:?}"))),
+        Some(s) => parse_timestamp(&s)
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("invalid timestamp {s:?}"))),
     }
 }
 
@@ -116,7 +118,11 @@ pub struct BucketInfo {
     #[serde(deserialize_with = "de_timestamp")]
     pub created_at: i64,
     /// Last change, ms since the epoch.
-    #[serde(default, deserialize_with = "de_opt_timestamp", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_timestamp",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub updated_at: Option<i64>,
     /// The namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -138,10 +144,18 @@ pub struct FileEntry {
     #[serde(deserialize_with = "de_xet_hash")]
     pub xet_hash: String,
     /// Client-supplied modification time, ms since the epoch.
-    #[serde(default, deserialize_with = "de_opt_timestamp", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_timestamp",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mtime: Option<i64>,
     /// When the server recorded the entry, ms since the epoch.
-    #[serde(default, deserialize_with = "de_opt_timestamp", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_timestamp",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub uploaded_at: Option<i64>,
     /// MIME type given when the file was added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,7 +169,11 @@ pub struct DirectoryEntry {
     /// Path without a trailing `/`.
     pub path: String,
     /// Newest upload time below it, ms since the epoch.
-    #[serde(default, deserialize_with = "de_opt_timestamp", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_timestamp",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub uploaded_at: Option<i64>,
 }
 
@@ -236,7 +254,11 @@ pub struct XetToken {
 
 impl std::fmt::Debug for XetToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("XetToken").field("access_token", &"<redacted>").field("exp", &self.exp).field("cas_url", &self.cas_url).finish()
+        f.debug_struct("XetToken")
+            .field("access_token", &"<redacted>")
+            .field("exp", &self.exp)
+            .field("cas_url", &self.cas_url)
+            .finish()
     }
 }
 
@@ -280,7 +302,9 @@ impl BatchLine {
     /// The destination (or deleted) path.
     pub fn path(&self) -> &str {
         match self {
-            BatchLine::Add { path, .. } | BatchLine::Copy { path, .. } | BatchLine::Delete { path } => path,
+            BatchLine::Add { path, .. }
+            | BatchLine::Copy { path, .. }
+            | BatchLine::Delete { path } => path,
         }
     }
 
@@ -306,7 +330,12 @@ impl Serialize for BatchLine {
         m.serialize_entry("type", self.wire_type())?;
         m.serialize_entry("path", self.path())?;
         match self {
-            BatchLine::Add { xet_hash, mtime, content_type, .. } => {
+            BatchLine::Add {
+                xet_hash,
+                mtime,
+                content_type,
+                ..
+            } => {
                 m.serialize_entry("xetHash", xet_hash)?;
                 if let Some(t) = mtime {
                     m.serialize_entry("mtime", t)?;
@@ -315,7 +344,14 @@ impl Serialize for BatchLine {
                     m.serialize_entry("contentType", ct)?;
                 }
             }
-            BatchLine::Copy { xet_hash, source_type, source_id, mtime, content_type, .. } => {
+            BatchLine::Copy {
+                xet_hash,
+                source_type,
+                source_id,
+                mtime,
+                content_type,
+                ..
+            } => {
                 m.serialize_entry("xetHash", xet_hash)?;
                 m.serialize_entry("sourceRepoType", source_type.singular())?;
                 m.serialize_entry("sourceRepoId", source_id)?;
@@ -382,11 +418,23 @@ mod tests {
     fn timestamps() {
         assert_eq!(parse_timestamp("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_timestamp("1970-01-01T00:00:00.5Z"), Some(500));
-        assert_eq!(parse_timestamp("2026-02-17T14:29:03.512Z"), Some(1_771_338_543_512));
-        assert_eq!(parse_timestamp("2026-02-17T14:29:03.512345Z"), Some(1_771_338_543_512));
+        assert_eq!(
+            parse_timestamp("2026-02-17T14:29:03.512Z"),
+            Some(1_771_338_543_512)
+        );
+        assert_eq!(
+            parse_timestamp("2026-02-17T14:29:03.512345Z"),
+            Some(1_771_338_543_512)
+        );
         for bad in [
-            "", "2026-02-17T14:29:03+00:00", "2026-02-17 14:29:03Z", "2026-13-17T14:29:03Z", "2026-02-17T14:29:03.Z",
-            "2026-02-17T14:29:03xZ", "２０２６-02-17T14:29:03Z", "2026-02-17T14:29:0Z",
+            "",
+            "2026-02-17T14:29:03+00:00",
+            "2026-02-17 14:29:03Z",
+            "2026-13-17T14:29:03Z",
+            "2026-02-17T14:29:03.Z",
+            "2026-02-17T14:29:03xZ",
+            "２０２６-02-17T14:29:03Z",
+            "2026-02-17T14:29:0Z",
         ] {
             assert_eq!(parse_timestamp(bad), None, "{bad}");
         }
@@ -401,12 +449,20 @@ mod tests {
                 {"type":"file","path":"a","size":0,"xetHash":"0000000000000000000000000000000000000000000000000000000000000000","mtime":null}]"#,
         )
         .unwrap();
-        let TreeEntry::File(f) = &page[0] else { panic!() };
-        assert_eq!(f.xet_hash, "9c1b0c2b3f8a6e1d4c7a2b5e8f0a3c6d9e2b5a8c1f4d7e0a3b6c9d2e5f8a1b4c");
+        let TreeEntry::File(f) = &page[0] else {
+            panic!()
+        };
+        assert_eq!(
+            f.xet_hash,
+            "9c1b0c2b3f8a6e1d4c7a2b5e8f0a3c6d9e2b5a8c1f4d7e0a3b6c9d2e5f8a1b4c"
+        );
         assert_eq!(f.mtime, Some(1_771_338_543_512));
         assert_eq!(page[1].path(), "data");
         let out = serde_json::to_value(&page[1]).unwrap();
-        assert_eq!(out, serde_json::json!({"type":"directory","path":"data","uploadedAt":1_771_338_700_000i64}));
+        assert_eq!(
+            out,
+            serde_json::json!({"type":"directory","path":"data","uploadedAt":1_771_338_700_000i64})
+        );
         let out = serde_json::to_value(&page[2]).unwrap();
         assert_eq!(out["type"], "file");
         assert!(out.get("mtime").is_none());
@@ -416,7 +472,10 @@ mod tests {
             r#"[{"type":"symlink","path":"a"}]"#,
             r#"[{"type":"file","path":"a","size":-1,"xetHash":"0000000000000000000000000000000000000000000000000000000000000000"}]"#,
         ] {
-            assert!(serde_json::from_str::<Vec<TreeEntry>>(bad).is_err(), "{bad}");
+            assert!(
+                serde_json::from_str::<Vec<TreeEntry>>(bad).is_err(),
+                "{bad}"
+            );
         }
     }
 
@@ -437,7 +496,12 @@ mod tests {
     fn batch_lines_serialize_exactly() {
         let h = "4df9f7d0359a41bb7c33868341842357bcfeaa1eb1784e99cde009d36ca0de45".to_string();
         let lines = [
-            BatchLine::Add { path: "a b.bin".into(), xet_hash: h.clone(), mtime: Some(1_767_225_600_123), content_type: None },
+            BatchLine::Add {
+                path: "a b.bin".into(),
+                xet_hash: h.clone(),
+                mtime: Some(1_767_225_600_123),
+                content_type: None,
+            },
             BatchLine::Copy {
                 path: "ref/base".into(),
                 xet_hash: h.clone(),
@@ -446,20 +510,34 @@ mod tests {
                 mtime: None,
                 content_type: Some("text/plain".into()),
             },
-            BatchLine::Delete { path: "old\"q".into() },
+            BatchLine::Delete {
+                path: "old\"q".into(),
+            },
         ];
-        let text: Vec<String> = lines.iter().map(|l| serde_json::to_string(l).unwrap()).collect();
-        assert_eq!(text[0], format!(r#"{{"type":"addFile","path":"a b.bin","xetHash":"{h}","mtime":1767225600123}}"#));
+        let text: Vec<String> = lines
+            .iter()
+            .map(|l| serde_json::to_string(l).unwrap())
+            .collect();
+        assert_eq!(
+            text[0],
+            format!(
+                r#"{{"type":"addFile","path":"a b.bin","xetHash":"{h}","mtime":1767225600123}}"#
+            )
+        );
         assert_eq!(
             text[1],
-            format!(r#"{{"type":"copyFile","path":"ref/base","xetHash":"{h}","sourceRepoType":"model","sourceRepoId":"acme/base","contentType":"text/plain"}}"#)
+            format!(
+                r#"{{"type":"copyFile","path":"ref/base","xetHash":"{h}","sourceRepoType":"model","sourceRepoId":"acme/base","contentType":"text/plain"}}"#
+            )
         );
         assert_eq!(text[2], r#"{"type":"deleteFile","path":"old\"q"}"#);
     }
 
     #[test]
     fn xet_token_debug_redacts() {
-        let t: XetToken = serde_json::from_str(r#"{"accessToken":"secret","exp":1,"casUrl":"http://c"}"#).unwrap();
+        let t: XetToken =
+            serde_json::from_str(r#"{"accessToken":"secret","exp":1,"casUrl":"http://c"}"#)
+                .unwrap();
         assert!(!format!("{t:?}").contains("secret"));
     }
 }

@@ -64,7 +64,13 @@ impl RepoType {
         }
     }
 
-    const ALL: [RepoType; 5] = [RepoType::Model, RepoType::Dataset, RepoType::Space, RepoType::Kernel, RepoType::Bucket];
+    const ALL: [RepoType; 5] = [
+        RepoType::Model,
+        RepoType::Dataset,
+        RepoType::Space,
+        RepoType::Kernel,
+        RepoType::Bucket,
+    ];
 
     /// From the singular name.
     pub fn from_singular(s: &str) -> Option<RepoType> {
@@ -96,7 +102,11 @@ const HF_PROTOCOL: &str = "hf://";
 const HF_HOSTS: [&str; 3] = ["huggingface.co", "hf.co", "www.huggingface.co"];
 
 /// Characters kept verbatim in URL path segments and queries (RFC 3986 unreserved).
-pub(crate) const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+pub(crate) const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 /// Like [`SEGMENT`] but keeps `/` (multi-segment paths).
 pub(crate) const PATH: &AsciiSet = &SEGMENT.remove(b'/');
 
@@ -108,7 +118,10 @@ fn is_special_ref(rev: &str) -> Option<usize> {
         return (n > 0).then_some(5 + 3 + n);
     }
     if let Some(r) = rest.strip_prefix("convert/") {
-        let n = r.bytes().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')).count();
+        let n = r
+            .bytes()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+            .count();
         return (n > 0).then_some(5 + 8 + n);
     }
     None
@@ -127,7 +140,9 @@ impl HfUri {
         } else if looks_like_url(uri, endpoint) {
             url_to_body(uri, endpoint).map_err(|r| err(&r))?
         } else {
-            return Err(err("must start with 'hf://' (hf://[<type>/]<namespace>/<name>[@<revision>][/<path>])"));
+            return Err(err(
+                "must start with 'hf://' (hf://[<type>/]<namespace>/<name>[@<revision>][/<path>])",
+            ));
         };
         let trailing_slash = body.ends_with('/');
         let (repo_type, location) = split_type(&body).map_err(|r| err(&r))?;
@@ -151,7 +166,10 @@ impl HfUri {
         } else {
             parse_repo_location(location, repo_type, trailing_slash).map_err(|r| err(&r))?
         };
-        let (ns, name) = parsed.id.split_once('/').ok_or_else(|| err("id must be 'namespace/name'"))?;
+        let (ns, name) = parsed
+            .id
+            .split_once('/')
+            .ok_or_else(|| err("id must be 'namespace/name'"))?;
         validate_name("namespace", ns).map_err(|e| err(&e.to_string()))?;
         validate_name("name", name).map_err(|e| err(&e.to_string()))?;
         if !parsed.path.is_empty() {
@@ -198,7 +216,10 @@ impl HfUri {
             }
         });
         if !path.is_empty() {
-            url.push_str(&format!("/blob/{}/{path}", rev.as_deref().unwrap_or("main")));
+            url.push_str(&format!(
+                "/blob/{}/{path}",
+                rev.as_deref().unwrap_or("main")
+            ));
         } else if let Some(rev) = rev {
             url.push_str(&format!("/tree/{rev}"));
         }
@@ -244,16 +265,24 @@ fn split_type(body: &str) -> Result<(RepoType, &str), String> {
     Ok((RepoType::Model, body))
 }
 
-fn parse_repo_location(location: &str, repo_type: RepoType, trailing_slash: bool) -> Result<HfUri, String> {
+fn parse_repo_location(
+    location: &str,
+    repo_type: RepoType,
+    trailing_slash: bool,
+) -> Result<HfUri, String> {
     if location.is_empty() {
         return Err("missing repository id".into());
     }
-    let at = location.find('@').filter(|&i| location[..i].matches('/').count() <= 1);
+    let at = location
+        .find('@')
+        .filter(|&i| location[..i].matches('/').count() <= 1);
     let Some(at) = at else {
         let mut parts = location.splitn(3, '/');
         let (ns, name) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         if ns.is_empty() || name.is_empty() {
-            return Err(format!("a repository id must be 'namespace/name', got {location:?}"));
+            return Err(format!(
+                "a repository id must be 'namespace/name', got {location:?}"
+            ));
         }
         return Ok(HfUri {
             repo_type,
@@ -265,18 +294,33 @@ fn parse_repo_location(location: &str, repo_type: RepoType, trailing_slash: bool
     };
     let id = &location[..at];
     if id.matches('/').count() != 1 {
-        return Err(format!("a repository id must be 'namespace/name', got {id:?}"));
+        return Err(format!(
+            "a repository id must be 'namespace/name', got {id:?}"
+        ));
     }
     let rev_and_path = &location[at + 1..];
     let (rev, path) = match is_special_ref(rev_and_path) {
-        Some(n) => (&rev_and_path[..n], rev_and_path[n..].strip_prefix('/').unwrap_or(&rev_and_path[n..])),
+        Some(n) => (
+            &rev_and_path[..n],
+            rev_and_path[n..]
+                .strip_prefix('/')
+                .unwrap_or(&rev_and_path[n..]),
+        ),
         None => rev_and_path.split_once('/').unwrap_or((rev_and_path, "")),
     };
-    let rev = percent_decode_str(rev).decode_utf8().map_err(|_| "the revision is not valid UTF-8 once decoded".to_string())?;
+    let rev = percent_decode_str(rev)
+        .decode_utf8()
+        .map_err(|_| "the revision is not valid UTF-8 once decoded".to_string())?;
     if rev.is_empty() {
         return Err("empty revision after '@'".into());
     }
-    Ok(HfUri { repo_type, id: id.to_string(), revision: Some(rev.into_owned()), path: path.to_string(), trailing_slash })
+    Ok(HfUri {
+        repo_type,
+        id: id.to_string(),
+        revision: Some(rev.into_owned()),
+        path: path.to_string(),
+        trailing_slash,
+    })
 }
 
 /// Host (lower case) and path prefix of an endpoint such as `http://localhost:8080/hf`.
@@ -286,12 +330,17 @@ fn host_and_prefix(url: &str) -> (String, String) {
     let authority = &rest[..end];
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = if host.starts_with('[') {
-        host.split_once(']').map_or(host, |(h, _)| h).trim_start_matches('[')
+        host.split_once(']')
+            .map_or(host, |(h, _)| h)
+            .trim_start_matches('[')
     } else {
         host.split(':').next().unwrap_or(host)
     };
     let path = rest[end..].split(['?', '#']).next().unwrap_or("");
-    (host.to_ascii_lowercase(), path.trim_matches('/').to_string())
+    (
+        host.to_ascii_lowercase(),
+        path.trim_matches('/').to_string(),
+    )
 }
 
 fn looks_like_url(uri: &str, endpoint: Option<&str>) -> bool {
@@ -300,15 +349,22 @@ fn looks_like_url(uri: &str, endpoint: Option<&str>) -> bool {
         return true;
     }
     let custom = endpoint.map(|e| host_and_prefix(e).0);
-    HF_HOSTS.iter().copied().chain(custom.as_deref()).any(|h| lower == h || lower.starts_with(&format!("{h}/")))
+    HF_HOSTS
+        .iter()
+        .copied()
+        .chain(custom.as_deref())
+        .any(|h| lower == h || lower.starts_with(&format!("{h}/")))
 }
 
 fn url_to_body(url: &str, endpoint: Option<&str>) -> Result<String, String> {
     let (host, mut path) = host_and_prefix(url);
     let custom = endpoint.map(host_and_prefix);
-    let known = HF_HOSTS.contains(&host.as_str()) || custom.as_ref().is_some_and(|(h, _)| *h == host);
+    let known =
+        HF_HOSTS.contains(&host.as_str()) || custom.as_ref().is_some_and(|(h, _)| *h == host);
     if !known {
-        return Err(format!("unrecognised host {host:?}; expected a Hugging Face URL"));
+        return Err(format!(
+            "unrecognised host {host:?}; expected a Hugging Face URL"
+        ));
     }
     if let Some((h, prefix)) = &custom {
         if *h == host && !prefix.is_empty() {
@@ -330,19 +386,29 @@ fn url_to_body(url: &str, endpoint: Option<&str>) -> Result<String, String> {
     let id = format!("{}/{}", segments[0], segments[1]);
     let rest = &segments[2..];
     let decode = |s: &&str| -> Result<String, String> {
-        let d = percent_decode_str(s).decode_utf8().map_err(|_| "a URL segment is not valid UTF-8".to_string())?;
+        let d = percent_decode_str(s)
+            .decode_utf8()
+            .map_err(|_| "a URL segment is not valid UTF-8".to_string())?;
         Ok(d.replace('/', "%2F"))
     };
     if type_prefix == Some("buckets") {
-        let Some((action, tail)) = rest.split_first() else { return Ok(format!("buckets/{id}")) };
+        let Some((action, tail)) = rest.split_first() else {
+            return Ok(format!("buckets/{id}"));
+        };
         if !matches!(*action, "tree" | "resolve") {
             return Err(format!("unsupported bucket URL route '/{action}/'"));
         }
         let tail: Vec<String> = tail.iter().map(decode).collect::<Result<_, _>>()?;
-        return Ok(if tail.is_empty() { format!("buckets/{id}") } else { format!("buckets/{id}/{}", tail.join("/")) });
+        return Ok(if tail.is_empty() {
+            format!("buckets/{id}")
+        } else {
+            format!("buckets/{id}/{}", tail.join("/"))
+        });
     }
     let prefix = type_prefix.map(|t| format!("{t}/")).unwrap_or_default();
-    let Some((action, tail)) = rest.split_first() else { return Ok(format!("{prefix}{id}")) };
+    let Some((action, tail)) = rest.split_first() else {
+        return Ok(format!("{prefix}{id}"));
+    };
     if !matches!(*action, "blame" | "blob" | "raw" | "resolve" | "tree") {
         return Err(format!("unsupported URL route '/{action}/'"));
     }
@@ -364,7 +430,15 @@ mod tests {
     #[test]
     fn buckets() {
         let u = p("hf://buckets/alice/ckpts");
-        assert_eq!((u.repo_type, u.id.as_str(), u.path.as_str(), u.trailing_slash), (RepoType::Bucket, "alice/ckpts", "", false));
+        assert_eq!(
+            (
+                u.repo_type,
+                u.id.as_str(),
+                u.path.as_str(),
+                u.trailing_slash
+            ),
+            (RepoType::Bucket, "alice/ckpts", "", false)
+        );
         assert_eq!(u.bucket_id().unwrap().to_string(), "alice/ckpts");
         let u = p("hf://buckets/alice/ckpts/run1/model.bin");
         assert_eq!(u.path, "run1/model.bin");
@@ -374,8 +448,15 @@ mod tests {
         assert!(p("hf://buckets/alice/ckpts/").trailing_slash);
         assert_eq!(p("hf://buckets/a/b/x@y.txt").path, "x@y.txt");
         for bad in [
-            "hf://buckets/alice", "hf://buckets/", "hf://buckets/alice/ckpts@v1", "hf://bucket/alice/x", "hf://buckets/a/b//c",
-            "hf://buckets/a/b/../c", "buckets/a/b", "hf://", "hf://buckets/a b/c",
+            "hf://buckets/alice",
+            "hf://buckets/",
+            "hf://buckets/alice/ckpts@v1",
+            "hf://bucket/alice/x",
+            "hf://buckets/a/b//c",
+            "hf://buckets/a/b/../c",
+            "buckets/a/b",
+            "hf://",
+            "hf://buckets/a b/c",
         ] {
             assert!(HfUri::parse(bad, None).is_err(), "{bad}");
         }
@@ -384,40 +465,91 @@ mod tests {
     #[test]
     fn repos() {
         let u = p("hf://acme/model");
-        assert_eq!((u.repo_type, u.id.as_str(), u.revision.clone(), u.path.as_str()), (RepoType::Model, "acme/model", None, ""));
+        assert_eq!(
+            (
+                u.repo_type,
+                u.id.as_str(),
+                u.revision.clone(),
+                u.path.as_str()
+            ),
+            (RepoType::Model, "acme/model", None, "")
+        );
         assert_eq!(u.to_string(), "hf://models/acme/model");
         let u = p("hf://datasets/acme/ds@v1.0/data/train.parquet");
-        assert_eq!((u.revision.as_deref(), u.path.as_str()), (Some("v1.0"), "data/train.parquet"));
+        assert_eq!(
+            (u.revision.as_deref(), u.path.as_str()),
+            (Some("v1.0"), "data/train.parquet")
+        );
         let u = p("hf://datasets/acme/ds@refs/convert/parquet/default/x");
-        assert_eq!((u.revision.as_deref(), u.path.as_str()), (Some("refs/convert/parquet"), "default/x"));
+        assert_eq!(
+            (u.revision.as_deref(), u.path.as_str()),
+            (Some("refs/convert/parquet"), "default/x")
+        );
         let u = p("hf://datasets/acme/ds@feature%2Fx/a");
-        assert_eq!((u.revision.as_deref(), u.path.as_str()), (Some("feature/x"), "a"));
+        assert_eq!(
+            (u.revision.as_deref(), u.path.as_str()),
+            (Some("feature/x"), "a")
+        );
         assert_eq!(u.to_string(), "hf://datasets/acme/ds@feature%2Fx/a");
         let u = p("hf://spaces/acme/app/dir/file@2.txt");
-        assert_eq!((u.revision.clone(), u.path.as_str()), (None, "dir/file@2.txt"));
+        assert_eq!(
+            (u.revision.clone(), u.path.as_str()),
+            (None, "dir/file@2.txt")
+        );
         assert!(p("hf://datasets/acme/ds/data/").trailing_slash);
-        for bad in ["hf://gpt2", "hf://dataset/acme/ds", "hf://datasets/acme/ds@", "hf://datasets/", "hf://a/b@/x"] {
+        for bad in [
+            "hf://gpt2",
+            "hf://dataset/acme/ds",
+            "hf://datasets/acme/ds@",
+            "hf://datasets/",
+            "hf://a/b@/x",
+        ] {
             assert!(HfUri::parse(bad, None).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn web_urls() {
-        assert_eq!(p("https://huggingface.co/buckets/ns/b/tree/sub/dir?x=1#f").to_string(), "hf://buckets/ns/b/sub/dir");
-        assert_eq!(p("https://huggingface.co/buckets/ns/b/resolve/a%20b.bin").path, "a b.bin");
-        assert_eq!(p("https://hf.co/datasets/acme/ds/blob/main/train.csv").to_string(), "hf://datasets/acme/ds@main/train.csv");
+        assert_eq!(
+            p("https://huggingface.co/buckets/ns/b/tree/sub/dir?x=1#f").to_string(),
+            "hf://buckets/ns/b/sub/dir"
+        );
+        assert_eq!(
+            p("https://huggingface.co/buckets/ns/b/resolve/a%20b.bin").path,
+            "a b.bin"
+        );
+        assert_eq!(
+            p("https://hf.co/datasets/acme/ds/blob/main/train.csv").to_string(),
+            "hf://datasets/acme/ds@main/train.csv"
+        );
         assert_eq!(p("huggingface.co/acme/m").to_string(), "hf://models/acme/m");
         assert!(HfUri::parse("https://huggingface.co/buckets/ns/b/settings", None).is_err());
         assert!(HfUri::parse("https://example.com/ns/b", None).is_err());
-        let u = HfUri::parse("http://127.0.0.1:8080/hf/buckets/ns/b/tree/x", Some("http://127.0.0.1:8080/hf")).unwrap();
+        let u = HfUri::parse(
+            "http://127.0.0.1:8080/hf/buckets/ns/b/tree/x",
+            Some("http://127.0.0.1:8080/hf"),
+        )
+        .unwrap();
         assert_eq!(u.to_string(), "hf://buckets/ns/b/x");
     }
 
     #[test]
     fn to_web_url() {
-        assert_eq!(p("hf://buckets/ns/b/a b").to_url("https://huggingface.co/"), "https://huggingface.co/buckets/ns/b/tree/a%20b");
-        assert_eq!(p("hf://datasets/acme/ds@feature%2Fx/a").to_url("https://h"), "https://h/datasets/acme/ds/blob/feature%2Fx/a");
-        assert_eq!(p("hf://acme/m@refs/pr/1").to_url("https://h"), "https://h/acme/m/tree/refs/pr/1");
-        assert_eq!(p("hf://acme/m/x").to_url("https://h"), "https://h/acme/m/blob/main/x");
+        assert_eq!(
+            p("hf://buckets/ns/b/a b").to_url("https://huggingface.co/"),
+            "https://huggingface.co/buckets/ns/b/tree/a%20b"
+        );
+        assert_eq!(
+            p("hf://datasets/acme/ds@feature%2Fx/a").to_url("https://h"),
+            "https://h/datasets/acme/ds/blob/feature%2Fx/a"
+        );
+        assert_eq!(
+            p("hf://acme/m@refs/pr/1").to_url("https://h"),
+            "https://h/acme/m/tree/refs/pr/1"
+        );
+        assert_eq!(
+            p("hf://acme/m/x").to_url("https://h"),
+            "https://h/acme/m/blob/main/x"
+        );
     }
 }

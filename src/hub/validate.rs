@@ -42,7 +42,11 @@ impl ValidationError {
             value.truncate(i);
             value.push('…');
         }
-        ValidationError { what: what.into(), value, reason: reason.into() }
+        ValidationError {
+            what: what.into(),
+            value,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -59,7 +63,10 @@ pub fn validate_name(what: &str, name: &str) -> Result<(), ValidationError> {
     if name.chars().count() > MAX_NAME_CHARS {
         return err("is longer than 96 characters");
     }
-    if let Some(c) = name.chars().find(|c| !(is_word(*c) || *c == '-' || *c == '.')) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(is_word(*c) || *c == '-' || *c == '.'))
+    {
         return Err(ValidationError::new(
             what,
             name,
@@ -69,7 +76,8 @@ pub fn validate_name(what: &str, name: &str) -> Result<(), ValidationError> {
     if name.contains("--") || name.contains("..") {
         return err("must not contain '--' or '..'");
     }
-    let first_last_ok = name.chars().next().is_some_and(is_word) && name.chars().last().is_some_and(is_word);
+    let first_last_ok =
+        name.chars().next().is_some_and(is_word) && name.chars().last().is_some_and(is_word);
     if !first_last_ok {
         return err("must start and end with a letter, a digit or '_'");
     }
@@ -115,7 +123,11 @@ pub fn normalize_prefix<'a>(what: &str, prefix: &'a str) -> Result<&'a str, Vali
         if prefix.is_empty() {
             return Ok("");
         }
-        return Err(ValidationError::new(what, prefix, "must not be '/' alone; use '' for the root"));
+        return Err(ValidationError::new(
+            what,
+            prefix,
+            "must not be '/' alone; use '' for the root",
+        ));
     }
     validate_path(what, trimmed)?;
     Ok(trimmed)
@@ -133,7 +145,10 @@ impl BucketId {
     pub fn new(namespace: &str, name: &str) -> Result<BucketId, ValidationError> {
         validate_name("namespace", namespace)?;
         validate_name("bucket name", name)?;
-        Ok(BucketId { namespace: namespace.to_string(), name: name.to_string() })
+        Ok(BucketId {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        })
     }
 
     /// The user or organization.
@@ -161,11 +176,20 @@ impl FromStr for BucketId {
         let mut parts = raw.split('/');
         match (parts.next(), parts.next(), parts.next()) {
             (Some(ns), Some(name), None) if !ns.is_empty() && !name.is_empty() => {
-                validate_name("namespace", ns).map_err(|e| ValidationError::new("bucket id", s, e.reason))?;
-                validate_name("bucket name", name).map_err(|e| ValidationError::new("bucket id", s, e.reason))?;
-                Ok(BucketId { namespace: ns.to_string(), name: name.to_string() })
+                validate_name("namespace", ns)
+                    .map_err(|e| ValidationError::new("bucket id", s, e.reason))?;
+                validate_name("bucket name", name)
+                    .map_err(|e| ValidationError::new("bucket id", s, e.reason))?;
+                Ok(BucketId {
+                    namespace: ns.to_string(),
+                    name: name.to_string(),
+                })
             }
-            _ => Err(ValidationError::new("bucket id", s, "must have the form 'namespace/name'")),
+            _ => Err(ValidationError::new(
+                "bucket id",
+                s,
+                "must have the form 'namespace/name'",
+            )),
         }
     }
 }
@@ -179,18 +203,53 @@ mod tests {
         for ok in ["a", "ckpts", "my-bucket_2.0", "_x_", "A1", &"x".repeat(96)] {
             assert!(validate_name("n", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "-a", "a-", ".a", "a.", "a--b", "a..b", "a b", "a/b", "é", "a\0", &"x".repeat(97)] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            ".a",
+            "a.",
+            "a--b",
+            "a..b",
+            "a b",
+            "a/b",
+            "é",
+            "a\0",
+            &"x".repeat(97),
+        ] {
             assert!(validate_name("n", bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn paths() {
-        for ok in ["a", "a/b.txt", ".keep", "dir/.hidden", "a..b", "x y/ü €.bin", "...", &"p".repeat(1024)] {
+        for ok in [
+            "a",
+            "a/b.txt",
+            ".keep",
+            "dir/.hidden",
+            "a..b",
+            "x y/ü €.bin",
+            "...",
+            &"p".repeat(1024),
+        ] {
             assert!(validate_path("p", ok).is_ok(), "{ok}");
         }
         for bad in [
-            "", "/a", "a/", "a//b", "..", "../a", "a/../b", "a/..", "./a", "a/./b", ".", "a\\b", "a\0b", "a\nb",
+            "",
+            "/a",
+            "a/",
+            "a//b",
+            "..",
+            "../a",
+            "a/../b",
+            "a/..",
+            "./a",
+            "a/./b",
+            ".",
+            "a\\b",
+            "a\0b",
+            "a\nb",
             &"p".repeat(1025),
         ] {
             assert!(validate_path("p", bad).is_err(), "{bad:?}");
@@ -213,7 +272,17 @@ mod tests {
         assert_eq!((id.namespace(), id.name()), ("alice", "ckpts"));
         assert_eq!(id.to_string(), "alice/ckpts");
         assert_eq!("hf://buckets/alice/ckpts".parse::<BucketId>().unwrap(), id);
-        for bad in ["", "alice", "alice/", "/ckpts", "a/b/c", "a/b c", "hf://buckets/a", "a/..", "me/x y"] {
+        for bad in [
+            "",
+            "alice",
+            "alice/",
+            "/ckpts",
+            "a/b/c",
+            "a/b c",
+            "hf://buckets/a",
+            "a/..",
+            "me/x y",
+        ] {
             let e = bad.parse::<BucketId>().unwrap_err();
             assert_eq!(e.what, "bucket id", "{bad}");
         }

@@ -37,7 +37,9 @@ pub struct Cancel(Rc<RefCell<State>>);
 
 impl std::fmt::Debug for Cancel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cancel").field("cancelled", &self.is_cancelled()).finish()
+        f.debug_struct("Cancel")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
     }
 }
 
@@ -69,12 +71,17 @@ impl Cancel {
     /// Cancels: runs every registered callback once and wakes every waiter. Idempotent.
     pub fn cancel(&self) {
         let (callbacks, wakers) = {
-            let Ok(mut s) = self.0.try_borrow_mut() else { return };
+            let Ok(mut s) = self.0.try_borrow_mut() else {
+                return;
+            };
             if s.cancelled {
                 return;
             }
             s.cancelled = true;
-            (std::mem::take(&mut s.callbacks), std::mem::take(&mut s.wakers))
+            (
+                std::mem::take(&mut s.callbacks),
+                std::mem::take(&mut s.wakers),
+            )
         };
         for (_, f) in callbacks {
             f();
@@ -107,12 +114,18 @@ impl Cancel {
                 let id = s.next_id;
                 s.next_id += 1;
                 s.callbacks.push((id, Box::new(f)));
-                return CancelGuard { state: Rc::downgrade(&self.0), id };
+                return CancelGuard {
+                    state: Rc::downgrade(&self.0),
+                    id,
+                };
             }
             u64::MAX
         };
         f();
-        CancelGuard { state: Weak::new(), id }
+        CancelGuard {
+            state: Weak::new(),
+            id,
+        }
     }
 
     /// A new token that is cancelled when `self` is, and can also be cancelled on its own

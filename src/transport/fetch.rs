@@ -23,11 +23,14 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, AbortSignal, ProgressEvent, ReadableStream, ReadableStreamDefaultReader, RequestInit, XmlHttpRequest,
-    XmlHttpRequestResponseType,
+    AbortController, AbortSignal, ProgressEvent, ReadableStream, ReadableStreamDefaultReader,
+    RequestInit, XmlHttpRequest, XmlHttpRequestResponseType,
 };
 
-use super::{redact_url, with_cancel, BodyStream, Bytes, Cancel, CancelGuard, Headers, HttpClient, Request, Response, TransportError};
+use super::{
+    redact_url, with_cancel, BodyStream, Bytes, Cancel, CancelGuard, Headers, HttpClient, Request,
+    Response, TransportError,
+};
 
 /// `fetch`-backed transport.
 #[derive(Debug, Clone)]
@@ -42,11 +45,20 @@ impl FetchClient {
     /// `globalThis.fetch`.
     pub fn new(custom: Option<Function>) -> Result<FetchClient, TransportError> {
         if let Some(fetch) = custom {
-            return Ok(FetchClient { fetch, injected: true });
+            return Ok(FetchClient {
+                fetch,
+                injected: true,
+            });
         }
         let global = js_sys::global();
-        match Reflect::get(&global, &JsValue::from_str("fetch")).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
-            Some(fetch) => Ok(FetchClient { fetch, injected: false }),
+        match Reflect::get(&global, &JsValue::from_str("fetch"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+        {
+            Some(fetch) => Ok(FetchClient {
+                fetch,
+                injected: false,
+            }),
             None => Err(TransportError::InvalidRequest {
                 url: String::new(),
                 message: "no global `fetch` in this environment; pass the `fetch` option".into(),
@@ -67,7 +79,11 @@ pub fn describe_js_error(value: &JsValue) -> String {
         let text = if let Some(s) = current.as_string() {
             s
         } else {
-            let get = |k: &str| Reflect::get(&current, &JsValue::from_str(k)).ok().and_then(|v| v.as_string());
+            let get = |k: &str| {
+                Reflect::get(&current, &JsValue::from_str(k))
+                    .ok()
+                    .and_then(|v| v.as_string())
+            };
             match (get("message"), get("code")) {
                 (Some(m), Some(c)) if !m.contains(&c) => format!("{m} ({c})"),
                 (Some(m), _) => m,
@@ -104,15 +120,21 @@ const STREAM_PIECE: usize = 256 << 10;
 /// Whether we run in Node (whose fetch streams request bodies over HTTP/1.1; Chromium needs
 /// HTTP/2 for that, TOOLCHAIN.md, so browsers keep buffered bodies).
 fn is_node() -> bool {
-    let process = Reflect::get(&js_sys::global(), &JsValue::from_str("process")).unwrap_or(JsValue::UNDEFINED);
-    let versions = Reflect::get(&process, &JsValue::from_str("versions")).unwrap_or(JsValue::UNDEFINED);
-    Reflect::get(&versions, &JsValue::from_str("node")).ok().is_some_and(|v| v.is_string())
+    let process = Reflect::get(&js_sys::global(), &JsValue::from_str("process"))
+        .unwrap_or(JsValue::UNDEFINED);
+    let versions =
+        Reflect::get(&process, &JsValue::from_str("versions")).unwrap_or(JsValue::UNDEFINED);
+    Reflect::get(&versions, &JsValue::from_str("node"))
+        .ok()
+        .is_some_and(|v| v.is_string())
 }
 
 /// Whether this global has `XMLHttpRequest` (pages and dedicated workers; not service workers
 /// or Node).
 fn has_xhr() -> bool {
-    Reflect::get(&js_sys::global(), &JsValue::from_str("XMLHttpRequest")).ok().is_some_and(|f| f.is_function())
+    Reflect::get(&js_sys::global(), &JsValue::from_str("XMLHttpRequest"))
+        .ok()
+        .is_some_and(|f| f.is_function())
 }
 
 /// Parses `getAllResponseHeaders()` ("name: value" lines).
@@ -127,11 +149,20 @@ fn parse_xhr_headers(all: &str) -> Headers {
 
 /// Sends `request` (which has `body`) with `XMLHttpRequest`, calling `progress` with the bytes of
 /// the body sent so far. The answer is read whole (xorb and shard uploads get small answers).
-async fn send_xhr(request: &Request, body: &Bytes, progress: Rc<dyn Fn(u64)>, cancel: &Cancel) -> Result<Response, TransportError> {
+async fn send_xhr(
+    request: &Request,
+    body: &Bytes,
+    progress: Rc<dyn Fn(u64)>,
+    cancel: &Cancel,
+) -> Result<Response, TransportError> {
     let url = redact_url(&request.url);
-    let js_fail = |e: JsValue| TransportError::InvalidRequest { url: url.clone(), message: describe_js_error(&e) };
+    let js_fail = |e: JsValue| TransportError::InvalidRequest {
+        url: url.clone(),
+        message: describe_js_error(&e),
+    };
     let xhr = XmlHttpRequest::new().map_err(js_fail)?;
-    xhr.open_with_async(request.method.as_str(), &request.url, true).map_err(js_fail)?;
+    xhr.open_with_async(request.method.as_str(), &request.url, true)
+        .map_err(js_fail)?;
     xhr.set_response_type(XmlHttpRequestResponseType::Arraybuffer);
     for (k, v) in &request.headers {
         // XHR computes the length itself (setting it is refused).
@@ -141,9 +172,13 @@ async fn send_xhr(request: &Request, body: &Bytes, progress: Rc<dyn Fn(u64)>, ca
     }
     let on_progress = {
         let progress = progress.clone();
-        Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| progress(e.loaded().max(0.0) as u64))
+        Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
+            progress(e.loaded().max(0.0) as u64)
+        })
     };
-    xhr.upload().map_err(js_fail)?.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    xhr.upload()
+        .map_err(js_fail)?
+        .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
     let done = Promise::new(&mut |resolve, reject| {
         xhr.set_onload(Some(&resolve));
         xhr.set_onerror(Some(&reject));
@@ -156,7 +191,8 @@ async fn send_xhr(request: &Request, body: &Bytes, progress: Rc<dyn Fn(u64)>, ca
             let _ = xhr.abort();
         })
     };
-    xhr.send_with_opt_buffer_source(Some(&Uint8Array::from(&body[..]))).map_err(js_fail)?;
+    xhr.send_with_opt_buffer_source(Some(&Uint8Array::from(&body[..])))
+        .map_err(js_fail)?;
     let outcome = with_cancel(JsFuture::from(done), cancel).await?;
     drop(on_progress);
     let status = xhr.status().unwrap_or(0);
@@ -166,12 +202,15 @@ async fn send_xhr(request: &Request, body: &Bytes, progress: Rc<dyn Fn(u64)>, ca
     if outcome.is_err() || status == 0 {
         return Err(TransportError::Connect {
             url,
-            message: "XMLHttpRequest failed (connection refused or closed, or blocked by CORS)".into(),
+            message: "XMLHttpRequest failed (connection refused or closed, or blocked by CORS)"
+                .into(),
         });
     }
     progress(body.len() as u64);
     let headers = parse_xhr_headers(&xhr.get_all_response_headers().unwrap_or_default());
-    let final_url = Some(xhr.response_url()).filter(|u| !u.is_empty()).unwrap_or_else(|| request.url.clone());
+    let final_url = Some(xhr.response_url())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| request.url.clone());
     let answer = match xhr.response() {
         Ok(v) if v.is_instance_of::<js_sys::ArrayBuffer>() => Uint8Array::new(&v).to_vec(),
         _ => Vec::new(),
@@ -190,7 +229,9 @@ fn streaming_body(body: Bytes, progress: Option<Rc<dyn Fn(u64)>>) -> Option<(JsV
     let mut offset = 0usize;
     let pull = Closure::<dyn FnMut(JsValue)>::new(move |controller: JsValue| {
         let call = |name: &str, arg: Option<&JsValue>| {
-            if let Ok(f) = Reflect::get(&controller, &JsValue::from_str(name)).and_then(|f| f.dyn_into::<Function>()) {
+            if let Ok(f) = Reflect::get(&controller, &JsValue::from_str(name))
+                .and_then(|f| f.dyn_into::<Function>())
+            {
                 let _ = match arg {
                     Some(a) => f.call1(&controller, a),
                     None => f.call0(&controller),
@@ -212,15 +253,25 @@ fn streaming_body(body: Bytes, progress: Option<Rc<dyn Fn(u64)>>) -> Option<(JsV
     let source = Object::new();
     let strategy = Object::new();
     Reflect::set(&source, &JsValue::from_str("pull"), pull.as_ref()).ok()?;
-    Reflect::set(&strategy, &JsValue::from_str("highWaterMark"), &JsValue::from(0)).ok()?;
-    let ctor = Reflect::get(&js_sys::global(), &JsValue::from_str("ReadableStream")).ok()?.dyn_into::<Function>().ok()?;
+    Reflect::set(
+        &strategy,
+        &JsValue::from_str("highWaterMark"),
+        &JsValue::from(0),
+    )
+    .ok()?;
+    let ctor = Reflect::get(&js_sys::global(), &JsValue::from_str("ReadableStream"))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
     let stream = Reflect::construct(&ctor, &Array::of2(&source, &strategy)).ok()?;
     Some((stream, pull))
 }
 
 fn read_headers(resp: &JsValue) -> Headers {
     let mut pairs: Vec<(String, String)> = Vec::new();
-    let Ok(headers) = Reflect::get(resp, &JsValue::from_str("headers")) else { return Headers::default() };
+    let Ok(headers) = Reflect::get(resp, &JsValue::from_str("headers")) else {
+        return Headers::default();
+    };
     if let Ok(Some(iter)) = js_sys::try_iter(&headers) {
         for entry in iter.flatten() {
             let k = Reflect::get_u32(&entry, 0).ok().and_then(|v| v.as_string());
@@ -235,14 +286,26 @@ fn read_headers(resp: &JsValue) -> Headers {
 
 impl FetchClient {
     /// Calls `fetch(url, init)`; a rejection is [`TransportError::Connect`] (or `Aborted`).
-    async fn fetch_once(&self, url: &str, init: &RequestInit, cancel: &Cancel) -> Result<JsValue, TransportError> {
-        let promise = self.fetch.call2(&js_sys::global(), &JsValue::from_str(url), init).map_err(|e| {
-            TransportError::InvalidRequest { url: redact_url(url), message: describe_js_error(&e) }
-        })?;
+    async fn fetch_once(
+        &self,
+        url: &str,
+        init: &RequestInit,
+        cancel: &Cancel,
+    ) -> Result<JsValue, TransportError> {
+        let promise = self
+            .fetch
+            .call2(&js_sys::global(), &JsValue::from_str(url), init)
+            .map_err(|e| TransportError::InvalidRequest {
+                url: redact_url(url),
+                message: describe_js_error(&e),
+            })?;
         match with_cancel(JsFuture::from(Promise::resolve(&promise)), cancel).await? {
             Ok(resp) => Ok(resp),
             Err(_) if cancel.is_cancelled() => Err(TransportError::Aborted),
-            Err(e) => Err(TransportError::Connect { url: redact_url(url), message: describe_js_error(&e) }),
+            Err(e) => Err(TransportError::Connect {
+                url: redact_url(url),
+                message: describe_js_error(&e),
+            }),
         }
     }
 }
@@ -252,7 +315,10 @@ impl HttpClient for FetchClient {
     async fn send(&self, request: Request, cancel: &Cancel) -> Result<Response, TransportError> {
         cancel.check()?;
         let url = request.url.clone();
-        let invalid = |message: String| TransportError::InvalidRequest { url: redact_url(&url), message };
+        let invalid = |message: String| TransportError::InvalidRequest {
+            url: redact_url(&url),
+            message,
+        };
         let controller = AbortController::new().map_err(|e| invalid(describe_js_error(&e)))?;
         let init = RequestInit::new();
         init.set_method(request.method.as_str());
@@ -275,13 +341,24 @@ impl HttpClient for FetchClient {
                     init.set_body(&stream);
                     // Streams need `duplex: 'half'`; the length is still sent (spec: xorb and
                     // shard uploads carry Content-Length).
-                    let _ = Reflect::set(&init, &JsValue::from_str("duplex"), &JsValue::from_str("half"));
-                    let _ = Reflect::set(&headers, &JsValue::from_str("content-length"), &JsValue::from_str(&body.len().to_string()));
+                    let _ = Reflect::set(
+                        &init,
+                        &JsValue::from_str("duplex"),
+                        &JsValue::from_str("half"),
+                    );
+                    let _ = Reflect::set(
+                        &headers,
+                        &JsValue::from_str("content-length"),
+                        &JsValue::from_str(&body.len().to_string()),
+                    );
                     pump = Some(pull);
                 }
                 None => {
                     init.set_body(&Uint8Array::from(&body[..]));
-                    report_at_end = request.body_progress.clone().map(|p| (p, body.len() as u64));
+                    report_at_end = request
+                        .body_progress
+                        .clone()
+                        .map(|p| (p, body.len() as u64));
                 }
             }
         }
@@ -292,7 +369,9 @@ impl HttpClient for FetchClient {
             cancel.on_cancel(move || controller.abort())
         };
         let mut attempt = self.fetch_once(&request.url, &init, cancel).await;
-        if let (Err(TransportError::Connect { .. }), Some(body)) = (&attempt, request.body.as_ref().filter(|_| pump.is_some())) {
+        if let (Err(TransportError::Connect { .. }), Some(body)) =
+            (&attempt, request.body.as_ref().filter(|_| pump.is_some()))
+        {
             // A server that answers before reading a streamed body (401 for an expired token,
             // 503, …) and closes the connection makes Node's fetch fail with EPIPE/ECONNRESET
             // instead of returning that answer. Send the same request once more with a buffered
@@ -302,14 +381,19 @@ impl HttpClient for FetchClient {
             let _ = Reflect::delete_property(&init, &JsValue::from_str("duplex"));
             let _ = Reflect::delete_property(&headers, &JsValue::from_str("content-length"));
             init.set_headers(&headers);
-            report_at_end = request.body_progress.clone().map(|p| (p, body.len() as u64));
+            report_at_end = request
+                .body_progress
+                .clone()
+                .map(|p| (p, body.len() as u64));
             attempt = self.fetch_once(&request.url, &init, cancel).await;
         }
         let resp = attempt?;
         if let Some((progress, len)) = report_at_end {
             progress(len);
         }
-        let status = Reflect::get(&resp, &JsValue::from_str("status")).ok().and_then(|s| s.as_f64());
+        let status = Reflect::get(&resp, &JsValue::from_str("status"))
+            .ok()
+            .and_then(|s| s.as_f64());
         let status = match status {
             Some(s) if (100.0..=599.0).contains(&s) => s as u16,
             _ => {
@@ -368,16 +452,24 @@ impl Sleep {
     fn new(ms: u64) -> Sleep {
         let shared = Rc::new(RefCell::new(SleepState::default()));
         let global = js_sys::global();
-        let set_timeout = Reflect::get(&global, &JsValue::from_str("setTimeout")).ok().and_then(|f| f.dyn_into::<Function>().ok());
+        let set_timeout = Reflect::get(&global, &JsValue::from_str("setTimeout"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok());
         let Some(set_timeout) = set_timeout else {
             shared.borrow_mut().done = true;
-            return Sleep { shared, timer: None, _closure: None };
+            return Sleep {
+                shared,
+                timer: None,
+                _closure: None,
+            };
         };
         let weak = Rc::downgrade(&shared);
         let closure = Closure::<dyn FnMut()>::new(move || {
             if let Some(state) = weak.upgrade() {
                 let waker = {
-                    let Ok(mut s) = state.try_borrow_mut() else { return };
+                    let Ok(mut s) = state.try_borrow_mut() else {
+                        return;
+                    };
                     s.done = true;
                     s.waker.take()
                 };
@@ -391,7 +483,11 @@ impl Sleep {
         if timer.is_none() {
             shared.borrow_mut().done = true;
         }
-        Sleep { shared, timer, _closure: Some(closure) }
+        Sleep {
+            shared,
+            timer,
+            _closure: Some(closure),
+        }
     }
 }
 
@@ -415,7 +511,9 @@ impl Drop for Sleep {
         let done = self.shared.try_borrow().map(|s| s.done).unwrap_or(false);
         if let (false, Some(timer)) = (done, self.timer.take()) {
             let global = js_sys::global();
-            if let Ok(clear) = Reflect::get(&global, &JsValue::from_str("clearTimeout")).and_then(|f| f.dyn_into::<Function>()) {
+            if let Ok(clear) = Reflect::get(&global, &JsValue::from_str("clearTimeout"))
+                .and_then(|f| f.dyn_into::<Function>())
+            {
                 let _ = clear.call1(&global, &timer);
             }
         }
@@ -443,7 +541,10 @@ impl FetchBody {
         if self.cancel.is_cancelled() {
             TransportError::Aborted
         } else {
-            TransportError::Body { url: self.url.clone(), message: describe_js_error(e) }
+            TransportError::Body {
+                url: self.url.clone(),
+                message: describe_js_error(e),
+            }
         }
     }
 }
@@ -456,7 +557,9 @@ impl BodyStream for FetchBody {
                 BodyState::Done => return Ok(None),
                 BodyState::Reading(r) => r.clone(),
                 BodyState::Unread(stream) => {
-                    let reader = stream.get_reader().unchecked_into::<ReadableStreamDefaultReader>();
+                    let reader = stream
+                        .get_reader()
+                        .unchecked_into::<ReadableStreamDefaultReader>();
                     self.state = BodyState::Reading(reader.clone());
                     reader
                 }
@@ -470,16 +573,24 @@ impl BodyStream for FetchBody {
                 Ok(Err(e)) => return Err(self.fail(&e)),
                 Ok(Ok(r)) => r,
             };
-            let done = Reflect::get(&result, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
+            let done = Reflect::get(&result, &JsValue::from_str("done"))
+                .ok()
+                .and_then(|d| d.as_bool())
+                .unwrap_or(true);
             if done {
                 self.state = BodyState::Done;
                 return Ok(None);
             }
-            let value = Reflect::get(&result, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
+            let value =
+                Reflect::get(&result, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
             match value.dyn_into::<Uint8Array>() {
                 Ok(bytes) if bytes.length() == 0 => continue,
                 Ok(bytes) => return Ok(Some(Bytes::from(bytes.to_vec()))),
-                Err(other) => return Err(self.fail(&JsValue::from_str(&format!("body chunk is not bytes: {other:?}")))),
+                Err(other) => {
+                    return Err(self.fail(&JsValue::from_str(&format!(
+                        "body chunk is not bytes: {other:?}"
+                    ))))
+                }
             }
         }
     }
@@ -513,7 +624,9 @@ struct SignalListener {
 
 impl Drop for SignalListener {
     fn drop(&mut self) {
-        let _ = self.signal.remove_event_listener_with_callback("abort", self.closure.as_ref().unchecked_ref());
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", self.closure.as_ref().unchecked_ref());
     }
 }
 
@@ -532,8 +645,14 @@ pub fn cancel_from_signal(signal: Option<&AbortSignal>) -> Cancel {
             c.cancel();
         }
     });
-    if signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref()).is_ok() {
-        cancel.attach(SignalListener { signal: signal.clone(), closure });
+    if signal
+        .add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref())
+        .is_ok()
+    {
+        cancel.attach(SignalListener {
+            signal: signal.clone(),
+            closure,
+        });
     }
     cancel
 }

@@ -140,7 +140,8 @@ impl Request {
 
     /// Sets the body and its `Content-Type`.
     pub fn body(mut self, content_type: &str, body: impl Into<Bytes>) -> Request {
-        self.headers.push(("content-type".into(), content_type.into()));
+        self.headers
+            .push(("content-type".into(), content_type.into()));
         self.body = Some(body.into());
         self
     }
@@ -153,7 +154,10 @@ impl Request {
 
     /// The first value of a header.
     pub fn header_value(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -164,7 +168,8 @@ impl fmt::Debug for Request {
             .headers
             .iter()
             .map(|(k, v)| {
-                let secret = k.eq_ignore_ascii_case("authorization") || k.eq_ignore_ascii_case("cookie");
+                let secret =
+                    k.eq_ignore_ascii_case("authorization") || k.eq_ignore_ascii_case("cookie");
                 (k.as_str(), if secret { "<redacted>" } else { v.as_str() })
             })
             .collect();
@@ -191,17 +196,28 @@ impl Headers {
         K: Into<String>,
         V: Into<String>,
     {
-        Headers(pairs.into_iter().map(|(k, v)| (k.into().to_ascii_lowercase(), v.into())).collect())
+        Headers(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into().to_ascii_lowercase(), v.into()))
+                .collect(),
+        )
     }
 
     /// The first value of `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of `name`, in order (a `Link` header may be repeated).
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0.iter().filter(move |(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// All pairs.
@@ -250,13 +266,33 @@ impl fmt::Debug for Response {
 
 impl Response {
     /// A response whose body is streamed by `body`.
-    pub fn new(status: u16, headers: Headers, url: impl Into<String>, body: Box<dyn BodyStream>) -> Response {
-        Response { status, headers, url: url.into(), body }
+    pub fn new(
+        status: u16,
+        headers: Headers,
+        url: impl Into<String>,
+        body: Box<dyn BodyStream>,
+    ) -> Response {
+        Response {
+            status,
+            headers,
+            url: url.into(),
+            body,
+        }
     }
 
     /// A response with an in-memory body (mock transports, tests).
-    pub fn from_bytes(status: u16, headers: Headers, url: impl Into<String>, body: impl Into<Bytes>) -> Response {
-        Response::new(status, headers, url, Box::new(BufferedBody(Some(body.into()))))
+    pub fn from_bytes(
+        status: u16,
+        headers: Headers,
+        url: impl Into<String>,
+        body: impl Into<Bytes>,
+    ) -> Response {
+        Response::new(
+            status,
+            headers,
+            url,
+            Box::new(BufferedBody(Some(body.into()))),
+        )
     }
 
     /// 2xx.
@@ -282,7 +318,10 @@ impl Response {
         while let Some(chunk) = self.body.next_chunk().await? {
             let have = first.as_ref().map_or(0, |b| b.len()) + buf.len();
             if have.saturating_add(chunk.len()) > max_bytes {
-                return Err(TransportError::TooLarge { url: redact_url(&self.url), limit: max_bytes });
+                return Err(TransportError::TooLarge {
+                    url: redact_url(&self.url),
+                    limit: max_bytes,
+                });
             }
             match first.take() {
                 None if buf.is_empty() => first = Some(chunk),
@@ -367,7 +406,12 @@ impl TransportError {
 
     /// Connect, timeout and broken bodies may succeed when tried again.
     pub fn retryable(&self) -> bool {
-        matches!(self, TransportError::Connect { .. } | TransportError::Timeout { .. } | TransportError::Body { .. })
+        matches!(
+            self,
+            TransportError::Connect { .. }
+                | TransportError::Timeout { .. }
+                | TransportError::Body { .. }
+        )
     }
 }
 
@@ -468,12 +512,26 @@ mod tests {
         #[async_trait::async_trait(?Send)]
         impl BodyStream for Chunks {
             async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
-                Ok(if self.0.is_empty() { None } else { Some(Bytes::from_static(self.0.remove(0))) })
+                Ok(if self.0.is_empty() {
+                    None
+                } else {
+                    Some(Bytes::from_static(self.0.remove(0)))
+                })
             }
         }
-        let mk = || Response::new(200, Headers::default(), "http://h/x", Box::new(Chunks(vec![b"ab", b"", b"cde"])));
+        let mk = || {
+            Response::new(
+                200,
+                Headers::default(),
+                "http://h/x",
+                Box::new(Chunks(vec![b"ab", b"", b"cde"])),
+            )
+        };
         assert_eq!(&mk().bytes_limited(5).await.unwrap()[..], b"abcde");
-        assert!(matches!(mk().bytes_limited(4).await, Err(TransportError::TooLarge { limit: 4, .. })));
+        assert!(matches!(
+            mk().bytes_limited(4).await,
+            Err(TransportError::TooLarge { limit: 4, .. })
+        ));
         let empty = Response::from_bytes(204, Headers::default(), "http://h/x", Bytes::new());
         assert!(empty.bytes_limited(0).await.unwrap().is_empty());
     }
@@ -490,7 +548,10 @@ mod tests {
         let (r, ()) = tokio::join!(with_cancel(pending, &cancel), trigger);
         assert!(matches!(r, Err(TransportError::Aborted)));
         // Already cancelled: returns at once.
-        assert!(matches!(with_cancel(async { 1 }, &cancel).await, Err(TransportError::Aborted)));
+        assert!(matches!(
+            with_cancel(async { 1 }, &cancel).await,
+            Err(TransportError::Aborted)
+        ));
         assert_eq!(with_cancel(async { 1 }, &Cancel::new()).await.unwrap(), 1);
     }
 }

@@ -6,7 +6,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{redact_url, with_cancel, BodyStream, Bytes, Cancel, Headers, HttpClient, Method, Request, Response, TransportError};
+use super::{
+    redact_url, with_cancel, BodyStream, Bytes, Cancel, Headers, HttpClient, Method, Request,
+    Response, TransportError,
+};
 
 /// reqwest-backed transport.
 #[derive(Debug, Clone, Default)]
@@ -62,22 +65,33 @@ impl HttpClient for NativeClient {
         }
         let req = builder
             .build()
-            .map_err(|e| TransportError::InvalidRequest { url: redact_url(&url), message: describe(&e) })?;
+            .map_err(|e| TransportError::InvalidRequest {
+                url: redact_url(&url),
+                message: describe(&e),
+            })?;
         let resp = with_cancel(self.client.execute(req), cancel)
             .await?
-            .map_err(|e| TransportError::Connect { url: redact_url(&url), message: describe(&e) })?;
+            .map_err(|e| TransportError::Connect {
+                url: redact_url(&url),
+                message: describe(&e),
+            })?;
         // The body was sent in one piece: report it once the response is in.
         if let (Some(progress), Some(len)) = (&request.body_progress, body_len) {
             progress(len);
         }
         let status = resp.status().as_u16();
-        let headers = Headers::from_pairs(
-            resp.headers()
-                .iter()
-                .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())),
-        );
+        let headers = Headers::from_pairs(resp.headers().iter().map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        }));
         let final_url = resp.url().to_string();
-        let body = NativeBody { resp: Some(resp), cancel: cancel.clone(), url: redact_url(&final_url) };
+        let body = NativeBody {
+            resp: Some(resp),
+            cancel: cancel.clone(),
+            url: redact_url(&final_url),
+        };
         Ok(Response::new(status, headers, final_url, Box::new(body)))
     }
 
@@ -86,7 +100,10 @@ impl HttpClient for NativeClient {
     }
 
     fn now_ms(&self) -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0)
     }
 }
 
@@ -99,7 +116,9 @@ struct NativeBody {
 #[async_trait::async_trait(?Send)]
 impl BodyStream for NativeBody {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
-        let Some(resp) = self.resp.as_mut() else { return Ok(None) };
+        let Some(resp) = self.resp.as_mut() else {
+            return Ok(None);
+        };
         let next = with_cancel(resp.chunk(), &self.cancel).await;
         match next {
             Ok(Ok(Some(chunk))) => Ok(Some(chunk)),
@@ -109,7 +128,10 @@ impl BodyStream for NativeBody {
             }
             Ok(Err(e)) => {
                 self.resp = None;
-                Err(TransportError::Body { url: self.url.clone(), message: describe(&e) })
+                Err(TransportError::Body {
+                    url: self.url.clone(),
+                    message: describe(&e),
+                })
             }
             Err(aborted) => {
                 self.resp = None;
@@ -127,7 +149,9 @@ mod tests {
     use std::time::Instant;
 
     /// Serves one connection: reads the request head, hands it to `respond`, which writes.
-    fn serve_once(respond: impl FnOnce(String, &mut std::net::TcpStream) + Send + 'static) -> String {
+    fn serve_once(
+        respond: impl FnOnce(String, &mut std::net::TcpStream) + Send + 'static,
+    ) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         std::thread::spawn(move || {
@@ -150,33 +174,46 @@ mod tests {
     async fn streams_a_chunked_body_and_sends_headers() {
         let url = serve_once(|head, s| {
             assert!(head.starts_with("GET /x?cursor=1 HTTP/1.1"), "{head}");
-            assert!(head.to_ascii_lowercase().contains("authorization: bearer hf_t"), "{head}");
+            assert!(
+                head.to_ascii_lowercase()
+                    .contains("authorization: bearer hf_t"),
+                "{head}"
+            );
             s.write_all(b"HTTP/1.1 200 OK\r\nLink: <http://h/n>; rel=\"next\"\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap();
             for part in ["hello ", "chunked ", "world"] {
-                s.write_all(format!("{:x}\r\n{part}\r\n", part.len()).as_bytes()).unwrap();
+                s.write_all(format!("{:x}\r\n{part}\r\n", part.len()).as_bytes())
+                    .unwrap();
                 s.flush().unwrap();
                 std::thread::sleep(Duration::from_millis(20));
             }
             s.write_all(b"0\r\n\r\n").unwrap();
         });
         let http = NativeClient::new();
-        let req = Request::new(Method::Get, format!("{url}/x?cursor=1")).header("authorization", "Bearer hf_t");
+        let req = Request::new(Method::Get, format!("{url}/x?cursor=1"))
+            .header("authorization", "Bearer hf_t");
         let resp = http.send(req, &Cancel::new()).await.unwrap();
         assert_eq!(resp.status, 200);
         assert_eq!(resp.header("LINK"), Some("<http://h/n>; rel=\"next\""));
-        assert_eq!(&resp.bytes_limited(1 << 20).await.unwrap()[..], b"hello chunked world");
+        assert_eq!(
+            &resp.bytes_limited(1 << 20).await.unwrap()[..],
+            b"hello chunked world"
+        );
     }
 
     #[tokio::test(flavor = "current_thread")]
     async fn cancel_stops_a_stalled_body() {
         let url = serve_once(|_, s| {
-            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nsome").unwrap();
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nsome")
+                .unwrap();
             s.flush().unwrap();
             std::thread::sleep(Duration::from_secs(5));
         });
         let http = NativeClient::new();
         let cancel = Cancel::new();
-        let mut resp = http.send(Request::new(Method::Get, url), &cancel).await.unwrap();
+        let mut resp = http
+            .send(Request::new(Method::Get, url), &cancel)
+            .await
+            .unwrap();
         assert_eq!(&resp.chunk().await.unwrap().unwrap()[..], b"some");
         let t0 = Instant::now();
         let trigger = async {
@@ -194,8 +231,14 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/p?sig=secret", listener.local_addr().unwrap());
         drop(listener);
-        let err = NativeClient::new().send(Request::new(Method::Get, url), &Cancel::new()).await.unwrap_err();
-        assert!(matches!(err, TransportError::Connect { .. }) && err.retryable(), "{err:?}");
+        let err = NativeClient::new()
+            .send(Request::new(Method::Get, url), &Cancel::new())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, TransportError::Connect { .. }) && err.retryable(),
+            "{err:?}"
+        );
         assert!(!err.to_string().contains("secret"), "{err}");
     }
 }

@@ -59,20 +59,36 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries (still maps statuses to errors and applies the default timeout).
     pub fn none() -> RetryPolicy {
-        RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
     }
 
     /// The backoff before retry number `attempt` (0-based), for a jitter draw `unit` in [0, 1].
     pub fn backoff_ms(&self, attempt: u32, unit: f64) -> u64 {
         let exp = 2u64.saturating_pow(attempt.min(63));
-        let step = self.initial_delay_ms.saturating_mul(exp).min(self.max_delay_ms);
+        let step = self
+            .initial_delay_ms
+            .saturating_mul(exp)
+            .min(self.max_delay_ms);
         let half = step / 2;
-        let unit = if unit.is_finite() { unit.clamp(0.0, 1.0) } else { 0.0 };
+        let unit = if unit.is_finite() {
+            unit.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         half + ((step - half) as f64 * unit).round() as u64
     }
 
     /// How long to wait before retry number `attempt` after `error`, or `None` to give up.
-    pub fn delay_after(&self, attempt: u32, error: &Error, retry_safe: bool, unit: f64) -> Option<u64> {
+    pub fn delay_after(
+        &self,
+        attempt: u32,
+        error: &Error,
+        retry_safe: bool,
+        unit: f64,
+    ) -> Option<u64> {
         if attempt >= self.max_retries || !error.retryable() {
             return None;
         }
@@ -128,8 +144,12 @@ pub async fn send(
             Ok(resp) => return Ok(resp),
             Err(e) => e,
         };
-        let Some(delay) = policy.delay_after(attempt, &error, request.retry_safe, jitter_unit(http.now_ms()))
-        else {
+        let Some(delay) = policy.delay_after(
+            attempt,
+            &error,
+            request.retry_safe,
+            jitter_unit(http.now_ms()),
+        ) else {
             return Err(error);
         };
         super::sleep(http, delay, cancel).await?;
@@ -158,7 +178,11 @@ async fn send_once(
                     return Err(if cancel.is_cancelled() {
                         Error::Aborted
                     } else {
-                        TransportError::Timeout { url: super::redact_url(&url), ms }.into()
+                        TransportError::Timeout {
+                            url: super::redact_url(&url),
+                            ms,
+                        }
+                        .into()
                     });
                 }
             }
@@ -167,7 +191,9 @@ async fn send_once(
     if resp.is_success() || accept.contains(&resp.status) {
         return Ok(resp);
     }
-    Err(HubError::from_response(method, resp, http.now_ms()).await.into())
+    Err(HubError::from_response(method, resp, http.now_ms())
+        .await
+        .into())
 }
 
 #[cfg(test)]
@@ -182,7 +208,8 @@ pub(crate) mod tests {
     /// request, and keeps virtual time (sleep advances the clock instantly).
     #[derive(Default)]
     pub(crate) struct Scripted {
-        pub(crate) script: RefCell<VecDeque<Result<(u16, Vec<(&'static str, String)>, String), TransportError>>>,
+        pub(crate) script:
+            RefCell<VecDeque<Result<(u16, Vec<(&'static str, String)>, String), TransportError>>>,
         pub(crate) seen: RefCell<Vec<Request>>,
         pub(crate) slept: RefCell<Vec<u64>>,
         pub(crate) now: Cell<u64>,
@@ -190,11 +217,16 @@ pub(crate) mod tests {
 
     impl Scripted {
         pub(crate) fn new() -> Rc<Scripted> {
-            Rc::new(Scripted { now: Cell::new(1_700_000_000_000), ..Default::default() })
+            Rc::new(Scripted {
+                now: Cell::new(1_700_000_000_000),
+                ..Default::default()
+            })
         }
         pub(crate) fn push(&self, status: u16, headers: &[(&'static str, &str)], body: &str) {
             let h = headers.iter().map(|(k, v)| (*k, v.to_string())).collect();
-            self.script.borrow_mut().push_back(Ok((status, h, body.to_string())));
+            self.script
+                .borrow_mut()
+                .push_back(Ok((status, h, body.to_string())));
         }
         pub(crate) fn push_err(&self, e: TransportError) {
             self.script.borrow_mut().push_back(Err(e));
@@ -203,17 +235,27 @@ pub(crate) mod tests {
 
     #[async_trait::async_trait(?Send)]
     impl HttpClient for Scripted {
-        async fn send(&self, request: Request, cancel: &Cancel) -> Result<Response, TransportError> {
+        async fn send(
+            &self,
+            request: Request,
+            cancel: &Cancel,
+        ) -> Result<Response, TransportError> {
             cancel.check()?;
             let url = request.url.clone();
             self.seen.borrow_mut().push(request);
             let next = self.script.borrow_mut().pop_front();
             match next {
-                Some(Ok((status, headers, body))) => {
-                    Ok(Response::from_bytes(status, Headers::from_pairs(headers), url, Bytes::from(body)))
-                }
+                Some(Ok((status, headers, body))) => Ok(Response::from_bytes(
+                    status,
+                    Headers::from_pairs(headers),
+                    url,
+                    Bytes::from(body),
+                )),
                 Some(Err(e)) => Err(e),
-                None => Err(TransportError::Connect { url, message: "script exhausted".into() }),
+                None => Err(TransportError::Connect {
+                    url,
+                    message: "script exhausted".into(),
+                }),
             }
         }
         async fn sleep(&self, ms: u64) {
@@ -235,7 +277,9 @@ pub(crate) mod tests {
         t.push(503, &[], "");
         t.push(503, &[], "busy");
         t.push(200, &[], "ok");
-        let resp = send(&*t, &RetryPolicy::default(), get(), &Cancel::new(), &[]).await.unwrap();
+        let resp = send(&*t, &RetryPolicy::default(), get(), &Cancel::new(), &[])
+            .await
+            .unwrap();
         assert_eq!(resp.status, 200);
         assert_eq!(t.seen.borrow().len(), 3);
         let slept = t.slept.borrow();
@@ -248,10 +292,19 @@ pub(crate) mod tests {
     async fn honours_retry_after_seconds_and_gives_up_after_limit() {
         let t = Scripted::new();
         for _ in 0..3 {
-            t.push(429, &[("retry-after", "2"), ("x-error-code", "RateLimited")], r#"{"error":"slow down"}"#);
+            t.push(
+                429,
+                &[("retry-after", "2"), ("x-error-code", "RateLimited")],
+                r#"{"error":"slow down"}"#,
+            );
         }
-        let policy = RetryPolicy { max_retries: 2, ..RetryPolicy::default() };
-        let err = send(&*t, &policy, get(), &Cancel::new(), &[]).await.unwrap_err();
+        let policy = RetryPolicy {
+            max_retries: 2,
+            ..RetryPolicy::default()
+        };
+        let err = send(&*t, &policy, get(), &Cancel::new(), &[])
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::RateLimited);
         assert_eq!(err.status(), Some(429));
         assert_eq!(err.code(), Some("RateLimited"));
@@ -264,7 +317,9 @@ pub(crate) mod tests {
     async fn too_long_retry_after_fails_at_once() {
         let t = Scripted::new();
         t.push(429, &[("retry-after", "3600")], "");
-        let err = send(&*t, &RetryPolicy::default(), get(), &Cancel::new(), &[]).await.unwrap_err();
+        let err = send(&*t, &RetryPolicy::default(), get(), &Cancel::new(), &[])
+            .await
+            .unwrap_err();
         assert_eq!(err.retry_after_ms(), Some(3_600_000));
         assert!(t.slept.borrow().is_empty());
     }
@@ -274,26 +329,55 @@ pub(crate) mod tests {
         let t = Scripted::new();
         t.push(503, &[], "");
         let post = Request::new(Method::Post, "http://hub/api/repos/move");
-        let err = send(&*t, &RetryPolicy::default(), post.clone(), &Cancel::new(), &[]).await.unwrap_err();
+        let err = send(
+            &*t,
+            &RetryPolicy::default(),
+            post.clone(),
+            &Cancel::new(),
+            &[],
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Server);
         assert_eq!(t.seen.borrow().len(), 1);
 
         t.push(429, &[("retry-after", "0")], "");
         t.push(200, &[], "");
-        assert_eq!(send(&*t, &RetryPolicy::default(), post, &Cancel::new(), &[]).await.unwrap().status, 200);
+        assert_eq!(
+            send(&*t, &RetryPolicy::default(), post, &Cancel::new(), &[])
+                .await
+                .unwrap()
+                .status,
+            200
+        );
     }
 
     #[tokio::test(flavor = "current_thread")]
     async fn network_errors_retry_and_4xx_do_not() {
         let t = Scripted::new();
-        t.push_err(TransportError::Connect { url: "u".into(), message: "reset".into() });
-        t.push(404, &[("x-error-code", "RepoNotFound")], r#"{"error":"Repository not found"}"#);
-        let err = send(&*t, &RetryPolicy::default(), get(), &Cancel::new(), &[]).await.unwrap_err();
+        t.push_err(TransportError::Connect {
+            url: "u".into(),
+            message: "reset".into(),
+        });
+        t.push(
+            404,
+            &[("x-error-code", "RepoNotFound")],
+            r#"{"error":"Repository not found"}"#,
+        );
+        let err = send(&*t, &RetryPolicy::default(), get(), &Cancel::new(), &[])
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
         assert_eq!(t.seen.borrow().len(), 2);
         // An accepted status comes back as a response.
         t.push(409, &[], r#"{"url":"x"}"#);
-        assert_eq!(send(&*t, &RetryPolicy::default(), get(), &Cancel::new(), &[409]).await.unwrap().status, 409);
+        assert_eq!(
+            send(&*t, &RetryPolicy::default(), get(), &Cancel::new(), &[409])
+                .await
+                .unwrap()
+                .status,
+            409
+        );
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -316,7 +400,10 @@ pub(crate) mod tests {
             }
         }
         let http = CancelOnSleep(t.clone(), cancel.clone());
-        let policy = RetryPolicy { timeout_ms: None, ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            timeout_ms: None,
+            ..RetryPolicy::default()
+        };
         let err = send(&http, &policy, get(), &cancel, &[]).await.unwrap_err();
         assert!(matches!(err, Error::Aborted), "{err:?}");
         assert_eq!(t.seen.borrow().len(), 1);
@@ -336,8 +423,14 @@ pub(crate) mod tests {
                 0
             }
         }
-        let policy = RetryPolicy { max_retries: 1, timeout_ms: Some(5), ..RetryPolicy::default() };
-        let err = send(&Hang, &policy, get(), &Cancel::new(), &[]).await.unwrap_err();
+        let policy = RetryPolicy {
+            max_retries: 1,
+            timeout_ms: Some(5),
+            ..RetryPolicy::default()
+        };
+        let err = send(&Hang, &policy, get(), &Cancel::new(), &[])
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
         assert!(err.retryable());
     }

@@ -79,7 +79,11 @@ pub fn guess(name: &str) -> Option<&'static str> {
         return None;
     }
     let ext = ext.to_ascii_lowercase();
-    TABLE.binary_search_by(|(e, _)| e.cmp(&ext.as_str())).ok().and_then(|i| TABLE.get(i)).map(|(_, m)| *m)
+    TABLE
+        .binary_search_by(|(e, _)| e.cmp(&ext.as_str()))
+        .ok()
+        .and_then(|i| TABLE.get(i))
+        .map(|(_, m)| *m)
 }
 
 #[cfg(test)]
@@ -88,7 +92,10 @@ mod tests {
 
     #[test]
     fn table_is_sorted_and_guesses() {
-        assert!(TABLE.windows(2).all(|w| w[0].0 < w[1].0), "binary search needs a sorted table");
+        assert!(
+            TABLE.windows(2).all(|w| w[0].0 < w[1].0),
+            "binary search needs a sorted table"
+        );
         assert_eq!(guess("a/b/c.PNG"), Some("image/png"));
         assert_eq!(guess("c:\\x\\notes.txt"), Some("text/plain"));
         assert_eq!(guess(".gitignore"), None);

@@ -11,4 +11,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod xorbs;
 
-pub use pipeline::{upload_files, BytesSource, Source, UploadFile, UploadOptions, UploadProgress, UploadReport, UploadedFile};
+pub use pipeline::{
+    upload_files, BytesSource, Source, UploadFile, UploadOptions, UploadProgress, UploadReport,
+    UploadedFile,
+};

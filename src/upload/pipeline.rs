@@ -55,7 +55,10 @@ pub struct BytesSource {
 impl BytesSource {
     /// A source over `data`.
     pub fn new(data: impl Into<Bytes>, piece: usize) -> BytesSource {
-        BytesSource { data: data.into(), piece: piece.max(1) }
+        BytesSource {
+            data: data.into(),
+            piece: piece.max(1),
+        }
     }
 }
 
@@ -209,7 +212,10 @@ impl Meter {
     fn report(&self, force: bool) {
         let Some(sink) = &self.sink else { return };
         let now = self.http.now_ms();
-        let due = self.last_ms.get().is_none_or(|l| now.saturating_sub(l) >= self.interval_ms);
+        let due = self
+            .last_ms
+            .get()
+            .is_none_or(|l| now.saturating_sub(l) >= self.interval_ms);
         if !(due || force) {
             return;
         }
@@ -219,7 +225,11 @@ impl Meter {
         for &(s, len, r) in self.xorbs.borrow().values() {
             sent += s;
             // New bytes count as uploaded in proportion to their xorb's bytes sent.
-            raw += if len == 0 { 0 } else { (u128::from(r) * u128::from(s.min(len)) / u128::from(len)) as u64 };
+            raw += if len == 0 {
+                0
+            } else {
+                (u128::from(r) * u128::from(s.min(len)) / u128::from(len)) as u64
+            };
         }
         ev.bytes_sent = sent;
         ev.bytes_uploaded = raw;
@@ -244,8 +254,15 @@ impl Meter {
 
 enum Pending {
     Start,
-    Chunk { file: usize, hash: Hash, data: Bytes, after_queries: u64 },
-    End { index: usize },
+    Chunk {
+        file: usize,
+        hash: Hash,
+        data: Bytes,
+        after_queries: u64,
+    },
+    End {
+        index: usize,
+    },
 }
 
 /// Splits pieces into chunks, keeping the bytes of the chunk in progress.
@@ -261,7 +278,12 @@ struct Splitter {
 
 impl Splitter {
     fn new() -> Splitter {
-        Splitter { hasher: ChunkHasher::new(), carry: Vec::new(), carry_offset: 0, offset: 0 }
+        Splitter {
+            hasher: ChunkHasher::new(),
+            carry: Vec::new(),
+            carry_offset: 0,
+            offset: 0,
+        }
     }
 
     /// Feeds a piece; returns the chunks it completed with their bytes.
@@ -288,7 +310,8 @@ impl Splitter {
             }
             self.carry_offset = end;
         }
-        self.carry.extend_from_slice(piece.get(consumed..).unwrap_or_default());
+        self.carry
+            .extend_from_slice(piece.get(consumed..).unwrap_or_default());
     }
 
     /// Ends the file: the last chunk, if any.
@@ -367,7 +390,9 @@ impl Run<'_> {
         let progress: Rc<dyn Fn(u64)> = Rc::new(move |sent| meter.xorb_sent(id, sent));
         let fut = async move {
             let body = Bytes::from(xorb.data);
-            let inserted = cas.upload_xorb(&xorb.hash, body.clone(), Some(progress), &cancel).await?;
+            let inserted = cas
+                .upload_xorb(&xorb.hash, body.clone(), Some(progress), &cancel)
+                .await?;
             // The transport dropped its clones: take the buffer back for the next xorbs.
             let buffer = body.try_into_mut().ok().map(Vec::from);
             Ok((id, len, inserted, buffer))
@@ -382,7 +407,8 @@ impl Run<'_> {
         self.report.dedup_queries += 1;
         let cas = self.cas.clone();
         let cancel = self.cancel.clone();
-        self.queries.push(async move { (seq, cas.query_chunk(&hash, &cancel).await) }.boxed_local());
+        self.queries
+            .push(async move { (seq, cas.query_chunk(&hash, &cancel).await) }.boxed_local());
     }
 
     /// Hands decided-on items to the planner, in order, while allowed.
@@ -393,26 +419,46 @@ impl Run<'_> {
             if !self.xorb_queue.is_empty() {
                 break;
             }
-            if let Pending::Chunk { after_queries, hash, data, .. } = front {
+            if let Pending::Chunk {
+                after_queries,
+                hash,
+                data,
+                ..
+            } = front
+            {
                 if *after_queries > min_unresolved {
                     break;
                 }
                 // This chunk would finish a xorb while every upload slot is busy: wait, so that
                 // memory holds the xorbs being uploaded plus the one being filled, no more.
                 let slots_busy = self.uploads.len() >= self.options.max_xorbs_in_flight.max(1);
-                if slots_busy && self.cursor.as_ref().is_some_and(|c| self.planner.would_cut(c, hash, data.len())) {
+                if slots_busy
+                    && self
+                        .cursor
+                        .as_ref()
+                        .is_some_and(|c| self.planner.would_cut(c, hash, data.len()))
+                {
                     break;
                 }
             }
-            let Some(item) = self.pending.pop_front() else { break };
+            let Some(item) = self.pending.pop_front() else {
+                break;
+            };
             match item {
                 Pending::Start => self.cursor = Some(self.planner.start_file()),
-                Pending::Chunk { file, hash, data, .. } => {
+                Pending::Chunk {
+                    file, hash, data, ..
+                } => {
                     self.pending_bytes -= data.len() as u64;
-                    let Some(cursor) = self.cursor.as_mut() else { return Err(Error::integrity("chunk outside a file")) };
+                    let Some(cursor) = self.cursor.as_mut() else {
+                        return Err(Error::integrity("chunk outside a file"));
+                    };
                     let before = cursor.size();
                     let dedup_before = cursor.dedup_bytes();
-                    let cut = self.planner.add_chunk(cursor, hash, &data).map_err(|e| Error::integrity(e.to_string()))?;
+                    let cut = self
+                        .planner
+                        .add_chunk(cursor, hash, &data)
+                        .map_err(|e| Error::integrity(e.to_string()))?;
                     let dedup_now = cursor.dedup_bytes();
                     let len = cursor.size() - before;
                     if dedup_now > dedup_before {
@@ -427,7 +473,9 @@ impl Run<'_> {
                     }
                 }
                 Pending::End { index } => {
-                    let Some(cursor) = self.cursor.take() else { return Err(Error::integrity("file end outside a file")) };
+                    let Some(cursor) = self.cursor.take() else {
+                        return Err(Error::integrity("file end outside a file"));
+                    };
                     let f = self.planner.finish_file(cursor);
                     self.report.new_bytes += f.new_bytes;
                     self.report.dedup_bytes += f.dedup_bytes;
@@ -457,7 +505,9 @@ impl Run<'_> {
 
     fn start_uploads(&mut self) {
         while self.uploads.len() < self.options.max_xorbs_in_flight.max(1) {
-            let Some(x) = self.xorb_queue.pop_front() else { break };
+            let Some(x) = self.xorb_queue.pop_front() else {
+                break;
+            };
             self.start_upload(x);
         }
     }
@@ -486,7 +536,8 @@ pub async fn upload_files(
     cancel: &Cancel,
 ) -> Result<UploadReport, Error> {
     let cancel = cancel.child();
-    let result = crate::transport::with_cancel(run(cas, files, options, progress, &cancel), &cancel).await;
+    let result =
+        crate::transport::with_cancel(run(cas, files, options, progress, &cancel), &cancel).await;
     // Stop whatever is still in flight (on error).
     cancel.cancel();
     result?
@@ -529,7 +580,8 @@ async fn run(
         cursor: None,
         per_file: vec![[0; 4]; files.len()],
     };
-    let mut sources: VecDeque<(usize, Box<dyn Source>)> = files.into_iter().map(|f| f.source).enumerate().collect();
+    let mut sources: VecDeque<(usize, Box<dyn Source>)> =
+        files.into_iter().map(|f| f.source).enumerate().collect();
     // The file being read: its index, splitter and query tracker.
     let mut reading: Option<(usize, Splitter, QueryTracker)> = None;
     let mut idle_source: Option<Box<dyn Source>> = None;
@@ -556,14 +608,22 @@ async fn run(
             && st.unresolved.len() < st.options.max_queries_in_flight.max(1);
         if reader.is_none() && may_read {
             if let Some(mut source) = idle_source.take() {
-                reader = Some(async move {
-                    let r = source.read().await;
-                    (source, r)
-                }
-                .boxed_local());
+                reader = Some(
+                    async move {
+                        let r = source.read().await;
+                        (source, r)
+                    }
+                    .boxed_local(),
+                );
             }
         }
-        if reader.is_none() && reading.is_none() && st.pending.is_empty() && st.queries.is_empty() && st.uploads.is_empty() && st.xorb_queue.is_empty() {
+        if reader.is_none()
+            && reading.is_none()
+            && st.pending.is_empty()
+            && st.queries.is_empty()
+            && st.uploads.is_empty()
+            && st.xorb_queue.is_empty()
+        {
             break;
         }
 
@@ -612,7 +672,12 @@ async fn run(
                     st.pending_bytes += len;
                     st.count(*index, 1, len);
                     st.meter.ev.borrow_mut().bytes_hashed += len;
-                    st.pending.push_back(Pending::Chunk { file: *index, hash, data, after_queries: st.queries_issued });
+                    st.pending.push_back(Pending::Chunk {
+                        file: *index,
+                        hash,
+                        data,
+                        after_queries: st.queries_issued,
+                    });
                 }
                 st.focus(*index);
                 if idle_source.is_none() {
@@ -623,7 +688,9 @@ async fn run(
                 // Give the event loop a turn now and then so network I/O progresses while we
                 // hash (in wasm, this loop and the network share one thread).
                 let now = cas.http().now_ms();
-                if now.saturating_sub(last_yield) >= 20 && !(st.uploads.is_empty() && st.queries.is_empty()) {
+                if now.saturating_sub(last_yield) >= 20
+                    && !(st.uploads.is_empty() && st.queries.is_empty())
+                {
                     crate::transport::sleep(&**cas.http(), 0, cancel).await?;
                     last_yield = cas.http().now_ms();
                 }
@@ -647,15 +714,24 @@ async fn run(
     }
 
     // All files planned and all xorbs uploaded: the last xorb, then the shard(s).
-    let Run { planner, mut report, meter, .. } = st;
-    let session = planner.finish().map_err(|e| Error::integrity(e.to_string()))?;
+    let Run {
+        planner,
+        mut report,
+        meter,
+        ..
+    } = st;
+    let session = planner
+        .finish()
+        .map_err(|e| Error::integrity(e.to_string()))?;
     if let Some(x) = session.last_xorb {
         let len = x.data.len() as u64;
         let id = u64::MAX;
         meter.xorbs.borrow_mut().insert(id, (0, len, x.raw_bytes()));
         let m = meter.clone();
         let progress: Rc<dyn Fn(u64)> = Rc::new(move |sent| m.xorb_sent(id, sent));
-        let inserted = cas.upload_xorb(&x.hash, Bytes::from(x.data), Some(progress), cancel).await?;
+        let inserted = cas
+            .upload_xorb(&x.hash, Bytes::from(x.data), Some(progress), cancel)
+            .await?;
         report.xorbs += 1;
         report.xorbs_already_stored += usize::from(!inserted);
         report.xorb_bytes_sent += len;
@@ -681,13 +757,29 @@ mod tests {
 
     fn files(list: &[(&str, &[u8])]) -> Vec<UploadFile> {
         list.iter()
-            .map(|(p, d)| UploadFile { path: p.to_string(), source: Box::new(BytesSource::new(d.to_vec(), 300_000)) })
+            .map(|(p, d)| UploadFile {
+                path: p.to_string(),
+                source: Box::new(BytesSource::new(d.to_vec(), 300_000)),
+            })
             .collect()
     }
 
     async fn download(cas: &Rc<CasClient>, f: &UploadedFile) -> Result<Vec<u8>, Error> {
-        let target = Target { file_hash: f.hash, size: f.size, range: None };
-        FileDownload::open(cas.clone(), target, DownloadOptions::default(), None, &Cancel::new()).await?.read_all().await
+        let target = Target {
+            file_hash: f.hash,
+            size: f.size,
+            range: None,
+        };
+        FileDownload::open(
+            cas.clone(),
+            target,
+            DownloadOptions::default(),
+            None,
+            &Cancel::new(),
+        )
+        .await?
+        .read_all()
+        .await
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -697,13 +789,31 @@ mod tests {
         let common = random_bytes(1, 1 << 20);
         let a = [common.as_slice(), &random_bytes(2, 4 << 20)].concat();
         let b = [common.as_slice(), &random_bytes(3, 2 << 20)].concat();
-        let options = UploadOptions { planner: PlannerConfig { max_xorb_bytes: 2 << 20, ..Default::default() }, ..Default::default() };
+        let options = UploadOptions {
+            planner: PlannerConfig {
+                max_xorb_bytes: 2 << 20,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
         let events = Rc::new(RefCell::new(Vec::new()));
         let sink = events.clone();
         let progress: ProgressFn = Rc::new(move |p: &UploadProgress| sink.borrow_mut().push(*p));
-        let r = upload_files(&cas, files(&[("a", &a), ("b", &b), ("empty", b"")]), options, Some(progress), &Cancel::new()).await.unwrap();
+        let r = upload_files(
+            &cas,
+            files(&[("a", &a), ("b", &b), ("empty", b"")]),
+            options,
+            Some(progress),
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(r.files.len(), 3);
-        assert!(r.files[1].dedup_bytes >= (1 << 20) - 131_072, "{}", r.files[1].dedup_bytes);
+        assert!(
+            r.files[1].dedup_bytes >= (1 << 20) - 131_072,
+            "{}",
+            r.files[1].dedup_bytes
+        );
         assert!(r.xorbs >= 3);
         assert_eq!(mock.count(Method::Post, "/v1/shards"), 1);
         assert_eq!(download(&cas, &r.files[0]).await.unwrap(), a);
@@ -715,9 +825,14 @@ mod tests {
         assert_eq!(last.bytes_sent, r.bytes_sent());
         // A second session finds everything through the global-dedup index (an HMAC-keyed answer).
         let xorbs_before = mock.count(Method::Post, "/v1/xorbs/");
-        let again = upload_files(&cas, files(&[("a2", &a)]), options, None, &Cancel::new()).await.unwrap();
+        let again = upload_files(&cas, files(&[("a2", &a)]), options, None, &Cancel::new())
+            .await
+            .unwrap();
         assert_eq!(mock.count(Method::Post, "/v1/xorbs/"), xorbs_before);
-        assert_eq!((again.xorb_bytes_sent, again.files[0].dedup_bytes), (0, a.len() as u64));
+        assert_eq!(
+            (again.xorb_bytes_sent, again.files[0].dedup_bytes),
+            (0, a.len() as u64)
+        );
         assert_eq!(again.files[0].hash, r.files[0].hash);
         assert!(again.dedup_hits >= 1);
     }
@@ -730,7 +845,15 @@ mod tests {
         mock.fault(Method::Post, "/v1/shards", 1, Fault::Cut(3));
         mock.fault(Method::Get, "/v1/chunks/", 1, Fault::Status(503));
         let data = random_bytes(4, 3 << 20);
-        let r = upload_files(&cas, files(&[("a", &data)]), UploadOptions::default(), None, &Cancel::new()).await.unwrap();
+        let r = upload_files(
+            &cas,
+            files(&[("a", &data)]),
+            UploadOptions::default(),
+            None,
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(mock.count(Method::Post, "/v1/xorbs/"), 3);
         assert_eq!(mock.count(Method::Post, "/v1/shards"), 2);
         assert_eq!(download(&cas, &r.files[0]).await.unwrap(), data);
@@ -743,7 +866,14 @@ mod tests {
         *mock.valid_tokens.borrow_mut() = Some(Vec::new());
         let (cas, tokens) = client(&mock);
         let revoker = mock.clone();
-        mock.fault(Method::Post, "/v1/xorbs/", revocations as usize, Fault::Hook(Rc::new(move || *revoker.valid_tokens.borrow_mut() = Some(Vec::new()))));
+        mock.fault(
+            Method::Post,
+            "/v1/xorbs/",
+            revocations as usize,
+            Fault::Hook(Rc::new(move || {
+                *revoker.valid_tokens.borrow_mut() = Some(Vec::new())
+            })),
+        );
         (mock, cas, tokens)
     }
 
@@ -753,14 +883,25 @@ mod tests {
         for revocations in [1, 2] {
             let (mock, cas, tokens) = revoking_cas(revocations);
             let data = random_bytes(5, 1 << 20);
-            let r = upload_files(&cas, files(&[("a", &data)]), UploadOptions::default(), None, &Cancel::new()).await.unwrap();
+            let r = upload_files(
+                &cas,
+                files(&[("a", &data)]),
+                UploadOptions::default(),
+                None,
+                &Cancel::new(),
+            )
+            .await
+            .unwrap();
             assert_eq!(tokens.fetched.get(), 1 + revocations);
             assert_eq!(download(&cas, &r.files[0]).await.unwrap(), data);
             // The Hub token never appears: CAS calls carry CAS tokens, transfer reads nothing.
             for (_, path, auth) in mock.seen.borrow().iter() {
                 match path.starts_with("/fetch/") {
                     true => assert_eq!(auth, &None),
-                    false => assert!(auth.as_deref().is_some_and(|a| a.starts_with("Bearer tok")), "{path}"),
+                    false => assert!(
+                        auth.as_deref().is_some_and(|a| a.starts_with("Bearer tok")),
+                        "{path}"
+                    ),
                 }
             }
         }
@@ -769,11 +910,20 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn a_cas_that_rejects_every_token_is_an_auth_error_after_bounded_refreshes() {
         let (mock, cas, tokens) = revoking_cas(100);
-        let err = upload_files(&cas, files(&[("a", &random_bytes(8, 1 << 20))]), UploadOptions::default(), None, &Cancel::new())
-            .await
-            .unwrap_err();
+        let err = upload_files(
+            &cas,
+            files(&[("a", &random_bytes(8, 1 << 20))]),
+            UploadOptions::default(),
+            None,
+            &Cancel::new(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.status(), Some(401));
-        assert_eq!(mock.count(Method::Post, "/v1/xorbs/"), 1 + crate::cas::MAX_TOKEN_REFRESHES as usize);
+        assert_eq!(
+            mock.count(Method::Post, "/v1/xorbs/"),
+            1 + crate::cas::MAX_TOKEN_REFRESHES as usize
+        );
         assert_eq!(tokens.fetched.get(), 1 + crate::cas::MAX_TOKEN_REFRESHES);
         assert_eq!(mock.count(Method::Post, "/v1/shards"), 0);
     }
@@ -783,9 +933,15 @@ mod tests {
         let mock = MockCas::new();
         let (cas, _) = client(&mock);
         mock.fault(Method::Post, "/v1/xorbs/", 100, Fault::Status(503));
-        let err = upload_files(&cas, files(&[("a", &random_bytes(6, 1 << 20))]), UploadOptions::default(), None, &Cancel::new())
-            .await
-            .unwrap_err();
+        let err = upload_files(
+            &cas,
+            files(&[("a", &random_bytes(6, 1 << 20))]),
+            UploadOptions::default(),
+            None,
+            &Cancel::new(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.status(), Some(503));
         assert_eq!(mock.count(Method::Post, "/v1/xorbs/"), 4);
         assert_eq!(mock.count(Method::Post, "/v1/shards"), 0);
@@ -797,9 +953,28 @@ mod tests {
         let (cas, _) = client(&mock);
         let cancel = Cancel::new();
         let c = cancel.clone();
-        mock.fault(Method::Post, "/v1/xorbs/", 1, Fault::Hook(Rc::new(move || c.cancel())));
-        let options = UploadOptions { planner: PlannerConfig { max_xorb_bytes: 1 << 20, ..Default::default() }, ..Default::default() };
-        let err = upload_files(&cas, files(&[("a", &random_bytes(7, 8 << 20))]), options, None, &cancel).await.unwrap_err();
+        mock.fault(
+            Method::Post,
+            "/v1/xorbs/",
+            1,
+            Fault::Hook(Rc::new(move || c.cancel())),
+        );
+        let options = UploadOptions {
+            planner: PlannerConfig {
+                max_xorb_bytes: 1 << 20,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let err = upload_files(
+            &cas,
+            files(&[("a", &random_bytes(7, 8 << 20))]),
+            options,
+            None,
+            &cancel,
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, Error::Aborted), "{err:?}");
         assert_eq!(mock.count(Method::Post, "/v1/shards"), 0);
         assert!(mock.count(Method::Post, "/v1/xorbs/") <= 3);
@@ -827,20 +1002,33 @@ mod tests {
         let (cas, _) = client(&mock);
         mock.fault(Method::Post, "/v1/xorbs/", 100, Fault::Hook(Rc::new(|| {})));
         let read = Rc::new(Cell::new(0));
-        let source = Counting { inner: BytesSource::new(random_bytes(8, 64 << 20), 1 << 20), read: read.clone() };
+        let source = Counting {
+            inner: BytesSource::new(random_bytes(8, 64 << 20), 1 << 20),
+            read: read.clone(),
+        };
         let options = UploadOptions {
-            planner: PlannerConfig { max_xorb_bytes: 2 << 20, ..Default::default() },
+            planner: PlannerConfig {
+                max_xorb_bytes: 2 << 20,
+                ..Default::default()
+            },
             max_xorbs_in_flight: 2,
             lookahead_bytes: 4 << 20,
             ..Default::default()
         };
         let cancel = Cancel::new();
-        let files = vec![UploadFile { path: "big".into(), source: Box::new(source) }];
+        let files = vec![UploadFile {
+            path: "big".into(),
+            source: Box::new(source),
+        }];
         // Never answer xorb uploads: wrap the mock so that xorb POSTs hang.
         struct Hang(Rc<MockCas>);
         #[async_trait::async_trait(?Send)]
         impl crate::transport::HttpClient for Hang {
-            async fn send(&self, r: crate::transport::Request, c: &Cancel) -> Result<crate::transport::Response, crate::transport::TransportError> {
+            async fn send(
+                &self,
+                r: crate::transport::Request,
+                c: &Cancel,
+            ) -> Result<crate::transport::Response, crate::transport::TransportError> {
                 if r.url.contains("/v1/xorbs/") {
                     c.cancelled().await;
                     return Err(crate::transport::TransportError::Aborted);
@@ -855,8 +1043,16 @@ mod tests {
             }
         }
         let http: Rc<dyn crate::transport::HttpClient> = Rc::new(Hang(mock.clone()));
-        let tokens = Rc::new(crate::cas::mock::CountingTokens { fetched: Cell::new(0), cas: mock.clone() });
-        let hanging = Rc::new(CasClient::new(http.clone(), *cas.policy(), crate::cas::token::TokenCache::new(tokens), "t".into()));
+        let tokens = Rc::new(crate::cas::mock::CountingTokens {
+            fetched: Cell::new(0),
+            cas: mock.clone(),
+        });
+        let hanging = Rc::new(CasClient::new(
+            http.clone(),
+            *cas.policy(),
+            crate::cas::token::TokenCache::new(tokens),
+            "t".into(),
+        ));
         let run = upload_files(&hanging, files, options, None, &cancel);
         let stop = async {
             for _ in 0..200 {
@@ -867,7 +1063,11 @@ mod tests {
         let (result, ()) = tokio::join!(run, stop);
         assert!(matches!(result, Err(Error::Aborted)));
         // 2 xorbs in flight + 1 being filled (2 MiB each) + 4 MiB lookahead + one 1 MiB piece.
-        assert!(read.get() <= 11 << 20, "read {} bytes before stalling", read.get());
+        assert!(
+            read.get() <= 11 << 20,
+            "read {} bytes before stalling",
+            read.get()
+        );
         assert!(read.get() >= 6 << 20, "read only {}", read.get());
     }
 }

@@ -101,7 +101,11 @@ enum Origin {
     /// Created in this session. `listing` is set when the xorb is cut.
     New { listing: Option<XorbInfo> },
     /// Listed by a global-dedup answer: exists on the server.
-    Remote { hash: Hash, key: Option<[u8; 32]>, expiry: Option<u64> },
+    Remote {
+        hash: Hash,
+        key: Option<[u8; 32]>,
+        expiry: Option<u64>,
+    },
 }
 
 #[derive(Debug)]
@@ -256,7 +260,10 @@ impl Planner {
             known_hashes: HashMap::new(),
             now_s: 0,
         };
-        planner.open_id = planner.push_xorb(KnownXorb { origin: Origin::New { listing: None }, chunk_hashes: Vec::new() });
+        planner.open_id = planner.push_xorb(KnownXorb {
+            origin: Origin::New { listing: None },
+            chunk_hashes: Vec::new(),
+        });
         planner
     }
 
@@ -289,14 +296,21 @@ impl Planner {
     fn live(&self, id: XorbId) -> Option<&KnownXorb> {
         let x = self.xorbs.get(id.0 as usize)?;
         match x.origin {
-            Origin::Remote { expiry: Some(e), .. } if e <= self.now_s => None,
+            Origin::Remote {
+                expiry: Some(e), ..
+            } if e <= self.now_s => None,
             _ => Some(x),
         }
     }
 
     /// Where a chunk with this hash is stored, if anywhere the session knows.
     fn lookup(&self, hash: &Hash) -> Option<ChunkLoc> {
-        if let Some(loc) = self.index.get(hash).copied().filter(|l| self.live(l.xorb).is_some()) {
+        if let Some(loc) = self
+            .index
+            .get(hash)
+            .copied()
+            .filter(|l| self.live(l.xorb).is_some())
+        {
             return Some(loc);
         }
         self.keyed.iter().find_map(|k| {
@@ -309,8 +323,12 @@ impl Planner {
 
     /// Whether `hash` is chunk `loc.index` of xorb `loc.xorb` (comparing keyed hashes as needed).
     fn is_chunk_at(&self, hash: &Hash, loc: ChunkLoc) -> bool {
-        let Some(x) = self.live(loc.xorb) else { return false };
-        let Some(listed) = x.chunk_hashes.get(loc.index as usize) else { return false };
+        let Some(x) = self.live(loc.xorb) else {
+            return false;
+        };
+        let Some(listed) = x.chunk_hashes.get(loc.index as usize) else {
+            return false;
+        };
         match &x.origin {
             Origin::Remote { key: Some(key), .. } => hmac(hash, key) == *listed,
             _ => listed == hash,
@@ -324,7 +342,9 @@ impl Planner {
         let position = tracker.position;
         tracker.position += 1;
         let candidate = position == 0 || xet::is_global_dedup_eligible(hash);
-        let spaced = tracker.last_query.is_none_or(|q| position >= q + QUERY_SPACING);
+        let spaced = tracker
+            .last_query
+            .is_none_or(|q| position >= q + QUERY_SPACING);
         if !candidate || !spaced || self.lookup(hash).is_some() {
             return false;
         }
@@ -348,12 +368,19 @@ impl Planner {
                 continue;
             }
             let id = self.push_xorb(KnownXorb {
-                origin: Origin::Remote { hash: info.xorb_hash, key, expiry },
+                origin: Origin::Remote {
+                    hash: info.xorb_hash,
+                    key,
+                    expiry,
+                },
                 chunk_hashes: info.chunks.iter().map(|c| c.hash).collect(),
             });
             self.known_hashes.insert(info.xorb_hash, id);
             for (i, c) in info.chunks.iter().enumerate() {
-                let loc = ChunkLoc { xorb: id, index: i as u32 };
+                let loc = ChunkLoc {
+                    xorb: id,
+                    index: i as u32,
+                };
                 match key {
                     Some(_) => keyed_map.entry(c.hash).or_insert(loc),
                     None => self.index.entry(c.hash).or_insert(loc),
@@ -374,7 +401,11 @@ impl Planner {
                     (a, b) => a.or(b),
                 };
             }
-            None => self.keyed.push(KeyedIndex { key, expiry, map: keyed_map }),
+            None => self.keyed.push(KeyedIndex {
+                key,
+                expiry,
+                map: keyed_map,
+            }),
         }
     }
 
@@ -389,14 +420,22 @@ impl Planner {
         if self.open.is_empty() {
             return None;
         }
-        let builder = std::mem::replace(&mut self.open, XorbBuilder::with_buffer(self.config.compression, Vec::new()));
+        let builder = std::mem::replace(
+            &mut self.open,
+            XorbBuilder::with_buffer(self.config.compression, Vec::new()),
+        );
         let xorb = builder.finish();
         let listing = XorbInfo::from_chunks(xorb.hash, &xorb.chunk_hashes_and_lens());
         if let Some(x) = self.xorbs.get_mut(self.open_id.0 as usize) {
-            x.origin = Origin::New { listing: Some(listing) };
+            x.origin = Origin::New {
+                listing: Some(listing),
+            };
         }
         self.known_hashes.insert(xorb.hash, self.open_id);
-        self.open_id = self.push_xorb(KnownXorb { origin: Origin::New { listing: None }, chunk_hashes: Vec::new() });
+        self.open_id = self.push_xorb(KnownXorb {
+            origin: Origin::New { listing: None },
+            chunk_hashes: Vec::new(),
+        });
         Some(xorb)
     }
 
@@ -410,7 +449,15 @@ impl Planner {
     /// not fit). Lets the pipeline hold the chunk back while no upload slot is free, so that at
     /// most one finished xorb waits.
     pub fn would_cut(&self, file: &FileCursor, hash: &Hash, len: usize) -> bool {
-        let continued = file.terms.last().is_some_and(|t| self.is_chunk_at(hash, ChunkLoc { xorb: t.xorb, index: t.end }));
+        let continued = file.terms.last().is_some_and(|t| {
+            self.is_chunk_at(
+                hash,
+                ChunkLoc {
+                    xorb: t.xorb,
+                    index: t.end,
+                },
+            )
+        });
         !continued && self.lookup(hash).is_none() && !self.open.is_empty() && self.open_is_full(len)
     }
 
@@ -419,10 +466,19 @@ impl Planner {
     ///
     /// # Errors
     /// A chunk longer than 131072 bytes ([`xet::FormatError::ChunkTooLarge`]).
-    pub fn add_chunk(&mut self, file: &mut FileCursor, hash: Hash, data: &[u8]) -> Result<Option<SerializedXorb>, PlanError> {
+    pub fn add_chunk(
+        &mut self,
+        file: &mut FileCursor,
+        hash: Hash,
+        data: &[u8],
+    ) -> Result<Option<SerializedXorb>, PlanError> {
         let len = data.len() as u64;
         if data.len() > xet::chunker::MAX_CHUNK_SIZE {
-            return Err(xet::FormatError::ChunkTooLarge { offset: file.size, len, limit: xet::chunker::MAX_CHUNK_SIZE as u64 });
+            return Err(xet::FormatError::ChunkTooLarge {
+                offset: file.size,
+                len,
+                limit: xet::chunker::MAX_CHUNK_SIZE as u64,
+            });
         }
         if let Some(sha) = file.sha256.as_mut() {
             sha.update(data);
@@ -431,7 +487,10 @@ impl Planner {
         let continued = file
             .terms
             .last()
-            .map(|t| ChunkLoc { xorb: t.xorb, index: t.end })
+            .map(|t| ChunkLoc {
+                xorb: t.xorb,
+                index: t.end,
+            })
             .filter(|loc| self.is_chunk_at(&hash, *loc));
         let mut cut = None;
         let loc = match continued.or_else(|| self.lookup(&hash)) {
@@ -454,7 +513,10 @@ impl Planner {
                     file.in_section = true;
                 }
                 let index = self.open.add_chunk(hash, data)?;
-                let loc = ChunkLoc { xorb: self.open_id, index: index as u32 };
+                let loc = ChunkLoc {
+                    xorb: self.open_id,
+                    index: index as u32,
+                };
                 if let Some(x) = self.xorbs.get_mut(self.open_id.0 as usize) {
                     x.chunk_hashes.push(hash);
                 }
@@ -491,7 +553,13 @@ impl Planner {
             .iter()
             .map(|t| {
                 let n = (t.end - t.start) as usize;
-                let hashes: Vec<Hash> = file.chunks.iter().skip(t.first_chunk).take(n).map(|(h, _)| *h).collect();
+                let hashes: Vec<Hash> = file
+                    .chunks
+                    .iter()
+                    .skip(t.first_chunk)
+                    .take(n)
+                    .map(|(h, _)| *h)
+                    .collect();
                 xet::verification_hash(&hashes)
             })
             .collect();
@@ -503,7 +571,12 @@ impl Planner {
             num_terms: file.terms.len(),
             sha256,
         };
-        self.files.push(PlannedFile { hash, terms: file.terms, verification, sha256 });
+        self.files.push(PlannedFile {
+            hash,
+            terms: file.terms,
+            verification,
+            sha256,
+        });
         finished
     }
 
@@ -519,13 +592,19 @@ impl Planner {
             let mut terms = Vec::with_capacity(f.terms.len());
             for t in &f.terms {
                 // Every term's xorb is remote or was cut above, so it has a hash.
-                let Some(xorb_hash) = self.xorbs.get(t.xorb.0 as usize).and_then(KnownXorb::hash) else {
+                let Some(xorb_hash) = self.xorbs.get(t.xorb.0 as usize).and_then(KnownXorb::hash)
+                else {
                     return Err(xet::FormatError::ShardCount { offset: 0 });
                 };
                 // A term lies inside one xorb (≤ 64 MiB), so its size fits in 32 bits.
                 terms.push(FileTerm::new(xorb_hash, t.bytes as u32, t.start, t.end));
             }
-            files.push(FileInfo { file_hash: f.hash, terms, verification: Some(f.verification), sha256: f.sha256 });
+            files.push(FileInfo {
+                file_hash: f.hash,
+                terms,
+                verification: Some(f.verification),
+                sha256: f.sha256,
+            });
         }
         let new_xorbs: Vec<XorbInfo> = self
             .xorbs
@@ -543,7 +622,11 @@ impl Planner {
 /// Packs files and xorb listings into upload-form shards of at most `max_bytes` each (§5.8:
 /// shards over 64 MiB must be split). Any split is valid because every xorb is uploaded before
 /// any shard. A session with files always yields at least one shard.
-fn split_shards(files: Vec<FileInfo>, xorbs: Vec<XorbInfo>, max_bytes: u64) -> Result<Vec<Vec<u8>>, PlanError> {
+fn split_shards(
+    files: Vec<FileInfo>,
+    xorbs: Vec<XorbInfo>,
+    max_bytes: u64,
+) -> Result<Vec<Vec<u8>>, PlanError> {
     const RECORD: u64 = xet::shard::SHARD_RECORD_LEN as u64;
     // Header + two bookends.
     const EMPTY: u64 = 3 * RECORD;
@@ -552,7 +635,8 @@ fn split_shards(files: Vec<FileInfo>, xorbs: Vec<XorbInfo>, max_bytes: u64) -> R
     let mut size = EMPTY;
     let file_len = |f: &FileInfo| {
         let n = f.terms.len() as u64;
-        RECORD * (1 + n + if f.verification.is_some() { n } else { 0 } + u64::from(f.sha256.is_some()))
+        RECORD
+            * (1 + n + if f.verification.is_some() { n } else { 0 } + u64::from(f.sha256.is_some()))
     };
     let mut flush = |builder: &mut ShardBuilder, size: &mut u64| -> Result<(), PlanError> {
         if !builder.is_empty() {
@@ -619,21 +703,33 @@ pub(crate) mod tests {
 
     fn session(mut planner: Planner, files: &[&[u8]]) -> Uploaded {
         let mut xorbs = Vec::new();
-        let finished = files.iter().map(|d| feed(&mut planner, d, &mut xorbs)).collect();
+        let finished = files
+            .iter()
+            .map(|d| feed(&mut planner, d, &mut xorbs))
+            .collect();
         let end = planner.finish().unwrap();
         xorbs.extend(end.last_xorb);
         let shards = end.shards.iter().map(|b| parse_shard(b).unwrap()).collect();
-        Uploaded { files: finished, xorbs, shards }
+        Uploaded {
+            files: finished,
+            xorbs,
+            shards,
+        }
     }
 
     /// Rebuilds a file from the xorbs the session produced (plus `remote`), as a server would.
     fn reconstruct(info: &FileInfo, xorbs: &[&SerializedXorb]) -> Vec<u8> {
         let mut out = Vec::new();
         for t in &info.terms {
-            let x = xorbs.iter().find(|x| x.hash == t.xorb_hash).expect("xorb of term");
+            let x = xorbs
+                .iter()
+                .find(|x| x.hash == t.xorb_hash)
+                .expect("xorb of term");
             let mut chunks = Vec::new();
             let mut all = Vec::new();
-            xet::xorb::decode_chunks(&x.data, &mut all).map(|lens| chunks = lens).unwrap();
+            xet::xorb::decode_chunks(&x.data, &mut all)
+                .map(|lens| chunks = lens)
+                .unwrap();
             let mut offset = 0usize;
             for (i, len) in chunks.iter().enumerate() {
                 let len = *len as usize;
@@ -647,7 +743,11 @@ pub(crate) mod tests {
     }
 
     fn file_info<'a>(shards: &'a [Shard], hash: &Hash) -> &'a FileInfo {
-        shards.iter().flat_map(|s| &s.files).find(|f| f.file_hash == *hash).expect("file in shard")
+        shards
+            .iter()
+            .flat_map(|s| &s.files)
+            .find(|f| f.file_hash == *hash)
+            .expect("file in shard")
     }
 
     /// The global-dedup answer a server would give for the xorbs of `up`, keyed or not.
@@ -658,7 +758,11 @@ pub(crate) mod tests {
                 b.add_xorb(x.clone());
             }
         }
-        let opts = FooterOptions { hmac_key: key, creation_timestamp: 1, key_expiry: expiry };
+        let opts = FooterOptions {
+            hmac_key: key,
+            creation_timestamp: 1,
+            key_expiry: expiry,
+        };
         parse_shard(&b.to_bytes_with_footer(&opts).unwrap()).unwrap()
     }
 
@@ -670,16 +774,33 @@ pub(crate) mod tests {
         let leaves: Vec<(Hash, u64)> = chunks.iter().map(|c| (c.hash, u64::from(c.len))).collect();
         let f = &up.files[0];
         assert_eq!(f.hash, xet::file_hash(&leaves));
-        assert_eq!((f.size, f.new_bytes, f.dedup_bytes, f.num_terms), (1 << 20, 1 << 20, 0, 1));
+        assert_eq!(
+            (f.size, f.new_bytes, f.dedup_bytes, f.num_terms),
+            (1 << 20, 1 << 20, 0, 1)
+        );
         assert_eq!(up.xorbs.len(), 1);
         assert_eq!(up.xorbs[0].hash, xet::xorb_hash(&leaves));
         assert_eq!(up.shards.len(), 1);
         let info = file_info(&up.shards, &f.hash);
-        assert_eq!(info.terms, vec![FileTerm::new(up.xorbs[0].hash, 1 << 20, 0, chunks.len() as u32)]);
+        assert_eq!(
+            info.terms,
+            vec![FileTerm::new(
+                up.xorbs[0].hash,
+                1 << 20,
+                0,
+                chunks.len() as u32
+            )]
+        );
         let all: Vec<Hash> = chunks.iter().map(|c| c.hash).collect();
         assert_eq!(info.verification, Some(vec![xet::verification_hash(&all)]));
         assert_eq!(info.sha256, None);
-        assert_eq!(up.shards[0].xorbs, vec![XorbInfo::from_chunks(up.xorbs[0].hash, &up.xorbs[0].chunk_hashes_and_lens())]);
+        assert_eq!(
+            up.shards[0].xorbs,
+            vec![XorbInfo::from_chunks(
+                up.xorbs[0].hash,
+                &up.xorbs[0].chunk_hashes_and_lens()
+            )]
+        );
         assert_eq!(reconstruct(info, &[&up.xorbs[0]]), data);
     }
 
@@ -703,39 +824,64 @@ pub(crate) mod tests {
         let up = session(Planner::new(PlannerConfig::default()), &[&a, &b]);
         assert_eq!(up.xorbs.len(), 1, "both files packed in one xorb");
         let fb = &up.files[1];
-        assert!(fb.dedup_bytes > (2 << 20) - (256 << 10), "dedup {}", fb.dedup_bytes);
+        assert!(
+            fb.dedup_bytes > (2 << 20) - (256 << 10),
+            "dedup {}",
+            fb.dedup_bytes
+        );
         assert!(up.xorbs[0].raw_bytes() < (6 << 20) + (256 << 10));
         let refs: Vec<&SerializedXorb> = up.xorbs.iter().collect();
-        assert_eq!(reconstruct(file_info(&up.shards, &up.files[0].hash), &refs), a);
+        assert_eq!(
+            reconstruct(file_info(&up.shards, &up.files[0].hash), &refs),
+            a
+        );
         assert_eq!(reconstruct(file_info(&up.shards, &fb.hash), &refs), b);
     }
 
     #[test]
     fn xorbs_are_cut_at_the_byte_and_chunk_limits() {
         let data = random_bytes(6, 3 << 20);
-        let config = PlannerConfig { max_xorb_bytes: 700_000, ..PlannerConfig::default() };
+        let config = PlannerConfig {
+            max_xorb_bytes: 700_000,
+            ..PlannerConfig::default()
+        };
         let up = session(Planner::new(config), &[&data]);
         assert!(up.xorbs.len() >= 5, "{}", up.xorbs.len());
         let (last, full) = up.xorbs.split_last().unwrap();
-        assert!(full.iter().all(|x| x.raw_bytes() <= 700_000 && x.raw_bytes() > 700_000 - 131_072));
+        assert!(full
+            .iter()
+            .all(|x| x.raw_bytes() <= 700_000 && x.raw_bytes() > 700_000 - 131_072));
         assert!(last.raw_bytes() <= 700_000);
         let refs: Vec<&SerializedXorb> = up.xorbs.iter().collect();
         let info = file_info(&up.shards, &up.files[0].hash);
         assert_eq!(info.terms.len(), up.xorbs.len());
         assert_eq!(reconstruct(info, &refs), data);
 
-        let config = PlannerConfig { max_xorb_chunks: 3, ..PlannerConfig::default() };
+        let config = PlannerConfig {
+            max_xorb_chunks: 3,
+            ..PlannerConfig::default()
+        };
         let up = session(Planner::new(config), &[&data]);
         assert!(up.xorbs.iter().all(|x| x.chunks.len() <= 3));
-        assert_eq!(up.xorbs.iter().map(|x| x.chunks.len()).sum::<usize>(), xet::chunk_all(&data).len());
+        assert_eq!(
+            up.xorbs.iter().map(|x| x.chunks.len()).sum::<usize>(),
+            xet::chunk_all(&data).len()
+        );
         // The shard lists every new xorb.
-        assert_eq!(up.shards.iter().map(|s| s.xorbs.len()).sum::<usize>(), up.xorbs.len());
+        assert_eq!(
+            up.shards.iter().map(|s| s.xorbs.len()).sum::<usize>(),
+            up.xorbs.len()
+        );
     }
 
     #[test]
     fn default_limits_are_the_format_limits() {
         // 8192 tiny chunks cannot happen with CDC (min 8 KiB); check the clamp instead.
-        let p = Planner::new(PlannerConfig { max_xorb_bytes: u64::MAX, max_xorb_chunks: usize::MAX, ..Default::default() });
+        let p = Planner::new(PlannerConfig {
+            max_xorb_bytes: u64::MAX,
+            max_xorb_chunks: usize::MAX,
+            ..Default::default()
+        });
         assert_eq!(p.config.max_xorb_bytes, MAX_XORB_BYTES);
         assert_eq!(p.config.max_xorb_chunks, MAX_XORB_CHUNKS);
     }
@@ -743,10 +889,16 @@ pub(crate) mod tests {
     #[test]
     fn would_cut_predicts_add_chunk() {
         let data = random_bytes(13, 3 << 20);
-        let mut p = Planner::new(PlannerConfig { max_xorb_bytes: 500_000, ..Default::default() });
+        let mut p = Planner::new(PlannerConfig {
+            max_xorb_bytes: 500_000,
+            ..Default::default()
+        });
         let mut f = p.start_file();
         let mut cuts = 0;
-        for c in xet::chunk_all(&data).iter().chain(xet::chunk_all(&data).iter()) {
+        for c in xet::chunk_all(&data)
+            .iter()
+            .chain(xet::chunk_all(&data).iter())
+        {
             let bytes = &data[c.offset as usize..(c.offset + u64::from(c.len)) as usize];
             let predicted = p.would_cut(&f, &c.hash, bytes.len());
             let cut = p.add_chunk(&mut f, c.hash, bytes).unwrap();
@@ -762,9 +914,14 @@ pub(crate) mod tests {
         let up = session(Planner::new(PlannerConfig::default()), &[&data]);
         assert_eq!(up.xorbs.len(), 3);
         for x in &up.xorbs[..2] {
-            assert!(x.raw_bytes() <= DEFAULT_XORB_BYTES && x.raw_bytes() > DEFAULT_XORB_BYTES - 131_072);
+            assert!(
+                x.raw_bytes() <= DEFAULT_XORB_BYTES && x.raw_bytes() > DEFAULT_XORB_BYTES - 131_072
+            );
         }
-        let config = PlannerConfig { max_xorb_bytes: MAX_XORB_BYTES, ..Default::default() };
+        let config = PlannerConfig {
+            max_xorb_bytes: MAX_XORB_BYTES,
+            ..Default::default()
+        };
         let up = session(Planner::new(config), &[&random_bytes(13, 66 << 20)]);
         assert_eq!(up.xorbs.len(), 2);
         assert!(up.xorbs[0].raw_bytes() > MAX_XORB_BYTES - 131_072);
@@ -830,24 +987,44 @@ pub(crate) mod tests {
         let sent: usize = second.xorbs.iter().map(|x| x.data.len()).sum();
         assert!(sent < 2 * 131_072 + 64, "sent {sent}");
         let refs: Vec<&SerializedXorb> = first.xorbs.iter().chain(&second.xorbs).collect();
-        assert_eq!(reconstruct(file_info(&second.shards, &second.files[0].hash), &refs), changed);
-        assert_eq!(file_info(&second.shards, &second.files[0].hash).terms.len(), 3);
+        assert_eq!(
+            reconstruct(file_info(&second.shards, &second.files[0].hash), &refs),
+            changed
+        );
+        assert_eq!(
+            file_info(&second.shards, &second.files[0].hash).terms.len(),
+            3
+        );
     }
 
     #[test]
     fn query_rule_first_chunk_then_spaced_eligible_chunks() {
         let mut p = Planner::new(PlannerConfig::default());
-        let hashes: Vec<Hash> = (0u32..20_000).map(|i| xet::chunk_hash(&i.to_le_bytes())).collect();
-        let eligible = *hashes.iter().find(|h| xet::is_global_dedup_eligible(h)).unwrap();
-        let plain = *hashes.iter().find(|h| !xet::is_global_dedup_eligible(h)).unwrap();
+        let hashes: Vec<Hash> = (0u32..20_000)
+            .map(|i| xet::chunk_hash(&i.to_le_bytes()))
+            .collect();
+        let eligible = *hashes
+            .iter()
+            .find(|h| xet::is_global_dedup_eligible(h))
+            .unwrap();
+        let plain = *hashes
+            .iter()
+            .find(|h| !xet::is_global_dedup_eligible(h))
+            .unwrap();
         let mut t = QueryTracker::default();
-        assert!(p.wants_query(&mut t, &plain), "the first chunk is always a candidate");
+        assert!(
+            p.wants_query(&mut t, &plain),
+            "the first chunk is always a candidate"
+        );
         // Eligible but too close to the first query.
         assert!(!p.wants_query(&mut t, &eligible));
         for _ in 2..QUERY_SPACING {
             assert!(!p.wants_query(&mut t, &plain), "not eligible");
         }
-        assert!(p.wants_query(&mut t, &eligible), "eligible, {QUERY_SPACING} chunks later");
+        assert!(
+            p.wants_query(&mut t, &eligible),
+            "eligible, {QUERY_SPACING} chunks later"
+        );
         assert!(!p.wants_query(&mut t, &eligible), "spacing restarts");
         // A chunk the session already knows is never queried.
         let mut f = p.start_file();
@@ -859,14 +1036,23 @@ pub(crate) mod tests {
     #[test]
     fn empty_file_and_sha256() {
         let data = random_bytes(11, 100_000);
-        let up = session(Planner::new(PlannerConfig { sha256: true, ..Default::default() }), &[b"", &data]);
+        let up = session(
+            Planner::new(PlannerConfig {
+                sha256: true,
+                ..Default::default()
+            }),
+            &[b"", &data],
+        );
         assert_eq!(up.files[0].hash, Hash::ZERO);
         assert_eq!(up.files[0].size, 0);
         let empty = file_info(&up.shards, &Hash::ZERO);
         assert!(empty.terms.is_empty());
         let expected: [u8; 32] = sha2::Sha256::digest(&data).into();
         assert_eq!(up.files[1].sha256, Some(expected));
-        assert_eq!(file_info(&up.shards, &up.files[1].hash).sha256, Some(expected));
+        assert_eq!(
+            file_info(&up.shards, &up.files[1].hash).sha256,
+            Some(expected)
+        );
         let e: [u8; 32] = sha2::Sha256::digest(b"").into();
         assert_eq!(empty.sha256, Some(e));
     }
@@ -875,17 +1061,27 @@ pub(crate) mod tests {
     fn big_sessions_split_the_shard() {
         let files: Vec<Vec<u8>> = (0..400).map(|i| random_bytes(100 + i, 100_000)).collect();
         let refs: Vec<&[u8]> = files.iter().map(|f| f.as_slice()).collect();
-        let config = PlannerConfig { max_xorb_bytes: 150_000, max_shard_bytes: 64 << 10, ..Default::default() };
+        let config = PlannerConfig {
+            max_xorb_bytes: 150_000,
+            max_shard_bytes: 64 << 10,
+            ..Default::default()
+        };
         let mut planner = Planner::new(config);
         let mut xorbs = Vec::new();
-        let finished: Vec<FinishedFile> = refs.iter().map(|d| feed(&mut planner, d, &mut xorbs)).collect();
+        let finished: Vec<FinishedFile> = refs
+            .iter()
+            .map(|d| feed(&mut planner, d, &mut xorbs))
+            .collect();
         let end = planner.finish().unwrap();
         xorbs.extend(end.last_xorb);
         assert!(end.shards.len() > 1);
         assert!(end.shards.iter().all(|s| s.len() <= 64 << 10));
         let shards: Vec<Shard> = end.shards.iter().map(|b| parse_shard(b).unwrap()).collect();
         assert_eq!(shards.iter().map(|s| s.files.len()).sum::<usize>(), 400);
-        assert_eq!(shards.iter().map(|s| s.xorbs.len()).sum::<usize>(), xorbs.len());
+        assert_eq!(
+            shards.iter().map(|s| s.xorbs.len()).sum::<usize>(),
+            xorbs.len()
+        );
         let xrefs: Vec<&SerializedXorb> = xorbs.iter().collect();
         for (f, data) in finished.iter().zip(&files) {
             assert_eq!(&reconstruct(file_info(&shards, &f.hash), &xrefs), data);
@@ -897,6 +1093,9 @@ pub(crate) mod tests {
         let mut p = Planner::new(PlannerConfig::default());
         let mut f = p.start_file();
         let big = vec![0u8; xet::chunker::MAX_CHUNK_SIZE + 1];
-        assert!(matches!(p.add_chunk(&mut f, Hash::ZERO, &big), Err(xet::FormatError::ChunkTooLarge { .. })));
+        assert!(matches!(
+            p.add_chunk(&mut f, Hash::ZERO, &big),
+            Err(xet::FormatError::ChunkTooLarge { .. })
+        ));
     }
 }

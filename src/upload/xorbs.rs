@@ -23,13 +23,21 @@ impl BufferPool {
     pub fn new(max_xorb_bytes: u64, max_chunks: usize, max_free: usize) -> BufferPool {
         // A record is never longer than its raw chunk plus the header (compression falls back
         // to the raw bytes when it does not help, §4.2).
-        let capacity = usize::try_from(max_xorb_bytes).unwrap_or(usize::MAX).saturating_add(max_chunks.saturating_mul(CHUNK_HEADER_LEN));
-        BufferPool { capacity, free: Vec::new(), max_free }
+        let capacity = usize::try_from(max_xorb_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_add(max_chunks.saturating_mul(CHUNK_HEADER_LEN));
+        BufferPool {
+            capacity,
+            free: Vec::new(),
+            max_free,
+        }
     }
 
     /// An empty buffer of the pool's capacity.
     pub fn take(&mut self) -> Vec<u8> {
-        self.free.pop().unwrap_or_else(|| Vec::with_capacity(self.capacity))
+        self.free
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(self.capacity))
     }
 
     /// Gives a buffer back (dropped when the pool is full or it is not one of ours).
@@ -55,7 +63,12 @@ mod tests {
     #[test]
     fn pooled_buffers_give_the_same_xorbs_and_never_grow() {
         // Two "files": random data and text, so that Auto picks different schemes.
-        let text: Vec<u8> = b"lorem ipsum dolor sit amet, ".iter().copied().cycle().take(3 << 20).collect();
+        let text: Vec<u8> = b"lorem ipsum dolor sit amet, "
+            .iter()
+            .copied()
+            .cycle()
+            .take(3 << 20)
+            .collect();
         let mut ints = Vec::new();
         for i in 0..600_000u32 {
             ints.extend_from_slice(&(i / 3).to_le_bytes());
@@ -76,7 +89,10 @@ mod tests {
                 ours.start_file();
                 for c in xet::chunk_all(f) {
                     let bytes = &f[c.offset as usize..(c.offset + u64::from(c.len)) as usize];
-                    assert_eq!(reference.add_chunk(c.hash, bytes).unwrap(), ours.add_chunk(c.hash, bytes).unwrap());
+                    assert_eq!(
+                        reference.add_chunk(c.hash, bytes).unwrap(),
+                        ours.add_chunk(c.hash, bytes).unwrap()
+                    );
                 }
             }
             let (a, b) = (reference.finish(), ours.finish());

@@ -1,8 +1,8 @@
 //! Test-only: the shared vectors (loaded with `include_str!`, no file I/O under wasm) and the
 //! input generators described in `xet-vectors.json → generators`.
 
-use serde_json::Value;
 use hf_buckets::xet::Hash;
+use serde_json::Value;
 
 pub const XET: &str = include_str!("../vectors/xet-vectors.json");
 pub const MERKLE: &str = include_str!("../vectors/xet-merkle-vectors.json");
@@ -13,7 +13,9 @@ pub fn load(text: &str) -> Value {
 }
 
 fn size(spec: &Value, key: &str) -> usize {
-    spec[key].as_u64().unwrap_or_else(|| panic!("{key} missing in {spec}")) as usize
+    spec[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} missing in {spec}")) as usize
 }
 
 fn splitmix64(seed: u64, size: usize) -> Vec<u8> {
@@ -31,11 +33,17 @@ fn splitmix64(seed: u64, size: usize) -> Vec<u8> {
 }
 
 fn repeat_to(unit: &[u8], size: usize) -> Vec<u8> {
-    unit.iter().copied().cycle().take(if unit.is_empty() { 0 } else { size }).collect()
+    unit.iter()
+        .copied()
+        .cycle()
+        .take(if unit.is_empty() { 0 } else { size })
+        .collect()
 }
 
 pub fn from_hex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect()
 }
 
 /// Regenerates the bytes of a vector's `input` description.
@@ -48,7 +56,9 @@ pub fn generate(spec: &Value) -> Vec<u8> {
             let mut out = Vec::with_capacity(n + 64);
             let mut i = 0u64;
             while out.len() < n {
-                out.extend_from_slice(format!("line {i}: the quick brown fox {}\n", i * i).as_bytes());
+                out.extend_from_slice(
+                    format!("line {i}: the quick brown fox {}\n", i * i).as_bytes(),
+                );
                 i += 1;
             }
             out.truncate(n);
@@ -61,7 +71,12 @@ pub fn generate(spec: &Value) -> Vec<u8> {
             unit.resize(unit.len() + size(spec, "padding"), 0);
             repeat_to(&unit, size(spec, "size"))
         }
-        "concat" => spec["parts"].as_array().expect("parts").iter().flat_map(generate).collect(),
+        "concat" => spec["parts"]
+            .as_array()
+            .expect("parts")
+            .iter()
+            .flat_map(generate)
+            .collect(),
         "xor_byte" => {
             let mut out = generate(&spec["base"]);
             out[size(spec, "offset")] ^= spec["xor"].as_u64().expect("xor") as u8;
@@ -81,5 +96,9 @@ pub fn generate(spec: &Value) -> Vec<u8> {
 }
 
 pub fn hash(v: &Value) -> Hash {
-    Hash::from_hex(v.as_str().unwrap_or_else(|| panic!("hash expected, got {v}"))).expect("xet hex")
+    Hash::from_hex(
+        v.as_str()
+            .unwrap_or_else(|| panic!("hash expected, got {v}")),
+    )
+    .expect("xet hex")
 }

@@ -69,35 +69,74 @@ fn every_case_chunks_and_hashes_like_the_official_engine() {
     for case in cases {
         let name = case["name"].as_str().expect("name");
         let data = generate(&case["input"]);
-        assert_eq!(data.len() as u64, case["size"].as_u64().expect("size"), "{name}");
+        assert_eq!(
+            data.len() as u64,
+            case["size"].as_u64().expect("size"),
+            "{name}"
+        );
         let expected: Vec<(u64, u32, Hash)> = case["chunks"]
             .as_array()
             .expect("chunks")
             .iter()
             .map(|c| {
-                (c["offset"].as_u64().expect("offset"), c["length"].as_u64().expect("length") as u32, hash(&c["hash"]))
+                (
+                    c["offset"].as_u64().expect("offset"),
+                    c["length"].as_u64().expect("length") as u32,
+                    hash(&c["hash"]),
+                )
             })
             .collect();
-        let boundaries: Vec<u64> =
-            case["chunk_boundaries"].as_array().expect("boundaries").iter().map(|b| b.as_u64().expect("u64")).collect();
-        for sizes in [&[usize::MAX][..], &[1 << 20, 3 << 20, 123_457], &[37, 8191, 65_537, 131_073, 1]] {
+        let boundaries: Vec<u64> = case["chunk_boundaries"]
+            .as_array()
+            .expect("boundaries")
+            .iter()
+            .map(|b| b.as_u64().expect("u64"))
+            .collect();
+        for sizes in [
+            &[usize::MAX][..],
+            &[1 << 20, 3 << 20, 123_457],
+            &[37, 8191, 65_537, 131_073, 1],
+        ] {
             let chunks = chunk_sliced(&data, sizes);
-            let got: Vec<(u64, u32, Hash)> = chunks.iter().map(|c| (c.offset, c.len, c.hash)).collect();
+            let got: Vec<(u64, u32, Hash)> =
+                chunks.iter().map(|c| (c.offset, c.len, c.hash)).collect();
             assert_eq!(got, expected, "{name}, slices {sizes:?}");
-            assert_eq!(boundaries_sliced(&data, sizes), boundaries, "{name}, slices {sizes:?}");
+            assert_eq!(
+                boundaries_sliced(&data, sizes),
+                boundaries,
+                "{name}, slices {sizes:?}"
+            );
         }
         let chunks = chunk_sliced(&data, &[usize::MAX]);
         let leaves = leaves_of(&chunks);
         assert_eq!(file_hash(&leaves), hash(&case["file_hash"]), "{name}");
-        assert_eq!(xorb_hash(&leaves), hash(&case["xorb_hash_of_all_chunks"]), "{name}");
+        assert_eq!(
+            xorb_hash(&leaves),
+            hash(&case["xorb_hash_of_all_chunks"]),
+            "{name}"
+        );
         if !case["verification_hash_of_all_chunks"].is_null() {
             let hashes: Vec<Hash> = chunks.iter().map(|c| c.hash).collect();
-            assert_eq!(verification_hash(&hashes), hash(&case["verification_hash_of_all_chunks"]), "{name}");
+            assert_eq!(
+                verification_hash(&hashes),
+                hash(&case["verification_hash_of_all_chunks"]),
+                "{name}"
+            );
         }
-        for (c, e) in chunks.iter().zip(case["chunks"].as_array().expect("chunks")) {
+        for (c, e) in chunks
+            .iter()
+            .zip(case["chunks"].as_array().expect("chunks"))
+        {
             let start = c.offset as usize;
-            assert_eq!(chunk_hash(&data[start..start + c.len as usize]), c.hash, "{name}");
-            assert_eq!(is_global_dedup_eligible(&c.hash), e["global_dedup_eligible_by_hash"].as_bool().expect("bool"));
+            assert_eq!(
+                chunk_hash(&data[start..start + c.len as usize]),
+                c.hash,
+                "{name}"
+            );
+            assert_eq!(
+                is_global_dedup_eligible(&c.hash),
+                e["global_dedup_eligible_by_hash"].as_bool().expect("bool")
+            );
         }
     }
 }
@@ -114,11 +153,23 @@ fn chunker_edge_cases_ignore_matches_before_the_minimum() {
             "padding": case["padding"], "size": e["input_size"],
         });
         let data = generate(&spec);
-        let expected: Vec<u64> =
-            case["chunk_boundaries"].as_array().expect("boundaries").iter().map(|b| b.as_u64().expect("u64")).collect();
-        let ends: Vec<u64> = chunk_sliced(&data, &[4096, 60_000]).iter().map(|c| c.offset + u64::from(c.len)).collect();
+        let expected: Vec<u64> = case["chunk_boundaries"]
+            .as_array()
+            .expect("boundaries")
+            .iter()
+            .map(|b| b.as_u64().expect("u64"))
+            .collect();
+        let ends: Vec<u64> = chunk_sliced(&data, &[4096, 60_000])
+            .iter()
+            .map(|c| c.offset + u64::from(c.len))
+            .collect();
         assert_eq!(ends, expected, "padding {}", case["padding"]);
-        assert_eq!(boundaries_sliced(&data, &[usize::MAX]), expected, "padding {}", case["padding"]);
+        assert_eq!(
+            boundaries_sliced(&data, &[usize::MAX]),
+            expected,
+            "padding {}",
+            case["padding"]
+        );
     }
 }
 
@@ -127,12 +178,24 @@ fn next_stable_chunk_boundary_samples() {
     let v = load(vectors::XET);
     let mut checked = 0;
     for case in v["cases"].as_array().expect("cases") {
-        let boundaries: Vec<u64> =
-            case["chunk_boundaries"].as_array().expect("boundaries").iter().map(|b| b.as_u64().expect("u64")).collect();
-        for sample in case["next_stable_chunk_boundary_samples"].as_array().expect("samples") {
+        let boundaries: Vec<u64> = case["chunk_boundaries"]
+            .as_array()
+            .expect("boundaries")
+            .iter()
+            .map(|b| b.as_u64().expect("u64"))
+            .collect();
+        for sample in case["next_stable_chunk_boundary_samples"]
+            .as_array()
+            .expect("samples")
+        {
             let position = sample["starting_position"].as_u64().expect("position");
             let expected = sample["next_stable_boundary"].as_u64();
-            assert_eq!(next_stable_chunk_boundary(position, &boundaries), expected, "{} @ {position}", case["name"]);
+            assert_eq!(
+                next_stable_chunk_boundary(position, &boundaries),
+                expected,
+                "{} @ {position}",
+                case["name"]
+            );
             checked += 1;
         }
     }
@@ -140,7 +203,12 @@ fn next_stable_chunk_boundary_samples() {
 }
 
 fn leaves(case: &Value) -> Vec<(Hash, u64)> {
-    case["leaves"].as_array().expect("leaves").iter().map(|l| (hash(&l["hash"]), l["size"].as_u64().expect("size"))).collect()
+    case["leaves"]
+        .as_array()
+        .expect("leaves")
+        .iter()
+        .map(|l| (hash(&l["hash"]), l["size"].as_u64().expect("size")))
+        .collect()
 }
 
 #[wasm_bindgen_test]
@@ -151,13 +219,31 @@ fn merkle_vectors_xorb_file_and_verification_hashes() {
     for case in cases {
         let leaves = leaves(case);
         let salt: [u8; 32] = hash(&case["salt"]).as_bytes().to_owned();
-        assert_eq!(xorb_hash(&leaves), hash(&case["xorb_hash"]), "{} leaves", leaves.len());
+        assert_eq!(
+            xorb_hash(&leaves),
+            hash(&case["xorb_hash"]),
+            "{} leaves",
+            leaves.len()
+        );
         assert_eq!(merkle_root(&leaves), hash(&case["xorb_hash"]));
-        assert_eq!(file_hash(&leaves), hash(&case["file_hash_zero_salt"]), "{} leaves", leaves.len());
-        assert_eq!(file_hash_with_salt(&leaves, &salt), hash(&case["file_hash_with_salt"]), "{} leaves", leaves.len());
+        assert_eq!(
+            file_hash(&leaves),
+            hash(&case["file_hash_zero_salt"]),
+            "{} leaves",
+            leaves.len()
+        );
+        assert_eq!(
+            file_hash_with_salt(&leaves, &salt),
+            hash(&case["file_hash_with_salt"]),
+            "{} leaves",
+            leaves.len()
+        );
         if !case["verification_hash_all_leaves"].is_null() {
             let hashes: Vec<Hash> = leaves.iter().map(|l| l.0).collect();
-            assert_eq!(verification_hash(&hashes), hash(&case["verification_hash_all_leaves"]));
+            assert_eq!(
+                verification_hash(&hashes),
+                hash(&case["verification_hash_all_leaves"])
+            );
         }
     }
 }
@@ -172,17 +258,28 @@ fn chunk_hash_dedup_hmac_and_hex_examples() {
         };
         let h = chunk_hash(&data);
         assert_eq!(h, hash(&ex["hash"]));
-        assert_eq!(h.as_bytes().to_vec(), from_hex(ex["raw_bytes_hex"].as_str().expect("raw")));
+        assert_eq!(
+            h.as_bytes().to_vec(),
+            from_hex(ex["raw_bytes_hex"].as_str().expect("raw"))
+        );
         assert_eq!(h.to_hex(), ex["hash"].as_str().expect("hash"));
     }
-    for ex in m["global_dedup_eligible_examples"].as_array().expect("examples") {
+    for ex in m["global_dedup_eligible_examples"]
+        .as_array()
+        .expect("examples")
+    {
         let h = chunk_hash(&from_hex(ex["data_hex"].as_str().expect("data")));
         assert_eq!(h, hash(&ex["chunk_hash"]));
         assert!(is_global_dedup_eligible(&h));
     }
     let enc = &m["hash_string_encoding"];
-    let raw: [u8; 32] = from_hex(enc["raw_bytes_hex"].as_str().expect("raw")).try_into().expect("32 bytes");
-    assert_eq!(Hash::from_bytes(raw).to_hex(), enc["xet_hex_string"].as_str().expect("hex"));
+    let raw: [u8; 32] = from_hex(enc["raw_bytes_hex"].as_str().expect("raw"))
+        .try_into()
+        .expect("32 bytes");
+    assert_eq!(
+        Hash::from_bytes(raw).to_hex(),
+        enc["xet_hex_string"].as_str().expect("hex")
+    );
     let ex = &m["hmac_example"];
     let key: [u8; 32] = hash(&ex["key_hash"]).as_bytes().to_owned();
     assert_eq!(hmac(&hash(&ex["message_hash"]), &key), hash(&ex["hmac"]));
@@ -196,7 +293,12 @@ fn upload_vectors_file_xorb_and_term_verification_hashes() {
         for session in upload["sessions"].as_array().expect("sessions") {
             for f in session["files"].as_array().expect("files") {
                 let leaves = leaves_of(&chunk_sliced(&generate(&f["input"]), &[1 << 20]));
-                assert_eq!(file_hash(&leaves), hash(&f["returned_xet_file_info"]["hash"]), "{}", f["name"]);
+                assert_eq!(
+                    file_hash(&leaves),
+                    hash(&f["returned_xet_file_info"]["hash"]),
+                    "{}",
+                    f["name"]
+                );
                 files += 1;
             }
             let shard = &session["uploaded_shard"];
@@ -209,18 +311,35 @@ fn upload_vectors_file_xorb_and_term_verification_hashes() {
                     .as_array()
                     .expect("chunks")
                     .iter()
-                    .map(|c| (hash(&c["chunk_hash"]), c["unpacked_segment_bytes"].as_u64().expect("size")))
+                    .map(|c| {
+                        (
+                            hash(&c["chunk_hash"]),
+                            c["unpacked_segment_bytes"].as_u64().expect("size"),
+                        )
+                    })
                     .collect();
                 assert_eq!(xorb_hash(&chunks), hash(&x["xorb_hash"]));
                 xorbs.push((hash(&x["xorb_hash"]), chunks));
             }
             for fi in shard["file_info"].as_array().expect("file_info") {
-                let ranges = fi["verification_range_hashes"].as_array().expect("verification");
-                for (entry, expected) in fi["entries"].as_array().expect("entries").iter().zip(ranges) {
-                    let Some((_, chunks)) = xorbs.iter().find(|(h, _)| *h == hash(&entry["xorb_hash"])) else {
+                let ranges = fi["verification_range_hashes"]
+                    .as_array()
+                    .expect("verification");
+                for (entry, expected) in fi["entries"]
+                    .as_array()
+                    .expect("entries")
+                    .iter()
+                    .zip(ranges)
+                {
+                    let Some((_, chunks)) =
+                        xorbs.iter().find(|(h, _)| *h == hash(&entry["xorb_hash"]))
+                    else {
                         continue; // a xorb uploaded by an earlier session
                     };
-                    let (a, b) = (entry["chunk_index_start"].as_u64().expect("a") as usize, entry["chunk_index_end"].as_u64().expect("b") as usize);
+                    let (a, b) = (
+                        entry["chunk_index_start"].as_u64().expect("a") as usize,
+                        entry["chunk_index_end"].as_u64().expect("b") as usize,
+                    );
                     let hashes: Vec<Hash> = chunks[a..b].iter().map(|c| c.0).collect();
                     assert_eq!(verification_hash(&hashes), hash(expected));
                     terms += 1;
@@ -235,11 +354,21 @@ fn upload_vectors_file_xorb_and_term_verification_hashes() {
 fn serialization_vectors_chunk_and_xorb_hashes() {
     let s = load(vectors::SERIALIZATION);
     for c in s["chunk_serialization"].as_array().expect("chunks") {
-        assert_eq!(chunk_hash(&generate(&c["input"])), hash(&c["chunk_hash"]), "{}", c["input_name"]);
+        assert_eq!(
+            chunk_hash(&generate(&c["input"])),
+            hash(&c["chunk_hash"]),
+            "{}",
+            c["input_name"]
+        );
     }
     let x = &s["xorb_3_chunks"];
     let data = generate(&x["input"]);
-    let cuts: Vec<usize> = x["chunk_cuts"].as_array().expect("cuts").iter().map(|c| c.as_u64().expect("cut") as usize).collect();
+    let cuts: Vec<usize> = x["chunk_cuts"]
+        .as_array()
+        .expect("cuts")
+        .iter()
+        .map(|c| c.as_u64().expect("cut") as usize)
+        .collect();
     let leaves: Vec<(Hash, u64)> = cuts
         .windows(2)
         .zip(x["chunk_hashes"].as_array().expect("hashes"))
@@ -263,11 +392,20 @@ fn random_inputs_do_not_depend_on_slicing() {
     };
     for round in 0..4u64 {
         let size = (next() % (3 << 20)) as usize;
-        let data = generate(&serde_json::json!({ "kind": "splitmix64", "seed": 500 + round, "size": size }));
+        let data = generate(
+            &serde_json::json!({ "kind": "splitmix64", "seed": 500 + round, "size": size }),
+        );
         let one_shot = chunk_sliced(&data, &[usize::MAX]);
         let sizes: Vec<usize> = (0..5).map(|_| 1 + (next() % 300_000) as usize).collect();
-        assert_eq!(chunk_sliced(&data, &sizes), one_shot, "size {size}, slices {sizes:?}");
-        let ends: Vec<u64> = one_shot.iter().map(|c| c.offset + u64::from(c.len)).collect();
+        assert_eq!(
+            chunk_sliced(&data, &sizes),
+            one_shot,
+            "size {size}, slices {sizes:?}"
+        );
+        let ends: Vec<u64> = one_shot
+            .iter()
+            .map(|c| c.offset + u64::from(c.len))
+            .collect();
         assert_eq!(boundaries_sliced(&data, &sizes), ends);
         assert_eq!(ends.last().copied().unwrap_or(0), size as u64);
     }

@@ -18,14 +18,18 @@ impl OfficialFileHasher {
     /// A hasher with the default (64 KiB target) chunker.
     #[wasm_bindgen(constructor)]
     pub fn new() -> OfficialFileHasher {
-        OfficialFileHasher { chunker: Chunker::default(), chunks: Vec::new() }
+        OfficialFileHasher {
+            chunker: Chunker::default(),
+            chunks: Vec::new(),
+        }
     }
 
     /// Feeds one slice; returns how many chunks were completed by it.
     pub fn push(&mut self, data: &[u8]) -> u32 {
         let out = self.chunker.next_block(data, false);
         let n = out.len() as u32;
-        self.chunks.extend(out.into_iter().map(|c| (c.hash, c.data.len() as u64)));
+        self.chunks
+            .extend(out.into_iter().map(|c| (c.hash, c.data.len() as u64)));
         n
     }
 
@@ -46,7 +50,13 @@ impl OfficialFileHasher {
     /// End offsets of all chunks so far (for checking boundaries against ours).
     pub fn boundaries(&self) -> Vec<f64> {
         let mut end = 0u64;
-        self.chunks.iter().map(|&(_, len)| { end += len; end as f64 }).collect()
+        self.chunks
+            .iter()
+            .map(|&(_, len)| {
+                end += len;
+                end as f64
+            })
+            .collect()
     }
 
     /// Xet hex of chunk `i` (for checking hashes against ours).
@@ -120,7 +130,12 @@ pub fn official_chunk_hash(d: &WasmData, slice: usize) -> u32 {
     let mut chunker = Chunker::default();
     let mut leaves = Vec::new();
     for piece in d.0.chunks(slice.max(1)) {
-        leaves.extend(chunker.next_block(piece, false).into_iter().map(|c| (c.hash, c.data.len() as u64)));
+        leaves.extend(
+            chunker
+                .next_block(piece, false)
+                .into_iter()
+                .map(|c| (c.hash, c.data.len() as u64)),
+        );
     }
     leaves.extend(chunker.finish().map(|c| (c.hash, c.data.len() as u64)));
     leaves.len() as u32 + u32::from(file_hash(&leaves).as_bytes()[0])
@@ -129,7 +144,9 @@ pub fn official_chunk_hash(d: &WasmData, slice: usize) -> u32 {
 /// BLAKE3 (keyed, as chunk hashes) alone over `d` in 64 KiB pieces (about the mean chunk size).
 #[wasm_bindgen(js_name = blake3Only)]
 pub fn blake3_only(d: &WasmData) -> u32 {
-    d.0.chunks(1 << 16).map(|c| u32::from(xet::chunk_hash(c).as_bytes()[0])).sum()
+    d.0.chunks(1 << 16)
+        .map(|c| u32::from(xet::chunk_hash(c).as_bytes()[0]))
+        .sum()
 }
 
 /// Scan prototypes (boundary rule of spec §2.2 with the §2.3 skip), to show the xet core what a
