@@ -47,3 +47,13 @@ if [ -z "${LOCAL_HUB_BIN:-}" ]; then
 fi
 node benches/js/transfer-bench.mjs --rss-sizes-mib 512,2048 \
   --size-mib "${TRANSFER_BENCH_MIB:-256}" --runs "${TRANSFER_BENCH_RUNS:-3}"
+
+# Side by side with the peers (issue 12): hf-buckets, the official Python client (.venv) and
+# @huggingface/hub, each operation in a fresh process, rounds interleaved, against local-hub.
+# Env: PEERS_BENCH_MIB (default 256), PEERS_BENCH_ROUNDS (default 3), PEERS_BENCH_SMALL
+# (default 1000,10000), PEERS_BENCH=0 skips it.
+if [ "${PEERS_BENCH:-1}" != 0 ]; then
+  log "peers bench (hf-buckets, huggingface_hub + hf_xet, @huggingface/hub)"
+  node benches/js/peers-bench.mjs --size-mib "${PEERS_BENCH_MIB:-256}" \
+    --rounds "${PEERS_BENCH_ROUNDS:-3}" --small "${PEERS_BENCH_SMALL:-1000,10000}"
+fi

@@ -1,0 +1,32 @@
+// One benchmark operation with `@huggingface/hub` (pinned dev-dependency), in a fresh process.
+// Run by benches/js/peers-bench.mjs; same arguments and output as benches/peers/peer.py.
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pathToFileURL } from 'node:url';
+import { downloadFile, uploadFiles } from '@huggingface/hub';
+
+const [op, hubUrl, bucket, filesJson] = process.argv.slice(2);
+const files = JSON.parse(filesJson);
+const accessToken = process.env.HF_TOKEN;
+const repo = `buckets/${bucket}`;
+
+const start = performance.now();
+if (op === 'upload') {
+  await uploadFiles({
+    repo,
+    hubUrl,
+    accessToken,
+    files: files.map(([local, remote]) => ({ path: remote, content: pathToFileURL(local) })),
+  });
+} else if (op === 'download') {
+  for (const [remote, local] of files) {
+    const blob = await downloadFile({ repo, path: remote, hubUrl, accessToken });
+    if (!blob) throw new Error(`${remote}: not found`);
+    await pipeline(Readable.fromWeb(blob.stream()), createWriteStream(local));
+  }
+} else {
+  throw new Error(`unknown operation ${op}`);
+}
+const ms = performance.now() - start;
+console.log(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS }));

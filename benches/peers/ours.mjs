@@ -1,0 +1,22 @@
+// One benchmark operation with hf-buckets (the built package), in a fresh process.
+// Run by benches/js/peers-bench.mjs; same arguments and output as benches/peers/peer.py.
+import { BucketClient, downloadBucketFile } from 'hf-buckets';
+
+const [op, endpoint, bucket, filesJson] = process.argv.slice(2);
+const files = JSON.parse(filesJson);
+const accessToken = process.env.HF_TOKEN;
+const client = new BucketClient({ endpoint, accessToken });
+
+const start = performance.now();
+if (op === 'upload') {
+  const report = await client.batchBucketFiles(bucket, {
+    add: files.map(([local, remote]) => ({ source: local, destination: remote })),
+  });
+  if (!report.success) throw new Error(`upload failed: ${JSON.stringify(report.failed).slice(0, 500)}`);
+} else if (op === 'download') {
+  for (const [remote, local] of files) await downloadBucketFile(bucket, { path: remote, to: local, client });
+} else {
+  throw new Error(`unknown operation ${op}`);
+}
+const ms = performance.now() - start;
+console.log(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS }));

@@ -1,0 +1,37 @@
+"""One benchmark operation with the official Python client (huggingface_hub + hf_xet), in a fresh
+process. Run by benches/js/peers-bench.mjs; prints one JSON line {"ms": …, "maxRssKiB": …}.
+
+    python peer.py upload   ENDPOINT BUCKET FILES_JSON   # FILES_JSON: [[local_path, remote_path], …]
+    python peer.py download ENDPOINT BUCKET FILES_JSON   # FILES_JSON: [[remote_path, local_path], …]
+
+The token comes from $HF_TOKEN. Only the operation itself is timed (not the interpreter start-up
+or the imports), as for the other clients.
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+
+
+def main() -> None:
+    op, endpoint, bucket, files_json = sys.argv[1:5]
+    files = json.loads(files_json)
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint=endpoint, token=os.environ["HF_TOKEN"])
+    start = time.perf_counter()
+    if op == "upload":
+        api.batch_bucket_files(bucket, add=[(local, remote) for local, remote in files])
+    elif op == "download":
+        api.download_bucket_files(bucket, [(remote, local) for remote, local in files], raise_on_missing_files=True)
+    else:
+        raise SystemExit(f"unknown operation {op!r}")
+    ms = (time.perf_counter() - start) * 1000
+    max_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"ms": ms, "maxRssKiB": max_rss_kib}))
+
+
+if __name__ == "__main__":
+    main()
