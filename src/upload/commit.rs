@@ -110,31 +110,22 @@ impl From<&UploadedFile> for FileSummary {
     }
 }
 
-/// What the upload of a call did, as reported to callers.
+/// What the upload of a call did, as reported to callers: the counters of [`UploadReport`]
+/// (same names and meanings) with `bytes_sent` = xorb + shard bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
 pub struct UploadSummary {
-    /// Per file, in input order.
     pub files: Vec<FileSummary>,
-    /// Bytes read from all sources.
     pub bytes: u64,
-    /// Bytes stored as new chunk data.
     pub new_bytes: u64,
-    /// Bytes deduplicated.
     pub dedup_bytes: u64,
-    /// Bytes sent to the CAS (xorbs and shards).
     pub bytes_sent: u64,
-    /// Serialized xorb bytes sent.
     pub xorb_bytes_sent: u64,
-    /// Shard bytes sent.
     pub shard_bytes_sent: u64,
-    /// Xorbs uploaded.
     pub xorbs: usize,
-    /// Xorbs the CAS already had.
     pub xorbs_already_stored: usize,
-    /// Global-dedup queries sent.
     pub dedup_queries: usize,
-    /// Queries answered with a shard.
     pub dedup_hits: usize,
 }
 
