@@ -332,7 +332,8 @@ export interface AddByHash {
    */
   xetHash: string;
   /**
-   * Modification time (a `Date` or ms since 1970), shown as `mtime` in listings.
+   * Modification time, shown as `mtime` in listings: a valid `Date` or an integer number of ms since
+   * 1970 (an invalid `Date`, a fraction or a negative number is a `ValidationError`).
    * @default none (listings show no mtime)
    * @example { mtime: new Date() }
    */
@@ -369,7 +370,8 @@ export interface CopyByHash {
    */
   sourceId: string;
   /**
-   * Modification time (a `Date` or ms since 1970).
+   * Modification time: a valid `Date` or an integer number of ms since 1970 (an invalid `Date`, a
+   * fraction or a negative number is a `ValidationError`).
    * @default none
    * @example { mtime: Date.now() }
    */

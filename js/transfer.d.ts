@@ -39,7 +39,8 @@ export interface AddFromSource {
    */
   contentType?: string;
   /**
-   * Modification time (a `Date` or ms since 1970).
+   * Modification time: a valid `Date` or an integer number of ms since 1970 (an invalid `Date`, a
+   * fraction or a negative number is a `ValidationError`).
    * @default the file's mtime for a path or `File` source, else none
    */
   mtime?: Date | number;

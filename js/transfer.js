@@ -7,23 +7,11 @@
 import { transferOpen, transferUpload } from '../dist/client/hf_buckets_client.js';
 
 /**
- * Uploads one file and commits it. Resolves to `{ path, xetHash, size, newBytes, dedupBytes,
- * upload, batch }`.
+ * Uploads one file and commits it (src/upload/commit.rs). Resolves to `{ path, xetHash, size,
+ * newBytes, dedupBytes, sha256?, upload, batch? }`.
  */
-export async function uploadBucketFile(raw, bucketId, options = {}) {
-  const { source, destination, contentType, mtime, ...rest } = options ?? {};
-  const result = await transferUpload(raw, bucketId, {
-    ...rest,
-    add: [{ source, destination, contentType, mtime }],
-  });
-  const file = result.upload.files[0];
-  const { upload, ...batch } = result;
-  return { ...file, upload, batch: rest.commit === false ? undefined : batch };
-}
-
-/** Uploads many files in one session and commits them with `copy`/`delete` lines. */
-export function uploadBucketFiles(raw, bucketId, options = {}) {
-  return transferUpload(raw, bucketId, options ?? {});
+export function uploadBucketFile(raw, bucketId, options = {}) {
+  return transferUpload(raw, bucketId, options);
 }
 
 function streamOf(download) {

@@ -39,6 +39,9 @@ run_suite() {
   TOTAL_PASS=$((TOTAL_PASS + pass)); TOTAL_FAIL=$((TOTAL_FAIL + fail))
 }
 
+# 0. Formatting (default rustfmt settings) over the whole workspace: one test, pass iff clean.
+run_suite fmt single cargo fmt --all --check
+
 # 1. Native Rust: the Xet core, the client logic, local-hub.
 run_suite native cargo cargo test --workspace
 # The JS and Python suites start this binary (cargo test above already built it for local-hub's

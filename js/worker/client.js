@@ -7,10 +7,7 @@
 // forbids them, a worker that fails to load) every call runs on the calling thread instead.
 
 import * as errorClasses from '../../dist/client/js/errors.js';
-import { StreamBridge, decodeValue, deserializeError, encodeValue, serializeError } from './protocol.js';
-
-/** Calls that the worker runs; every other one stays on the calling thread. */
-export const WORKER_METHODS = Object.freeze(['uploadBucketFile', 'batchBucketFiles', 'getBucketFile', 'openBucketFile']);
+import { StreamBridge, WORKER_METHODS, decodeValue, deserializeError, encodeValue, serializeError } from './protocol.js';
 
 /**
  * Starts a module worker from `url`. A worker script from another origin (a CDN) cannot be started

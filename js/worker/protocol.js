@@ -13,6 +13,9 @@
 //   {type:'pull', sid} → {type:'chunk', sid, value} | {type:'done', sid} | {type:'fail', sid, error}
 //   {type:'cancel', sid, reason}
 
+/** Calls that the worker runs (the one list: the page's client and the worker both read it). */
+export const WORKER_METHODS = Object.freeze(['uploadBucketFile', 'batchBucketFiles', 'getBucketFile', 'openBucketFile']);
+
 /** Marker object standing for a ReadableStream inside cloned arguments or results. */
 export const STREAM_TAG = '__hfBucketsStream';
 

@@ -5,10 +5,7 @@
 // The worker never sees a function from the page: `onProgress` events and `tokenProvider` requests
 // go back over messages, and an abort arrives as a message too.
 
-import { StreamBridge, decodeValue, encodeValue, serializeError, deserializeError } from './protocol.js';
-
-/** Calls the page may run here (the data-heavy ones). */
-const METHODS = new Set(['uploadBucketFile', 'batchBucketFiles', 'getBucketFile', 'openBucketFile']);
+import { StreamBridge, WORKER_METHODS, decodeValue, encodeValue, serializeError, deserializeError } from './protocol.js';
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 const bridge = new StreamBridge(post);
@@ -61,7 +58,7 @@ async function run({ id, method, args }) {
   const controller = new AbortController();
   calls.set(id, controller);
   try {
-    if (!METHODS.has(method)) throw new TypeError(`the transfer worker does not run ${method}`);
+    if (!WORKER_METHODS.includes(method)) throw new TypeError(`the transfer worker does not run ${method}`);
     const client = await clientPromise;
     const [bucketId, options = {}] = decodeValue(args, bridge);
     const onProgress = (event) => {

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use super::client::{run, signal_of, to_js, Call};
+use super::args::{run, to_js};
 use crate::error::Error;
 use crate::hub::{BucketInfo, HubClient, Pager, TreeListing, ValidationError};
 
@@ -61,8 +61,7 @@ impl JsPager {
     pub fn next_page(&self, options: JsValue) -> Promise {
         let hub = self.hub.clone();
         let state = self.state.clone();
-        run(signal_of(&options), async move {
-            let call = Call::new(&options)?;
+        run(options, |call| async move {
             // Take the pager out while the page is in flight (no borrow across the await).
             let taken = state.try_borrow_mut().ok().and_then(|mut s| s.take());
             let Some(mut kind) = taken else {

@@ -299,6 +299,29 @@ impl HubClient {
         Ok(out)
     }
 
+    /// The entry of the file at `path` (checked); a `404 EntryNotFound` [`HubError`] when the
+    /// bucket has no such file.
+    pub async fn file_entry(
+        &self,
+        id: &BucketId,
+        path: &str,
+        cancel: &Cancel,
+    ) -> Result<FileEntry, Error> {
+        validate_path("path", path)?;
+        let entries = self.paths_info(id, &[path.to_string()], cancel).await?;
+        entries.into_iter().find(|e| e.path == path).ok_or_else(|| {
+            Error::Hub(HubError {
+                status: 404,
+                code: Some("EntryNotFound".into()),
+                message: format!("{path} does not exist in bucket {id}"),
+                request_id: None,
+                retry_after_ms: None,
+                method: "POST",
+                url: String::new(),
+            })
+        })
+    }
+
     /// Renames a bucket or moves it to another namespace (§6.7).
     pub async fn move_bucket(
         &self,
@@ -409,39 +432,6 @@ impl HubClient {
                 l.wire_type()
             ),
         }));
-        report.success = report.failed.is_empty() && report.skipped.is_empty();
-        Ok(report)
-    }
-
-    /// Server-side copy of files or folders from a bucket or a model/dataset/space repo into a
-    /// bucket (flow 5): [`HubClient::plan_copy`], then the copy lines in batches. Repo files
-    /// without a `xetHash` (small files stored in git) cannot be copied server-side: they are
-    /// reported in `skipped` (the JS binding downloads and re-uploads them through the transfer
-    /// engine instead).
-    pub async fn copy_files(
-        &self,
-        source: &HfUri,
-        destination: &HfUri,
-        cancel: &Cancel,
-    ) -> Result<BatchReport, Error> {
-        let plan = self.plan_copy(source, destination, cancel).await?;
-        let skipped: Vec<BatchFailure> = plan
-            .git_files
-            .iter()
-            .map(|g| BatchFailure {
-                path: g.target.clone(),
-                error: format!(
-                    "{}/{} has no xetHash (stored in git, not in Xet): it cannot be copied server-side; download and upload it instead",
-                    source.id, g.source_path
-                ),
-            })
-            .collect();
-        let mut report = if plan.lines.is_empty() {
-            BatchReport::default()
-        } else {
-            self.batch(&plan.destination, plan.lines, cancel).await?
-        };
-        report.skipped.extend(skipped);
         report.success = report.failed.is_empty() && report.skipped.is_empty();
         Ok(report)
     }

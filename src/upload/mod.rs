@@ -2,16 +2,17 @@
 //!
 //! * [`plan`] makes every decision without I/O: session and global dedup, xorb packing, terms,
 //!   verification hashes and the session shard; [`xorbs`] packs xorbs into reused buffers.
-//! * [`pipeline`] runs it over sources and the CAS, with bounded memory and concurrency; the
-//!   caller commits the returned file hashes to the Hub (batch `addFile` lines) only after it
-//!   succeeded.
+//! * [`pipeline`] runs it over sources and the CAS, with bounded memory and concurrency;
+//! * [`commit`] commits the returned file hashes to the Hub (batch `addFile` lines) only after
+//!   the upload succeeded, with the MIME and `mtime` defaults; and `copyFiles`' re-upload policy.
 
+pub mod commit;
 pub mod mime;
 pub mod pipeline;
 pub mod plan;
 pub mod xorbs;
 
 pub use pipeline::{
-    upload_files, BytesSource, Source, UploadFile, UploadOptions, UploadProgress, UploadReport,
-    UploadedFile,
+    upload_files, BytesSource, ProgressFn, Source, SourceMeta, UploadFile, UploadOptions,
+    UploadProgress, UploadReport, UploadedFile,
 };

@@ -43,6 +43,21 @@ use crate::transport::Cancel;
 pub trait Source {
     /// The next piece, or `None` at the end. Empty pieces are allowed.
     async fn read(&mut self) -> Result<Option<Bytes>, Error>;
+
+    /// What the source knows about itself (a file name, a modification time), once the first
+    /// [`Source::read`] returned; used for the defaults of a commit (see `upload::commit`).
+    fn meta(&self) -> SourceMeta {
+        SourceMeta::default()
+    }
+}
+
+/// What a source told about itself (for `mtime` and content-type defaults).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceMeta {
+    /// A file name (e.g. of a `File` or a path), for the MIME guess.
+    pub name: Option<String>,
+    /// Modification time, ms since 1970.
+    pub mtime_ms: Option<i64>,
 }
 
 /// An in-memory source, handed out in pieces of at most `piece` bytes (zero-copy slices).

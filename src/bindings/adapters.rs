@@ -1,0 +1,303 @@
+//! The crate's traits implemented over JS values: upload [`Source`]s read through
+//! `js/transfer-sources.js`, a [`TokenSource`] over the caller's `tokenProvider`, and progress
+//! callbacks. The CAS client of a call is built here from them.
+
+use std::rc::Rc;
+
+use bytes::Bytes;
+use js_sys::{Function, Object, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
+
+use super::args::{get, present, set, AddSource, TransferArgs};
+use crate::cas::token::{CasToken, HubTokens, TokenCache, TokenScope, TokenSource};
+use crate::cas::CasClient;
+use crate::download::DownloadProgress;
+use crate::error::Error;
+use crate::hub::{BucketId, HubClient, ValidationError};
+use crate::transport::fetch::describe_js_error;
+use crate::transport::Cancel;
+use crate::upload::commit::{CommitOptions, NewFile};
+use crate::upload::{ProgressFn, Source, SourceMeta, UploadProgress};
+
+#[wasm_bindgen(module = "/js/transfer-sources.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = openSource, catch)]
+    async fn open_source(value: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+// ---------------------------------------------------------------- tokens
+
+/// CAS tokens from the caller's `tokenProvider({ bucketId, scope, signal })`.
+struct ProvidedTokens {
+    provider: Function,
+    bucket: String,
+    scope: &'static str,
+    signal: Option<AbortSignal>,
+}
+
+fn provider_error(message: String) -> Error {
+    Error::invalid_response("tokenProvider", message)
+}
+
+#[async_trait::async_trait(?Send)]
+impl TokenSource for ProvidedTokens {
+    async fn fetch(&self, cancel: &Cancel) -> Result<CasToken, Error> {
+        let arg = Object::new();
+        set(&arg, "bucketId", self.bucket.as_str());
+        set(&arg, "scope", self.scope);
+        if let Some(s) = &self.signal {
+            set(&arg, "signal", s.clone());
+        }
+        let called = self
+            .provider
+            .call1(&JsValue::UNDEFINED, &arg)
+            .map_err(|e| {
+                provider_error(format!("tokenProvider threw: {}", describe_js_error(&e)))
+            })?;
+        let value =
+            crate::transport::with_cancel(JsFuture::from(Promise::resolve(&called)), cancel)
+                .await?
+                .map_err(|e| {
+                    provider_error(format!("tokenProvider failed: {}", describe_js_error(&e)))
+                })?;
+        let access_token = get(&value, "accessToken").as_string();
+        let cas_url = get(&value, "casUrl").as_string();
+        let exp = get(&value, "exp").as_f64();
+        let (Some(access_token), Some(cas_url), Some(exp)) = (access_token, cas_url, exp) else {
+            return Err(provider_error("tokenProvider must resolve to { accessToken: string, exp: number (Unix seconds), casUrl: string }".into()));
+        };
+        if !(exp.is_finite() && exp >= 0.0) {
+            return Err(provider_error(
+                "tokenProvider: `exp` must be Unix seconds".into(),
+            ));
+        }
+        let mut token = CasToken {
+            access_token,
+            exp_s: exp as u64,
+            cas_url,
+        };
+        token.validate("tokenProvider")?;
+        Ok(token)
+    }
+}
+
+/// A random session id for `X-Xet-Session-Id` (not a secret).
+fn session_id() -> String {
+    let mut s = String::with_capacity(32);
+    for _ in 0..4 {
+        let n = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+        s.push_str(&format!("{n:08x}"));
+    }
+    s
+}
+
+/// The CAS client of one call: tokens from `provider` when given, else from the Hub.
+pub(crate) fn cas_client(
+    hub: &Rc<HubClient>,
+    id: &BucketId,
+    write: bool,
+    provider: Option<Function>,
+    signal: Option<AbortSignal>,
+) -> Rc<CasClient> {
+    let source: Rc<dyn TokenSource> = match provider {
+        Some(provider) => Rc::new(ProvidedTokens {
+            provider,
+            bucket: id.to_string(),
+            scope: if write { "write" } else { "read" },
+            signal,
+        }),
+        None => Rc::new(HubTokens::new(
+            hub.clone(),
+            id.clone(),
+            if write {
+                TokenScope::Write
+            } else {
+                TokenScope::Read
+            },
+        )),
+    };
+    Rc::new(CasClient::new(
+        hub.http().clone(),
+        *hub.retry_policy(),
+        TokenCache::new(source),
+        session_id(),
+    ))
+}
+
+// ---------------------------------------------------------------- sources
+
+/// An upload source read through `js/transfer-sources.js`, opened on first read.
+struct JsSource {
+    value: JsValue,
+    reader: Option<JsValue>,
+    done: bool,
+    label: String,
+    meta: SourceMeta,
+}
+
+impl JsSource {
+    fn failed(&self, e: &JsValue) -> Error {
+        ValidationError::new(
+            "source",
+            &self.label,
+            format!("reading it failed: {}", describe_js_error(e)),
+        )
+        .into()
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl Source for JsSource {
+    async fn read(&mut self) -> Result<Option<Bytes>, Error> {
+        if self.done {
+            return Ok(None);
+        }
+        let reader = match &self.reader {
+            Some(r) => r.clone(),
+            None => {
+                let r = open_source(&self.value).await.map_err(|e| {
+                    Error::from(ValidationError::new(
+                        "source",
+                        &self.label,
+                        describe_js_error(&e),
+                    ))
+                })?;
+                self.meta = SourceMeta {
+                    name: get(&r, "name").as_string(),
+                    mtime_ms: get(&r, "mtime")
+                        .as_f64()
+                        .filter(|m| m.is_finite() && *m >= 0.0)
+                        .map(|m| m.round() as i64),
+                };
+                self.reader = Some(r.clone());
+                r
+            }
+        };
+        let read = get(&reader, "read")
+            .dyn_into::<Function>()
+            .map_err(|v| self.failed(&v))?;
+        let promise = read.call0(&reader).map_err(|e| self.failed(&e))?;
+        let value = JsFuture::from(Promise::resolve(&promise))
+            .await
+            .map_err(|e| self.failed(&e))?;
+        if !present(&value) {
+            self.done = true;
+            return Ok(None);
+        }
+        let bytes = value
+            .dyn_into::<Uint8Array>()
+            .map_err(|v| self.failed(&v))?;
+        Ok(Some(Bytes::from(bytes.to_vec())))
+    }
+
+    fn meta(&self) -> SourceMeta {
+        self.meta.clone()
+    }
+}
+
+impl Drop for JsSource {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        if let Some(reader) = &self.reader {
+            if let Ok(close) = get(reader, "close").dyn_into::<Function>() {
+                let _ = close.call0(reader);
+            }
+        }
+    }
+}
+
+impl From<AddSource> for NewFile {
+    fn from(a: AddSource) -> NewFile {
+        NewFile {
+            source: Box::new(JsSource {
+                value: a.source,
+                reader: None,
+                done: false,
+                label: a.destination.clone(),
+                meta: SourceMeta::default(),
+            }),
+            path: a.destination,
+            mtime: a.mtime,
+            content_type: a.content_type,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- progress
+
+/// Calls a user callback, ignoring what it throws (progress must never break a transfer).
+fn notify(callback: &Function, event: &JsValue) {
+    let _ = callback.call1(&JsValue::UNDEFINED, event);
+}
+
+fn upload_progress_event(p: &UploadProgress, names: &[String]) -> JsValue {
+    let file = Object::new();
+    set(&file, "index", p.file as f64);
+    set(
+        &file,
+        "path",
+        names.get(p.file).map(String::as_str).unwrap_or_default(),
+    );
+    set(&file, "bytesRead", p.file_bytes_read as f64);
+    set(&file, "bytesHashed", p.file_bytes_hashed as f64);
+    set(&file, "bytesDeduplicated", p.file_bytes_deduplicated as f64);
+    set(&file, "bytesNew", p.file_bytes_new as f64);
+    set(&file, "done", p.file_done);
+    let e = Object::new();
+    set(&e, "file", file);
+    set(&e, "bytesRead", p.bytes_read as f64);
+    set(&e, "bytesHashed", p.bytes_hashed as f64);
+    set(&e, "bytesDeduplicated", p.bytes_deduplicated as f64);
+    set(&e, "bytesNew", p.bytes_new as f64);
+    set(&e, "bytesUploaded", p.bytes_uploaded as f64);
+    set(&e, "bytesSent", p.bytes_sent as f64);
+    e.into()
+}
+
+/// `onProgress` of an upload of the files named `names` (in input order).
+fn upload_progress(callback: Option<Function>, names: Vec<String>) -> Option<ProgressFn> {
+    callback.map(|f| {
+        Rc::new(move |p: &UploadProgress| notify(&f, &upload_progress_event(p, &names)))
+            as ProgressFn
+    })
+}
+
+/// `onProgress` of a download.
+pub(crate) fn download_progress(
+    callback: Option<Function>,
+) -> Option<Rc<dyn Fn(&DownloadProgress)>> {
+    callback.map(|f| {
+        Rc::new(move |p: &DownloadProgress| {
+            let e = Object::new();
+            set(&e, "bytesFetched", p.bytes_fetched as f64);
+            set(&e, "bytesVerified", p.bytes_verified as f64);
+            set(&e, "totalBytes", p.total_bytes as f64);
+            notify(&f, &e.into());
+        }) as Rc<dyn Fn(&DownloadProgress)>
+    })
+}
+
+/// The commit options of an upload call over the files named `names`, and the maker of its
+/// CAS client (write tokens for the given bucket).
+pub(crate) fn commit_setup(
+    hub: &Rc<HubClient>,
+    transfer: TransferArgs,
+    names: Vec<String>,
+    signal: Option<AbortSignal>,
+) -> (impl Fn(&BucketId) -> Rc<CasClient>, CommitOptions) {
+    let hub = hub.clone();
+    let provider = transfer.token_provider;
+    let cas = move |id: &BucketId| cas_client(&hub, id, true, provider.clone(), signal.clone());
+    let options = CommitOptions {
+        upload: transfer.upload,
+        no_commit: transfer.no_commit,
+        progress: upload_progress(transfer.on_progress, names),
+        ..CommitOptions::default()
+    };
+    (cas, options)
+}

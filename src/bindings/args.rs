@@ -1,0 +1,613 @@
+//! Reading JS arguments: the only place that looks inside a JS options object. Each call converts
+//! its options ONCE, at the edge, into the Rust structs below; a wrong type or value is a
+//! `ValidationError` naming the option (never a panic), and the rest of the crate sees Rust types
+//! only. One rule per option (documented in `js/index.d.ts` and `js/transfer.d.ts`):
+//!
+//! - `signal`: an `AbortSignal` (duck-typed, so signals of other realms work);
+//! - `mtime`: a valid `Date` or an integer number of milliseconds since 1970 (0 to 2^53 − 1); an
+//!   invalid `Date`, a fraction, a negative number or anything else is refused;
+//! - `contentType`, `destination`, paths, ids: strings; `null`/`undefined` mean "not given".
+//!
+//! Results go back the other way through [`to_js`] (serde → JSON → JS, timestamps as `Date`s).
+
+use std::future::Future;
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
+
+use super::error::to_js_error;
+use crate::error::Error;
+use crate::hub::{BatchLine, BucketId, CreateBucketOptions, RepoType, ValidationError};
+use crate::transport::fetch::cancel_from_signal;
+use crate::transport::retry::RetryPolicy;
+use crate::transport::Cancel;
+use crate::upload::UploadOptions;
+
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+/// Keys whose numeric values (ms since the epoch) become `Date`s in results.
+const DATE_KEYS: [&str; 4] = ["createdAt", "updatedAt", "mtime", "uploadedAt"];
+
+// ---------------------------------------------------------------- readers
+
+fn shown(value: &JsValue) -> String {
+    if value.is_undefined() {
+        "undefined".into()
+    } else if let Some(s) = value.as_string() {
+        s
+    } else {
+        value.js_typeof().as_string().unwrap_or_default()
+    }
+}
+
+/// A `ValidationError` about `value`.
+pub(crate) fn invalid(what: &str, value: &JsValue, reason: &str) -> Error {
+    ValidationError::new(what, &shown(value), reason).into()
+}
+
+/// `options` as an object: `undefined`/`null` → an empty object; anything else but a plain
+/// object is an error.
+pub(crate) fn options_object(options: &JsValue, what: &str) -> Result<JsValue, Error> {
+    if !present(options) {
+        return Ok(Object::new().into());
+    }
+    if options.is_object() && !Array::is_array(options) {
+        return Ok(options.clone());
+    }
+    Err(invalid(what, options, "must be an object"))
+}
+
+/// `obj[key]`, or `undefined` when `obj` is no object.
+pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
+    if !obj.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Neither `undefined` nor `null`.
+pub(crate) fn present(v: &JsValue) -> bool {
+    !(v.is_undefined() || v.is_null())
+}
+
+/// Sets `obj[key]` (on a fresh plain object this cannot fail).
+pub(crate) fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
+}
+
+fn option_name(key: &str) -> String {
+    format!("option `{key}`")
+}
+
+pub(crate) fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>, Error> {
+    let v = get(obj, key);
+    if !present(&v) {
+        return Ok(None);
+    }
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| invalid(&option_name(key), &v, "must be a string"))
+}
+
+pub(crate) fn string_arg(v: &JsValue, what: &str) -> Result<String, Error> {
+    v.as_string()
+        .ok_or_else(|| invalid(what, v, "must be a string"))
+}
+
+pub(crate) fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>, Error> {
+    let v = get(obj, key);
+    if !present(&v) {
+        return Ok(None);
+    }
+    v.as_bool()
+        .map(Some)
+        .ok_or_else(|| invalid(&option_name(key), &v, "must be a boolean"))
+}
+
+/// A safe integer from 0 to `max`.
+pub(crate) fn uint(v: &JsValue, what: &str, max: f64) -> Result<u64, Error> {
+    match v.as_f64() {
+        Some(n) if n.fract() == 0.0 && (0.0..=max).contains(&n) => Ok(n as u64),
+        _ => Err(invalid(
+            what,
+            v,
+            &format!("must be an integer from 0 to {max}"),
+        )),
+    }
+}
+
+pub(crate) fn opt_uint(obj: &JsValue, key: &str, max: f64) -> Result<Option<u64>, Error> {
+    let v = get(obj, key);
+    if !present(&v) {
+        return Ok(None);
+    }
+    uint(&v, &option_name(key), max).map(Some)
+}
+
+/// Milliseconds since the epoch from a valid `Date` or an integer number (the one `mtime` rule).
+pub(crate) fn opt_time_ms(obj: &JsValue, key: &str, what: &str) -> Result<Option<i64>, Error> {
+    let v = get(obj, key);
+    if !present(&v) {
+        return Ok(None);
+    }
+    let ms = match v.dyn_ref::<js_sys::Date>() {
+        Some(d) => d.get_time(),
+        None => v.as_f64().unwrap_or(f64::NAN),
+    };
+    if ms.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&ms) {
+        Ok(Some(ms as i64))
+    } else {
+        Err(invalid(
+            what,
+            &v,
+            "must be a valid Date or an integer number of milliseconds since 1970",
+        ))
+    }
+}
+
+pub(crate) fn opt_function(obj: &JsValue, key: &str) -> Result<Option<Function>, Error> {
+    let v = get(obj, key);
+    if !present(&v) {
+        return Ok(None);
+    }
+    v.dyn_into::<Function>()
+        .map(Some)
+        .map_err(|v| invalid(&option_name(key), &v, "must be a function"))
+}
+
+/// `options.signal`, checked to look like an `AbortSignal`.
+fn opt_signal(obj: &JsValue) -> Result<Option<AbortSignal>, Error> {
+    let v = get(obj, "signal");
+    if !present(&v) {
+        return Ok(None);
+    }
+    let looks_right =
+        get(&v, "aborted").as_bool().is_some() && get(&v, "addEventListener").is_function();
+    if !looks_right {
+        return Err(invalid("option `signal`", &v, "must be an AbortSignal"));
+    }
+    Ok(Some(v.unchecked_into()))
+}
+
+pub(crate) fn string_array(v: &JsValue, what: &str) -> Result<Vec<String>, Error> {
+    if !Array::is_array(v) {
+        return Err(invalid(what, v, "must be an array of strings"));
+    }
+    let arr: &Array = v.unchecked_ref();
+    (0..arr.length())
+        .map(|i| string_arg(&arr.get(i), &format!("{what}[{i}]")))
+        .collect()
+}
+
+/// An optional array of objects (absent → empty).
+fn object_array(v: &JsValue, what: &str) -> Result<Vec<JsValue>, Error> {
+    if !present(v) {
+        return Ok(Vec::new());
+    }
+    if !Array::is_array(v) {
+        return Err(invalid(what, v, "must be an array"));
+    }
+    let arr: &Array = v.unchecked_ref();
+    (0..arr.length())
+        .map(|i| {
+            let item = arr.get(i);
+            if item.is_object() {
+                Ok(item)
+            } else {
+                Err(invalid(&format!("{what}[{i}]"), &item, "must be an object"))
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn bucket_id_arg(v: &JsValue, what: &str) -> Result<BucketId, Error> {
+    Ok(string_arg(v, what)?.parse::<BucketId>()?)
+}
+
+/// A repo type given by its singular name; `kernel` only when `kernels` is true.
+pub(crate) fn repo_type_arg(
+    v: Option<String>,
+    what: &str,
+    kernels: bool,
+) -> Result<RepoType, Error> {
+    let Some(t) = v else {
+        return Ok(RepoType::Bucket);
+    };
+    match RepoType::from_singular(&t) {
+        Some(RepoType::Kernel) if !kernels => None,
+        other => other,
+    }
+    .ok_or_else(|| {
+        let allowed = if kernels {
+            "must be 'bucket', 'model', 'dataset', 'space' or 'kernel'"
+        } else {
+            "must be 'bucket', 'model', 'dataset' or 'space'"
+        };
+        invalid(what, &JsValue::from_str(&t), allowed)
+    })
+}
+
+// ---------------------------------------------------------------- results
+
+/// Serialises `value` and parses it into JS objects, turning [`DATE_KEYS`] into `Date`s.
+pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, Error> {
+    let text =
+        serde_json::to_string(value).map_err(|e| Error::invalid_response("", e.to_string()))?;
+    let js =
+        js_sys::JSON::parse(&text).map_err(|_| Error::invalid_response("", "JSON.parse failed"))?;
+    fix_dates(&js);
+    Ok(js)
+}
+
+fn fix_dates(v: &JsValue) {
+    if Array::is_array(v) {
+        let arr: &Array = v.unchecked_ref();
+        for item in arr.iter() {
+            fix_dates(&item);
+        }
+    } else if v.is_object() {
+        for key in DATE_KEYS {
+            let k = JsValue::from_str(key);
+            if let Some(ms) = Reflect::get(v, &k).ok().and_then(|x| x.as_f64()) {
+                let _ = Reflect::set(v, &k, &js_sys::Date::new(&JsValue::from_f64(ms)));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- calls
+
+/// The per-call context: the options object and the cancellation from its `signal`.
+pub(crate) struct Call {
+    /// The options object (an empty one when none was given).
+    pub(crate) options: JsValue,
+    /// The signal, for token providers and abort causes.
+    pub(crate) signal: Option<AbortSignal>,
+    /// Fires when `signal` aborts.
+    pub(crate) cancel: Cancel,
+}
+
+impl Call {
+    pub(crate) fn new(options: &JsValue) -> Result<Call, Error> {
+        let options = options_object(options, "options")?;
+        let signal = opt_signal(&options)?;
+        Ok(Call {
+            cancel: cancel_from_signal(signal.as_ref()),
+            signal,
+            options,
+        })
+    }
+}
+
+/// Runs `fut` as a Promise; errors become JS errors (an abort's cause is `signal.reason`).
+pub(crate) fn promise<F>(signal: Option<AbortSignal>, fut: F) -> Promise
+where
+    F: Future<Output = Result<JsValue, Error>> + 'static,
+{
+    future_to_promise(async move { fut.await.map_err(|e| to_js_error(&e, signal.as_ref())) })
+}
+
+/// Runs `body` over the call's [`Call`] (read from `options`) as a [`promise`].
+pub(crate) fn run<F, Fut>(options: JsValue, body: F) -> Promise
+where
+    F: FnOnce(Call) -> Fut + 'static,
+    Fut: Future<Output = Result<JsValue, Error>> + 'static,
+{
+    // Only to give an `AbortError` its cause; a bad signal is reported by `Call::new`.
+    let signal = opt_signal(&options).ok().flatten();
+    promise(signal, async move { body(Call::new(&options)?).await })
+}
+
+// ---------------------------------------------------------------- per-call options
+
+/// `retry` of the client options: `true`/absent (defaults), `false` (none) or
+/// `{ retries?, initialDelayMs?, maxDelayMs?, maxRetryAfterMs?, timeoutMs? }`.
+pub(crate) fn retry_policy(v: &JsValue) -> Result<RetryPolicy, Error> {
+    if !present(v) || v.as_bool() == Some(true) {
+        return Ok(RetryPolicy::default());
+    }
+    if v.as_bool() == Some(false) {
+        return Ok(RetryPolicy::none());
+    }
+    if !v.is_object() {
+        return Err(invalid(
+            "option `retry`",
+            v,
+            "must be an object or a boolean",
+        ));
+    }
+    let d = RetryPolicy::default();
+    let hour = 3_600_000.0;
+    let timeout = opt_uint(v, "timeoutMs", hour)?;
+    let p = RetryPolicy {
+        max_retries: opt_uint(v, "retries", 20.0)?.map_or(d.max_retries, |n| n as u32),
+        initial_delay_ms: opt_uint(v, "initialDelayMs", hour)?.unwrap_or(d.initial_delay_ms),
+        max_delay_ms: opt_uint(v, "maxDelayMs", hour)?.unwrap_or(d.max_delay_ms),
+        max_retry_after_ms: opt_uint(v, "maxRetryAfterMs", hour)?.unwrap_or(d.max_retry_after_ms),
+        timeout_ms: match timeout {
+            None => d.timeout_ms,
+            Some(0) => None,
+            Some(ms) => Some(ms),
+        },
+    };
+    if p.max_delay_ms < p.initial_delay_ms {
+        return Err(invalid(
+            "option `retry.maxDelayMs`",
+            &JsValue::from_f64(p.max_delay_ms as f64),
+            "must be ≥ initialDelayMs",
+        ));
+    }
+    Ok(p)
+}
+
+/// The options of `new BucketClient(options)`.
+pub(crate) struct ClientArgs {
+    pub(crate) access_token: Option<String>,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) fetch: Option<Function>,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl ClientArgs {
+    pub(crate) fn read(options: &JsValue) -> Result<ClientArgs, Error> {
+        let o = options_object(options, "client options")?;
+        Ok(ClientArgs {
+            access_token: opt_string(&o, "accessToken")?,
+            endpoint: opt_string(&o, "endpoint")?,
+            fetch: opt_function(&o, "fetch")?,
+            retry: retry_policy(&get(&o, "retry"))?,
+        })
+    }
+}
+
+/// `createBucket(name, { namespace?, private?, existOk?, region?, resourceGroupId? })`.
+pub(crate) struct CreateArgs {
+    pub(crate) namespace: Option<String>,
+    pub(crate) options: CreateBucketOptions,
+    pub(crate) exist_ok: bool,
+}
+
+impl CreateArgs {
+    pub(crate) fn read(o: &JsValue) -> Result<CreateArgs, Error> {
+        Ok(CreateArgs {
+            namespace: opt_string(o, "namespace")?,
+            options: CreateBucketOptions {
+                private: opt_bool(o, "private")?,
+                region: opt_string(o, "region")?,
+                resource_group_id: opt_string(o, "resourceGroupId")?,
+            },
+            exist_ok: opt_bool(o, "existOk")?.unwrap_or(false),
+        })
+    }
+}
+
+/// The largest `limit` of a listing.
+const MAX_LIST_LIMIT: f64 = 1_000_000.0;
+
+/// `listBuckets({ namespace?, search?, limit? })`.
+pub(crate) struct ListBucketsArgs {
+    pub(crate) namespace: Option<String>,
+    pub(crate) search: Option<String>,
+    pub(crate) limit: Option<u32>,
+}
+
+impl ListBucketsArgs {
+    pub(crate) fn read(options: &JsValue) -> Result<ListBucketsArgs, Error> {
+        let o = options_object(options, "options")?;
+        Ok(ListBucketsArgs {
+            namespace: opt_string(&o, "namespace")?,
+            search: opt_string(&o, "search")?,
+            limit: opt_uint(&o, "limit", MAX_LIST_LIMIT)?.map(|n| n as u32),
+        })
+    }
+}
+
+/// `listBucketTree(bucketId, { prefix?, recursive = true, limit? })`.
+pub(crate) struct ListTreeArgs {
+    pub(crate) prefix: String,
+    pub(crate) recursive: bool,
+    pub(crate) limit: Option<u32>,
+}
+
+impl ListTreeArgs {
+    pub(crate) fn read(options: &JsValue) -> Result<ListTreeArgs, Error> {
+        let o = options_object(options, "options")?;
+        Ok(ListTreeArgs {
+            prefix: opt_string(&o, "prefix")?.unwrap_or_default(),
+            recursive: opt_bool(&o, "recursive")?.unwrap_or(true),
+            limit: opt_uint(&o, "limit", MAX_LIST_LIMIT)?.map(|n| n as u32),
+        })
+    }
+}
+
+/// An `add` item whose content must be uploaded: `{ source, destination, mtime?, contentType? }`.
+pub(crate) struct AddSource {
+    /// Destination path.
+    pub(crate) destination: String,
+    /// The JS source (`Uint8Array`, `Blob`, `ReadableStream`, path string in Node, …).
+    pub(crate) source: JsValue,
+    /// Modification time, ms.
+    pub(crate) mtime: Option<i64>,
+    /// MIME type.
+    pub(crate) content_type: Option<String>,
+}
+
+/// One `add` item: content to upload, or a hash already stored.
+enum AddItem {
+    Upload(AddSource),
+    Stored(BatchLine),
+}
+
+/// Reads `{ destination, source | xetHash, mtime?, contentType? }`; `what` names it in errors.
+fn add_item(item: &JsValue, what: &str, allow_hash: bool) -> Result<AddItem, Error> {
+    let destination = string_arg(&get(item, "destination"), &format!("{what}.destination"))?;
+    let mtime = opt_time_ms(item, "mtime", &format!("{what}.mtime"))?;
+    let content_type = opt_string(item, "contentType")?;
+    let source = get(item, "source");
+    let xet_hash = if allow_hash {
+        opt_string(item, "xetHash")?
+    } else {
+        None
+    };
+    match (xet_hash, present(&source)) {
+        (Some(xet_hash), false) => Ok(AddItem::Stored(BatchLine::Add {
+            path: destination,
+            xet_hash,
+            mtime,
+            content_type,
+        })),
+        (None, true) => Ok(AddItem::Upload(AddSource {
+            destination,
+            source,
+            mtime,
+            content_type,
+        })),
+        _ if !allow_hash => Err(invalid(&format!("{what}.source"), &source, "is required")),
+        _ => Err(invalid(
+            what,
+            item,
+            "needs exactly one of `source` (content to upload) or `xetHash`",
+        )),
+    }
+}
+
+/// `batchBucketFiles(bucketId, { add?, copy?, delete? })`: the lines, and the sources to upload.
+pub(crate) struct BatchArgs {
+    pub(crate) lines: Vec<BatchLine>,
+    pub(crate) uploads: Vec<AddSource>,
+}
+
+impl BatchArgs {
+    pub(crate) fn read(o: &JsValue) -> Result<BatchArgs, Error> {
+        let mut lines = Vec::new();
+        let mut uploads = Vec::new();
+        for (i, item) in object_array(&get(o, "add"), "add")?.iter().enumerate() {
+            match add_item(item, &format!("add[{i}]"), true)? {
+                AddItem::Upload(u) => uploads.push(u),
+                AddItem::Stored(l) => lines.push(l),
+            }
+        }
+        for (i, item) in object_array(&get(o, "copy"), "copy")?.iter().enumerate() {
+            let what = |k: &str| format!("copy[{i}].{k}");
+            lines.push(BatchLine::Copy {
+                path: string_arg(&get(item, "destination"), &what("destination"))?,
+                xet_hash: string_arg(&get(item, "xetHash"), &what("xetHash"))?,
+                source_id: string_arg(&get(item, "sourceId"), &what("sourceId"))?,
+                source_type: repo_type_arg(
+                    opt_string(item, "sourceType")?,
+                    &what("sourceType"),
+                    false,
+                )?,
+                mtime: opt_time_ms(item, "mtime", &what("mtime"))?,
+                content_type: opt_string(item, "contentType")?,
+            });
+        }
+        let deletes = get(o, "delete");
+        if present(&deletes) {
+            lines.extend(
+                string_array(&deletes, "delete")?
+                    .into_iter()
+                    .map(|path| BatchLine::Delete { path }),
+            );
+        }
+        Ok(BatchArgs { lines, uploads })
+    }
+}
+
+/// `uploadBucketFile(bucketId, { source, destination, mtime?, contentType?, … })`: the file.
+pub(crate) fn single_file(o: &JsValue) -> Result<AddSource, Error> {
+    match add_item(o, "options", false)? {
+        AddItem::Upload(u) => Ok(u),
+        AddItem::Stored(_) => Err(invalid("options", o, "needs `source`")),
+    }
+}
+
+/// The transfer options shared by uploads: `{ commit?, sha256?, xorbConcurrency?, onProgress?,
+/// tokenProvider? }` (and downloads: `onProgress`, `tokenProvider`).
+pub(crate) struct TransferArgs {
+    pub(crate) no_commit: bool,
+    pub(crate) upload: UploadOptions,
+    pub(crate) on_progress: Option<Function>,
+    pub(crate) token_provider: Option<Function>,
+}
+
+impl TransferArgs {
+    pub(crate) fn read(o: &JsValue) -> Result<TransferArgs, Error> {
+        let mut upload = UploadOptions::default();
+        if let Some(sha) = opt_bool(o, "sha256")? {
+            upload.planner.sha256 = sha;
+        }
+        if let Some(n) = opt_uint(o, "xorbConcurrency", MAX_SAFE_INTEGER)? {
+            upload.max_xorbs_in_flight = n.clamp(1, 16) as usize;
+        }
+        Ok(TransferArgs {
+            no_commit: opt_bool(o, "commit")? == Some(false),
+            upload,
+            on_progress: opt_function(o, "onProgress")?,
+            token_provider: opt_function(o, "tokenProvider")?,
+        })
+    }
+}
+
+/// What `openBucketFile`/`getBucketFile` read: `{ path } | { xetHash, size }`, `range?`.
+pub(crate) enum OpenTarget {
+    Path(String),
+    Hash { xet_hash: String, size: u64 },
+}
+
+/// `{ path | xetHash + size, range? }`; the range's end defaults to the file size.
+pub(crate) struct OpenArgs {
+    pub(crate) target: OpenTarget,
+    pub(crate) range: Option<(u64, Option<u64>)>,
+}
+
+impl OpenArgs {
+    pub(crate) fn read(o: &JsValue) -> Result<OpenArgs, Error> {
+        let target = match (opt_string(o, "path")?, opt_string(o, "xetHash")?) {
+            (Some(path), None) => OpenTarget::Path(path),
+            (None, Some(xet_hash)) => {
+                let size = get(o, "size");
+                if !present(&size) {
+                    return Err(invalid(
+                        "option `size`",
+                        &size,
+                        "is required with `xetHash`",
+                    ));
+                }
+                OpenTarget::Hash {
+                    xet_hash,
+                    size: uint(&size, "option `size`", MAX_SAFE_INTEGER)?,
+                }
+            }
+            _ => {
+                return Err(invalid(
+                    "options",
+                    o,
+                    "need exactly one of `path` or `xetHash` (with `size`)",
+                ))
+            }
+        };
+        let r = get(o, "range");
+        let range = if !present(&r) {
+            None
+        } else if !r.is_object() {
+            return Err(invalid(
+                "option `range`",
+                &r,
+                "must be { start, end } (end exclusive)",
+            ));
+        } else {
+            let start = uint(&get(&r, "start"), "range.start", MAX_SAFE_INTEGER)?;
+            let end = get(&r, "end");
+            let end = if present(&end) {
+                Some(uint(&end, "range.end", MAX_SAFE_INTEGER)?)
+            } else {
+                None
+            };
+            Some((start, end))
+        };
+        Ok(OpenArgs { target, range })
+    }
+}
