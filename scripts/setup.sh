@@ -43,4 +43,15 @@ if [ -f scripts/requirements.txt ]; then
     cp scripts/requirements.txt .venv/.requirements
   fi
 fi
+# 6. The official client's own test suite (tests/ of the huggingface_hub sdist), run against
+#    local-hub by tests/python-official. Fetched here, never vendored into the repository.
+HF_OFFICIAL_VERSION=2.4.0
+HF_OFFICIAL_DIR=.local/hf-official
+if [ ! -f "$HF_OFFICIAL_DIR/huggingface_hub-$HF_OFFICIAL_VERSION/tests/test_buckets.py" ]; then
+  log "pip download huggingface_hub==$HF_OFFICIAL_VERSION (sdist, for its tests)"
+  mkdir -p "$HF_OFFICIAL_DIR"
+  .venv/bin/pip download --quiet --disable-pip-version-check --no-binary :all: --no-deps \
+    -d "$HF_OFFICIAL_DIR" "huggingface_hub==$HF_OFFICIAL_VERSION"
+  tar -xzf "$HF_OFFICIAL_DIR/huggingface_hub-$HF_OFFICIAL_VERSION.tar.gz" -C "$HF_OFFICIAL_DIR"
+fi
 log "ready"

@@ -13,7 +13,7 @@ TOTAL_PASS=0; TOTAL_FAIL=0; SUMMARY=()
 # run_suite NAME COUNT_KIND CMD...  — runs CMD, tees its output, extracts counts.
 run_suite() {
   local name=$1 kind=$2; shift 2
-  local log="$LOGDIR/$name.log" status=0 pass=0 fail=0
+  local log="$LOGDIR/$name.log" status=0 pass=0 fail=0 extra=""
   printf '\n=== %s: %s\n' "$name" "$*"
   "$@" 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
   case $kind in
@@ -24,9 +24,16 @@ run_suite() {
       pass=$(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END{print s+0}')
       fail=$(grep -E '^# fail [0-9]+' "$log" | awk '{s+=$3} END{print s+0}') ;;
     pytest)
-      # (`|| true`: with pipefail, a grep that finds no "failed" would end the script here)
-      pass=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | awk '{print $1+0}' || true)
-      fail=$(grep -Eo '[0-9]+ failed' "$log" | tail -1 | awk '{print $1+0}' || true) ;;
+      # The closing line, e.g. "120 passed, 2 skipped, 3 deselected in 40.1s" (with or without
+      # the ===== frame). Collection/fixture errors count as failures; skips and deselections
+      # are shown. (`|| true`: with pipefail, a grep that finds nothing would end the script.)
+      local final errors skipped deselected
+      final=$(grep -E '[0-9]+ (passed|failed|errors?|skipped|deselected).* in [0-9.]+s' "$log" | tail -1 || true)
+      count() { printf '%s\n' "$final" | grep -Eo "[0-9]+ $1" | awk '{print $1+0}' | head -1 || true; }
+      pass=$(count passed); fail=$(count failed); errors=$(count 'errors?')
+      skipped=$(count skipped); deselected=$(count deselected)
+      fail=$(( ${fail:-0} + ${errors:-0} ))
+      extra=" (${errors:-0} errors, ${skipped:-0} skipped, ${deselected:-0} deselected)" ;;
     single) # a check that is one test (e.g. tsc): pass iff exit 0
       if [ $status = 0 ]; then pass=1; else fail=1; fi ;;
   esac
@@ -35,7 +42,7 @@ run_suite() {
   if [ "$pass" = 0 ] && [ "$fail" = 0 ]; then
     echo "!!! $name ran no test"; fail=1
   fi
-  SUMMARY+=("$(printf '%-22s %5d passed %3d failed' "$name" "$pass" "$fail")")
+  SUMMARY+=("$(printf '%-22s %5d passed %3d failed%s' "$name" "$pass" "$fail" "$extra")")
   TOTAL_PASS=$((TOTAL_PASS + pass)); TOTAL_FAIL=$((TOTAL_FAIL + fail))
 }
 
@@ -72,6 +79,12 @@ fi
 # 5. Interop with the official Python client (huggingface_hub + hf_xet) through local-hub.
 if ls tests/python/test_*.py >/dev/null 2>&1; then
   run_suite python pytest .venv/bin/python -m pytest -q tests/python
+fi
+
+# 6. The official client's own bucket tests (from its sdist, fetched by setup.sh) against a
+#    fresh local-hub; wiring, users and deselections in tests/python-official.
+if [ -f tests/python-official/run.py ]; then
+  run_suite python-official pytest .venv/bin/python tests/python-official/run.py -q -rs
 fi
 
 printf '\n=== summary\n'

@@ -50,6 +50,9 @@ pub(crate) struct Org {
     pub(crate) name: String,
     pub(crate) fullname: String,
     pub(crate) members: BTreeMap<String, MemberRole>,
+    /// Buckets created in the org without a visibility are private (an enterprise setting).
+    #[serde(default)]
+    pub(crate) default_private: bool,
 }
 
 /// A Hub access token.
@@ -145,6 +148,7 @@ impl Accounts {
                 name: name.to_string(),
                 fullname: name.to_string(),
                 members: BTreeMap::new(),
+                default_private: false,
             },
         );
         Ok(())
@@ -203,6 +207,11 @@ impl Accounts {
     /// A user or an org of that name exists.
     pub(crate) fn namespace_exists(&self, ns: &str) -> bool {
         self.users.contains_key(ns) || self.orgs.contains_key(ns)
+    }
+
+    /// Whether a bucket created in `ns` without a visibility is private.
+    pub(crate) fn default_private(&self, ns: &str) -> bool {
+        self.orgs.get(ns).is_some_and(|org| org.default_private)
     }
 
     /// The caller may see private content of `ns`.

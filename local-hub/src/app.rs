@@ -43,6 +43,8 @@ pub(crate) struct AppState {
     /// HTTP client for the CAS front's forwarding.
     pub(crate) http: reqwest::Client,
     pub(crate) verbose: bool,
+    /// The live change feed's per-bucket logs.
+    pub(crate) events: crate::routes::events::Events,
 }
 
 impl AppState {
@@ -322,6 +324,7 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
         internal_cas: format!("http://{internal_addr}"),
         http,
         verbose: args.verbose,
+        events: crate::routes::events::Events::default(),
     });
 
     for seed in &config.repos {
@@ -371,6 +374,7 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
     }
 
     shutdown_signal().await;
+    state.events.shut_down();
     let _ = stop_tx.send(());
     let wait = async {
         let _ = hub_task.await;

@@ -45,6 +45,9 @@ pub(crate) struct OrgSpec {
     pub(crate) fullname: Option<String>,
     #[serde(default)]
     pub(crate) members: Vec<MemberSpec>,
+    /// New buckets of the org are private unless the request says otherwise.
+    #[serde(default)]
+    pub(crate) default_private: Option<bool>,
 }
 
 /// A top-level token entry.
@@ -146,6 +149,9 @@ pub(crate) fn apply_org(accounts: &mut Accounts, spec: &OrgSpec) -> Result<(), S
     if let Some(org) = accounts.orgs.get_mut(&spec.name) {
         if let Some(fullname) = &spec.fullname {
             org.fullname = fullname.clone();
+        }
+        if let Some(default_private) = spec.default_private {
+            org.default_private = default_private;
         }
         for member in &spec.members {
             org.members.insert(member.user.clone(), member.role);

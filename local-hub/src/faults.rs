@@ -60,6 +60,11 @@ pub(crate) enum Action {
     FlipByte { offset: Option<i64> },
     /// CAS front only: answer 401 as for an expired CAS token.
     ExpireToken,
+    /// For streamed responses (the change feed): pass the body through as it is produced and
+    /// drop the connection once `afterEvents` server-sent events (blocks with a `data:` line;
+    /// default 1) were sent, without a closing event.
+    #[serde(rename_all = "camelCase")]
+    CutStream { after_events: Option<u64> },
 }
 
 /// A rule as posted by a client.
@@ -343,9 +348,58 @@ pub(crate) async fn shape_response(
             }
             Err(_) => Body::empty(),
         },
+        Some(Action::CutStream { after_events }) => {
+            throttle_body(cut_after_events(body, after_events.unwrap_or(1)), bandwidth)
+        }
         _ => throttle_body(body, bandwidth),
     };
     Response::from_parts(parts, body)
+}
+
+/// Whether a chunk of an event stream completes an event that carries data.
+fn is_data_event(chunk: &[u8]) -> bool {
+    chunk.starts_with(b"data:") || chunk.windows(6).any(|w| w == b"\ndata:")
+}
+
+/// The body up to and including its `n`-th data event, then a transport error (the server
+/// drops the connection). Each chunk of the feed is one whole event. A body that ends sooner
+/// ends normally.
+fn cut_after_events(body: Body, n: u64) -> Body {
+    let stream = body.into_data_stream();
+    // State: the inner stream while running, with the events seen; `None` once cut.
+    let cut = futures_util::stream::unfold(Some((stream, 0u64)), move |state| async move {
+        let (mut stream, seen) = state?;
+        match stream.next().await {
+            Some(Ok(chunk)) => {
+                let seen = seen + u64::from(is_data_event(&chunk));
+                if seen >= n {
+                    // The chunk goes out with the cut signalled right behind it.
+                    let tail = futures_util::stream::once(async {
+                        // Pause so the server flushes the chunk before the error drops it.
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Err::<Bytes, std::io::Error>(std::io::Error::other(
+                            "stream cut by fault injection",
+                        ))
+                    });
+                    let items = futures_util::stream::once(async move { Ok(chunk) }).chain(tail);
+                    Some((items.boxed(), None))
+                } else {
+                    let items = futures_util::stream::once(async move { Ok(chunk) });
+                    Some((items.boxed(), Some((stream, seen))))
+                }
+            }
+            Some(Err(e)) => {
+                let error = std::io::Error::other(e.to_string());
+                Some((
+                    futures_util::stream::once(async move { Err(error) }).boxed(),
+                    None,
+                ))
+            }
+            None => None,
+        }
+    })
+    .flatten();
+    Body::from_stream(cut)
 }
 
 /// Wraps a body so it flows at no more than `bandwidth` bytes per second.

@@ -30,6 +30,13 @@ pub(crate) fn iso(ms: i64) -> String {
     to_datetime(ms).to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// An RFC 3339 / ISO-8601 instant (`2026-03-01T09:00:00.000Z`, any offset) → Unix ms.
+pub(crate) fn parse_iso(text: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|d| d.timestamp_millis())
+}
+
 /// RFC 9110 HTTP-date, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub(crate) fn http_date(ms: i64) -> String {
     to_datetime(ms)

@@ -4,6 +4,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -120,9 +121,34 @@ async fn settings(
             .ok_or_else(|| ApiError::BadRequest("casTokenTtlSecs must be an integer".into()))?;
         app.token_ttl_secs.store(ttl, Ordering::SeqCst);
     }
+    let mut feed = app.events.settings();
+    let number = |key: &str| -> ApiResult<Option<u64>> {
+        match body.get(key) {
+            None => Ok(None),
+            Some(value) => value
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| ApiError::BadRequest(format!("{key} must be an integer"))),
+        }
+    };
+    if let Some(size) = number("eventsBufferSize")? {
+        feed.buffer = usize::try_from(size.max(1)).unwrap_or(usize::MAX);
+    }
+    if let Some(ms) = number("eventsPingMs")? {
+        feed.ping = Duration::from_millis(ms.max(1));
+    }
+    if let Some(ms) = number("eventsMaxStreamMs")? {
+        feed.max_stream = (ms > 0).then(|| Duration::from_millis(ms));
+    }
+    app.events.set_settings(feed);
     Ok(json_response(
         StatusCode::OK,
-        &json!({ "casTokenTtlSecs": app.token_ttl_secs.load(Ordering::SeqCst) }),
+        &json!({
+            "casTokenTtlSecs": app.token_ttl_secs.load(Ordering::SeqCst),
+            "eventsBufferSize": feed.buffer,
+            "eventsPingMs": u64::try_from(feed.ping.as_millis()).unwrap_or(u64::MAX),
+            "eventsMaxStreamMs": feed.max_stream.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        }),
     ))
 }
 

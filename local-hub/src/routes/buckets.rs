@@ -127,12 +127,15 @@ pub(super) async fn create(
             url: Some(url),
         });
     }
+    let private = options
+        .private
+        .unwrap_or_else(|| app.accounts().default_private(&ns));
     let now = time::now_ms();
     let bucket = Bucket {
         oid: object_id(),
         namespace: ns,
         name,
-        private: options.private.unwrap_or(false),
+        private,
         created_at: now,
         updated_at: now,
         region: options.region,
@@ -141,6 +144,7 @@ pub(super) async fn create(
         files: BTreeMap::new(),
     };
     app.store.save_bucket(&bucket).await?;
+    app.events.created(&bucket);
     db.buckets.insert(id.clone(), bucket);
     Ok(json_response(
         StatusCode::OK,
@@ -244,6 +248,7 @@ pub(super) async fn delete(
     require_write(&app, caller.as_ref(), &ns)?;
     app.store.delete_bucket_file(&oid).await?;
     db.buckets.remove(&format!("{ns}/{name}"));
+    app.events.deleted(&oid);
     Ok(json_response(StatusCode::OK, &json!({})))
 }
 
@@ -327,6 +332,7 @@ pub(super) async fn move_repo(
         bucket.namespace = to_ns;
         bucket.name = to_name;
         app.store.save_bucket(&bucket).await?;
+        app.events.moved(&bucket.oid);
         db.buckets.remove(from);
         db.buckets.insert(bucket.id(), bucket);
         return Ok(json_response(StatusCode::OK, &json!({})));

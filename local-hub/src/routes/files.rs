@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use xet_client::ClientError;
 use xet_core_structures::merklehash::MerkleHash;
 
+use super::events::Change;
 use super::{
     file_json, json_response, normalize_hash, param, require_write, valid_file_path,
     visible_bucket, ApiResult,
@@ -444,7 +445,7 @@ pub(super) async fn batch(
     };
     let now = time::now_ms();
     let mut indexes: HashMap<Source, Option<HashIndex>> = HashMap::new();
-    let mut changed = false;
+    let mut changes: Vec<Change> = Vec::new();
     for (i, op) in ops.iter().enumerate() {
         if failed.iter().any(|(f, _)| *f == i) {
             continue;
@@ -458,17 +459,15 @@ pub(super) async fn batch(
             } => {
                 let hash = normalize_hash(hash).unwrap_or_default();
                 let size = sizes.get(&hash).copied().flatten().unwrap_or(0);
-                bucket.files.insert(
-                    path.clone(),
-                    FileEntry {
-                        xet_hash: hash,
-                        size,
-                        mtime: *mtime,
-                        uploaded_at: now,
-                        content_type: content_type.clone(),
-                    },
-                );
-                changed = true;
+                let entry = FileEntry {
+                    xet_hash: hash,
+                    size,
+                    mtime: *mtime,
+                    uploaded_at: now,
+                    content_type: content_type.clone(),
+                };
+                let old = bucket.files.insert(path.clone(), entry.clone());
+                changes.extend(Change::between(path, old.as_ref(), Some(&entry)));
             }
             Op::Copy {
                 path,
@@ -505,26 +504,26 @@ pub(super) async fn batch(
                     failed.push((i, "source file not found for the given xetHash".into()));
                     continue;
                 };
-                bucket.files.insert(
-                    path.clone(),
-                    FileEntry {
-                        xet_hash: hash,
-                        size,
-                        mtime: *mtime,
-                        uploaded_at: now,
-                        content_type: content_type.clone().or(source_type),
-                    },
-                );
-                changed = true;
+                let entry = FileEntry {
+                    xet_hash: hash,
+                    size,
+                    mtime: *mtime,
+                    uploaded_at: now,
+                    content_type: content_type.clone().or(source_type),
+                };
+                let old = bucket.files.insert(path.clone(), entry.clone());
+                changes.extend(Change::between(path, old.as_ref(), Some(&entry)));
             }
             Op::Delete { path } => {
-                changed |= bucket.files.remove(path).is_some();
+                let old = bucket.files.remove(path);
+                changes.extend(Change::between(path, old.as_ref(), None));
             }
         }
     }
-    if changed {
+    if !changes.is_empty() {
         bucket.updated_at = now;
         app.store.save_bucket(&bucket).await?;
+        app.events.committed(&bucket, now, &changes);
         db.buckets.insert(key, bucket);
     }
     drop(db);

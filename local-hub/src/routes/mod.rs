@@ -2,6 +2,7 @@
 
 pub(crate) mod admin;
 mod buckets;
+pub(crate) mod events;
 mod files;
 mod repos;
 mod resolve;
@@ -49,6 +50,7 @@ pub(crate) fn hub_router(state: Arc<AppState>) -> Router {
         .route(&format!("{bucket}/tree/{{*prefix}}"), get(files::tree))
         .route(&format!("{bucket}/paths-info"), post(files::paths_info))
         .route(&format!("{bucket}/batch"), post(files::batch))
+        .route(&format!("{bucket}/events"), get(events::events))
         .route(
             &format!("{bucket}/xet-read-token"),
             get(buckets::read_token),
