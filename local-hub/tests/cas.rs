@@ -320,3 +320,127 @@ async fn early_answers_to_large_uploads_are_delivered() {
         assert_eq!(status.unwrap(), 503);
     }
 }
+
+/// Sends one raw request line (the path exactly as given: no URL parser in between) and returns
+/// the status code.
+async fn raw_get(hub: &Hub, path: &str, extra: &str) -> u16 {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let addr = hub.cas.trim_start_matches("http://").trim_end_matches('/');
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n");
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tcp.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer)
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The front checks the path it forwards: dot segments, empty segments and encoded separators
+/// cannot reach the hidden `/simulation/*` routes (which list and delete stored xorbs), and no
+/// CAS token — not even a write token — opens them.
+#[tokio::test(flavor = "multi_thread")]
+async fn dot_segment_and_encoded_paths_never_reach_hidden_routes() {
+    let hub = Hub::start(&[]).await;
+    hub.create_bucket("b", false).await;
+    let (write, _, _) = hub
+        .cas_token("/api/buckets/demo/b/xet-write-token", &hub.token)
+        .await;
+    let auth = format!("Authorization: Bearer {write}\r\n");
+    for path in [
+        "/v1/../simulation/xorbs",
+        "/v1/fetch_term/../../simulation/xorbs",
+        "/v1/./../simulation/xorbs",
+        "/v1/%2e%2e/simulation/xorbs",
+        "/v1/..%2fsimulation/xorbs",
+        "/v1%2F..%2Fsimulation/xorbs",
+        "/v1//..//simulation/xorbs",
+        "/v1/..\\simulation/xorbs",
+        "/health/../simulation/xorbs",
+    ] {
+        let status = raw_get(&hub, path, &auth).await;
+        assert_eq!(status, 400, "{path}");
+        let status = raw_get(&hub, path, "").await;
+        assert_eq!(status, 400, "{path} (anonymous)");
+    }
+    assert_eq!(raw_get(&hub, "/simulation/xorbs", &auth).await, 404);
+    assert_eq!(raw_get(&hub, "/v1/simulation/xorbs", &auth).await, 404);
+    // The legacy whole-xorb route is not part of the public surface either.
+    let legacy = format!("/v1/get_xorb/default/{}/", "12".repeat(32));
+    assert_eq!(raw_get(&hub, &legacy, &auth).await, 400);
+    assert_eq!(raw_get(&hub, "/health", "").await, 200);
+}
+
+/// `fetch_term` terms are checked by the front: a reversed or out-of-range term range is a 400
+/// (it used to crash the embedded server's handler: 502), a reversed `Range` header is ignored
+/// as storage does, and the server keeps serving afterwards.
+#[tokio::test(flavor = "multi_thread")]
+async fn reversed_and_out_of_range_terms_are_refused() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let hub = Hub::start(&[]).await;
+    hub.create_bucket("b", false).await;
+    let (hash, _) = hub.upload("demo/b", 9, 4).await;
+    let (read, _, cas) = hub
+        .cas_token("/api/buckets/demo/b/xet-read-token", &hub.token)
+        .await;
+    let v: Value = hub
+        .http
+        .get(format!("{cas}/v1/reconstructions/{hash}"))
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (xorb, infos) = v["fetch_info"].as_object().unwrap().iter().next().unwrap();
+    let info = &infos[0];
+    let (a, b) = (
+        info["url_range"]["start"].as_u64().unwrap(),
+        info["url_range"]["end"].as_u64().unwrap(),
+    );
+    let term = |payload: String| {
+        format!(
+            "/v1/fetch_term?term={}",
+            URL_SAFE_NO_PAD.encode(payload.as_bytes())
+        )
+    };
+    assert_eq!(
+        raw_get(&hub, &term(format!("{xorb}:{b}-{a}")), "").await,
+        400
+    );
+    assert_eq!(
+        raw_get(&hub, &term(format!("{xorb}:0-999999999")), "").await,
+        400
+    );
+    assert_eq!(raw_get(&hub, &term(format!("{xorb}:x-1")), "").await, 400);
+    assert_eq!(raw_get(&hub, "/v1/fetch_term?term=!!", "").await, 400);
+    assert_eq!(raw_get(&hub, &term("ab".repeat(32)), "").await, 404);
+    // A reversed Range header is ignored (the whole xorb), a past-the-end one is 416.
+    let whole = term(xorb.clone());
+    assert_eq!(
+        raw_get(&hub, &whole, &format!("Range: bytes={b}-{a}\r\n")).await,
+        200
+    );
+    assert_eq!(
+        raw_get(&hub, &whole, "Range: bytes=999999999-\r\n").await,
+        416
+    );
+    // The good range still works, byte-exact in length.
+    let r = hub
+        .http
+        .get(info["url"].as_str().unwrap())
+        .header("range", format!("bytes={a}-{b}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(r.bytes().await.unwrap().len() as u64, b - a + 1);
+    assert_eq!(
+        raw_get(&hub, &term(format!("{xorb}:{a}-{}", b + 1)), "").await,
+        206
+    );
+}
