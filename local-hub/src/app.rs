@@ -334,8 +334,16 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
     }
 
     let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
-    let hub_router = crate::routes::hub_router(state.clone());
-    let front_router = crate::cas_front::router(state.clone());
+    let hosts = Arc::new(http_util::HostPolicy::new(
+        hub_addr.ip(),
+        &args.public_hosts,
+    ));
+    let hub_router = crate::routes::hub_router(state.clone()).layer(
+        axum::middleware::from_fn_with_state(hosts.clone(), http_util::check_host),
+    );
+    let front_router = crate::cas_front::router(state.clone()).layer(
+        axum::middleware::from_fn_with_state(hosts, http_util::check_host),
+    );
     let mut hub_stop = stop_tx.subscribe();
     let hub_task = tokio::spawn(async move {
         axum::serve(hub_listener, hub_router)

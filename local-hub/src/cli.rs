@@ -21,6 +21,12 @@ pub(crate) struct Args {
     #[arg(long, default_value = "127.0.0.1")]
     pub(crate) host: String,
 
+    /// Another name clients may send in `Host` (repeatable; e.g. a LAN name when binding a
+    /// non-loopback address). Loopback names and the bound address are always accepted; any
+    /// other name is refused with 400 (a defence against DNS rebinding).
+    #[arg(long = "public-host", value_name = "NAME")]
+    pub(crate) public_hosts: Vec<String>,
+
     /// Keep all state here (created if missing). Default: a fresh temporary directory,
     /// removed on exit.
     #[arg(long)]

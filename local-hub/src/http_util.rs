@@ -161,6 +161,77 @@ pub(crate) fn host_of(headers: &HeaderMap, fallback: &str) -> String {
         .to_string()
 }
 
+/// Which `Host` names local-hub answers to (DNS-rebinding defence: a page on another name that
+/// resolves to loopback gets 400, not the Hub). Always: loopback names and addresses and the
+/// bound address; with a wildcard bind, any IP literal; plus the `--public-host` names.
+#[derive(Debug, Clone)]
+pub(crate) struct HostPolicy {
+    names: Vec<String>,
+    any_ip: bool,
+}
+
+impl HostPolicy {
+    pub(crate) fn new(bind: std::net::IpAddr, extra: &[String]) -> Self {
+        let mut names: Vec<String> = ["localhost", "127.0.0.1", "[::1]"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        names.push(match bind {
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        });
+        names.extend(extra.iter().map(|n| n.trim().to_ascii_lowercase()));
+        Self {
+            names,
+            any_ip: bind.is_unspecified(),
+        }
+    }
+
+    /// Whether a `Host` header value (`name[:port]`) names this server.
+    pub(crate) fn allows(&self, host: &str) -> bool {
+        let name = hostname(host).to_ascii_lowercase();
+        if let Some(port) = host.get(hostname(host).len()..) {
+            if !port.is_empty()
+                && !(port.len() > 1
+                    && port.starts_with(':')
+                    && port[1..].bytes().all(|b| b.is_ascii_digit()))
+            {
+                return false;
+            }
+        }
+        if self.names.iter().any(|n| *n == name) || name.ends_with(".localhost") {
+            return true;
+        }
+        let literal = name.trim_start_matches('[').trim_end_matches(']');
+        match literal.parse::<std::net::IpAddr>() {
+            Ok(ip) => self.any_ip || ip.is_loopback(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Refuses requests whose `Host` is not one of this server's names (400, before any handler).
+/// A request without `Host` (HTTP/1.0) is served with the default host.
+pub(crate) async fn check_host(
+    axum::extract::State(policy): axum::extract::State<std::sync::Arc<HostPolicy>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(value) = request.headers().get(header::HOST) {
+        let host = value.to_str().unwrap_or("");
+        if !policy.allows(host) {
+            return crate::error::error_response(
+                StatusCode::BAD_REQUEST,
+                None,
+                "this Host is not a name of this local-hub (start it with --public-host NAME to \
+                 allow another name)",
+                None,
+            );
+        }
+    }
+    next.run(request).await
+}
+
 /// The host name without the port (IPv6 literals keep their brackets).
 pub(crate) fn hostname(host: &str) -> &str {
     if host.starts_with('[') {
@@ -424,5 +495,36 @@ mod tests {
         assert_eq!(hostname("127.0.0.1:80"), "127.0.0.1");
         assert_eq!(hostname("[::1]:80"), "[::1]");
         assert_eq!(hostname("localhost"), "localhost");
+    }
+
+    #[test]
+    fn host_policy() {
+        let loopback = HostPolicy::new("127.0.0.1".parse().unwrap(), &["hub.lan".into()]);
+        for ok in [
+            "127.0.0.1:8080",
+            "localhost:1",
+            "LOCALHOST",
+            "[::1]:9",
+            "127.0.0.2:5",
+            "hub.lan:80",
+            "app.localhost:3000",
+        ] {
+            assert!(loopback.allows(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:8080",
+            "evil.example",
+            "127.0.0.1.nip.io:80",
+            "10.0.0.1:80",
+            "localhost:80:80",
+            "localhost:",
+            "",
+            "localhost@evil",
+        ] {
+            assert!(!loopback.allows(bad), "{bad}");
+        }
+        let wildcard = HostPolicy::new("0.0.0.0".parse().unwrap(), &[]);
+        assert!(wildcard.allows("10.0.0.1:80"));
+        assert!(!wildcard.allows("evil.example"));
     }
 }
