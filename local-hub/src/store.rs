@@ -101,6 +101,62 @@ pub(crate) struct RepoFile {
     pub(crate) content_base64: Option<String>,
 }
 
+/// Git blob id of `content` (`sha1("blob <len>\0" + content)`).
+pub(crate) fn git_blob_oid(content: &[u8]) -> String {
+    use sha1::Digest as _;
+    let mut hasher = sha1::Sha1::new();
+    hasher.update(format!("blob {}\0", content.len()).as_bytes());
+    hasher.update(content);
+    hex(&hasher.finalize())
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl RepoFile {
+    /// A small file kept in the repo document itself (a regular git blob).
+    pub(crate) fn inline(content: &[u8]) -> Self {
+        use base64::Engine as _;
+        Self {
+            size: content.len() as u64,
+            oid: git_blob_oid(content),
+            xet_hash: None,
+            sha256: None,
+            pointer_size: None,
+            content_base64: Some(base64::engine::general_purpose::STANDARD.encode(content)),
+        }
+    }
+
+    /// An LFS file: Xet-backed when `xet_hash` is set, else its bytes are the blob
+    /// `lfs/<sha256>` of the store (uploaded through the LFS batch API). Its git blob is
+    /// the LFS pointer.
+    pub(crate) fn lfs(sha256: String, size: u64, xet_hash: Option<String>) -> Self {
+        let pointer = format!(
+            "version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {size}\n"
+        );
+        Self {
+            size,
+            oid: git_blob_oid(pointer.as_bytes()),
+            xet_hash,
+            sha256: Some(sha256),
+            pointer_size: Some(pointer.len() as u64),
+            content_base64: None,
+        }
+    }
+}
+
+/// A discussion or pull request of a repo (only what the commit API needs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Discussion {
+    pub(crate) title: String,
+    pub(crate) author: String,
+    pub(crate) created_at: i64,
+    pub(crate) is_pull_request: bool,
+}
+
 /// A model, dataset or space repo with named revisions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -114,12 +170,47 @@ pub(crate) struct Repo {
     pub(crate) updated_at: i64,
     /// revision → path → file.
     pub(crate) revisions: BTreeMap<String, BTreeMap<String, RepoFile>>,
+    /// revision → its head commit id (40 hex digits); see [`Repo::head`].
+    #[serde(default)]
+    pub(crate) heads: BTreeMap<String, String>,
+    /// Discussions and pull requests by number (from 1); PR `n` has revision `refs/pr/n`.
+    #[serde(default)]
+    pub(crate) discussions: BTreeMap<u64, Discussion>,
 }
 
 impl Repo {
     /// `namespace/name`.
     pub(crate) fn id(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
+    }
+
+    /// The head commit id of `rev`: the one recorded by the last commit, else (seeded
+    /// revisions) one derived from the repo's object id and the revision name.
+    pub(crate) fn head(&self, rev: &str) -> String {
+        if let Some(head) = self.heads.get(rev) {
+            return head.clone();
+        }
+        use sha1::Digest as _;
+        hex(&sha1::Sha1::digest(
+            format!("seed {} {rev}", self.oid).as_bytes(),
+        ))
+    }
+
+    /// The revision a client names: a branch, `refs/heads/<branch>`, or a commit id of a
+    /// revision's head.
+    pub(crate) fn resolve_revision(&self, rev: &str) -> Option<&str> {
+        let branch = rev.strip_prefix("refs/heads/").unwrap_or(rev);
+        if let Some((name, _)) = self.revisions.get_key_value(branch) {
+            return Some(name);
+        }
+        if rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return self
+                .revisions
+                .keys()
+                .find(|name| self.head(name) == rev)
+                .map(String::as_str);
+        }
+        None
     }
 }
 
@@ -135,10 +226,22 @@ pub(crate) struct Db {
     pub(crate) repos: BTreeMap<String, Repo>,
 }
 
+/// SHA-256 → Xet file, learnt from the file metadata of the CAS server's shards (the Xet
+/// client records each file's SHA-256 there; repo commits name LFS files by it).
+#[derive(Debug, Default)]
+pub(crate) struct Sha256Index {
+    /// Shard files already read.
+    pub(crate) scanned: std::collections::HashSet<PathBuf>,
+    /// SHA-256 (hex) → Xet hash (hex).
+    pub(crate) files: std::collections::HashMap<String, String>,
+}
+
 /// The database plus its directory.
 pub(crate) struct Store {
     root: PathBuf,
     db: RwLock<Db>,
+    /// See [`Sha256Index`]; rebuilt from the shards after a restart.
+    pub(crate) sha256_index: tokio::sync::Mutex<Sha256Index>,
 }
 
 fn read_dir_json<T: for<'de> Deserialize<'de>>(dir: &Path) -> Result<Vec<T>, String> {
@@ -175,7 +278,7 @@ impl Store {
     pub(crate) fn load(root: &Path) -> Result<Self, String> {
         let buckets_dir = root.join("buckets");
         let repos_dir = root.join("repos");
-        for dir in [&buckets_dir, &repos_dir] {
+        for dir in [&buckets_dir, &repos_dir, &root.join("lfs")] {
             std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         }
         let mut db = Db::default();
@@ -188,6 +291,7 @@ impl Store {
         Ok(Self {
             root: root.to_path_buf(),
             db: RwLock::new(db),
+            sha256_index: Default::default(),
         })
     }
 
@@ -238,6 +342,26 @@ impl Store {
     pub(crate) async fn save_repo(&self, repo: &Repo) -> Result<(), ApiError> {
         let path = self.root.join("repos").join(format!("{}.json", repo.oid));
         self.write_file(path, serde_json::to_vec(repo)).await
+    }
+
+    /// Removes a repo's document. Call while holding the write guard.
+    pub(crate) async fn delete_repo_file(&self, oid: &str) -> Result<(), ApiError> {
+        self.remove_file(self.root.join("repos").join(format!("{oid}.json")))
+            .await
+    }
+
+    /// Directory of the LFS blobs uploaded through the LFS batch API (`lfs/<sha256>`).
+    pub(crate) fn lfs_dir(&self) -> PathBuf {
+        self.root.join("lfs")
+    }
+
+    /// Directory where the embedded CAS server keeps its shards (`<data-dir>/cas/shards`).
+    pub(crate) fn cas_shard_dir(&self) -> PathBuf {
+        self.root
+            .parent()
+            .unwrap_or(&self.root)
+            .join("cas")
+            .join("shards")
     }
 }
 

@@ -370,7 +370,7 @@ async fn copy_from_repo_into_bucket() {
             ],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.status(), StatusCode::OK, "partial failure");
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["succeeded"], 1);
     let failed: Vec<&str> = v["failed"]

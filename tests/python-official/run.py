@@ -55,7 +55,11 @@ def main() -> int:
         *[str(STAGE / name) for name in TEST_FILES],
         *sys.argv[1:],
     ]
-    return subprocess.call(command, cwd=STAGE.parent, env=os.environ.copy())
+    env = os.environ.copy()
+    if env.get("LOCAL_HUB_BIN"):
+        # pytest runs in the staging directory: a relative binary path means one from here.
+        env["LOCAL_HUB_BIN"] = os.path.abspath(env["LOCAL_HUB_BIN"])
+    return subprocess.call(command, cwd=STAGE.parent, env=env)
 
 
 if __name__ == "__main__":

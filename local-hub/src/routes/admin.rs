@@ -28,7 +28,7 @@ use crate::config::{self, OrgSpec, RepoSeed, UserSpec};
 use crate::error::ApiError;
 use crate::faults::{Network, RuleSpec};
 use crate::http_util::ByteRange;
-use crate::store::{repo_key, Repo, RepoFile, RepoType};
+use crate::store::{hex, repo_key, Repo, RepoFile, RepoType};
 use crate::time;
 
 /// The `/admin` routes (merged into the Hub router).
@@ -187,17 +187,6 @@ async fn add_repo(
     Ok(json_response(StatusCode::OK, &result))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn git_blob_oid(content: &[u8]) -> String {
-    let mut hasher = sha1::Sha1::new();
-    hasher.update(format!("blob {}\0", content.len()).as_bytes());
-    hasher.update(content);
-    hex(&hasher.finalize())
-}
-
 /// SHA-256 of a file in the CAS, streamed term by term.
 async fn cas_sha256(app: &AppState, hash: &str, size: u64) -> ApiResult<String> {
     let mut hasher = sha2::Sha256::new();
@@ -266,15 +255,7 @@ pub(crate) async fn seed_repo(app: &AppState, seed: &RepoSeed) -> ApiResult<Valu
                     ))
                 })?;
                 let sha256 = cas_sha256(app, &hash, size).await?;
-                let pointer = format!("version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {size}\n");
-                RepoFile {
-                    size,
-                    oid: git_blob_oid(pointer.as_bytes()),
-                    xet_hash: Some(hash),
-                    sha256: Some(sha256),
-                    pointer_size: Some(pointer.len() as u64),
-                    content_base64: None,
-                }
+                RepoFile::lfs(sha256, size, Some(hash))
             }
             (None, Some(_), None) | (None, None, Some(_)) => {
                 let content = match (&file.content, &file.content_base64) {
@@ -284,14 +265,7 @@ pub(crate) async fn seed_repo(app: &AppState, seed: &RepoSeed) -> ApiResult<Valu
                     })?,
                     _ => Vec::new(),
                 };
-                RepoFile {
-                    size: content.len() as u64,
-                    oid: git_blob_oid(&content),
-                    xet_hash: None,
-                    sha256: None,
-                    pointer_size: None,
-                    content_base64: Some(STANDARD.encode(&content)),
-                }
+                RepoFile::inline(&content)
             }
             _ => {
                 return Err(ApiError::BadRequest(format!(
@@ -315,6 +289,8 @@ pub(crate) async fn seed_repo(app: &AppState, seed: &RepoSeed) -> ApiResult<Valu
         created_at: now,
         updated_at: now,
         revisions: Default::default(),
+        heads: Default::default(),
+        discussions: Default::default(),
     });
     if let Some(private) = seed.private {
         repo.private = private;

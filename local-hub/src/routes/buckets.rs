@@ -44,10 +44,9 @@ struct BucketOptions {
     cdn: Option<Vec<Value>>,
 }
 
-fn bucket_options(body: &Value) -> ApiResult<BucketOptions> {
-    let Value::Object(map) = body else {
-        return Err(ApiError::BadRequest("body must be a JSON object".into()));
-    };
+/// `private` (bool) or `visibility` (`public`, `private`, `protected`) of a create body;
+/// `None` when neither is given. Buckets and repos share it.
+pub(super) fn visibility(map: &serde_json::Map<String, Value>) -> ApiResult<Option<bool>> {
     let mut private = match map.get("private") {
         None | Some(Value::Null) => None,
         Some(Value::Bool(b)) => Some(*b),
@@ -62,6 +61,14 @@ fn bucket_options(body: &Value) -> ApiResult<BucketOptions> {
         },
         Some(_) => return Err(ApiError::BadRequest("visibility must be a string".into())),
     }
+    Ok(private)
+}
+
+fn bucket_options(body: &Value) -> ApiResult<BucketOptions> {
+    let Value::Object(map) = body else {
+        return Err(ApiError::BadRequest("body must be a JSON object".into()));
+    };
+    let private = visibility(map)?;
     let resource_group_id = match map.get("resourceGroupId") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
@@ -381,10 +388,23 @@ pub(crate) fn token_response(
     repo: String,
 ) -> Response {
     let (token, exp) = app.issue_cas_token(scope, repo);
-    json_response(
+    let cas_url = app.cas_url(headers);
+    let mut response = json_response(
         StatusCode::OK,
-        &json!({ "accessToken": token, "exp": exp, "casUrl": app.cas_url(headers) }),
-    )
+        &json!({ "accessToken": token, "exp": exp, "casUrl": cas_url }),
+    );
+    // The same values as headers (buckets-api.md §8): Python's download path reads only these.
+    let extra = [
+        ("x-xet-cas-url", cas_url),
+        ("x-xet-access-token", token),
+        ("x-xet-token-expiration", exp.to_string()),
+    ];
+    for (name, value) in extra {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
 }
 
 /// `GET /api/buckets/{ns}/{name}/xet-read-token`.

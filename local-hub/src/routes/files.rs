@@ -533,10 +533,12 @@ pub(super) async fn batch(
         .iter()
         .map(|(i, error)| json!({"path": ops.get(*i).map(Op::path).unwrap_or(""), "error": error}))
         .collect();
-    let status = if failed.is_empty() {
-        StatusCode::OK
-    } else {
+    // buckets-api.md §9.4: 200 when at least one line took effect (failures listed), 422
+    // only when every line failed.
+    let status = if !ops.is_empty() && failed.len() == ops.len() {
         StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
     };
     let body = json!({
         "success": failed.is_empty(),

@@ -2,8 +2,11 @@
 
 pub(crate) mod admin;
 mod buckets;
+mod commits;
 pub(crate) mod events;
 mod files;
+mod lfs;
+mod repo_admin;
 mod repos;
 mod resolve;
 
@@ -14,7 +17,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use serde_json::{json, Map, Value};
 
@@ -64,7 +67,47 @@ pub(crate) fn hub_router(state: Arc<AppState>) -> Router {
             "/buckets/{ns}/{name}/resolve/{*path}",
             get(resolve::bucket_resolve).head(resolve::bucket_resolve),
         )
+        .route("/api/repos/create", post(repo_admin::create_repo))
+        .route("/api/repos/delete", delete(repo_admin::delete_repo))
         .route("/api/{kind}/{ns}/{name}", get(repos::info))
+        .route("/api/{kind}/{ns}/{name}/revision/{rev}", get(repos::info))
+        .route(
+            "/api/{kind}/{ns}/{name}/preupload/{rev}",
+            post(commits::preupload),
+        )
+        .route(
+            "/api/{kind}/{ns}/{name}/commit/{rev}",
+            post(commits::commit),
+        )
+        .route(
+            "/api/{kind}/{ns}/{name}/branch/{branch}",
+            post(repo_admin::create_branch).delete(repo_admin::delete_branch),
+        )
+        .route(
+            "/api/{kind}/{ns}/{name}/discussions",
+            post(repo_admin::create_discussion),
+        )
+        .route(
+            "/api/{kind}/{ns}/{name}/discussions/{num}",
+            get(repo_admin::discussion),
+        )
+        .route(
+            "/api/{kind}/{ns}/{name}/lfs-files/duplicate",
+            post(lfs::duplicate),
+        )
+        .route("/{ns}/{name}/info/lfs/objects/batch", post(lfs::batch))
+        .route(
+            "/datasets/{ns}/{name}/info/lfs/objects/batch",
+            post(lfs::batch),
+        )
+        .route(
+            "/spaces/{ns}/{name}/info/lfs/objects/batch",
+            post(lfs::batch),
+        )
+        .route(
+            "/lfs-upload/{kind}/{ns}/{name}/{sha256}/{size}",
+            put(lfs::upload),
+        )
         .route("/api/{kind}/{ns}/{name}/tree/{rev}", get(repos::tree))
         .route("/api/{kind}/{ns}/{name}/tree/{rev}/", get(repos::tree))
         .route(
@@ -97,6 +140,9 @@ pub(crate) fn hub_router(state: Arc<AppState>) -> Router {
         )
         .merge(admin::router())
         .fallback(not_found)
+        // The Hub answers 404 for a method a route does not have (e.g. `DELETE
+        // /api/buckets/{name}` without a namespace), not 405.
+        .method_not_allowed_fallback(not_found)
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(state, hub_faults))

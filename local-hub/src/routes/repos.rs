@@ -25,7 +25,7 @@ use crate::http_util::{self, Query};
 use crate::store::{repo_key, Db, Repo, RepoFile, RepoType};
 use crate::time;
 
-fn kind_of(params: &HashMap<String, String>) -> ApiResult<RepoType> {
+pub(super) fn kind_of(params: &HashMap<String, String>) -> ApiResult<RepoType> {
     let kind = param(params, "kind")?;
     match kind.as_str() {
         "models" | "datasets" | "spaces" => {
@@ -35,7 +35,7 @@ fn kind_of(params: &HashMap<String, String>) -> ApiResult<RepoType> {
     }
 }
 
-fn visible_repo<'a>(
+pub(super) fn visible_repo<'a>(
     app: &AppState,
     db: &'a Db,
     caller: Option<&Caller>,
@@ -49,10 +49,25 @@ fn visible_repo<'a>(
     }
 }
 
-fn revision<'a>(repo: &'a Repo, rev: &str) -> ApiResult<&'a BTreeMap<String, RepoFile>> {
-    repo.revisions
-        .get(rev)
+/// The files of the revision a client names (branch, `refs/heads/…`, `refs/pr/…` or a
+/// head commit id), or 404 `RevisionNotFound`.
+pub(super) fn revision<'a>(
+    repo: &'a Repo,
+    rev: &str,
+) -> ApiResult<(&'a str, &'a BTreeMap<String, RepoFile>)> {
+    repo.resolve_revision(rev)
+        .and_then(|name| repo.revisions.get_key_value(name))
+        .map(|(name, files)| (name.as_str(), files))
         .ok_or_else(|| ApiError::RevisionNotFound(rev.to_string()))
+}
+
+/// URL prefix of a repo kind on the Hub's web routes (`""`, `datasets/`, `spaces/`).
+pub(super) fn url_prefix(kind: RepoType) -> &'static str {
+    match kind {
+        RepoType::Model => "",
+        RepoType::Dataset => "datasets/",
+        RepoType::Space => "spaces/",
+    }
 }
 
 fn file_entry(path: &str, file: &RepoFile) -> Value {
@@ -61,11 +76,13 @@ fn file_entry(path: &str, file: &RepoFile) -> Value {
     map.insert("oid".into(), json!(file.oid));
     map.insert("size".into(), json!(file.size));
     map.insert("path".into(), json!(path));
-    if let Some(hash) = &file.xet_hash {
+    if let Some(sha256) = &file.sha256 {
         map.insert(
             "lfs".into(),
-            json!({"oid": file.sha256, "size": file.size, "pointerSize": file.pointer_size}),
+            json!({"oid": sha256, "size": file.size, "pointerSize": file.pointer_size}),
         );
+    }
+    if let Some(hash) = &file.xet_hash {
         map.insert("xetHash".into(), json!(hash));
     }
     Value::Object(map)
@@ -80,7 +97,7 @@ fn directory_entry(path: &str) -> Value {
     json!({"type": "directory", "oid": oid, "size": 0, "path": path})
 }
 
-/// `GET /api/{models|datasets|spaces}/{ns}/{name}`.
+/// `GET /api/{models|datasets|spaces}/{ns}/{name}[/revision/{rev}]` (default `main`).
 pub(super) async fn info(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -88,18 +105,17 @@ pub(super) async fn info(
 ) -> ApiResult<Response> {
     let kind = kind_of(&params)?;
     let (ns, name) = (param(&params, "ns")?, param(&params, "name")?);
+    let rev = params.get("rev").map_or("main", String::as_str);
     let caller = app.caller(&headers)?;
     let db = app.store.read().await;
     let repo = visible_repo(&app, &db, caller.as_ref(), kind, &ns, &name)?;
-    let siblings: Vec<Value> = repo
-        .revisions
-        .get("main")
-        .map(|files| files.keys().map(|p| json!({"rfilename": p})).collect())
-        .unwrap_or_default();
+    let (rev_name, files) = revision(repo, rev)?;
+    let siblings: Vec<Value> = files.keys().map(|p| json!({"rfilename": p})).collect();
     let body = json!({
         "_id": repo.oid, "id": repo.id(), "author": repo.namespace, "private": repo.private,
-        "repoType": kind.as_str(), "createdAt": time::iso(repo.created_at),
+        "repoType": kind.as_str(), "sha": repo.head(rev_name), "createdAt": time::iso(repo.created_at),
         "lastModified": time::iso(repo.updated_at), "siblings": siblings,
+        "disabled": false, "gated": false, "downloads": 0, "likes": 0, "tags": [],
     });
     Ok(json_response(StatusCode::OK, &body))
 }
@@ -132,7 +148,7 @@ pub(super) async fn tree(
 
     let db = app.store.read().await;
     let repo = visible_repo(&app, &db, caller.as_ref(), kind, &ns, &name)?;
-    let files = revision(repo, &rev)?;
+    let (_, files) = revision(repo, &rev)?;
     let mut entries: BTreeMap<(String, u8), Value> = BTreeMap::new();
     for (path, file) in files.range(base.clone()..) {
         let Some(rest) = path.strip_prefix(&base) else {
@@ -196,7 +212,7 @@ pub(super) async fn paths_info(
     let caller = app.caller(&headers)?;
     let db = app.store.read().await;
     let repo = visible_repo(&app, &db, caller.as_ref(), kind, &ns, &name)?;
-    let files = revision(repo, &rev)?;
+    let (_, files) = revision(repo, &rev)?;
     let paths = read_paths(&headers, &body)?;
     let mut items = Vec::new();
     for path in paths {
@@ -275,14 +291,12 @@ async fn resolve(
     let caller = app.caller(&headers)?;
     let skip = if kind == RepoType::Model { 4 } else { 5 };
     let path = rest_after_segments(uri_path, skip)?;
-    let (file, updated_at, id) = {
+    let (file, updated_at, id, commit) = {
         let db = app.store.read().await;
         let repo = visible_repo(&app, &db, caller.as_ref(), kind, &ns, &name)?;
-        let file = revision(repo, &rev)?
-            .get(&path)
-            .cloned()
-            .ok_or(ApiError::EntryNotFound)?;
-        (file, repo.updated_at, repo.id())
+        let (rev_name, files) = revision(repo, &rev)?;
+        let file = files.get(&path).cloned().ok_or(ApiError::EntryNotFound)?;
+        (file, repo.updated_at, repo.id(), repo.head(rev_name))
     };
     let inline = match &file.content_base64 {
         Some(b64) => {
@@ -300,6 +314,10 @@ async fn resolve(
             kind.as_str()
         )
     });
+    let blob = match (&file.xet_hash, &file.sha256, &inline) {
+        (None, Some(sha256), None) => Some(sha256.clone()),
+        _ => None,
+    };
     let meta = FileMeta {
         etag: file.sha256.clone().unwrap_or_else(|| file.oid.clone()),
         xet_hash: file.xet_hash.clone(),
@@ -308,6 +326,8 @@ async fn resolve(
         content_type: None,
         token_url,
         inline,
+        lfs_blob: blob,
+        commit: Some(commit),
     };
     serve_file(&app, &method, &headers, meta).await
 }

@@ -35,6 +35,10 @@ pub(crate) struct FileMeta {
     pub(crate) token_url: Option<String>,
     /// Content of inline (non-Xet) repo files.
     pub(crate) inline: Option<Bytes>,
+    /// SHA-256 of the LFS blob holding the content (repo files uploaded through LFS).
+    pub(crate) lfs_blob: Option<String>,
+    /// Head commit of the revision served (`X-Repo-Commit`, repo files only).
+    pub(crate) commit: Option<String>,
 }
 
 fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
@@ -70,6 +74,9 @@ pub(crate) async fn serve_file(
     );
     if let Some(hash) = &file.xet_hash {
         insert(&mut headers, "x-xet-hash", hash);
+    }
+    if let Some(commit) = &file.commit {
+        insert(&mut headers, "x-repo-commit", commit);
     }
     let auth_link = file
         .token_url
@@ -147,6 +154,11 @@ pub(crate) async fn serve_file(
         &(window.end - window.start).to_string(),
     );
     let body = match (&file.inline, &file.xet_hash) {
+        _ if window.end == window.start => Body::empty(),
+        (None, None) if file.lfs_blob.is_some() => {
+            let sha256 = file.lfs_blob.as_deref().unwrap_or_default();
+            super::lfs::blob_body(app, sha256, window).await?
+        }
         (Some(content), _) => {
             let start = usize::try_from(window.start)
                 .unwrap_or(usize::MAX)
@@ -277,6 +289,8 @@ pub(super) async fn bucket_resolve(
         content_type: file.content_type,
         token_url: Some(token_url),
         inline: None,
+        lfs_blob: None,
+        commit: None,
     };
     serve_file(&app, &method, &headers, meta).await
 }
