@@ -1,8 +1,10 @@
 //! The only place that builds JS errors for the client: [`Error`] → a `HubError` subclass from
 //! `js/errors.js` (chosen by [`ErrorKind::as_str`]), with `status`, `code`, `requestId`,
 //! `retryable`, `retryAfterMs`, `serverMessage` and `cause`. An abort becomes `AbortError`
-//! whose `cause` is the signal's `reason`.
+//! whose `cause` is the signal's `reason`; any other error's `cause` is its Rust
+//! [`source`](std::error::Error::source) chain, as plain JS `Error`s linked by `cause`.
 
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -29,7 +31,7 @@ extern "C" {
 pub(crate) fn to_js_error(e: &Error, signal: Option<&AbortSignal>) -> JsValue {
     let cause = match (e.kind(), signal) {
         (ErrorKind::Aborted, Some(s)) => s.reason(),
-        _ => JsValue::UNDEFINED,
+        _ => source_chain(e),
     };
     make_hub_error(
         e.kind().as_str(),
@@ -42,6 +44,30 @@ pub(crate) fn to_js_error(e: &Error, signal: Option<&AbortSignal>) -> JsValue {
         e.server_message().map(String::from),
         &cause,
     )
+}
+
+/// Most links of a `source` chain shown as `cause`.
+const MAX_CAUSES: usize = 8;
+
+/// The `source` chain of `e` as JS `Error`s, each the `cause` of the one before; `undefined`
+/// when `e` has no source.
+fn source_chain(e: &Error) -> JsValue {
+    let mut messages = Vec::new();
+    let mut next = std::error::Error::source(e);
+    while let Some(s) = next.filter(|_| messages.len() < MAX_CAUSES) {
+        messages.push(s.to_string());
+        next = s.source();
+    }
+    let mut cause = JsValue::UNDEFINED;
+    for message in messages.iter().rev() {
+        let err = js_sys::Error::new(message);
+        if !cause.is_undefined() {
+            // Setting a property on a fresh Error object cannot fail.
+            let _ = Reflect::set(&err, &JsValue::from_str("cause"), &cause);
+        }
+        cause = err.into();
+    }
+    cause
 }
 
 impl From<Error> for JsValue {
