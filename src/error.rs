@@ -19,8 +19,8 @@
 //! assert_eq!(e.status(), None);
 //! ```
 
-use crate::transport::{reason_phrase, redact_url, status_retryable};
 pub use crate::transport::TransportError;
+use crate::transport::{reason_phrase, redact_url, status_retryable};
 
 /// A cause kept under an [`Error`] (shown as `cause` on the JS side).
 pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -459,7 +459,9 @@ mod tests {
         use std::error::Error as _;
         let json = serde_json::from_str::<u32>("nope").unwrap_err();
         let e = Error::invalid_response_from("http://h/x", "bad answer", json);
-        assert!(e.source().is_some_and(|s| s.to_string().contains("expected")));
+        assert!(e
+            .source()
+            .is_some_and(|s| s.to_string().contains("expected")));
         let x = Error::from(xet::FormatError::Truncated {
             offset: 8,
             needed: 8,
@@ -471,6 +473,10 @@ mod tests {
     #[test]
     fn error_stays_small() {
         // Every `Result<_, Error>` carries it: keep large payloads boxed.
-        assert!(std::mem::size_of::<Error>() <= 64, "{}", std::mem::size_of::<Error>());
+        assert!(
+            std::mem::size_of::<Error>() <= 64,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 }

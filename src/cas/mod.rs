@@ -325,9 +325,9 @@ impl CasClient {
     ) -> Result<Bytes, Error> {
         let want = usize::try_from(bytes.len())
             .map_err(|_| Error::invalid_response(url, "range too large"))?;
-        let build = || Request::new(Method::Get, url.to_string()).header("range", bytes.http_range());
-        let read =
-            |resp: Response| read_range(resp, url, bytes, want, on_bytes).boxed_local();
+        let build =
+            || Request::new(Method::Get, url.to_string()).header("range", bytes.http_range());
+        let read = |resp: Response| read_range(resp, url, bytes, want, on_bytes).boxed_local();
         self.exchange(Target::Presigned(&build), cancel, &[], &read)
             .await
     }
@@ -424,13 +424,16 @@ mod tests {
 
     const ALWAYS: usize = 1000;
 
+    /// Faults in order, then the attempts expected and the kind of the final error.
+    type Case = (Vec<(Fault, usize)>, usize, ErrorKind);
+
     /// A CAS that always fails, in every mix of 5xx, cut bodies and 401s: each call is attempted
     /// at most `max_retries + 1` times (the mock client allows 3 retries), and a 401 is answered
     /// with at most `MAX_TOKEN_REFRESHES` fresh tokens.
     #[tokio::test(flavor = "current_thread")]
     async fn one_retry_budget_whatever_the_mix_of_failures() {
         use Fault::{Cut, Status};
-        let cases: Vec<(Vec<(Fault, usize)>, usize, ErrorKind)> = vec![
+        let cases: Vec<Case> = vec![
             (vec![(Status(503), ALWAYS)], 4, ErrorKind::Server),
             (vec![(Cut(3), ALWAYS)], 4, ErrorKind::Network),
             (vec![(Status(401), ALWAYS)], 3, ErrorKind::Auth),
@@ -439,9 +442,18 @@ mod tests {
                 4,
                 ErrorKind::Auth,
             ),
-            (vec![(Status(401), 2), (Status(503), ALWAYS)], 4, ErrorKind::Server),
             (
-                vec![(Cut(2), 1), (Status(401), 1), (Status(502), 1), (Cut(1), ALWAYS)],
+                vec![(Status(401), 2), (Status(503), ALWAYS)],
+                4,
+                ErrorKind::Server,
+            ),
+            (
+                vec![
+                    (Cut(2), 1),
+                    (Status(401), 1),
+                    (Status(502), 1),
+                    (Cut(1), ALWAYS),
+                ],
                 4,
                 ErrorKind::Network,
             ),
@@ -495,7 +507,12 @@ mod tests {
 
         let mock = MockCas::new();
         let (cas, _) = client(&mock);
-        script(&mock, Method::Get, "/fetch/", &[(Fault::Status(401), ALWAYS)]);
+        script(
+            &mock,
+            Method::Get,
+            "/fetch/",
+            &[(Fault::Status(401), ALWAYS)],
+        );
         let err = cas
             .fetch_range(&url, range, &Cancel::new(), &|_| {})
             .await

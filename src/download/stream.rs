@@ -402,9 +402,9 @@ impl FileDownload {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cas::mock::random_bytes;
     use crate::cas::mock::{client, Fault, MockCas};
     use crate::transport::Method;
-    use crate::cas::mock::random_bytes;
     use crate::upload::plan::PlannerConfig;
     use crate::upload::{upload_files, BytesSource, UploadFile, UploadOptions};
 

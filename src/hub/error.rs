@@ -6,8 +6,8 @@
 //! kept; the wait the transport read (`Retry-After`, `RateLimit`) is carried over. Every
 //! [`SendError`] becomes an [`Error`] here (`From`), for the Hub client and the CAS client alike.
 
-pub use crate::error::HubError;
 use crate::error::Error;
+pub use crate::error::HubError;
 use crate::transport::{SendError, StatusError, TransportError};
 
 /// Longest server message we keep.
@@ -21,7 +21,10 @@ impl From<StatusError> for HubError {
             .to_ascii_lowercase();
         let body_message = message_from_body(&e.body, &content_type);
         let mut parts: Vec<String> = Vec::new();
-        for m in [header("x-error-message"), body_message].into_iter().flatten() {
+        for m in [header("x-error-message"), body_message]
+            .into_iter()
+            .flatten()
+        {
             if !parts
                 .iter()
                 .any(|p| p.contains(&m) || m.contains(p.as_str()))

@@ -270,12 +270,14 @@ pub(crate) mod tests {
     use std::collections::VecDeque;
     use std::rc::Rc;
 
+    /// One scripted answer: (status, headers, body), or a transport failure.
+    pub(crate) type Outcome = Result<(u16, Vec<(&'static str, String)>, String), TransportError>;
+
     /// A scripted transport: answers each request with the next scripted outcome, records every
     /// request, and keeps virtual time (sleep advances the clock instantly).
     #[derive(Default)]
     pub(crate) struct Scripted {
-        pub(crate) script:
-            RefCell<VecDeque<Result<(u16, Vec<(&'static str, String)>, String), TransportError>>>,
+        pub(crate) script: RefCell<VecDeque<Outcome>>,
         pub(crate) seen: RefCell<Vec<Request>>,
         pub(crate) slept: RefCell<Vec<u64>>,
         pub(crate) now: Cell<u64>,
@@ -503,7 +505,10 @@ pub(crate) mod tests {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, SendError::Transport(TransportError::Timeout { ms: 5, .. })),
+            matches!(
+                err,
+                SendError::Transport(TransportError::Timeout { ms: 5, .. })
+            ),
             "{err:?}"
         );
         assert!(err.retryable());

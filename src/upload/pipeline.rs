@@ -340,14 +340,15 @@ impl Splitter {
 }
 
 type ReadFuture = LocalBoxFuture<'static, (Box<dyn Source>, Result<Option<Bytes>, Error>)>;
-type QueryFuture = LocalBoxFuture<'static, (u64, Result<Option<Shard>, Error>)>;
+/// A global-dedup answer (boxed: a parsed shard is large).
+type QueryFuture = LocalBoxFuture<'static, (u64, Result<Option<Box<Shard>>, Error>)>;
 /// A finished xorb upload: (id, bytes sent, inserted, the buffer to reuse).
 type XorbDone = (u64, u64, bool, Option<Vec<u8>>);
 type XorbFuture = LocalBoxFuture<'static, Result<XorbDone, Error>>;
 
 enum Event {
     Read(Box<dyn Source>, Result<Option<Bytes>, Error>),
-    Query(u64, Result<Option<Shard>, Error>),
+    Query(u64, Result<Option<Box<Shard>>, Error>),
     Uploaded(Result<XorbDone, Error>),
 }
 
@@ -422,8 +423,13 @@ impl Run<'_> {
         self.report.dedup_queries += 1;
         let cas = self.cas.clone();
         let cancel = self.cancel.clone();
-        self.queries
-            .push(async move { (seq, cas.query_chunk(&hash, &cancel).await) }.boxed_local());
+        self.queries.push(
+            async move {
+                let answer = cas.query_chunk(&hash, &cancel).await;
+                (seq, answer.map(|shard| shard.map(Box::new)))
+            }
+            .boxed_local(),
+        );
     }
 
     /// Hands decided-on items to the planner, in order, while allowed.
@@ -765,9 +771,9 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cas::mock::random_bytes;
     use crate::cas::mock::{client, CountingTokens, Fault, MockCas};
     use crate::transport::Method;
-    use crate::cas::mock::random_bytes;
 
     fn files(list: &[(&str, &[u8])]) -> Vec<UploadFile> {
         list.iter()
