@@ -74,10 +74,18 @@ pub struct ValidationError {
     pub value: String,
     /// What rule it breaks.
     pub reason: String,
+    /// [`ValidationError::INVALID_HASH`] for a malformed Xet hash, else
+    /// [`ValidationError::INVALID_ARGUMENT`]: the same codes as `hf-buckets/xet` (its JS `code`).
+    pub code: &'static str,
 }
 
 impl ValidationError {
-    /// A new error.
+    /// The code of most invalid input.
+    pub const INVALID_ARGUMENT: &'static str = "INVALID_ARGUMENT";
+    /// The code of a malformed Xet hash.
+    pub const INVALID_HASH: &'static str = "INVALID_HASH";
+
+    /// A new error (code [`ValidationError::INVALID_ARGUMENT`]).
     pub fn new(what: impl Into<String>, value: &str, reason: impl Into<String>) -> ValidationError {
         let mut value = value.to_string();
         if let Some((i, _)) = value.char_indices().nth(200) {
@@ -88,7 +96,19 @@ impl ValidationError {
             what: what.into(),
             value,
             reason: reason.into(),
+            code: ValidationError::INVALID_ARGUMENT,
         }
+    }
+
+    /// Checks a Xet hash given by the caller (64 hex digits, the one rule: [`xet::Hash::from_hex`]).
+    ///
+    /// # Errors
+    /// A [`ValidationError::INVALID_HASH`] error naming `what`.
+    pub fn check_hash(what: &str, value: &str) -> Result<xet::Hash, ValidationError> {
+        xet::Hash::from_hex(value).map_err(|e| ValidationError {
+            code: ValidationError::INVALID_HASH,
+            ..ValidationError::new(what, value, e.to_string())
+        })
     }
 }
 
@@ -312,10 +332,12 @@ impl Error {
         }
     }
 
-    /// The server's machine-readable error class (`X-Error-Code`, e.g. `RepoNotFound`).
+    /// The server's machine-readable error class (`X-Error-Code`, e.g. `RepoNotFound`), or
+    /// the code of invalid input ([`ValidationError::code`]).
     pub fn code(&self) -> Option<&str> {
         match self {
             Error::Hub(e) => e.code.as_deref(),
+            Error::Validation(e) => Some(e.code),
             _ => None,
         }
     }
@@ -438,7 +460,15 @@ mod tests {
             "must not contain `..`",
         ));
         assert_eq!(v.kind(), ErrorKind::Validation);
+        assert_eq!(v.code(), Some("INVALID_ARGUMENT"));
         assert!(!v.retryable());
+        let h = Error::from(ValidationError::check_hash("xetHash", "zz").unwrap_err());
+        assert_eq!(
+            (h.kind(), h.code()),
+            (ErrorKind::Validation, Some("INVALID_HASH"))
+        );
+        let ok = "ab".repeat(32);
+        assert_eq!(ValidationError::check_hash("h", &ok).unwrap().to_hex(), ok);
         assert!(!Error::Aborted.retryable());
         let x = Error::from(xet::FormatError::Truncated {
             offset: 8,

@@ -269,9 +269,7 @@ fn upload_progress(callback: Option<Function>, names: Vec<String>) -> Option<Pro
 }
 
 /// `onProgress` of a download.
-pub(crate) fn download_progress(
-    callback: Option<Function>,
-) -> Option<DownloadProgressFn> {
+pub(crate) fn download_progress(callback: Option<Function>) -> Option<DownloadProgressFn> {
     callback.map(|f| {
         Rc::new(move |p: &DownloadProgress| {
             let e = Object::new();

@@ -644,14 +644,7 @@ fn check_lines(lines: &[BatchLine]) -> Result<(), Error> {
         validate_path("path", line.path())?;
         match line {
             BatchLine::Add { xet_hash, .. } | BatchLine::Copy { xet_hash, .. } => {
-                if !super::types::is_xet_hash(xet_hash) {
-                    return Err(ValidationError::new(
-                        "xetHash",
-                        xet_hash,
-                        "must be 64 hexadecimal digits",
-                    )
-                    .into());
-                }
+                ValidationError::check_hash("xetHash", xet_hash)?;
                 if let BatchLine::Copy { source_id, .. } = line {
                     let mut parts = source_id.split('/');
                     match (parts.next(), parts.next(), parts.next()) {
