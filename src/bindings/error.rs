@@ -4,7 +4,6 @@
 //! whose `cause` is the signal's `reason`; any other error's `cause` is its Rust
 //! [`source`](std::error::Error::source) chain, as plain JS `Error`s linked by `cause`.
 
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -52,22 +51,21 @@ const MAX_CAUSES: usize = 8;
 /// The `source` chain of `e` as JS `Error`s, each the `cause` of the one before; `undefined`
 /// when `e` has no source.
 fn source_chain(e: &Error) -> JsValue {
-    let mut messages = Vec::new();
-    let mut next = std::error::Error::source(e);
-    while let Some(s) = next.filter(|_| messages.len() < MAX_CAUSES) {
-        messages.push(s.to_string());
-        next = s.source();
-    }
-    let mut cause = JsValue::UNDEFINED;
-    for message in messages.iter().rev() {
-        let err = js_sys::Error::new(message);
-        if !cause.is_undefined() {
-            // Setting a property on a fresh Error object cannot fail.
-            let _ = Reflect::set(&err, &JsValue::from_str("cause"), &cause);
+    chain(std::error::Error::source(e), MAX_CAUSES)
+}
+
+fn chain(source: Option<&(dyn std::error::Error + 'static)>, depth: usize) -> JsValue {
+    match source {
+        Some(s) if depth > 0 => {
+            let err = js_sys::Error::new(&s.to_string());
+            let inner = chain(s.source(), depth - 1);
+            if !inner.is_undefined() {
+                err.set_cause(&inner);
+            }
+            err.into()
         }
-        cause = err.into();
+        _ => JsValue::UNDEFINED,
     }
-    cause
 }
 
 impl From<Error> for JsValue {

@@ -121,13 +121,13 @@ impl CasClient {
     /// ([`ReadError::Transport`]) and a `401` (answered at once with a fresh token, at most
     /// [`MAX_TOKEN_REFRESHES`] times) each take one retry, so the request is attempted at most
     /// `max_retries + 1` times.
-    async fn exchange<'r, T>(
+    async fn exchange<'r>(
         &self,
         target: Target<'_>,
         cancel: &Cancel,
         accept: &[u16],
-        read: &dyn Fn(Response) -> LocalBoxFuture<'r, Result<T, ReadError>>,
-    ) -> Result<T, Error> {
+        read: &dyn Fn(Response) -> LocalBoxFuture<'r, Result<Answer, ReadError>>,
+    ) -> Result<Answer, Error> {
         let mut backoff = Backoff::new(&*self.http, &self.policy);
         let mut refreshes = 0;
         loop {
@@ -176,12 +176,14 @@ impl CasClient {
             async move {
                 let (status, url) = (resp.status, resp.url.clone());
                 let body = resp.bytes_limited(max).await?;
-                Ok((status, url, body))
+                Ok(Answer { status, url, body })
             }
             .boxed_local()
         };
-        self.exchange(Target::Cas(build), cancel, accept, &read)
-            .await
+        let a = self
+            .exchange(Target::Cas(build), cancel, accept, &read)
+            .await?;
+        Ok((a.status, a.url, a.body))
     }
 
     /// Asks the global-dedup index about a chunk (§6.10). `Ok(None)` when the chunk is unknown
@@ -327,9 +329,18 @@ impl CasClient {
             .map_err(|_| Error::invalid_response(url, "range too large"))?;
         let build =
             || Request::new(Method::Get, url.to_string()).header("range", bytes.http_range());
-        let read = |resp: Response| read_range(resp, url, bytes, want, on_bytes).boxed_local();
-        self.exchange(Target::Presigned(&build), cancel, &[], &read)
-            .await
+        let read = |resp: Response| {
+            async move {
+                let (status, url) = (resp.status, resp.url.clone());
+                let body = read_range(resp, &url, bytes, want, on_bytes).await?;
+                Ok(Answer { status, url, body })
+            }
+            .boxed_local()
+        };
+        let answer = self
+            .exchange(Target::Presigned(&build), cancel, &[], &read)
+            .await?;
+        Ok(answer.body)
     }
 }
 
@@ -340,6 +351,13 @@ enum Target<'b> {
     Cas(&'b dyn Fn(&CasToken) -> Request),
     /// A presigned transfer URL: no `Authorization` at all (§6.5).
     Presigned(&'b dyn Fn() -> Request),
+}
+
+/// An answer read to its end: status, final URL, body.
+struct Answer {
+    status: u16,
+    url: String,
+    body: Bytes,
 }
 
 /// Why reading an answer failed.
