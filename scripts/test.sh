@@ -48,6 +48,9 @@ run_suite() {
 
 # 0. Formatting (default rustfmt settings) over the whole workspace: one test, pass iff clean.
 run_suite fmt single cargo fmt --all --check
+run_suite clippy single cargo clippy --workspace --all-targets -- -D warnings
+# No import cycle between sibling modules anywhere in src/ (scripts/module-cycles.py explains how).
+run_suite module-cycles single python3 scripts/module-cycles.py src
 
 # 1. Native Rust: the Xet core, the client logic, local-hub.
 run_suite native cargo cargo test --workspace

@@ -1,11 +1,15 @@
 //! The one public error type of the client, and its classification.
 //!
-//! Every layer has its own precise error enum — [`TransportError`] (connect, timeout, body),
-//! [`HubError`] (an HTTP status answered by the Hub or the CAS, with `X-Error-Code`),
-//! [`ValidationError`] (bad caller input, caught before any request) — and they all fold into
-//! [`Error`] through `From`. [`Error::kind`] says what the caller should do next, and
-//! [`Error::retryable`] is the only place that decides whether a failure may be retried: the retry
-//! loop (`transport::retry`) and the JS `retryable` property both read it (buckets spec §4.3).
+//! Every layer has its own precise error — [`TransportError`] (connect, timeout, body),
+//! [`HubError`] (an HTTP status answered by the Hub or the CAS, with `X-Error-Code`; the Hub
+//! layer builds it from the transport's neutral `StatusError`), [`ValidationError`] (bad caller
+//! input, caught before any request), [`xet::FormatError`] (malformed Xet data) — and they all
+//! fold into [`Error`] through `From`, keeping the original as [`std::error::Error::source`].
+//! [`Error::kind`] says what the caller should do next, and [`Error::retryable`] says whether a
+//! failure may be retried, from the transport's one rule (`transport::status_retryable`,
+//! buckets spec §4.3); the JS `retryable` property reads it.
+//!
+//! This module sits just above `transport`: it names no other module of the crate.
 //!
 //! ```
 //! use hf_buckets::error::{Error, ErrorKind};
@@ -15,8 +19,98 @@
 //! assert_eq!(e.status(), None);
 //! ```
 
-pub use crate::hub::{HubError, ValidationError};
 pub use crate::transport::TransportError;
+use crate::transport::{reason_phrase, redact_url, status_retryable};
+
+/// A cause kept under an [`Error`] (shown as `cause` on the JS side).
+pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An HTTP error status from the Hub or the CAS, with what the server said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubError {
+    /// HTTP status.
+    pub status: u16,
+    /// `X-Error-Code` (e.g. `RepoNotFound`, `EntryNotFound`).
+    pub code: Option<String>,
+    /// What the server said (may be empty).
+    pub message: String,
+    /// `X-Request-Id`.
+    pub request_id: Option<String>,
+    /// Server-requested wait before retrying, in ms.
+    pub retry_after_ms: Option<u64>,
+    /// Request method.
+    pub method: &'static str,
+    /// Request URL without its query string.
+    pub url: String,
+}
+
+impl std::fmt::Display for HubError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.message.is_empty() {
+            write!(f, "HTTP {} {}", self.status, reason_phrase(self.status))?;
+        } else {
+            write!(f, "{}", self.message)?;
+        }
+        write!(f, " ({} {} → {}", self.method, self.url, self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, ", X-Error-Code: {code}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, ", request id: {id}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+impl std::error::Error for HubError {}
+
+/// Invalid caller input; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what} {value:?}: {reason}")]
+pub struct ValidationError {
+    /// What was checked (`bucket id`, `path`, `option retry.maxRetries`, …).
+    pub what: String,
+    /// The offending value, shortened to 200 characters.
+    pub value: String,
+    /// What rule it breaks.
+    pub reason: String,
+    /// [`ValidationError::INVALID_HASH`] for a malformed Xet hash, else
+    /// [`ValidationError::INVALID_ARGUMENT`]: the same codes as `hf-buckets/xet` (its JS `code`).
+    pub code: &'static str,
+}
+
+impl ValidationError {
+    /// The code of most invalid input.
+    pub const INVALID_ARGUMENT: &'static str = "INVALID_ARGUMENT";
+    /// The code of a malformed Xet hash.
+    pub const INVALID_HASH: &'static str = "INVALID_HASH";
+
+    /// A new error (code [`ValidationError::INVALID_ARGUMENT`]).
+    pub fn new(what: impl Into<String>, value: &str, reason: impl Into<String>) -> ValidationError {
+        let mut value = value.to_string();
+        if let Some((i, _)) = value.char_indices().nth(200) {
+            value.truncate(i);
+            value.push('…');
+        }
+        ValidationError {
+            what: what.into(),
+            value,
+            reason: reason.into(),
+            code: ValidationError::INVALID_ARGUMENT,
+        }
+    }
+
+    /// Checks a Xet hash given by the caller (64 hex digits, the one rule: [`xet::Hash::from_hex`]).
+    ///
+    /// # Errors
+    /// A [`ValidationError::INVALID_HASH`] error naming `what`.
+    pub fn check_hash(what: &str, value: &str) -> Result<xet::Hash, ValidationError> {
+        xet::Hash::from_hex(value).map_err(|e| ValidationError {
+            code: ValidationError::INVALID_HASH,
+            ..ValidationError::new(what, value, e.to_string())
+        })
+    }
+}
 
 /// Any failure of a client operation.
 ///
@@ -26,7 +120,7 @@ pub use crate::transport::TransportError;
 pub enum Error {
     /// The Hub (or the Xet CAS) answered with an error status.
     #[error(transparent)]
-    Hub(#[from] HubError),
+    Hub(Box<HubError>),
     /// The request did not complete: connection refused or reset, timeout, body cut short.
     #[error(transparent)]
     Transport(TransportError),
@@ -42,7 +136,7 @@ pub enum Error {
     },
     /// The caller's input is invalid; no request was sent.
     #[error(transparent)]
-    Validation(#[from] ValidationError),
+    Validation(Box<ValidationError>),
     /// Downloaded or computed data failed verification (a hash mismatch). Wrong bytes are never
     /// returned; this error is raised instead.
     #[error("integrity check failed: {message}")]
@@ -62,7 +156,31 @@ pub enum Error {
         url: String,
         /// What was wrong with it.
         message: String,
+        /// The parser's error, when there is one.
+        #[source]
+        source: Option<Source>,
     },
+    /// An invariant of this client broke: a bug, not bad input or bad data. Please report it.
+    #[error("internal error (a bug in hf-buckets): {message}")]
+    Internal {
+        /// Which invariant.
+        message: String,
+        /// The error that revealed it, when there is one.
+        #[source]
+        source: Option<Source>,
+    },
+}
+
+impl From<HubError> for Error {
+    fn from(e: HubError) -> Error {
+        Error::Hub(Box::new(e))
+    }
+}
+
+impl From<ValidationError> for Error {
+    fn from(e: ValidationError) -> Error {
+        Error::Validation(Box::new(e))
+    }
 }
 
 /// What kind of failure an [`Error`] is; each kind maps to one JS error class.
@@ -97,6 +215,8 @@ pub enum ErrorKind {
     Integrity,
     /// A success response this client cannot parse (`ProtocolError`).
     InvalidResponse,
+    /// A bug in this client (the base `HubError` class in JS).
+    Internal,
 }
 
 impl ErrorKind {
@@ -117,6 +237,7 @@ impl ErrorKind {
             ErrorKind::Validation => "Validation",
             ErrorKind::Integrity => "Integrity",
             ErrorKind::InvalidResponse => "InvalidResponse",
+            ErrorKind::Internal => "Internal",
         }
     }
 
@@ -148,8 +269,38 @@ impl Error {
     /// `url` is stripped of its query string, which may hold signed parameters.
     pub fn invalid_response(url: &str, message: impl Into<String>) -> Error {
         Error::InvalidResponse {
-            url: crate::transport::redact_url(url),
+            url: redact_url(url),
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// [`Error::invalid_response`] that keeps the parser's error as its source.
+    pub fn invalid_response_from(
+        url: &str,
+        message: impl Into<String>,
+        source: impl Into<Source>,
+    ) -> Error {
+        Error::InvalidResponse {
+            url: redact_url(url),
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A broken invariant of this client (see [`Error::Internal`]).
+    pub fn internal(message: impl Into<String>) -> Error {
+        Error::Internal {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// [`Error::internal`], keeping the error that revealed it.
+    pub fn internal_from(message: impl Into<String>, source: impl Into<Source>) -> Error {
+        Error::Internal {
+            message: message.into(),
+            source: Some(source.into()),
         }
     }
 
@@ -157,12 +308,19 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Hub(e) => ErrorKind::from_status(e.status),
-            Error::Transport(e) => e.kind(),
+            Error::Transport(e) => match e {
+                TransportError::Connect { .. } | TransportError::Body { .. } => ErrorKind::Network,
+                TransportError::Timeout { .. } => ErrorKind::Timeout,
+                TransportError::TooLarge { .. } => ErrorKind::InvalidResponse,
+                TransportError::InvalidRequest { .. } => ErrorKind::Validation,
+                TransportError::Aborted => ErrorKind::Aborted,
+            },
             Error::Aborted => ErrorKind::Aborted,
             Error::Validation(_) => ErrorKind::Validation,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Integrity { .. } | Error::Xet(_) => ErrorKind::Integrity,
             Error::InvalidResponse { .. } => ErrorKind::InvalidResponse,
+            Error::Internal { .. } => ErrorKind::Internal,
         }
     }
 
@@ -174,10 +332,12 @@ impl Error {
         }
     }
 
-    /// The server's machine-readable error class (`X-Error-Code`, e.g. `RepoNotFound`).
+    /// The server's machine-readable error class (`X-Error-Code`, e.g. `RepoNotFound`), or
+    /// the code of invalid input ([`ValidationError::code`]).
     pub fn code(&self) -> Option<&str> {
         match self {
             Error::Hub(e) => e.code.as_deref(),
+            Error::Validation(e) => Some(e.code),
             _ => None,
         }
     }
@@ -198,22 +358,23 @@ impl Error {
         }
     }
 
-    /// Whether trying the same request again may succeed. This is the only classifier: the
-    /// retry loop and the JS `retryable` property use it.
+    /// Whether trying the same request again may succeed: the transport's rule, which the
+    /// retry loop applies too (`transport::status_retryable`, `TransportError::retryable`).
     ///
     /// True for HTTP 408, 429, 500, 502, 503, 504 and for network failures and timeouts
     /// (buckets spec §4.3). False for everything else, including aborts, validation and
     /// integrity failures.
     pub fn retryable(&self) -> bool {
         match self {
-            Error::Hub(e) => matches!(e.status, 408 | 429 | 500 | 502 | 503 | 504),
+            Error::Hub(e) => status_retryable(e.status),
             Error::Transport(e) => e.retryable(),
             Error::Aborted
             | Error::Validation(_)
             | Error::NotFound { .. }
             | Error::Integrity { .. }
             | Error::Xet(_)
-            | Error::InvalidResponse { .. } => false,
+            | Error::InvalidResponse { .. }
+            | Error::Internal { .. } => false,
         }
     }
 
@@ -240,7 +401,7 @@ mod tests {
     use super::*;
 
     fn hub(status: u16) -> Error {
-        Error::Hub(HubError {
+        Error::from(HubError {
             status,
             code: Some("RepoNotFound".into()),
             message: "Repository not found".into(),
@@ -299,7 +460,15 @@ mod tests {
             "must not contain `..`",
         ));
         assert_eq!(v.kind(), ErrorKind::Validation);
+        assert_eq!(v.code(), Some("INVALID_ARGUMENT"));
         assert!(!v.retryable());
+        let h = Error::from(ValidationError::check_hash("xetHash", "zz").unwrap_err());
+        assert_eq!(
+            (h.kind(), h.code()),
+            (ErrorKind::Validation, Some("INVALID_HASH"))
+        );
+        let ok = "ab".repeat(32);
+        assert_eq!(ValidationError::check_hash("h", &ok).unwrap().to_hex(), ok);
         assert!(!Error::Aborted.retryable());
         let x = Error::from(xet::FormatError::Truncated {
             offset: 8,
@@ -310,5 +479,34 @@ mod tests {
         assert!(!x.retryable());
         let bad = Error::invalid_response("http://h/x?sig=secret", "not JSON");
         assert!(!bad.to_string().contains("secret"), "{bad}");
+        let bug = Error::internal("chunk outside a file");
+        assert_eq!(bug.kind(), ErrorKind::Internal);
+        assert!(!bug.retryable());
+    }
+
+    #[test]
+    fn causes_are_kept() {
+        use std::error::Error as _;
+        let json = serde_json::from_str::<u32>("nope").unwrap_err();
+        let e = Error::invalid_response_from("http://h/x", "bad answer", json);
+        assert!(e
+            .source()
+            .is_some_and(|s| s.to_string().contains("expected")));
+        let x = Error::from(xet::FormatError::Truncated {
+            offset: 8,
+            needed: 8,
+            available: 3,
+        });
+        assert!(x.source().is_some());
+    }
+
+    #[test]
+    fn error_stays_small() {
+        // Every `Result<_, Error>` carries it: keep large payloads boxed.
+        assert!(
+            std::mem::size_of::<Error>() <= 64,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 }

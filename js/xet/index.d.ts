@@ -80,10 +80,16 @@ export class XetError extends Error {
    */
   constructor(message: string, options?: { code?: XetErrorCode; cause?: unknown });
   /**
-   * Always `'XetError'`.
-   * @default "XetError"
+   * Always `'ValidationError'`: bad input has the same class name from `hf-buckets` and
+   * `hf-buckets/xet`, so `isValidationError` from `hf-buckets` accepts this error too.
+   * @default "ValidationError"
    */
-  readonly name: 'XetError';
+  readonly name: 'ValidationError';
+  /**
+   * Always `false`: the same input fails the same way again.
+   * @default false
+   */
+  readonly retryable: false;
   /**
    * What kind of input was rejected.
    * @default "INVALID_ARGUMENT"
@@ -98,7 +104,7 @@ export class XetError extends Error {
  *
  * @param value Anything caught.
  * @returns `true` for a `XetError`.
- * @default false for anything that is not an `Error` named `"XetError"`
+ * @default false for anything that is not an `Error` named `"ValidationError"`
  * @throws never
  * @example
  * try { fileHash('text'); } catch (e) { isXetError(e); } // true

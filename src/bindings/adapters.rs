@@ -14,6 +14,7 @@ use web_sys::AbortSignal;
 use super::args::{get, present, set, AddSource, TransferArgs};
 use crate::cas::token::{CasToken, HubTokens, TokenCache, TokenScope, TokenSource};
 use crate::cas::CasClient;
+use crate::download::stream::ProgressFn as DownloadProgressFn;
 use crate::download::DownloadProgress;
 use crate::error::Error;
 use crate::hub::{BucketId, HubClient, ValidationError};
@@ -268,9 +269,7 @@ fn upload_progress(callback: Option<Function>, names: Vec<String>) -> Option<Pro
 }
 
 /// `onProgress` of a download.
-pub(crate) fn download_progress(
-    callback: Option<Function>,
-) -> Option<Rc<dyn Fn(&DownloadProgress)>> {
+pub(crate) fn download_progress(callback: Option<Function>) -> Option<DownloadProgressFn> {
     callback.map(|f| {
         Rc::new(move |p: &DownloadProgress| {
             let e = Object::new();
@@ -278,7 +277,7 @@ pub(crate) fn download_progress(
             set(&e, "bytesVerified", p.bytes_verified as f64);
             set(&e, "totalBytes", p.total_bytes as f64);
             notify(&f, &e.into());
-        }) as Rc<dyn Fn(&DownloadProgress)>
+        }) as DownloadProgressFn
     })
 }
 

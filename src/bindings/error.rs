@@ -1,7 +1,8 @@
 //! The only place that builds JS errors for the client: [`Error`] → a `HubError` subclass from
 //! `js/errors.js` (chosen by [`ErrorKind::as_str`]), with `status`, `code`, `requestId`,
 //! `retryable`, `retryAfterMs`, `serverMessage` and `cause`. An abort becomes `AbortError`
-//! whose `cause` is the signal's `reason`.
+//! whose `cause` is the signal's `reason`; any other error's `cause` is its Rust
+//! [`source`](std::error::Error::source) chain, as plain JS `Error`s linked by `cause`.
 
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
@@ -29,7 +30,7 @@ extern "C" {
 pub(crate) fn to_js_error(e: &Error, signal: Option<&AbortSignal>) -> JsValue {
     let cause = match (e.kind(), signal) {
         (ErrorKind::Aborted, Some(s)) => s.reason(),
-        _ => JsValue::UNDEFINED,
+        _ => source_chain(e),
     };
     make_hub_error(
         e.kind().as_str(),
@@ -42,6 +43,29 @@ pub(crate) fn to_js_error(e: &Error, signal: Option<&AbortSignal>) -> JsValue {
         e.server_message().map(String::from),
         &cause,
     )
+}
+
+/// Most links of a `source` chain shown as `cause`.
+const MAX_CAUSES: usize = 8;
+
+/// The `source` chain of `e` as JS `Error`s, each the `cause` of the one before; `undefined`
+/// when `e` has no source.
+fn source_chain(e: &Error) -> JsValue {
+    chain(std::error::Error::source(e), MAX_CAUSES)
+}
+
+fn chain(source: Option<&(dyn std::error::Error + 'static)>, depth: usize) -> JsValue {
+    match source {
+        Some(s) if depth > 0 => {
+            let err = js_sys::Error::new(&s.to_string());
+            let inner = chain(s.source(), depth - 1);
+            if !inner.is_undefined() {
+                err.set_cause(&inner);
+            }
+            err.into()
+        }
+        _ => JsValue::UNDEFINED,
+    }
 }
 
 impl From<Error> for JsValue {

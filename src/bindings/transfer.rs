@@ -149,13 +149,7 @@ pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsVal
             }
             OpenTarget::Hash { xet_hash, size } => (xet_hash, size),
         };
-        let file_hash = xet::Hash::from_hex(&file_hash).map_err(|_| {
-            Error::from(ValidationError::new(
-                "xetHash",
-                &file_hash,
-                "must be 64 hex digits",
-            ))
-        })?;
+        let file_hash = ValidationError::check_hash("xetHash", &file_hash)?;
         let range = args.range.map(|(start, end)| (start, end.unwrap_or(size)));
         let progress = download_progress(transfer.on_progress);
         let cas = cas_client(

@@ -126,6 +126,27 @@ impl MockCas {
             .count()
     }
 
+    /// The bytes of a stored file, rebuilt from its shard terms and the stored xorbs (an oracle
+    /// independent of the client's download code); `None` when the file is unknown or broken.
+    pub(crate) fn file_bytes(&self, file: &Hash) -> Option<Vec<u8>> {
+        if *file == Hash::ZERO {
+            return Some(Vec::new());
+        }
+        let files = self.files.borrow();
+        let xorbs = self.xorbs.borrow();
+        let mut out = Vec::new();
+        for t in &files.get(file)?.terms {
+            let x = xorbs.get(&t.xorb_hash)?;
+            let records = xet::xorb::chunk_records(&x.data)
+                .collect::<Result<Vec<_>, _>>()
+                .ok()?;
+            for r in records.get(t.chunk_start as usize..t.chunk_end as usize)? {
+                r.decompress_into(&mut out).ok()?;
+            }
+        }
+        Some(out)
+    }
+
     fn take_fault(&self, method: Method, path: &str) -> Option<Fault> {
         let mut rules = self.rules.borrow_mut();
         let rule = rules
@@ -480,6 +501,20 @@ pub(crate) fn v1_of(
         terms: v2.terms.clone(),
         fetch_info,
     }
+}
+
+/// Deterministic pseudo-random bytes (xorshift64*), the test data of the pipelines' tests.
+pub(crate) fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
 }
 
 /// Tokens `tok1`, `tok2`, … for the mock, each valid for an hour; counts the fetches.

@@ -7,7 +7,8 @@
 //! Hub token. Transfer URLs (presigned) get no `Authorization` at all (§6.5). Idempotent calls
 //! (xorb and shard POSTs are content-addressed, reads are GETs) are retried per
 //! [`RetryPolicy`] on 408/429/5xx and network errors (§6.2); a body cut off mid-read is read
-//! again from the start.
+//! again from the start. All of these draw from one [`Backoff`] per call, so a call is attempted
+//! at most `max_retries + 1` times in all, whatever mix of failures it meets.
 
 pub mod token;
 
@@ -18,14 +19,15 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use bytes::Bytes;
+use futures_util::future::{FutureExt, LocalBoxFuture};
 use serde::Deserialize;
+use xet::reconstruction::ByteRange;
 use xet::shard::Shard;
 use xet::Hash;
 
-use crate::download::plan::{FetchPlan, FetchUnit};
-use crate::error::{Error, ErrorKind};
-use crate::transport::retry::{self, RetryPolicy};
-use crate::transport::{Cancel, HttpClient, Method, Request, Response, TransportError};
+use crate::error::Error;
+use crate::transport::retry::{self, Backoff, RetryPolicy};
+use crate::transport::{Cancel, HttpClient, Method, Request, Response, SendError, TransportError};
 use token::{CasToken, TokenCache};
 
 /// Largest global-dedup shard or reconstruction JSON we read into memory.
@@ -64,19 +66,6 @@ pub enum Reconstruction {
     V2(xet::reconstruction::ReconstructionV2),
     /// `GET /v1/reconstructions/…`.
     V1(xet::reconstruction::ReconstructionV1),
-}
-
-impl Reconstruction {
-    /// The fetch plan for `want` bytes (see [`FetchPlan::from_v2`]).
-    ///
-    /// # Errors
-    /// As [`FetchPlan::from_v2`].
-    pub fn plan(&self, want: Option<u64>) -> Result<FetchPlan, Error> {
-        match self {
-            Reconstruction::V2(r) => FetchPlan::from_v2(r, want),
-            Reconstruction::V1(r) => FetchPlan::from_v1(r, want),
-        }
-    }
 }
 
 /// Returns `Err(Aborted)` when the error is an abort, so that optional calls can ignore other
@@ -127,34 +116,55 @@ impl CasClient {
         self.tokens.get(&*self.http, cancel).await
     }
 
-    /// Sends a CAS request built by `build` for the current token; after a `401` gets a fresh
-    /// token and tries again, at most [`MAX_TOKEN_REFRESHES`] times (a token fetched while the
-    /// server revoked tokens may itself be revoked already).
-    async fn send(
+    /// Sends a request built by `build` and reads its answer with `read`, within one retry
+    /// budget ([`Backoff`]): a retryable status or network error, a body cut off mid-read
+    /// ([`ReadError::Transport`]) and a `401` (answered at once with a fresh token, at most
+    /// [`MAX_TOKEN_REFRESHES`] times) each take one retry, so the request is attempted at most
+    /// `max_retries + 1` times.
+    async fn exchange<'r>(
         &self,
-        build: &dyn Fn(&CasToken) -> Request,
+        target: Target<'_>,
         cancel: &Cancel,
         accept: &[u16],
-    ) -> Result<Response, Error> {
+        read: &dyn Fn(Response) -> LocalBoxFuture<'r, Result<Answer, ReadError>>,
+    ) -> Result<Answer, Error> {
+        let mut backoff = Backoff::new(&*self.http, &self.policy);
         let mut refreshes = 0;
         loop {
-            let token = self.tokens.get(&*self.http, cancel).await?;
-            let req = build(&token)
-                .header("authorization", format!("Bearer {}", token.access_token))
-                .header("x-xet-session-id", self.session_id.clone());
-            match retry::send(&*self.http, &self.policy, req, cancel, accept).await {
-                Err(e) if e.status() == Some(401) && refreshes < MAX_TOKEN_REFRESHES => {
-                    self.tokens.invalidate(&token.access_token);
-                    refreshes += 1;
+            let (req, token) = match target {
+                Target::Cas(build) => {
+                    let token = self.tokens.get(&*self.http, cancel).await?;
+                    let req = build(&token)
+                        .header("authorization", format!("Bearer {}", token.access_token))
+                        .header("x-xet-session-id", self.session_id.clone());
+                    (req, Some(token.access_token))
                 }
-                other => return other,
+                Target::Presigned(build) => (build(), None),
+            };
+            let retry_safe = req.retry_safe;
+            let failure = match retry::attempt(&*self.http, &self.policy, req, cancel, accept).await
+            {
+                Ok(resp) => match read(resp).await {
+                    Ok(answer) => return Ok(answer),
+                    Err(ReadError::Invalid(e)) => return Err(e),
+                    Err(ReadError::Transport(e)) => SendError::Transport(e),
+                },
+                Err(e) => e,
+            };
+            if let (Some(401), Some(token)) = (failure.status(), &token) {
+                if refreshes < MAX_TOKEN_REFRESHES && backoff.retry_now() {
+                    self.tokens.invalidate(token);
+                    refreshes += 1;
+                    continue;
+                }
+                return Err(failure.into());
             }
+            backoff.retry(failure, retry_safe, cancel).await?;
         }
     }
 
-    /// [`CasClient::send`], then reads the whole body (at most `max` bytes). A body cut off
-    /// mid-way is a retryable failure: the request is sent again (all CAS calls made this way are
-    /// idempotent), within the retry policy.
+    /// [`CasClient::exchange`] with the CAS token, reading the whole body (at most `max`
+    /// bytes): `(status, final URL, body)`.
     async fn send_read(
         &self,
         build: &dyn Fn(&CasToken) -> Request,
@@ -162,23 +172,18 @@ impl CasClient {
         accept: &[u16],
         max: usize,
     ) -> Result<(u16, String, Bytes), Error> {
-        let mut attempt = 0u32;
-        loop {
-            let resp = self.send(build, cancel, accept).await?;
-            let (status, url) = (resp.status, resp.url.clone());
-            match resp.bytes_limited(max).await {
-                Ok(body) => return Ok((status, url, body)),
-                Err(e) => {
-                    let e = Error::from(e);
-                    let draw = (self.http.now_ms() % 1000) as f64 / 1000.0;
-                    let Some(delay) = self.policy.delay_after(attempt, &e, true, draw) else {
-                        return Err(e);
-                    };
-                    crate::transport::sleep(&*self.http, delay, cancel).await?;
-                    attempt += 1;
-                }
+        let read = |resp: Response| {
+            async move {
+                let (status, url) = (resp.status, resp.url.clone());
+                let body = resp.bytes_limited(max).await?;
+                Ok(Answer { status, url, body })
             }
-        }
+            .boxed_local()
+        };
+        let a = self
+            .exchange(Target::Cas(build), cancel, accept, &read)
+            .await?;
+        Ok((a.status, a.url, a.body))
     }
 
     /// Asks the global-dedup index about a chunk (§6.10). `Ok(None)` when the chunk is unknown
@@ -232,7 +237,7 @@ impl CasClient {
         };
         let (_, url, answer) = self.send_read(&build, cancel, &[], MAX_SMALL_BODY).await?;
         let parsed: XorbUploadAnswer = serde_json::from_slice(&answer)
-            .map_err(|e| Error::invalid_response(&url, format!("bad xorb upload answer: {e}")))?;
+            .map_err(|e| Error::invalid_response_from(&url, "bad xorb upload answer", e))?;
         Ok(parsed.was_inserted.unwrap_or(true))
     }
 
@@ -284,7 +289,7 @@ impl CasClient {
                 (404 | 501, _, _) => {}
                 (_, url, body) => {
                     let r = xet::reconstruction::parse_v2(&body).map_err(|e| {
-                        Error::invalid_response(&url, format!("bad V2 reconstruction: {e}"))
+                        Error::invalid_response_from(&url, "bad V2 reconstruction", e)
                     })?;
                     return Ok(Reconstruction::V2(r));
                 }
@@ -300,59 +305,87 @@ impl CasClient {
             .send_read(&build, cancel, &[], MAX_METADATA_BODY)
             .await?;
         let r = xet::reconstruction::parse_v1(&body)
-            .map_err(|e| Error::invalid_response(&url, format!("bad V1 reconstruction: {e}")))?;
+            .map_err(|e| Error::invalid_response_from(&url, "bad V1 reconstruction", e))?;
         self.v1_only.set(true);
         Ok(Reconstruction::V1(r))
     }
 
-    /// Reads the bytes of `unit` from its transfer URL (§6.5): no `Authorization`, a single
-    /// `Range`, `206` (or a `200` holding exactly those bytes or the whole object). Calls
-    /// `on_bytes` with every piece received. A body cut off mid-way is read again (bounded by the
-    /// retry policy).
+    /// Reads the bytes `bytes` of a stored xorb from its transfer URL `url` (§6.5): no
+    /// `Authorization`, a single `Range`, `206` (or a `200` holding exactly those bytes or the
+    /// whole object). Calls `on_bytes` with every piece received. A body cut off mid-way is read
+    /// again, within the same retry budget as the statuses.
     ///
     /// # Errors
     /// [`Error::Hub`] with status 403 when the URL expired (re-plan and retry), other statuses
-    /// after retries, [`Error::InvalidResponse`] for a body of the wrong length.
-    pub async fn fetch_unit(
+    /// after retries, [`Error::InvalidResponse`] for a body longer than asked for.
+    pub async fn fetch_range(
         &self,
-        unit: &FetchUnit,
+        url: &str,
+        bytes: ByteRange,
         cancel: &Cancel,
         on_bytes: &dyn Fn(u64),
     ) -> Result<Bytes, Error> {
-        let want = usize::try_from(unit.bytes.len())
-            .map_err(|_| Error::invalid_response(&unit.url, "range too large"))?;
-        let mut attempt = 0u32;
-        loop {
-            let req = Request::new(Method::Get, unit.url.clone())
-                .header("range", unit.bytes.http_range());
-            let resp = retry::send(&*self.http, &self.policy, req, cancel, &[]).await?;
-            match read_range(resp, unit, want, on_bytes).await {
-                Ok(b) => return Ok(b),
-                Err(e) if e.retryable() && e.kind() != ErrorKind::Aborted => {
-                    let unit_draw = (self.http.now_ms() % 1000) as f64 / 1000.0;
-                    let Some(delay) = self.policy.delay_after(attempt, &e, true, unit_draw) else {
-                        return Err(e);
-                    };
-                    crate::transport::sleep(&*self.http, delay, cancel).await?;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
+        let want = usize::try_from(bytes.len())
+            .map_err(|_| Error::invalid_response(url, "range too large"))?;
+        let build =
+            || Request::new(Method::Get, url.to_string()).header("range", bytes.http_range());
+        let read = |resp: Response| {
+            async move {
+                let (status, url) = (resp.status, resp.url.clone());
+                let body = read_range(resp, &url, bytes, want, on_bytes).await?;
+                Ok(Answer { status, url, body })
             }
-        }
+            .boxed_local()
+        };
+        let answer = self
+            .exchange(Target::Presigned(&build), cancel, &[], &read)
+            .await?;
+        Ok(answer.body)
+    }
+}
+
+/// Where a request goes.
+#[derive(Clone, Copy)]
+enum Target<'b> {
+    /// A CAS route: built for the current token, sent with it and the session id.
+    Cas(&'b dyn Fn(&CasToken) -> Request),
+    /// A presigned transfer URL: no `Authorization` at all (§6.5).
+    Presigned(&'b dyn Fn() -> Request),
+}
+
+/// An answer read to its end: status, final URL, body.
+struct Answer {
+    status: u16,
+    url: String,
+    body: Bytes,
+}
+
+/// Why reading an answer failed.
+enum ReadError {
+    /// The body broke off or was too short: send the request again (within the budget).
+    Transport(TransportError),
+    /// The answer is wrong in a way sending again will not fix.
+    Invalid(Error),
+}
+
+impl From<TransportError> for ReadError {
+    fn from(e: TransportError) -> ReadError {
+        ReadError::Transport(e)
     }
 }
 
 /// Reads a ranged response into one buffer of exactly `want` bytes.
 async fn read_range(
     mut resp: Response,
-    unit: &FetchUnit,
+    url: &str,
+    bytes: ByteRange,
     want: usize,
     on_bytes: &dyn Fn(u64),
-) -> Result<Bytes, Error> {
+) -> Result<Bytes, ReadError> {
     let whole_object = resp.status == 200;
     // A 200 may carry the whole object: read up to its end and slice.
     let limit = if whole_object {
-        usize::try_from(unit.bytes.end)
+        usize::try_from(bytes.end)
             .ok()
             .and_then(|e| e.checked_add(1))
             .unwrap_or(usize::MAX)
@@ -360,15 +393,15 @@ async fn read_range(
         want
     };
     let mut buf: Vec<u8> = Vec::with_capacity(limit.min(want.saturating_add(1 << 16)));
-    while let Some(piece) = resp.chunk().await.map_err(Error::from)? {
+    while let Some(piece) = resp.chunk().await? {
         if buf.len() + piece.len() > limit {
             // More than asked for: for a 206 that is a protocol error; for a 200 we only need the
             // prefix that ends at our range.
             if !whole_object {
-                return Err(Error::invalid_response(
-                    &unit.url,
+                return Err(ReadError::Invalid(Error::invalid_response(
+                    url,
                     format!("range answer longer than the {want} bytes asked for"),
-                ));
+                )));
             }
             let keep = limit - buf.len();
             buf.extend_from_slice(piece.get(..keep).unwrap_or_default());
@@ -379,15 +412,154 @@ async fn read_range(
         on_bytes(piece.len() as u64);
     }
     if whole_object && buf.len() == limit && limit != want {
-        let start = usize::try_from(unit.bytes.start).unwrap_or(usize::MAX);
+        let start = usize::try_from(bytes.start).unwrap_or(usize::MAX);
         let sliced = buf.get(start..).map(<[u8]>::to_vec).unwrap_or_default();
         buf = sliced;
     }
     if buf.len() != want {
-        return Err(Error::from(TransportError::Body {
-            url: crate::transport::redact_url(&unit.url),
+        return Err(ReadError::Transport(TransportError::Body {
+            url: crate::transport::redact_url(url),
             message: format!("range answer has {} bytes, expected {want}", buf.len()),
         }));
     }
     Ok(Bytes::from(buf))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::mock::{client, CountingTokens, Fault, MockCas};
+    use super::*;
+    use crate::error::ErrorKind;
+
+    /// Scripts `faults` (in order, each `times` times) on one route.
+    fn script(mock: &MockCas, method: Method, path: &'static str, faults: &[(Fault, usize)]) {
+        for (fault, times) in faults {
+            mock.fault(method, path, *times, fault.clone());
+        }
+    }
+
+    const ALWAYS: usize = 1000;
+
+    /// Faults in order, then the attempts expected and the kind of the final error.
+    type Case = (Vec<(Fault, usize)>, usize, ErrorKind);
+
+    /// A CAS that always fails, in every mix of 5xx, cut bodies and 401s: each call is attempted
+    /// at most `max_retries + 1` times (the mock client allows 3 retries), and a 401 is answered
+    /// with at most `MAX_TOKEN_REFRESHES` fresh tokens.
+    #[tokio::test(flavor = "current_thread")]
+    async fn one_retry_budget_whatever_the_mix_of_failures() {
+        use Fault::{Cut, Status};
+        let cases: Vec<Case> = vec![
+            (vec![(Status(503), ALWAYS)], 4, ErrorKind::Server),
+            (vec![(Cut(3), ALWAYS)], 4, ErrorKind::Network),
+            (vec![(Status(401), ALWAYS)], 3, ErrorKind::Auth),
+            (
+                vec![(Status(503), 1), (Cut(3), 1), (Status(401), ALWAYS)],
+                4,
+                ErrorKind::Auth,
+            ),
+            (
+                vec![(Status(401), 2), (Status(503), ALWAYS)],
+                4,
+                ErrorKind::Server,
+            ),
+            (
+                vec![
+                    (Cut(2), 1),
+                    (Status(401), 1),
+                    (Status(502), 1),
+                    (Cut(1), ALWAYS),
+                ],
+                4,
+                ErrorKind::Network,
+            ),
+        ];
+        for (faults, attempts, kind) in cases {
+            // A CAS route (with the CAS token): a V2 reconstruction.
+            let mock = MockCas::new();
+            let (cas, tokens) = client(&mock);
+            script(&mock, Method::Get, "/v2/reconstructions/", &faults);
+            let err = cas
+                .reconstruction(&Hash::ZERO, None, &Cancel::new())
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), kind, "{err}");
+            assert_eq!(mock.count(Method::Get, "/v2/reconstructions/"), attempts);
+            assert!(tokens.fetched.get() <= 1 + MAX_TOKEN_REFRESHES);
+
+            // A POST that is safe to repeat (xorb upload), same budget.
+            let mock = MockCas::new();
+            let (cas, _) = client(&mock);
+            script(&mock, Method::Post, "/v1/xorbs/", &faults);
+            let err = cas
+                .upload_xorb(&Hash::ZERO, Bytes::from_static(b"x"), None, &Cancel::new())
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), kind, "{err}");
+            assert_eq!(mock.count(Method::Post, "/v1/xorbs/"), attempts);
+        }
+    }
+
+    /// Presigned transfer reads carry no token: a 401 there is final, cut bodies and 5xx share
+    /// one budget.
+    #[tokio::test(flavor = "current_thread")]
+    async fn transfer_reads_share_the_budget() {
+        let mock = MockCas::new();
+        let (cas, _) = client(&mock);
+        script(
+            &mock,
+            Method::Get,
+            "/fetch/",
+            &[(Fault::Status(503), 2), (Fault::Cut(1), ALWAYS)],
+        );
+        let range = ByteRange { start: 0, end: 9 };
+        let url = format!("http://cas/fetch/{}", Hash::ZERO.to_hex());
+        let err = cas
+            .fetch_range(&url, range, &Cancel::new(), &|_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+        assert_eq!(mock.count(Method::Get, "/fetch/"), 4);
+
+        let mock = MockCas::new();
+        let (cas, _) = client(&mock);
+        script(
+            &mock,
+            Method::Get,
+            "/fetch/",
+            &[(Fault::Status(401), ALWAYS)],
+        );
+        let err = cas
+            .fetch_range(&url, range, &Cancel::new(), &|_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(401));
+        assert_eq!(mock.count(Method::Get, "/fetch/"), 1);
+    }
+
+    /// With `max_retries: 0`, one attempt, even after a 401 or a cut body.
+    #[tokio::test(flavor = "current_thread")]
+    async fn no_retries_means_one_attempt() {
+        for fault in [Fault::Status(503), Fault::Cut(1), Fault::Status(401)] {
+            let mock = MockCas::new();
+            let tokens = Rc::new(CountingTokens {
+                fetched: Cell::new(0),
+                cas: mock.clone(),
+            });
+            let policy = RetryPolicy {
+                max_retries: 0,
+                timeout_ms: None,
+                ..RetryPolicy::default()
+            };
+            let http: Rc<dyn HttpClient> = mock.clone();
+            let cas = CasClient::new(http, policy, TokenCache::new(tokens), "t".into());
+            mock.fault(Method::Get, "/v2/reconstructions/", ALWAYS, fault);
+            cas.reconstruction(&Hash::ZERO, None, &Cancel::new())
+                .await
+                .unwrap_err();
+            assert_eq!(mock.count(Method::Get, "/v2/reconstructions/"), 1);
+        }
+    }
 }

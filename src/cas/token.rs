@@ -53,7 +53,7 @@ impl CasToken {
     /// [`Error::InvalidResponse`] for anything else.
     pub fn from_json(url: &str, body: &[u8]) -> Result<CasToken, Error> {
         let mut t: CasToken = serde_json::from_slice(body)
-            .map_err(|e| Error::invalid_response(url, format!("bad CAS token response: {e}")))?;
+            .map_err(|e| Error::invalid_response_from(url, "bad CAS token response", e))?;
         t.validate(url)?;
         Ok(t)
     }

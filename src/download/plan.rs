@@ -26,6 +26,7 @@ use bytes::Bytes;
 use xet::reconstruction::{ByteRange, ChunkRange, ReconstructionV1, ReconstructionV2, Term};
 use xet::Hash;
 
+use crate::cas::Reconstruction;
 use crate::error::Error;
 
 /// One HTTP range request: chunk records `chunks` of xorb `xorb`, at bytes `bytes` (inclusive)
@@ -82,6 +83,17 @@ fn bad(message: impl Into<String>) -> Error {
 }
 
 impl FetchPlan {
+    /// Plans a reconstruction answer of either version (see [`FetchPlan::from_v2`]).
+    ///
+    /// # Errors
+    /// As [`FetchPlan::from_v2`].
+    pub fn from_reconstruction(r: &Reconstruction, want: Option<u64>) -> Result<FetchPlan, Error> {
+        match r {
+            Reconstruction::V2(r) => FetchPlan::from_v2(r, want),
+            Reconstruction::V1(r) => FetchPlan::from_v1(r, want),
+        }
+    }
+
     /// Plans a V2 reconstruction. `want` is the number of bytes asked for (`None`: everything the
     /// terms hold after the skip).
     ///
@@ -489,7 +501,7 @@ impl Assembler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upload::plan::tests::random_bytes;
+    use crate::cas::mock::random_bytes;
     use xet::reconstruction::{FetchRangeV2, XorbFetchV2};
     use xet::xorb::{CompressionPolicy, CompressionScheme, SerializedXorb, XorbBuilder};
 

@@ -211,7 +211,7 @@ impl FileDownload {
             let answer = cas
                 .reconstruction(&target.file_hash, range, &cancel)
                 .await?;
-            let mut plan = answer.plan(Some(want))?;
+            let mut plan = FetchPlan::from_reconstruction(&answer, Some(want))?;
             if range.is_none()
                 && plan.skip.saturating_add(plan.len)
                     != plan.terms.iter().map(|t| t.unpacked_length).sum::<u64>()
@@ -280,14 +280,16 @@ impl FileDownload {
             let progress = self.progress.clone();
             let fut = async move {
                 let Some(unit) = plan.steps.get(index).and_then(|s| plan.units.get(s.unit)) else {
-                    return Err(Error::integrity("fetch step out of range"));
+                    return Err(Error::internal("fetch step out of range"));
                 };
                 let now = || cas.http().now_ms();
                 let on_bytes = |n: u64| {
                     progress.fetched.set(progress.fetched.get() + n);
                     progress.report(now(), false);
                 };
-                let body = cas.fetch_unit(unit, &cancel, &on_bytes).await?;
+                let body = cas
+                    .fetch_range(&unit.url, unit.bytes, &cancel, &on_bytes)
+                    .await?;
                 let decoded = decode_unit(unit, &body)?;
                 Ok((index, decoded, len))
             };
@@ -307,7 +309,7 @@ impl FileDownload {
             .cas
             .reconstruction(&self.target.file_hash, self.target.range, &self.cancel)
             .await?;
-        let fresh = answer.plan(None)?;
+        let fresh = FetchPlan::from_reconstruction(&answer, None)?;
         let mut plan = (*self.plan).clone();
         plan.renew_urls(&fresh);
         self.plan = Rc::new(plan);
@@ -361,7 +363,7 @@ impl FileDownload {
                     self.in_flight_bytes = self.in_flight_bytes.saturating_sub(len);
                     let plan = self.plan.clone();
                     let (Some(step), Some(asm)) = (plan.steps.get(index), self.asm.as_mut()) else {
-                        return Err(Error::integrity("fetch step out of range"));
+                        return Err(Error::internal("fetch step out of range"));
                     };
                     let xorb = plan
                         .units
@@ -400,9 +402,9 @@ impl FileDownload {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cas::mock::random_bytes;
     use crate::cas::mock::{client, Fault, MockCas};
     use crate::transport::Method;
-    use crate::upload::plan::tests::random_bytes;
     use crate::upload::plan::PlannerConfig;
     use crate::upload::{upload_files, BytesSource, UploadFile, UploadOptions};
 

@@ -20,7 +20,7 @@ use super::validate::{normalize_prefix, validate_name, validate_path, BucketId, 
 use super::HubError;
 use crate::error::{Error, ErrorKind};
 use crate::transport::retry::{self, RetryPolicy};
-use crate::transport::{Cancel, HttpClient, Method, Request, Response};
+use crate::transport::{Cancel, HttpClient, Method, Request, Response, StatusError};
 
 /// Most lines (and paths-info paths) per request (§7.2, §9.1).
 pub const MAX_LINES_PER_REQUEST: usize = 1000;
@@ -74,7 +74,7 @@ impl HubClient {
     ) -> Result<Response, Error> {
         retry::send(&*self.http, &self.retry, request, cancel, accept)
             .await
-            .map_err(|e| self.scrub(e))
+            .map_err(|e| self.scrub(e.into()))
     }
 
     fn scrub(&self, e: Error) -> Error {
@@ -161,11 +161,8 @@ impl HubClient {
         };
         if resp.status == 409 {
             if !exist_ok {
-                return Err(
-                    HubError::from_response(Method::Post, resp, self.http.now_ms())
-                        .await
-                        .into(),
-                );
+                let status = StatusError::read(Method::Post, resp, self.http.now_ms()).await;
+                return Err(self.scrub(HubError::from(status).into()));
             }
             let body: CreateBucketResponse = parse_json(&url, resp).await.unwrap_or_default();
             let id = match self.id_from_create(&body, &ns, &bare) {
@@ -310,7 +307,7 @@ impl HubClient {
         validate_path("path", path)?;
         let entries = self.paths_info(id, &[path.to_string()], cancel).await?;
         entries.into_iter().find(|e| e.path == path).ok_or_else(|| {
-            Error::Hub(HubError {
+            Error::from(HubError {
                 status: 404,
                 code: Some("EntryNotFound".into()),
                 message: format!("{path} does not exist in bucket {id}"),
@@ -393,7 +390,7 @@ impl HubClient {
                 (422, Some(a)) => a,
                 (422, None) => {
                     let message = super::error::message_from_body(&body, "").unwrap_or_default();
-                    return Err(Error::Hub(HubError {
+                    return Err(Error::from(HubError {
                         status,
                         code,
                         message: self.api.scrub(&message),
@@ -647,14 +644,7 @@ fn check_lines(lines: &[BatchLine]) -> Result<(), Error> {
         validate_path("path", line.path())?;
         match line {
             BatchLine::Add { xet_hash, .. } | BatchLine::Copy { xet_hash, .. } => {
-                if !super::types::is_xet_hash(xet_hash) {
-                    return Err(ValidationError::new(
-                        "xetHash",
-                        xet_hash,
-                        "must be 64 hexadecimal digits",
-                    )
-                    .into());
-                }
+                ValidationError::check_hash("xetHash", xet_hash)?;
                 if let BatchLine::Copy { source_id, .. } = line {
                     let mut parts = source_id.split('/');
                     match (parts.next(), parts.next(), parts.next()) {

@@ -1,102 +1,30 @@
-//! [`HubError`]: an HTTP error status from the Hub (or the Xet CAS), with what the server said.
+//! From the transport's neutral [`StatusError`] to a [`HubError`], for the Hub and the Xet CAS.
 //!
 //! Implements the error conventions of buckets spec §4: the message comes from `X-Error-Message`
 //! and the JSON body (`error` as a string or list, `error_description`, `errors[].message`,
 //! `message`), falling back to plain text (never HTML); `X-Error-Code` and `X-Request-Id` are
-//! kept; `Retry-After` (seconds or an HTTP date) and `RateLimit: …;t=N` give the wait.
+//! kept; the wait the transport read (`Retry-After`, `RateLimit`) is carried over. Every
+//! [`SendError`] becomes an [`Error`] here (`From`), for the Hub client and the CAS client alike.
 
-use crate::transport::{redact_url, Method, Response};
+use crate::error::Error;
+pub use crate::error::HubError;
+use crate::transport::{SendError, StatusError, TransportError};
 
-/// Most of an error body we read (the rest is ignored).
-const MAX_ERROR_BODY: usize = 64 * 1024;
 /// Longest server message we keep.
 const MAX_MESSAGE_CHARS: usize = 1000;
 
-/// An HTTP error status from the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HubError {
-    /// HTTP status.
-    pub status: u16,
-    /// `X-Error-Code` (e.g. `RepoNotFound`, `EntryNotFound`).
-    pub code: Option<String>,
-    /// What the server said (may be empty).
-    pub message: String,
-    /// `X-Request-Id`.
-    pub request_id: Option<String>,
-    /// Server-requested wait before retrying, in ms.
-    pub retry_after_ms: Option<u64>,
-    /// Request method.
-    pub method: &'static str,
-    /// Request URL without its query string.
-    pub url: String,
-}
-
-impl std::fmt::Display for HubError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.message.is_empty() {
-            write!(f, "HTTP {} {}", self.status, reason(self.status))?;
-        } else {
-            write!(f, "{}", self.message)?;
-        }
-        write!(f, " ({} {} → {}", self.method, self.url, self.status)?;
-        if let Some(code) = &self.code {
-            write!(f, ", X-Error-Code: {code}")?;
-        }
-        if let Some(id) = &self.request_id {
-            write!(f, ", request id: {id}")?;
-        }
-        write!(f, ")")
-    }
-}
-
-impl std::error::Error for HubError {}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        416 => "Range Not Satisfiable",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "error",
-    }
-}
-
-impl HubError {
-    /// Builds the error from a response with an error status, reading at most 64 KiB of its body
-    /// (a body that cannot be read is ignored). `now_ms` resolves `Retry-After` dates.
-    pub async fn from_response(method: Method, resp: Response, now_ms: u64) -> HubError {
-        let status = resp.status;
-        let url = redact_url(&resp.url);
-        let header = |name: &str| {
-            resp.header(name)
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(String::from)
-        };
-        let code = header("x-error-code");
-        let request_id = header("x-request-id");
-        let header_message = header("x-error-message");
-        let retry_after_ms = header("retry-after")
-            .and_then(|v| parse_retry_after(&v, now_ms))
-            .or_else(|| header("ratelimit").and_then(|v| parse_ratelimit_reset(&v)));
+impl From<StatusError> for HubError {
+    fn from(e: StatusError) -> HubError {
+        let header = |name: &str| e.header(name).map(String::from);
         let content_type = header("content-type")
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let body = resp.bytes_limited(MAX_ERROR_BODY).await.ok();
-        let body_message = body
-            .as_deref()
-            .and_then(|b| message_from_body(b, &content_type));
+        let body_message = message_from_body(&e.body, &content_type);
         let mut parts: Vec<String> = Vec::new();
-        for m in [header_message, body_message].into_iter().flatten() {
+        for m in [header("x-error-message"), body_message]
+            .into_iter()
+            .flatten()
+        {
             if !parts
                 .iter()
                 .any(|p| p.contains(&m) || m.contains(p.as_str()))
@@ -104,15 +32,24 @@ impl HubError {
                 parts.push(m);
             }
         }
-        let message = truncate(parts.join(": "), MAX_MESSAGE_CHARS);
         HubError {
-            status,
-            code,
-            message,
-            request_id,
-            retry_after_ms,
-            method: method.as_str(),
-            url,
+            status: e.status,
+            code: header("x-error-code"),
+            message: truncate(parts.join(": "), MAX_MESSAGE_CHARS),
+            request_id: header("x-request-id"),
+            retry_after_ms: e.retry_after_ms,
+            method: e.method.as_str(),
+            url: e.url,
+        }
+    }
+}
+
+impl From<SendError> for Error {
+    fn from(e: SendError) -> Error {
+        match e {
+            SendError::Transport(TransportError::Aborted) => Error::Aborted,
+            SendError::Transport(t) => Error::Transport(t),
+            SendError::Status(s) => Error::from(HubError::from(*s)),
         }
     }
 }
@@ -178,91 +115,10 @@ fn message_from_json(json: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// `Retry-After`: delta-seconds, or an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
-pub(crate) fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
-    let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(secs.saturating_mul(1000));
-    }
-    if let Ok(secs) = v.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Some((secs * 1000.0).min(u64::MAX as f64) as u64);
-        }
-    }
-    let at_ms = parse_http_date(v)?;
-    Some(at_ms.saturating_sub(now_ms))
-}
-
-/// `RateLimit: "api";r=0;t=55` → 55 s when nothing remains (`r=0`).
-pub(crate) fn parse_ratelimit_reset(value: &str) -> Option<u64> {
-    let mut remaining: Option<u64> = None;
-    let mut reset: Option<u64> = None;
-    for param in value.split(';').skip(1) {
-        let (k, v) = param.split_once('=')?;
-        let v = v.trim().trim_matches('"');
-        match k.trim() {
-            "r" => remaining = v.parse().ok(),
-            "t" => reset = v.parse().ok(),
-            _ => {}
-        }
-    }
-    match (remaining, reset) {
-        (Some(0), Some(t)) => Some(t.saturating_mul(1000)),
-        _ => None,
-    }
-}
-
-/// IMF-fixdate → ms since the epoch.
-fn parse_http_date(v: &str) -> Option<u64> {
-    // "Sun, 06 Nov 1994 08:49:37 GMT"
-    let rest = v.split_once(", ")?.1;
-    let mut it = rest.split(' ');
-    let day: u32 = it.next()?.parse().ok()?;
-    let month = match it.next()? {
-        "Jan" => 1,
-        "Feb" => 2,
-        "Mar" => 3,
-        "Apr" => 4,
-        "May" => 5,
-        "Jun" => 6,
-        "Jul" => 7,
-        "Aug" => 8,
-        "Sep" => 9,
-        "Oct" => 10,
-        "Nov" => 11,
-        "Dec" => 12,
-        _ => return None,
-    };
-    let year: i64 = it.next()?.parse().ok()?;
-    let mut hms = it.next()?.split(':');
-    let h: u64 = hms.next()?.parse().ok()?;
-    let m: u64 = hms.next()?.parse().ok()?;
-    let s: u64 = hms.next()?.parse().ok()?;
-    if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    if days < 0 {
-        return None;
-    }
-    Some(((days as u64 * 86_400) + h * 3600 + m * 60 + s) * 1000)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::{Bytes, Headers};
+    use crate::transport::{Bytes, Headers, Method, Response};
 
     async fn from(status: u16, headers: &[(&str, &str)], body: &str) -> HubError {
         let resp = Response::from_bytes(
@@ -271,7 +127,7 @@ mod tests {
             "http://h/api/buckets/a/b?cursor=secret",
             Bytes::from(body.to_string()),
         );
-        HubError::from_response(Method::Get, resp, 0).await
+        HubError::from(StatusError::read(Method::Get, resp, 0).await)
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -340,28 +196,5 @@ mod tests {
             from(500, &[], &long).await.message.chars().count(),
             MAX_MESSAGE_CHARS + 1
         );
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("3", 0), Some(3000));
-        assert_eq!(parse_retry_after(" 0 ", 0), Some(0));
-        assert_eq!(parse_retry_after("1.5", 0), Some(1500));
-        assert_eq!(parse_retry_after("-1", 0), None);
-        assert_eq!(parse_retry_after("soon", 0), None);
-        let at = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
-        assert_eq!(at, 784_111_777_000);
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", at - 5000),
-            Some(5000)
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", at + 5000),
-            Some(0)
-        );
-        assert_eq!(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"), None);
-        assert_eq!(parse_ratelimit_reset(r#""api";r=0;t=55"#), Some(55_000));
-        assert_eq!(parse_ratelimit_reset(r#""api";r=3;t=55"#), None);
-        assert_eq!(parse_ratelimit_reset("garbage"), None);
     }
 }

@@ -22,33 +22,8 @@ pub const MAX_NAME_CHARS: usize = 96;
 /// Longest file path, in bytes of UTF-8 (the S3 key limit).
 pub const MAX_PATH_BYTES: usize = 1024;
 
-/// Invalid caller input; nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {what} {value:?}: {reason}")]
-pub struct ValidationError {
-    /// What was checked (`bucket id`, `path`, `option retry.maxRetries`, …).
-    pub what: String,
-    /// The offending value, shortened to 200 characters.
-    pub value: String,
-    /// What rule it breaks.
-    pub reason: String,
-}
-
-impl ValidationError {
-    /// A new error.
-    pub fn new(what: impl Into<String>, value: &str, reason: impl Into<String>) -> ValidationError {
-        let mut value = value.to_string();
-        if let Some((i, _)) = value.char_indices().nth(200) {
-            value.truncate(i);
-            value.push('…');
-        }
-        ValidationError {
-            what: what.into(),
-            value,
-            reason: reason.into(),
-        }
-    }
-}
+/// Invalid caller input; defined with the public error type, used by every check here.
+pub use crate::error::ValidationError;
 
 fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'

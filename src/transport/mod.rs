@@ -24,12 +24,13 @@
 //! - Futures are `?Send`: wasm is single-threaded and JS values are not `Send`. Natively, run them
 //!   on a current-thread runtime or a `LocalSet`.
 //!
-//! Retries, backoff and timeouts are layered on top in [`retry`]; classification of failures is
-//! [`crate::error::Error::retryable`].
+//! Retries, backoff and timeouts are layered on top in [`retry`]; an error status becomes a
+//! neutral [`StatusError`] there, which the Hub and CAS layers map into their own errors. This
+//! module imports nothing from the rest of the crate: it is the bottom layer.
 //!
 //! ```
 //! # use hf_buckets::transport::*;
-//! # async fn demo(http: &dyn HttpClient) -> Result<(), hf_buckets::error::Error> {
+//! # async fn demo(http: &dyn HttpClient) -> Result<(), TransportError> {
 //! let cancel = Cancel::new();
 //! let req = Request::new(Method::Get, "http://127.0.0.1:1/api/whoami-v2").header("accept", "application/json");
 //! let mut resp = http.send(req, &cancel).await?;
@@ -42,6 +43,7 @@
 
 mod cancel;
 pub mod retry;
+mod status;
 
 #[cfg(target_arch = "wasm32")]
 pub mod fetch;
@@ -56,6 +58,10 @@ use std::task::{Context, Poll};
 
 pub use bytes::Bytes;
 pub use cancel::{Cancel, CancelGuard, Cancelled, WeakCancel};
+pub use status::{
+    parse_ratelimit_reset, parse_retry_after, reason_phrase, status_retryable, SendError,
+    StatusError, KEPT_HEADERS, MAX_BODY_EXCERPT,
+};
 
 /// An HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -386,24 +392,12 @@ pub enum TransportError {
         /// The platform's description.
         message: String,
     },
-    /// The [`Cancel`] fired. Becomes [`crate::error::Error::Aborted`].
+    /// The [`Cancel`] fired (the public error calls it `Aborted`).
     #[error("the request was aborted")]
     Aborted,
 }
 
 impl TransportError {
-    /// The public kind (see [`crate::error::ErrorKind`]).
-    pub fn kind(&self) -> crate::error::ErrorKind {
-        use crate::error::ErrorKind;
-        match self {
-            TransportError::Connect { .. } | TransportError::Body { .. } => ErrorKind::Network,
-            TransportError::Timeout { .. } => ErrorKind::Timeout,
-            TransportError::TooLarge { .. } => ErrorKind::InvalidResponse,
-            TransportError::InvalidRequest { .. } => ErrorKind::Validation,
-            TransportError::Aborted => ErrorKind::Aborted,
-        }
-    }
-
     /// Connect, timeout and broken bodies may succeed when tried again.
     pub fn retryable(&self) -> bool {
         matches!(

@@ -1,19 +1,21 @@
-//! Retries with exponential backoff and jitter, per-attempt timeouts, and HTTP error mapping.
+//! Retries with exponential backoff and jitter, per-attempt timeouts, and error statuses.
 //!
-//! [`send`] is how every Hub (and CAS) call goes out: it sends the request through an
-//! [`HttpClient`], turns an error status into [`Error::Hub`] (reading the server's message,
-//! `X-Error-Code`, `X-Request-Id`, `Retry-After`), and tries again while
-//! [`Error::retryable`] says so (buckets spec §4.3: 408/429/500/502/503/504 and network
-//! failures), up to [`RetryPolicy::max_retries`] times.
+//! [`send`] is how every Hub call goes out: it sends the request through an [`HttpClient`],
+//! turns a status that is neither 2xx nor accepted by the caller into a [`StatusError`] (a
+//! [`SendError`]), and tries again while [`SendError::retryable`] says so (buckets spec §4.3:
+//! 408/429/500/502/503/504 and network failures), up to [`RetryPolicy::max_retries`] times.
+//! Loops that need more than one attempt of [`attempt`] (the CAS client: a new token after a
+//! `401`, a body cut off mid-way) count their attempts with the same [`Backoff`], so a request is
+//! attempted at most `max_retries + 1` times in all, whatever mix of failures it meets.
 //!
 //! - Only requests marked [`Request::retry_safe`] are retried on every retryable failure; a
 //!   request that is not (e.g. create bucket, move) is retried only after a 429, which the server
 //!   rejects before doing anything.
-//! - Backoff is `initial_delay_ms · 2^attempt`, capped at `max_delay_ms`, with "equal jitter"
-//!   (a uniform pick in the upper half). A `Retry-After` (or `RateLimit: …;t=N`) from the server
-//!   replaces it; one longer than `max_retry_after_ms` ends the retries at once instead of
-//!   stalling the caller.
-//! - Sleeps are cancellable: an abort during backoff returns [`Error::Aborted`] at once.
+//! - Backoff is `initial_delay_ms · 2^retry`, capped at `max_delay_ms`, with "equal jitter"
+//!   (a uniform pick in the upper half) from one jitter source. A `Retry-After` (or
+//!   `RateLimit: …;t=N`) from the server replaces it; one longer than `max_retry_after_ms` ends
+//!   the retries at once instead of stalling the caller.
+//! - Sleeps are cancellable: an abort during backoff returns [`TransportError::Aborted`] at once.
 //!
 //! ```
 //! use hf_buckets::transport::retry::RetryPolicy;
@@ -24,9 +26,9 @@
 
 use std::cell::Cell;
 
-use super::{race, Cancel, Either, HttpClient, Request, Response, TransportError};
-use crate::error::{Error, ErrorKind};
-use crate::hub::HubError;
+use super::{
+    race, Cancel, Either, HttpClient, Request, Response, SendError, StatusError, TransportError,
+};
 
 /// How failed requests are retried. `RetryPolicy::none()` disables retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,9 +67,9 @@ impl RetryPolicy {
         }
     }
 
-    /// The backoff before retry number `attempt` (0-based), for a jitter draw `unit` in [0, 1].
-    pub fn backoff_ms(&self, attempt: u32, unit: f64) -> u64 {
-        let exp = 2u64.saturating_pow(attempt.min(63));
+    /// The backoff before retry number `retry` (0-based), for a jitter draw `unit` in [0, 1].
+    pub fn backoff_ms(&self, retry: u32, unit: f64) -> u64 {
+        let exp = 2u64.saturating_pow(retry.min(63));
         let step = self
             .initial_delay_ms
             .saturating_mul(exp)
@@ -81,24 +83,26 @@ impl RetryPolicy {
         half + ((step - half) as f64 * unit).round() as u64
     }
 
-    /// How long to wait before retry number `attempt` after `error`, or `None` to give up.
+    /// How long to wait before retry number `retry` (0-based) after `error`, or `None` to give
+    /// up: the budget is spent, the error is not retryable, the request is not retry-safe and
+    /// the error is not a 429, or the server asked for a wait longer than `max_retry_after_ms`.
     pub fn delay_after(
         &self,
-        attempt: u32,
-        error: &Error,
+        retry: u32,
+        error: &SendError,
         retry_safe: bool,
         unit: f64,
     ) -> Option<u64> {
-        if attempt >= self.max_retries || !error.retryable() {
+        if retry >= self.max_retries || !error.retryable() {
             return None;
         }
-        if !retry_safe && error.kind() != ErrorKind::RateLimited {
+        if !retry_safe && error.status() != Some(429) {
             return None;
         }
         match error.retry_after_ms() {
             Some(ms) if ms > self.max_retry_after_ms => None,
             Some(ms) => Some(ms),
-            None => Some(self.backoff_ms(attempt, unit)),
+            None => Some(self.backoff_ms(retry, unit)),
         }
     }
 }
@@ -107,7 +111,8 @@ thread_local! {
     static RNG: Cell<u64> = const { Cell::new(0) };
 }
 
-/// A uniform draw in [0, 1] for jitter (xorshift64*, seeded from the clock; not cryptographic).
+/// A uniform draw in [0, 1] for jitter (xorshift64*, seeded from the clock on first use; not
+/// cryptographic). The only jitter source of the crate.
 fn jitter_unit(seed_ms: u64) -> f64 {
     RNG.with(|cell| {
         let mut x = cell.get();
@@ -125,46 +130,109 @@ fn jitter_unit(seed_ms: u64) -> f64 {
     })
 }
 
+/// The retry budget of one request: every way of sending it again draws from it, so the request
+/// is attempted at most [`RetryPolicy::max_retries`]` + 1` times in all.
+pub struct Backoff<'a> {
+    http: &'a dyn HttpClient,
+    policy: &'a RetryPolicy,
+    retries: u32,
+}
+
+impl std::fmt::Debug for Backoff<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backoff")
+            .field("policy", self.policy)
+            .field("retries", &self.retries)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Backoff<'a> {
+    /// A fresh budget; sleeps go through `http` (virtual time in tests).
+    pub fn new(http: &'a dyn HttpClient, policy: &'a RetryPolicy) -> Backoff<'a> {
+        Backoff {
+            http,
+            policy,
+            retries: 0,
+        }
+    }
+
+    /// Retries taken so far.
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// After a failed attempt: waits the backoff (or the server's `Retry-After`) and returns
+    /// `Ok(())` to try again, or gives `error` back when it may not be retried (see
+    /// [`RetryPolicy::delay_after`]).
+    ///
+    /// # Errors
+    /// `error` itself when giving up; [`TransportError::Aborted`] when `cancel` fires during
+    /// the wait.
+    pub async fn retry(
+        &mut self,
+        error: SendError,
+        retry_safe: bool,
+        cancel: &Cancel,
+    ) -> Result<(), SendError> {
+        let unit = jitter_unit(self.http.now_ms());
+        let Some(delay) = self
+            .policy
+            .delay_after(self.retries, &error, retry_safe, unit)
+        else {
+            return Err(error);
+        };
+        self.retries += 1;
+        super::sleep(self.http, delay, cancel).await?;
+        Ok(())
+    }
+
+    /// Takes one retry without waiting (e.g. to send again at once with a new CAS token after a
+    /// `401`); `false` when the budget is spent.
+    pub fn retry_now(&mut self) -> bool {
+        if self.retries >= self.policy.max_retries {
+            return false;
+        }
+        self.retries += 1;
+        true
+    }
+}
+
 /// Sends `request`, retrying per `policy`. Returns the response when its status is 2xx or listed
 /// in `accept` (statuses the caller handles itself, e.g. 409 on create, 422 on batch); every other
-/// status becomes [`Error::Hub`].
+/// status becomes [`SendError::Status`].
+///
+/// # Errors
+/// The last failure when no retry is left.
 pub async fn send(
     http: &dyn HttpClient,
     policy: &RetryPolicy,
     request: Request,
     cancel: &Cancel,
     accept: &[u16],
-) -> Result<Response, Error> {
-    let mut attempt = 0u32;
+) -> Result<Response, SendError> {
+    let mut backoff = Backoff::new(http, policy);
     loop {
-        if cancel.is_cancelled() {
-            return Err(Error::Aborted);
-        }
-        let error = match send_once(http, policy, request.clone(), cancel, accept).await {
+        match attempt(http, policy, request.clone(), cancel, accept).await {
             Ok(resp) => return Ok(resp),
-            Err(e) => e,
-        };
-        let Some(delay) = policy.delay_after(
-            attempt,
-            &error,
-            request.retry_safe,
-            jitter_unit(http.now_ms()),
-        ) else {
-            return Err(error);
-        };
-        super::sleep(http, delay, cancel).await?;
-        attempt += 1;
+            Err(e) => backoff.retry(e, request.retry_safe, cancel).await?,
+        }
     }
 }
 
-/// One attempt: send with the per-attempt timeout, then map an unaccepted status to an error.
-async fn send_once(
+/// One attempt: send with the per-attempt timeout, then turn an unaccepted status into
+/// [`SendError::Status`].
+///
+/// # Errors
+/// [`TransportError`] (timeout, network, aborted) or the error status.
+pub async fn attempt(
     http: &dyn HttpClient,
     policy: &RetryPolicy,
     request: Request,
     cancel: &Cancel,
     accept: &[u16],
-) -> Result<Response, Error> {
+) -> Result<Response, SendError> {
+    cancel.check()?;
     let method = request.method;
     let url = request.url.clone();
     let resp = match policy.timeout_ms {
@@ -176,14 +244,14 @@ async fn send_once(
                 Either::Right(()) => {
                     attempt_cancel.cancel();
                     return Err(if cancel.is_cancelled() {
-                        Error::Aborted
+                        TransportError::Aborted
                     } else {
                         TransportError::Timeout {
                             url: super::redact_url(&url),
                             ms,
                         }
-                        .into()
-                    });
+                    }
+                    .into());
                 }
             }
         }
@@ -191,9 +259,7 @@ async fn send_once(
     if resp.is_success() || accept.contains(&resp.status) {
         return Ok(resp);
     }
-    Err(HubError::from_response(method, resp, http.now_ms())
-        .await
-        .into())
+    Err(StatusError::read(method, resp, http.now_ms()).await.into())
 }
 
 #[cfg(test)]
@@ -204,12 +270,14 @@ pub(crate) mod tests {
     use std::collections::VecDeque;
     use std::rc::Rc;
 
+    /// One scripted answer: (status, headers, body), or a transport failure.
+    pub(crate) type Outcome = Result<(u16, Vec<(&'static str, String)>, String), TransportError>;
+
     /// A scripted transport: answers each request with the next scripted outcome, records every
     /// request, and keeps virtual time (sleep advances the clock instantly).
     #[derive(Default)]
     pub(crate) struct Scripted {
-        pub(crate) script:
-            RefCell<VecDeque<Result<(u16, Vec<(&'static str, String)>, String), TransportError>>>,
+        pub(crate) script: RefCell<VecDeque<Outcome>>,
         pub(crate) seen: RefCell<Vec<Request>>,
         pub(crate) slept: RefCell<Vec<u64>>,
         pub(crate) now: Cell<u64>,
@@ -305,10 +373,12 @@ pub(crate) mod tests {
         let err = send(&*t, &policy, get(), &Cancel::new(), &[])
             .await
             .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::RateLimited);
         assert_eq!(err.status(), Some(429));
-        assert_eq!(err.code(), Some("RateLimited"));
-        assert!(err.to_string().contains("slow down"), "{err}");
+        let SendError::Status(st) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(st.header("x-error-code"), Some("RateLimited"));
+        assert_eq!(&st.body[..], br#"{"error":"slow down"}"#);
         assert_eq!(*t.slept.borrow(), [2000, 2000]);
         assert_eq!(t.seen.borrow().len(), 3);
     }
@@ -338,7 +408,7 @@ pub(crate) mod tests {
         )
         .await
         .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Server);
+        assert_eq!(err.status(), Some(503));
         assert_eq!(t.seen.borrow().len(), 1);
 
         t.push(429, &[("retry-after", "0")], "");
@@ -367,7 +437,7 @@ pub(crate) mod tests {
         let err = send(&*t, &RetryPolicy::default(), get(), &Cancel::new(), &[])
             .await
             .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::NotFound);
+        assert_eq!(err.status(), Some(404));
         assert_eq!(t.seen.borrow().len(), 2);
         // An accepted status comes back as a response.
         t.push(409, &[], r#"{"url":"x"}"#);
@@ -405,7 +475,10 @@ pub(crate) mod tests {
             ..RetryPolicy::default()
         };
         let err = send(&http, &policy, get(), &cancel, &[]).await.unwrap_err();
-        assert!(matches!(err, Error::Aborted), "{err:?}");
+        assert!(
+            matches!(err, SendError::Transport(TransportError::Aborted)),
+            "{err:?}"
+        );
         assert_eq!(t.seen.borrow().len(), 1);
     }
 
@@ -431,8 +504,49 @@ pub(crate) mod tests {
         let err = send(&Hang, &policy, get(), &Cancel::new(), &[])
             .await
             .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+        assert!(
+            matches!(
+                err,
+                SendError::Transport(TransportError::Timeout { ms: 5, .. })
+            ),
+            "{err:?}"
+        );
         assert!(err.retryable());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn one_budget_for_waits_and_immediate_retries() {
+        let t = Scripted::new();
+        let policy = RetryPolicy {
+            max_retries: 3,
+            ..RetryPolicy::default()
+        };
+        let mut backoff = Backoff::new(&*t, &policy);
+        let busy = || {
+            SendError::from(StatusError {
+                method: Method::Get,
+                url: "http://h/x".into(),
+                status: 503,
+                headers: Headers::default(),
+                body: Bytes::new(),
+                retry_after_ms: None,
+            })
+        };
+        let cancel = Cancel::new();
+        assert!(backoff.retry(busy(), true, &cancel).await.is_ok());
+        assert!(backoff.retry_now());
+        assert!(backoff.retry(busy(), true, &cancel).await.is_ok());
+        assert_eq!(backoff.retries(), 3);
+        // Spent: neither kind of retry is allowed any more, and the error comes back.
+        assert!(!backoff.retry_now());
+        let back = backoff.retry(busy(), true, &cancel).await.unwrap_err();
+        assert_eq!(back.status(), Some(503));
+        assert_eq!(t.slept.borrow().len(), 2);
+        // A failure that is not retryable is given back at once, without using the budget.
+        let mut fresh = Backoff::new(&*t, &policy);
+        let gone = SendError::from(TransportError::Aborted);
+        assert!(fresh.retry(gone, true, &cancel).await.is_err());
+        assert_eq!(fresh.retries(), 0);
     }
 
     #[test]

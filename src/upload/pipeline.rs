@@ -340,14 +340,15 @@ impl Splitter {
 }
 
 type ReadFuture = LocalBoxFuture<'static, (Box<dyn Source>, Result<Option<Bytes>, Error>)>;
-type QueryFuture = LocalBoxFuture<'static, (u64, Result<Option<Shard>, Error>)>;
+/// A global-dedup answer (boxed: a parsed shard is large).
+type QueryFuture = LocalBoxFuture<'static, (u64, Result<Option<Box<Shard>>, Error>)>;
 /// A finished xorb upload: (id, bytes sent, inserted, the buffer to reuse).
 type XorbDone = (u64, u64, bool, Option<Vec<u8>>);
 type XorbFuture = LocalBoxFuture<'static, Result<XorbDone, Error>>;
 
 enum Event {
     Read(Box<dyn Source>, Result<Option<Bytes>, Error>),
-    Query(u64, Result<Option<Shard>, Error>),
+    Query(u64, Result<Option<Box<Shard>>, Error>),
     Uploaded(Result<XorbDone, Error>),
 }
 
@@ -422,8 +423,13 @@ impl Run<'_> {
         self.report.dedup_queries += 1;
         let cas = self.cas.clone();
         let cancel = self.cancel.clone();
-        self.queries
-            .push(async move { (seq, cas.query_chunk(&hash, &cancel).await) }.boxed_local());
+        self.queries.push(
+            async move {
+                let answer = cas.query_chunk(&hash, &cancel).await;
+                (seq, answer.map(|shard| shard.map(Box::new)))
+            }
+            .boxed_local(),
+        );
     }
 
     /// Hands decided-on items to the planner, in order, while allowed.
@@ -466,14 +472,14 @@ impl Run<'_> {
                 } => {
                     self.pending_bytes -= data.len() as u64;
                     let Some(cursor) = self.cursor.as_mut() else {
-                        return Err(Error::integrity("chunk outside a file"));
+                        return Err(Error::internal("chunk outside a file"));
                     };
                     let before = cursor.size();
                     let dedup_before = cursor.dedup_bytes();
                     let cut = self
                         .planner
                         .add_chunk(cursor, hash, &data)
-                        .map_err(|e| Error::integrity(e.to_string()))?;
+                        .map_err(|e| Error::internal_from("the planner refused a chunk", e))?;
                     let dedup_now = cursor.dedup_bytes();
                     let len = cursor.size() - before;
                     if dedup_now > dedup_before {
@@ -489,7 +495,7 @@ impl Run<'_> {
                 }
                 Pending::End { index } => {
                     let Some(cursor) = self.cursor.take() else {
-                        return Err(Error::integrity("file end outside a file"));
+                        return Err(Error::internal("file end outside a file"));
                     };
                     let f = self.planner.finish_file(cursor);
                     self.report.new_bytes += f.new_bytes;
@@ -663,7 +669,7 @@ async fn run(
                 reader = None;
                 let piece = result?;
                 let Some((index, splitter, tracker)) = reading.as_mut() else {
-                    return Err(Error::integrity("read without a file"));
+                    return Err(Error::internal("read without a file"));
                 };
                 chunks.clear();
                 match piece {
@@ -737,7 +743,7 @@ async fn run(
     } = st;
     let session = planner
         .finish()
-        .map_err(|e| Error::integrity(e.to_string()))?;
+        .map_err(|e| Error::internal_from("the planner could not finish the session", e))?;
     if let Some(x) = session.last_xorb {
         let len = x.data.len() as u64;
         let id = u64::MAX;
@@ -765,10 +771,9 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cas::mock::random_bytes;
     use crate::cas::mock::{client, CountingTokens, Fault, MockCas};
-    use crate::download::{DownloadOptions, FileDownload, Target};
     use crate::transport::Method;
-    use crate::upload::plan::tests::random_bytes;
 
     fn files(list: &[(&str, &[u8])]) -> Vec<UploadFile> {
         list.iter()
@@ -779,22 +784,9 @@ mod tests {
             .collect()
     }
 
-    async fn download(cas: &Rc<CasClient>, f: &UploadedFile) -> Result<Vec<u8>, Error> {
-        let target = Target {
-            file_hash: f.hash,
-            size: f.size,
-            range: None,
-        };
-        FileDownload::open(
-            cas.clone(),
-            target,
-            DownloadOptions::default(),
-            None,
-            &Cancel::new(),
-        )
-        .await?
-        .read_all()
-        .await
+    /// The stored bytes of an uploaded file, rebuilt by the mock.
+    fn stored(mock: &MockCas, f: &UploadedFile) -> Vec<u8> {
+        mock.file_bytes(&f.hash).expect("the file is stored")
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -831,9 +823,9 @@ mod tests {
         );
         assert!(r.xorbs >= 3);
         assert_eq!(mock.count(Method::Post, "/v1/shards"), 1);
-        assert_eq!(download(&cas, &r.files[0]).await.unwrap(), a);
-        assert_eq!(download(&cas, &r.files[1]).await.unwrap(), b);
-        assert!(download(&cas, &r.files[2]).await.unwrap().is_empty());
+        assert_eq!(stored(&mock, &r.files[0]), a);
+        assert_eq!(stored(&mock, &r.files[1]), b);
+        assert!(stored(&mock, &r.files[2]).is_empty());
         let last = *events.borrow().last().unwrap();
         assert_eq!(last.bytes_read, (a.len() + b.len()) as u64);
         assert_eq!(last.bytes_uploaded, last.bytes_new);
@@ -871,7 +863,7 @@ mod tests {
         .unwrap();
         assert_eq!(mock.count(Method::Post, "/v1/xorbs/"), 3);
         assert_eq!(mock.count(Method::Post, "/v1/shards"), 2);
-        assert_eq!(download(&cas, &r.files[0]).await.unwrap(), data);
+        assert_eq!(stored(&mock, &r.files[0]), data);
     }
 
     /// A mock CAS that accepts only tokens issued after the last revocation, and revokes every
@@ -908,7 +900,7 @@ mod tests {
             .await
             .unwrap();
             assert_eq!(tokens.fetched.get(), 1 + revocations);
-            assert_eq!(download(&cas, &r.files[0]).await.unwrap(), data);
+            assert_eq!(stored(&mock, &r.files[0]), data);
             // The Hub token never appears: CAS calls carry CAS tokens, transfer reads nothing.
             for (_, path, auth) in mock.seen.borrow().iter() {
                 match path.starts_with("/fetch/") {

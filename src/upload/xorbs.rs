@@ -57,7 +57,7 @@ impl BufferPool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upload::plan::tests::random_bytes;
+    use crate::cas::mock::random_bytes;
     use xet::xorb::{CompressionPolicy, CompressionScheme, XorbBuilder};
 
     #[test]

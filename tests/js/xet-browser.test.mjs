@@ -96,10 +96,10 @@ test('browser: invalid input throws the exported XetError, and the instance keep
     return { errors, after: xet.chunkHash(new Uint8Array(0)) };
   });
   assert.deepEqual(report.errors, [
-    { isClass: true, guard: true, name: 'XetError', code: 'INVALID_ARGUMENT' },
-    { isClass: true, guard: true, name: 'XetError', code: 'INVALID_HASH' },
-    { isClass: true, guard: true, name: 'XetError', code: 'INVALID_ARGUMENT' },
-    { isClass: true, guard: true, name: 'XetError', code: 'INVALID_ARGUMENT' },
+    { isClass: true, guard: true, name: 'ValidationError', code: 'INVALID_ARGUMENT' },
+    { isClass: true, guard: true, name: 'ValidationError', code: 'INVALID_HASH' },
+    { isClass: true, guard: true, name: 'ValidationError', code: 'INVALID_ARGUMENT' },
+    { isClass: true, guard: true, name: 'ValidationError', code: 'INVALID_ARGUMENT' },
   ]);
   assert.equal(report.after, 'e0f2cf784e7e5f10c34f84af150e9a5ff9664216debad915364d741049870f67');
 });

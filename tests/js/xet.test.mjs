@@ -222,7 +222,8 @@ function assertXetError(fn, code) {
     assert.ok(e instanceof XetError, `not a XetError: ${e}`);
     assert.ok(e instanceof Error);
     assert.ok(isXetError(e));
-    assert.equal(e.name, 'XetError');
+    assert.equal(e.name, 'ValidationError');
+    assert.equal(e.retryable, false);
     assert.equal(e.code, code);
     assert.equal(typeof e.message, 'string');
     assert.ok(e.message.length > 0);
@@ -269,14 +270,14 @@ test('invalid input: a XetError with a code, never a panic or a thrown string', 
 
 test('XetError and isXetError are usable on their own', () => {
   const e = new XetError('bad', { code: 'INVALID_HASH', cause: 1 });
-  assert.equal(e.name, 'XetError');
+  assert.equal(e.name, 'ValidationError');
   assert.equal(e.code, 'INVALID_HASH');
   assert.equal(e.cause, 1);
   assert.equal(new XetError('x').code, 'INVALID_ARGUMENT');
   assert.equal(isXetError(e), true);
   assert.equal(isXetError(new Error('x')), false);
-  assert.equal(isXetError('XetError'), false);
-  const foreign = Object.assign(new Error('from another copy'), { name: 'XetError' });
+  assert.equal(isXetError('ValidationError'), false);
+  const foreign = Object.assign(new Error('from another copy'), { name: 'ValidationError' });
   assert.equal(isXetError(foreign), true);
 });
 

@@ -55,7 +55,8 @@ verificationHash([bytes]);
 // Errors: a class with a literal name and a closed set of codes, plus a guard.
 const err: XetError = new XetError('bad', { code: 'INVALID_HASH' });
 const errorBase: Error = err;
-const errName: 'XetError' = err.name;
+const errName: 'ValidationError' = err.name;
+const errRetryable: false = err.retryable;
 const errCode: XetErrorCode = err.code;
 const codes: XetErrorCode[] = ['INVALID_ARGUMENT', 'INVALID_HASH'];
 // @ts-expect-error unknown code
