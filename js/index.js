@@ -53,7 +53,9 @@ export class BucketClient {
 
   constructor(options = {}) {
     this.#raw = new RawClient(options);
-    if (options?.worker) this.#worker = new TransferWorker(options, options.worker);
+    // The worker gets the endpoint as resolved here: a worker started from a blob: URL (a
+    // cross-origin package) has no location to resolve `/hub` against.
+    if (options?.worker) this.#worker = new TransferWorker({ ...options, endpoint: this.#raw.endpoint }, options.worker);
   }
 
   /** Runs a transfer in the worker (`worker` option) or, without one, here. */
