@@ -3,8 +3,10 @@
 //   mountBucketWidget(element, { endpoint, tokenUrl, worker = true, namespace })
 //
 // `endpoint`  the Hub API as this widget may reach it (here: the demo server's /hub proxy, which adds
-//             the server's credentials; the page never holds an `hf_` token)
-// `tokenUrl`  the widget server's token endpoint: GET ?bucket=ns/name&mode=read|write → {accessToken, exp, casUrl}
+//             the server's credentials; the page never holds an `hf_` token); absolute, or relative
+//             to the page (`/hub`)
+// `tokenUrl`  the widget server's token endpoint, absolute or relative to the page:
+//             GET ?bucket=ns/name&mode=read|write → {accessToken, exp, casUrl}
 // `worker`    run uploads and downloads (chunking, hashing, compression, verification) in a module worker
 //
 // Every Hub and CAS call goes through the package; this file is UI only.
@@ -27,16 +29,13 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     expanded: new Set(['']),
     uploads: [],
     nextUploadId: 1,
-    /** Main-thread responsiveness while uploads run (PerformanceObserver 'longtask'). */
-    longestTaskMs: 0,
-    uploadingSince: null,
   };
 
   /** CAS tokens from the widget's own server, per bucket and mode (the pattern a real widget uses). */
   async function tokenProvider(request) {
     const bucketId = request?.bucketId ?? state.bucketId;
     const mode = request?.scope === 'read' ? 'read' : 'write';
-    const url = new URL(tokenUrl);
+    const url = new URL(tokenUrl, location.href);
     url.searchParams.set('bucket', bucketId);
     url.searchParams.set('mode', mode);
     const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store', signal: request?.signal });
@@ -330,9 +329,13 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
   }
 
   // ---- uploads -------------------------------------------------------------------------------------
-  /** The folder typed next to the drop zone, normalised ('' = the bucket root). */
+  /**
+   * The folder typed next to the drop zone ('' = the bucket root), without surrounding spaces and
+   * slashes. Nothing else is rewritten: a path the client refuses (`a/../b`, `a//b`) makes the
+   * upload fail with the client's ValidationError, shown on the upload's row and the status line.
+   */
   function currentFolder() {
-    return $('folder').value.split('/').map((s) => s.trim()).filter((s) => s && s !== '.' && s !== '..').join('/');
+    return $('folder').value.trim().replace(/^\/+|\/+$/g, '');
   }
 
   function enqueue(files) {
@@ -371,7 +374,6 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
   async function run(upload) {
     upload.status = 'running';
     upload.startedAt = performance.now();
-    if (state.uploadingSince === null) state.uploadingSince = upload.startedAt;
     scheduleRender();
     try {
       const report = await client.uploadBucketFile(upload.bucketId, {
@@ -398,7 +400,6 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
       }
     }
     upload.endedAt = performance.now();
-    if (!state.uploads.some((u) => u.status === 'running' || u.status === 'queued')) state.uploadingSince = null;
     scheduleRender();
     pump();
     if (upload.status === 'done' && upload.bucketId === state.bucketId) {
@@ -480,7 +481,8 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     },
     h('div', { class: 'hfb-upload-head' },
       h('span', { class: 'hfb-upload-name', title: u.path }, u.path),
-      h('span', { class: 'hfb-upload-status' }, u.status === 'failed' ? `failed: ${u.error?.name ?? 'Error'}` : u.status),
+      h('span', { class: 'hfb-upload-status', title: u.status === 'failed' ? String(u.error?.message ?? u.error) : undefined },
+        u.status === 'failed' ? `failed: ${u.error?.name ?? 'Error'}` : u.status),
       u.status === 'running' || u.status === 'queued'
         ? h('button', { class: 'hfb-small', 'data-action': 'cancel', 'data-upload': String(u.id) }, 'Cancel')
         : ''),
@@ -545,17 +547,6 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     event.preventDefault();
     createBucket(event.target);
   });
-
-  // ---- main-thread responsiveness -------------------------------------------------------------------
-  if (typeof PerformanceObserver === 'function' && PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        if (state.uploadingSince !== null && entry.startTime + entry.duration >= state.uploadingSince) {
-          state.longestTaskMs = Math.max(state.longestTaskMs, entry.duration);
-        }
-      }
-    }).observe({ type: 'longtask' });
-  }
 
   renderTree();
   loadBuckets();
