@@ -12,7 +12,7 @@ import {
   parseHfUri as rawParseHfUri,
 } from '../dist/client/hf_buckets_client.js';
 import { pages } from './iter.js';
-import * as transfer from './transfer.js';
+import * as transfer from './transfer-engine.js';
 import { TransferWorker } from './worker/client.js';
 
 export {
@@ -49,6 +49,7 @@ export {
 /** A client for Storage Buckets; see index.d.ts. */
 export class BucketClient {
   #raw;
+  /** @type {TransferWorker | null} */
   #worker = null;
 
   constructor(options = {}) {
