@@ -10,5 +10,5 @@ const widget = mountBucketWidget(root, {
   tokenUrl: root.dataset.tokenUrl ?? '/api/token',
   worker: new URLSearchParams(location.search).get('worker') !== 'off',
 });
-// For the end-to-end test and the curious: the widget's state and measurements.
+// The widget's handle (its client, state and `idle()`), for the end-to-end tests and the console.
 globalThis.bucketWidget = widget;
