@@ -99,9 +99,13 @@ const CLASSES = {
 
 const NAMES = new Set(['HubError', ...Object.values(CLASSES).map((c) => new c('').name)]);
 
+/**
+ * @param {string} name
+ * @returns {(value: unknown) => boolean}
+ */
 function guard(name) {
   return (value) =>
-    value instanceof Error && typeof value.retryable === 'boolean' &&
+    value instanceof Error && 'retryable' in value && typeof value.retryable === 'boolean' &&
     (value.name === name || (name === 'HubError' && NAMES.has(value.name)) ||
      (name === 'NetworkError' && value.name === 'TimeoutError'));
 }

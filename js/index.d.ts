@@ -55,9 +55,13 @@ export interface ClientOptions {
    */
   accessToken?: string;
   /**
-   * The Hub endpoint, an absolute `http(s)://` URL.
+   * The Hub endpoint: an absolute `http(s)://` URL, or, in a page or worker, a URL relative to
+   * its `location` (`"/hub"` becomes `https://my-app.example/hub`), resolved once when the client
+   * is made. Where there is no `location` (Node) a relative endpoint is a `ValidationError`.
    * @default "https://huggingface.co"
+   * @throws {ValidationError} when it is not http(s), or relative where there is no `location`.
    * @example { endpoint: process.env.HF_ENDPOINT ?? "https://huggingface.co" }
+   * @example { endpoint: "/hub" } // in a page: your server's proxy of the Hub API
    */
   endpoint?: string;
   /**
@@ -436,12 +440,13 @@ export interface CopyFilesOptions extends CallOptions {
 export interface BucketClient extends TransferMethods {}
 export class BucketClient {
   /**
-   * @throws {ValidationError} when an option is invalid (endpoint not an absolute URL, …).
+   * @throws {ValidationError} when an option is invalid (an endpoint that is not http(s), or
+   *   relative in Node, …).
    * @example new BucketClient({ accessToken: "hf_…" })
    */
   constructor(options?: ClientOptions);
 
-  /** The endpoint in use, without a trailing `/`. */
+  /** The endpoint in use: absolute (a relative one resolved), without a trailing `/`. */
   readonly endpoint: string;
 
   /**

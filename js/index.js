@@ -12,7 +12,7 @@ import {
   parseHfUri as rawParseHfUri,
 } from '../dist/client/hf_buckets_client.js';
 import { pages } from './iter.js';
-import * as transfer from './transfer.js';
+import * as transfer from './transfer-engine.js';
 import { TransferWorker } from './worker/client.js';
 
 export {
@@ -49,11 +49,14 @@ export {
 /** A client for Storage Buckets; see index.d.ts. */
 export class BucketClient {
   #raw;
+  /** @type {TransferWorker | null} */
   #worker = null;
 
   constructor(options = {}) {
     this.#raw = new RawClient(options);
-    if (options?.worker) this.#worker = new TransferWorker(options, options.worker);
+    // The worker gets the endpoint as resolved here: a worker started from a blob: URL (a
+    // cross-origin package) has no location to resolve `/hub` against.
+    if (options?.worker) this.#worker = new TransferWorker({ ...options, endpoint: this.#raw.endpoint }, options.worker);
   }
 
   /** Runs a transfer in the worker (`worker` option) or, without one, here. */

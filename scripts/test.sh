@@ -74,6 +74,9 @@ if ls tests/types/*.ts >/dev/null 2>&1; then
   run_suite types single tsc -p tests/types/tsconfig.json
 fi
 
+#    The package's own JS and the widget (js/, www/) against their JSDoc and those .d.ts files.
+run_suite jscheck single tsc -p jsconfig.json
+
 # 4. The package as users see it (node:test), incl. browser tests driven by playwright-core.
 if ls tests/js/*.test.mjs >/dev/null 2>&1; then
   run_suite js node node --test --test-concurrency=1 tests/js/

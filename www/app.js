@@ -1,12 +1,14 @@
-// Mounts the widget on the demo page. Embedding it elsewhere is the same call with absolute URLs
-// to the widget's own server (see README, "Embedding the widget").
+// Mounts the widget on the demo page, with the page-relative URLs of index.html (`/hub`,
+// `/api/token`; the client resolves them against the page's location, its worker gets the
+// absolute URL). Embedding it in a page of another origin is the same call with absolute URLs to
+// the widget's own server (see README, "Embedding the widget").
 import { mountBucketWidget } from './widget.js';
 
-const root = document.getElementById('widget');
+const root = /** @type {HTMLElement} */ (document.getElementById('widget'));
 const widget = mountBucketWidget(root, {
-  endpoint: new URL(root.dataset.endpoint, location.href).href,
-  tokenUrl: new URL(root.dataset.tokenUrl, location.href).href,
+  endpoint: root.dataset.endpoint ?? '/hub',
+  tokenUrl: root.dataset.tokenUrl ?? '/api/token',
   worker: new URLSearchParams(location.search).get('worker') !== 'off',
 });
-// For the end-to-end test and the curious: the widget's state and measurements.
+// The widget's handle (its client, state and `idle()`), for the end-to-end tests and the console.
 globalThis.bucketWidget = widget;

@@ -3,8 +3,10 @@
 //   mountBucketWidget(element, { endpoint, tokenUrl, worker = true, namespace })
 //
 // `endpoint`  the Hub API as this widget may reach it (here: the demo server's /hub proxy, which adds
-//             the server's credentials; the page never holds an `hf_` token)
-// `tokenUrl`  the widget server's token endpoint: GET ?bucket=ns/name&mode=read|write → {accessToken, exp, casUrl}
+//             the server's credentials; the page never holds an `hf_` token); absolute, or relative
+//             to the page (`/hub`)
+// `tokenUrl`  the widget server's token endpoint, absolute or relative to the page:
+//             GET ?bucket=ns/name&mode=read|write → {accessToken, exp, casUrl}
 // `worker`    run uploads and downloads (chunking, hashing, compression, verification) in a module worker
 //
 // Every Hub and CAS call goes through the package; this file is UI only.
@@ -13,30 +15,59 @@ import { BucketClient } from 'hf-buckets';
 
 const UPLOAD_CONCURRENCY = 2;
 
+/** @typedef {import('hf-buckets').BucketInfo} BucketInfo */
+/** @typedef {import('hf-buckets').BucketTreeEntry} BucketTreeEntry */
+/**
+ * One file's upload, as its row shows it.
+ * @typedef {object} Upload
+ * @property {number} id
+ * @property {string} bucketId
+ * @property {File} file
+ * @property {string} path the destination in the bucket
+ * @property {number} size
+ * @property {number} read bytes read
+ * @property {number} deduplicated bytes found already stored
+ * @property {number} uploaded new bytes the CAS accepted
+ * @property {'queued' | 'running' | 'done' | 'failed' | 'cancelled'} status
+ * @property {AbortController} controller
+ * @property {number} startedAt `performance.now()` when it started (0: not yet)
+ * @property {number} endedAt `performance.now()` when it ended (0: not yet)
+ * @property {[number, number][]} samples recent `[time, bytes read]`, for the speed
+ * @property {Error | null} error why it failed
+ * @property {import('hf-buckets').UploadBucketFileResult} [report] the client's report once done
+ */
+/** @typedef {{ entries: BucketTreeEntry[], loading: boolean, error?: unknown }} Folder */
+
 /**
  * @param {HTMLElement} root
  * @param {{ endpoint: string, tokenUrl: string, worker?: boolean, namespace?: string }} options
  */
 export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, namespace }) {
   const state = {
+    /** @type {string | null} */
     bucketId: null,
+    /** @type {BucketInfo[]} */
     buckets: [],
+    /** @type {BucketInfo | null} */
     info: null,
-    /** prefix ('' = root) → { entries, loading, error } */
+    /** prefix ('' = root) → its listing. @type {Map<string, Folder>} */
     folders: new Map(),
     expanded: new Set(['']),
+    /** @type {Upload[]} */
     uploads: [],
     nextUploadId: 1,
-    /** Main-thread responsiveness while uploads run (PerformanceObserver 'longtask'). */
-    longestTaskMs: 0,
-    uploadingSince: null,
+    /** @type {string | undefined} where chunking runs, once known */
+    engine: undefined,
   };
 
-  /** CAS tokens from the widget's own server, per bucket and mode (the pattern a real widget uses). */
+  /**
+   * CAS tokens from the widget's own server, per bucket and mode (the pattern a real widget uses).
+   * @type {import('hf-buckets').TokenProvider}
+   */
   async function tokenProvider(request) {
-    const bucketId = request?.bucketId ?? state.bucketId;
+    const bucketId = request?.bucketId ?? state.bucketId ?? '';
     const mode = request?.scope === 'read' ? 'read' : 'write';
-    const url = new URL(tokenUrl);
+    const url = new URL(tokenUrl, location.href);
     url.searchParams.set('bucket', bucketId);
     url.searchParams.set('mode', mode);
     const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store', signal: request?.signal });
@@ -78,7 +109,13 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
       h('div', { class: 'hfb-tree', 'data-role': 'tree' }),
       h('div', { class: 'hfb-status', 'data-role': 'status', role: 'status' })),
   );
-  const $ = (role) => root.querySelector(`[data-role="${role}"]`);
+  /**
+   * The widget's element with this `data-role` (made above, so it exists).
+   * @param {string} role
+   */
+  const $ = (role) => /** @type {HTMLElement} */ (root.querySelector(`[data-role="${role}"]`));
+  /** @param {string} role */
+  const input$ = (role) => /** @type {HTMLInputElement} */ ($(role));
 
   // ---- status line and engine badge ------------------------------------------------------------------
   function status(text, kind = 'info') {
@@ -86,9 +123,11 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     el.textContent = text;
     el.dataset.kind = kind;
   }
+  /** @param {string} what @param {unknown} error */
   function fail(what, error) {
-    const name = error?.name && error.name !== 'Error' ? `${error.name}: ` : '';
-    status(`${what}: ${name}${error?.message ?? error}`, 'error');
+    const e = /** @type {{ name?: string, message?: string } | null | undefined} */ (error);
+    const name = e?.name && e.name !== 'Error' ? `${e.name}: ` : '';
+    status(`${what}: ${name}${e?.message ?? error}`, 'error');
     console.error(what, error);
   }
 
@@ -134,9 +173,9 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     try {
       const created = await client.createBucket(name, { private: form.elements.private.checked, existOk: true });
       form.reset();
-      status(`Created ${created.bucketId ?? created.id ?? name}.`);
+      status(`Created ${created.bucketId}.`);
       await loadBuckets();
-      await selectBucket(created.bucketId ?? created.id);
+      await selectBucket(created.bucketId);
     } catch (error) {
       fail(`Creating ${name} failed`, error);
     }
@@ -277,6 +316,7 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
   // ---- delete and download -------------------------------------------------------------------------
   async function deletePath(path, isDir) {
     const bucketId = state.bucketId;
+    if (!bucketId) return;
     if (!confirm(isDir ? `Delete the folder ${path}/ and everything in it?` : `Delete ${path}?`)) return;
     try {
       let paths = [path];
@@ -296,6 +336,7 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
 
   async function download(path) {
     const bucketId = state.bucketId;
+    if (!bucketId) return;
     const name = path.split('/').pop() || 'download';
     const started = performance.now();
     try {
@@ -305,7 +346,7 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
         try {
           handle = await globalThis.showSaveFilePicker({ suggestedName: name });
         } catch (error) {
-          if (error?.name === 'AbortError') return; // the user closed the dialog
+          if (error instanceof Error && error.name === 'AbortError') return; // the user closed the dialog
           throw error;
         }
         status(`Downloading ${path}…`);
@@ -330,9 +371,13 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
   }
 
   // ---- uploads -------------------------------------------------------------------------------------
-  /** The folder typed next to the drop zone, normalised ('' = the bucket root). */
+  /**
+   * The folder typed next to the drop zone ('' = the bucket root), without surrounding spaces and
+   * slashes. Nothing else is rewritten: a path the client refuses (`a/../b`, `a//b`) makes the
+   * upload fail with the client's ValidationError, shown on the upload's row and the status line.
+   */
   function currentFolder() {
-    return $('folder').value.split('/').map((s) => s.trim()).filter((s) => s && s !== '.' && s !== '..').join('/');
+    return input$('folder').value.trim().replace(/^\/+|\/+$/g, '');
   }
 
   function enqueue(files) {
@@ -342,6 +387,7 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     }
     const prefix = currentFolder();
     for (const { file, path } of files) {
+      /** @type {Upload} */
       const upload = {
         id: state.nextUploadId++,
         bucketId: state.bucketId,
@@ -371,7 +417,6 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
   async function run(upload) {
     upload.status = 'running';
     upload.startedAt = performance.now();
-    if (state.uploadingSince === null) state.uploadingSince = upload.startedAt;
     scheduleRender();
     try {
       const report = await client.uploadBucketFile(upload.bucketId, {
@@ -389,16 +434,15 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
       upload.deduplicated = report.dedupBytes;
       upload.uploaded = report.newBytes;
     } catch (error) {
-      if (error?.name === 'AbortError' || upload.controller.signal.aborted) {
+      if ((error instanceof Error && error.name === 'AbortError') || upload.controller.signal.aborted) {
         upload.status = 'cancelled';
       } else {
         upload.status = 'failed';
-        upload.error = error;
+        upload.error = error instanceof Error ? error : new Error(String(error));
         fail(`Uploading ${upload.path} failed`, error);
       }
     }
     upload.endedAt = performance.now();
-    if (!state.uploads.some((u) => u.status === 'running' || u.status === 'queued')) state.uploadingSince = null;
     scheduleRender();
     pump();
     if (upload.status === 'done' && upload.bucketId === state.bucketId) {
@@ -480,7 +524,8 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     },
     h('div', { class: 'hfb-upload-head' },
       h('span', { class: 'hfb-upload-name', title: u.path }, u.path),
-      h('span', { class: 'hfb-upload-status' }, u.status === 'failed' ? `failed: ${u.error?.name ?? 'Error'}` : u.status),
+      h('span', { class: 'hfb-upload-status', title: u.status === 'failed' ? u.error?.message : undefined },
+        u.status === 'failed' ? `failed: ${u.error?.name ?? 'Error'}` : u.status),
       u.status === 'running' || u.status === 'queued'
         ? h('button', { class: 'hfb-small', 'data-action': 'cancel', 'data-upload': String(u.id) }, 'Cancel')
         : ''),
@@ -515,16 +560,16 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     drop.classList.remove('is-over');
     enqueue(await droppedFiles(event.dataTransfer));
   });
-  $('file-input').addEventListener('change', (event) => {
-    const input = event.target;
-    enqueue([...input.files].map((file) => ({ file, path: file.webkitRelativePath || file.name })));
-    input.value = '';
+  const fileInput = input$('file-input');
+  fileInput.addEventListener('change', () => {
+    enqueue([...(fileInput.files ?? [])].map((file) => ({ file, path: file.webkitRelativePath || file.name })));
+    fileInput.value = '';
   });
 
   // ---- clicks ----------------------------------------------------------------------------------------
   root.addEventListener('click', (event) => {
-    const target = event.target.closest('[data-action]');
-    if (!target || !root.contains(target)) return;
+    const target = event.target instanceof Element ? event.target.closest('[data-action]') : null;
+    if (!(target instanceof HTMLElement) || !root.contains(target)) return;
     const { action, path, bucket, upload } = target.dataset;
     if (target.tagName === 'A') event.preventDefault();
     switch (action) {
@@ -546,17 +591,6 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     createBucket(event.target);
   });
 
-  // ---- main-thread responsiveness -------------------------------------------------------------------
-  if (typeof PerformanceObserver === 'function' && PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        if (state.uploadingSince !== null && entry.startTime + entry.duration >= state.uploadingSince) {
-          state.longestTaskMs = Math.max(state.longestTaskMs, entry.duration);
-        }
-      }
-    }).observe({ type: 'longtask' });
-  }
-
   renderTree();
   loadBuckets();
   client.usesWorker?.().then((inWorker) => {
@@ -573,7 +607,7 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     enqueue,
     cancel,
     /** Resolves when no upload is queued or running, with the list already showing that. */
-    idle: () => new Promise((resolve) => {
+    idle: () => /** @type {Promise<void>} */ (new Promise((resolve) => {
       const check = () => {
         if (state.uploads.some((u) => u.status === 'running' || u.status === 'queued')) {
           setTimeout(check, 50);
@@ -583,7 +617,7 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
         resolve();
       };
       check();
-    }),
+    })),
   };
 }
 

@@ -9,6 +9,9 @@
 import * as errorClasses from '../../dist/client/js/errors.js';
 import { StreamBridge, WORKER_METHODS, decodeValue, deserializeError, encodeValue, serializeError } from './protocol.js';
 
+/** @param {unknown} error */
+const messageOf = (error) => (error instanceof Error ? error.message : String(error));
+
 /**
  * Starts a module worker from `url`. A worker script from another origin (a CDN) cannot be started
  * directly, so it is started through a same-origin blob module that imports it.
@@ -52,12 +55,23 @@ export class TransferWorker {
     const { fetch: customFetch, worker: _worker, ...plain } = clientOptions ?? {};
     /** Where calls ran, for callers and tests: `worker` and `mainThread` counts. */
     this.counts = { worker: 0, mainThread: 0 };
-    /** @type {Map<number, {resolve: (v: any) => void, reject: (e: any) => void, onProgress?: Function}>} */
+    /**
+     * Calls in the worker, by id.
+     * @type {Map<number, {resolve: (v: any) => void, reject: (e: any) => void, onProgress?: Function,
+     *   tokenProvider?: Function}>}
+     */
     this.pending = new Map();
     this.nextId = 1;
     /** @type {Map<number, AbortController>} tokenProvider calls in progress */
     this.tokenRequests = new Map();
+    /** @type {Worker | null} */
     this.worker = null;
+    /** @type {StreamBridge | undefined} */
+    this.bridge = undefined;
+    /** Why calls run on this thread, once they do. @type {string | undefined} */
+    this.reason = undefined;
+    /** @type {((inWorker: boolean) => void) | undefined} */
+    this.settleReady = undefined;
 
     let reason = null;
     if (customFetch) reason = 'a custom `fetch` cannot be moved into a worker';
@@ -72,7 +86,7 @@ export class TransferWorker {
       const url = typeof workerOptions === 'object' && workerOptions?.url ? workerOptions.url : './worker.js';
       worker = startWorker(new URL(url, import.meta.url));
     } catch (error) {
-      this.reason = `the worker could not start: ${error?.message ?? error}`;
+      this.reason = `the worker could not start: ${messageOf(error)}`;
       this.ready = Promise.resolve(false);
       return;
     }
@@ -91,7 +105,7 @@ export class TransferWorker {
     try {
       init = encodeValue(plain, this.bridge, 'options');
     } catch (error) {
-      this.fail(`the client options cannot be sent to a worker: ${error.message}`);
+      this.fail(`the client options cannot be sent to a worker: ${messageOf(error)}`);
       return;
     }
     worker.postMessage({ type: 'init', options: init });
@@ -124,11 +138,13 @@ export class TransferWorker {
     return deserializeError(data, errorClasses);
   }
 
+  /** @param {any} message */
   onMessage(message) {
-    if (this.bridge.handle(message, (e) => this.decodeError(e))) return;
+    const bridge = this.bridge;
+    if (!bridge || bridge.handle(message, (e) => this.decodeError(e))) return;
     switch (message?.type) {
       case 'ready':
-        this.settleReady(true);
+        this.settleReady?.(true);
         return;
       case 'failed':
         this.fail(`the transfer worker could not load the package: ${message.error?.message}`);
@@ -146,7 +162,7 @@ export class TransferWorker {
         this.pending.delete(message.id);
         if (!call) return;
         if (message.type === 'error') call.reject(this.decodeError(message.error));
-        else call.resolve(decodeValue(message.value, this.bridge));
+        else call.resolve(decodeValue(message.value, bridge));
         return;
       }
       case 'token':
@@ -183,20 +199,21 @@ export class TransferWorker {
    * @returns {Promise<T>}
    */
   async call(method, args, fallback) {
-    if (!WORKER_METHODS.includes(method) || !(await this.ready) || !this.worker) {
+    if (!WORKER_METHODS.includes(method) || !(await this.ready) || !this.worker || !this.bridge) {
       this.counts.mainThread++;
       return fallback();
     }
+    const { worker, bridge } = this;
     const [bucketId, options = {}] = args;
     const { signal, onProgress, tokenProvider, ...rest } = options ?? {};
     if (signal?.aborted) throw abortError(signal);
     const id = this.nextId++;
-    const mark = this.bridge.mark();
+    const mark = bridge.mark();
     const encoded = encodeValue([bucketId, {
       ...rest,
       ...(onProgress ? { onProgress: true } : {}),
       ...(tokenProvider ? { tokenProvider: true } : {}),
-    }], this.bridge);
+    }], bridge);
     this.counts.worker++;
     return new Promise((resolve, reject) => {
       const onAbort = () => this.worker?.postMessage({ type: 'abort', id, reason: abortMessage(signal) });
@@ -207,7 +224,7 @@ export class TransferWorker {
       };
       this.pending.set(id, { resolve: done(resolve), reject: done(reject), onProgress, tokenProvider });
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.worker.postMessage({ type: 'call', id, method, args: encoded });
+      worker.postMessage({ type: 'call', id, method, args: encoded });
     });
   }
 }

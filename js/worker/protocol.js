@@ -260,8 +260,9 @@ export function encodeValue(value, bridge, path = 'argument') {
 export function decodeValue(value, bridge) {
   if (Array.isArray(value)) return value.map((v) => decodeValue(v, bridge));
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    if (typeof value[STREAM_TAG] === 'number') {
-      return Object.assign(bridge.importStream(value[STREAM_TAG]), value.props ?? {});
+    const marker = /** @type {{ [STREAM_TAG]?: unknown, props?: object }} */ (value);
+    if (typeof marker[STREAM_TAG] === 'number') {
+      return Object.assign(bridge.importStream(marker[STREAM_TAG]), marker.props ?? {});
     }
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decodeValue(v, bridge)]));
   }

@@ -7,7 +7,11 @@
 
 import { StreamBridge, WORKER_METHODS, decodeValue, encodeValue, serializeError, deserializeError } from './protocol.js';
 
-const post = (message, transfer = []) => self.postMessage(message, transfer);
+/** The worker's global scope, as far as this file uses it (lib "DOM" types `self` as a Window). */
+const scope = /** @type {{ postMessage(message: any, transfer: Transferable[]): void, onmessage: any }} */ (
+  /** @type {unknown} */ (self));
+/** @param {any} message @param {Transferable[]} [transfer] */
+const post = (message, transfer = []) => scope.postMessage(message, transfer);
 const bridge = new StreamBridge(post);
 bridge.side = 1;
 
@@ -85,7 +89,7 @@ async function run({ id, method, args }) {
   }
 }
 
-self.onmessage = ({ data: message }) => {
+scope.onmessage = (/** @type {MessageEvent} */ { data: message }) => {
   loaded.then(() => handle(message));
 };
 

@@ -4,15 +4,4 @@ import init from '../../dist/xet/hf_buckets_xet.js';
 
 await init({ module_or_path: new URL('../../dist/xet/hf_buckets_xet_bg.wasm', import.meta.url) });
 
-export {
-  Chunker,
-  bytesToHash,
-  chunkHash,
-  fileHash,
-  fileHashFromChunks,
-  hashToBytes,
-  isGlobalDedupEligible,
-  verificationHash,
-  xorbHash,
-} from '../../dist/xet/hf_buckets_xet.js';
-export { XetError, isXetError } from '../../dist/xet/js/xet/errors.js';
+export * from './index.js';

@@ -5,15 +5,4 @@ import { initSync } from '../../dist/xet/hf_buckets_xet.js';
 
 initSync({ module: readFileSync(new URL('../../dist/xet/hf_buckets_xet_bg.wasm', import.meta.url)) });
 
-export {
-  Chunker,
-  bytesToHash,
-  chunkHash,
-  fileHash,
-  fileHashFromChunks,
-  hashToBytes,
-  isGlobalDedupEligible,
-  verificationHash,
-  xorbHash,
-} from '../../dist/xet/hf_buckets_xet.js';
-export { XetError, isXetError } from '../../dist/xet/js/xet/errors.js';
+export * from './index.js';

@@ -6,7 +6,10 @@
 //! - `signal`: an `AbortSignal` (duck-typed, so signals of other realms work);
 //! - `mtime`: a valid `Date` or an integer number of milliseconds since 1970 (0 to 2^53 − 1); an
 //!   invalid `Date`, a fraction, a negative number or anything else is refused;
-//! - `contentType`, `destination`, paths, ids: strings; `null`/`undefined` mean "not given".
+//! - `contentType`, `destination`, paths, ids: strings; `null`/`undefined` mean "not given";
+//! - `endpoint`: an absolute `http(s)://` URL, or a relative one (`/hub`) resolved against the
+//!   global `location` of a page or worker; where there is none (Node) a relative endpoint is
+//!   refused, saying why.
 //!
 //! Results go back the other way through [`to_js`] (serde → JSON → JS, timestamps as `Date`s).
 
@@ -355,10 +358,66 @@ impl ClientArgs {
         let o = options_object(options, "client options")?;
         Ok(ClientArgs {
             access_token: opt_string(&o, "accessToken")?,
-            endpoint: opt_string(&o, "endpoint")?,
+            endpoint: endpoint_option(&o)?,
             fetch: opt_function(&o, "fetch")?,
             retry: retry_policy(&get(&o, "retry"))?,
         })
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `URL` class (pages, workers and Node all have it).
+    #[wasm_bindgen(js_name = URL)]
+    type JsUrl;
+    #[wasm_bindgen(constructor, js_class = "URL", catch)]
+    fn new_with_base(url: &str, base: &str) -> Result<JsUrl, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn href(this: &JsUrl) -> String;
+}
+
+/// Whether `s` starts with a URL scheme (`ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"`).
+fn has_scheme(s: &str) -> bool {
+    let Some((scheme, _)) = s.split_once(':') else {
+        return false;
+    };
+    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// `self.location.href` of a page or worker; `None` where there is none (Node).
+fn global_location() -> Option<String> {
+    get(&get(&js_sys::global(), "location"), "href").as_string()
+}
+
+/// The `endpoint` option: a URL with a scheme is kept as given (`Api::new` checks it is
+/// http(s)); a relative one is resolved against the page's or worker's `location`.
+fn endpoint_option(o: &JsValue) -> Result<Option<String>, Error> {
+    let Some(endpoint) = opt_string(o, "endpoint")? else {
+        return Ok(None);
+    };
+    if endpoint.is_empty() || has_scheme(&endpoint) {
+        return Ok(Some(endpoint));
+    }
+    let what = option_name("endpoint");
+    let shown = JsValue::from_str(&endpoint);
+    let Some(base) = global_location() else {
+        return Err(invalid(
+            &what,
+            &shown,
+            "is relative and there is no page or worker location to resolve it against \
+             (as in Node): pass an absolute http:// or https:// URL",
+        ));
+    };
+    match JsUrl::new_with_base(&endpoint, &base) {
+        Ok(url) => Ok(Some(url.href())),
+        Err(_) => Err(invalid(
+            &what,
+            &shown,
+            &format!("is relative and cannot be resolved against the location {base}"),
+        )),
     }
 }
 

@@ -490,7 +490,8 @@ export const scenarios = [
       if (ctx.mode === 'client') {
         let thrown;
         try {
-          new ctx.lib.BucketClient({ endpoint: 'huggingface.co' });
+          // (not a bare host: in a page that is a relative URL, resolved against the location)
+          new ctx.lib.BucketClient({ endpoint: 'ftp://huggingface.co' });
         } catch (e) {
           thrown = e;
         }

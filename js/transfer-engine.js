@@ -2,7 +2,8 @@
 // the free functions and forwards the `BucketClient` methods here with its raw client. The only
 // JS logic: turning a Rust `Download` into a WHATWG ReadableStream (pull-based, so nothing is
 // fetched beyond the engine's small read-ahead while the consumer does not read) and into one
-// Uint8Array for `getBucketFile`. Types and docs: transfer.d.ts.
+// Uint8Array for `getBucketFile`. The public types of these calls: transfer.d.ts (a types-only
+// module; this file takes the raw client first, which the public functions do not).
 
 import { transferOpen, transferUpload } from '../dist/client/hf_buckets_client.js';
 
