@@ -82,6 +82,14 @@ if ls tests/js/*.test.mjs >/dev/null 2>&1; then
   run_suite js node node --test --test-concurrency=1 tests/js/
 fi
 
+# 4b. The packed package (npm pack → a fresh app) built with Vite, webpack, esbuild and Rollup and
+#     run in Chromium, run in Bun, Deno and workerd; the type tests with `bundler` resolution.
+#     (tests/bundlers, issue 15)
+if ls tests/bundlers/*.test.mjs >/dev/null 2>&1; then
+  run_suite types-bundler single tsc -p tests/types/tsconfig.bundler.json
+  run_suite bundlers node node --test --test-concurrency=1 tests/bundlers/
+fi
+
 # 5. Interop with the official Python client (huggingface_hub + hf_xet) through local-hub.
 if ls tests/python/test_*.py >/dev/null 2>&1; then
   run_suite python pytest .venv/bin/python -m pytest -q tests/python

@@ -1,0 +1,64 @@
+// `hf-buckets/manual`: the client without automatic wasm loading, for builds that cannot resolve
+// `new URL('…wasm', import.meta.url)` (esbuild, Rollup, a CDN). Call `await init({ wasm })` once;
+// until then every export that needs the wasm fails with an `InitError` saying so (calls that
+// return a promise, made while `init` runs, wait for it). The rules live in ../wasm-init.js.
+import load from '../../dist/client/hf_buckets_client.js';
+import * as api from '../index.js';
+import { wasmInit } from '../wasm-init.js';
+
+const wasm = wasmInit('hf-buckets/manual', 'hf-buckets/client.wasm', load);
+
+/** Loads the client's wasm once; see ../wasm-init.js for what `wasm` may be. */
+export const init = wasm.init;
+export { InitError, isInitError } from '../wasm-init.js';
+
+export const BucketClient = wasm.class(api.BucketClient);
+
+export const createBucket = wasm.async(api.createBucket);
+export const deleteBucket = wasm.async(api.deleteBucket);
+export const bucketInfo = wasm.async(api.bucketInfo);
+export const listBuckets = wasm.iterable(api.listBuckets);
+export const listBucketTree = wasm.iterable(api.listBucketTree);
+export const getPathsInfo = wasm.async(api.getPathsInfo);
+export const whoami = wasm.async(api.whoami);
+export const moveBucket = wasm.async(api.moveBucket);
+export const batchBucketFiles = wasm.async(api.batchBucketFiles);
+export const copyFiles = wasm.async(api.copyFiles);
+export const uploadBucketFile = wasm.async(api.uploadBucketFile);
+export const getBucketFile = wasm.async(api.getBucketFile);
+export const openBucketFile = wasm.async(api.openBucketFile);
+export const downloadStream = openBucketFile;
+export const parseHfUri = wasm.sync(api.parseHfUri);
+export const formatHfUri = wasm.sync(api.formatHfUri);
+
+// The error classes and guards are plain JS: usable before `init`.
+export {
+  AbortError,
+  AuthError,
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  HubError,
+  IntegrityError,
+  NetworkError,
+  NotFoundError,
+  ProtocolError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+  ValidationError,
+  isAbortError,
+  isAuthError,
+  isBadRequestError,
+  isConflictError,
+  isForbiddenError,
+  isHubError,
+  isIntegrityError,
+  isNetworkError,
+  isNotFoundError,
+  isProtocolError,
+  isRateLimitError,
+  isServerError,
+  isTimeoutError,
+  isValidationError,
+} from '../index.js';

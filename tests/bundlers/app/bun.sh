@@ -1,0 +1,1 @@
+bun run src/runtime.js

@@ -1,0 +1,1 @@
+deno run --allow-read --allow-net src/runtime.js
