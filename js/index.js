@@ -8,6 +8,7 @@
 
 import {
   BucketClient as RawClient,
+  checkTransferCall,
   formatHfUri as rawFormatHfUri,
   parseHfUri as rawParseHfUri,
 } from '../dist/client/hf_buckets_client.js';
@@ -59,9 +60,13 @@ export class BucketClient {
     if (options?.worker) this.#worker = new TransferWorker({ ...options, endpoint: this.#raw.endpoint }, options.worker);
   }
 
-  /** Runs a transfer in the worker (`worker` option) or, without one, here. */
+  /**
+   * Runs a transfer in the worker (`worker` option) or, without one, here. The worker mode
+   * checks the arguments here first with the call's own reader, so both refuse the same input.
+   */
   #offload(method, bucketId, options, here) {
-    return this.#worker ? this.#worker.call(method, [bucketId, options], here) : here();
+    if (!this.#worker) return here();
+    return this.#worker.call(method, [bucketId, options], here, () => checkTransferCall(method, bucketId, options));
   }
 
   /** Whether transfers run in a Web Worker (the `worker` option, where workers are available). */

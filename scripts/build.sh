@@ -10,6 +10,15 @@ TARGET=wasm32-unknown-unknown
 OUT=${CARGO_TARGET_DIR:-target}/$TARGET/wasm-release/hf_buckets.wasm
 WASM_OPT=node_modules/.bin/wasm-opt
 export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+simd128,+bulk-memory,+nontrapping-fptoint,+sign-ext"
+# Panic locations name source files: keep the machine's paths (home, clone folder) out of the
+# shipped wasm, so the same commit builds the same bytes wherever it is cloned.
+CARGO_HOME_DIR=${CARGO_HOME:-$HOME/.cargo}
+cargo fetch --quiet # unpacks the registry sources, so their folder is known below
+RUSTFLAGS="$RUSTFLAGS --remap-path-prefix=$CARGO_HOME_DIR/registry/src=/c"
+for registry in "$CARGO_HOME_DIR"/registry/src/*/; do
+  if [ -d "$registry" ]; then RUSTFLAGS="$RUSTFLAGS --remap-path-prefix=${registry%/}=/c"; fi
+done
+RUSTFLAGS="$RUSTFLAGS --remap-path-prefix=$PWD=/hf-buckets"
 
 # wasm-bindgen copies each JS snippet (`#[wasm_bindgen(module = "/js/...")]`) to
 # snippets/<crate>-<hash>/js/<path>. The entry points must import the SAME copy the wasm uses
@@ -31,8 +40,10 @@ build_flavour() { # name, cargo feature args...
   rm -rf "dist/$name" && mkdir -p "dist/$name"
   wasm-bindgen --target web --out-dir "dist/$name" --out-name "hf_buckets_$name" "$OUT"
   local wasm="dist/$name/hf_buckets_${name}_bg.wasm"
+  # The producers and target-features sections are build metadata no engine reads.
   "$WASM_OPT" -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals "$wasm" -o "$wasm.opt"
+    --enable-sign-ext --enable-mutable-globals --strip-producers --strip-target-features \
+    "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
   stable_snippets "dist/$name"
   printf '[build] %-7s %8d bytes wasm, %7d bytes gzipped\n' "$name" \

@@ -49,6 +49,8 @@ run_suite() {
 # 0. Formatting (default rustfmt settings) over the whole workspace: one test, pass iff clean.
 run_suite fmt single cargo fmt --all --check
 run_suite clippy single cargo clippy --workspace --all-targets -- -D warnings
+# The bindings (src/bindings) build for wasm32 only: lint them there too.
+run_suite clippy-wasm single cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 # No import cycle between sibling modules anywhere in src/ (scripts/module-cycles.py explains how).
 run_suite module-cycles single python3 scripts/module-cycles.py src
 

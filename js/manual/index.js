@@ -1,14 +1,14 @@
 // `hf-buckets/manual`: the client without automatic wasm loading, for builds that cannot resolve
 // `new URL('…wasm', import.meta.url)` (esbuild, Rollup, a CDN). Call `await init({ wasm })` once;
 // until then every export that needs the wasm fails with an `InitError` saying so (calls that
-// return a promise, made while `init` runs, wait for it). The rules live in ../wasm-init.js.
+// return a promise, made while `init` runs, wait for it). The rules live in ../wasm-loader.js.
 import load from '../../dist/client/hf_buckets_client.js';
 import * as api from '../index.js';
-import { wasmInit } from '../wasm-init.js';
+import { wasmInit } from '../wasm-loader.js';
 
 const wasm = wasmInit('hf-buckets/manual', 'hf-buckets/client.wasm', load);
 
-/** Loads the client's wasm once; see ../wasm-init.js for what `wasm` may be. */
+/** Loads the client's wasm once; see ../wasm-loader.js for what `wasm` may be. */
 export const init = wasm.init;
 export { InitError, isInitError } from '../wasm-init.js';
 

@@ -7,7 +7,9 @@
 // forbids them, a worker that fails to load) every call runs on the calling thread instead.
 
 import * as errorClasses from '../../dist/client/js/errors.js';
-import { StreamBridge, WORKER_METHODS, decodeValue, deserializeError, encodeValue, serializeError } from './protocol.js';
+import {
+  StreamBridge, WORKER_METHODS, decodeValue, deserializeError, encodeValue, sendable, serializeError,
+} from './protocol.js';
 
 /** @param {unknown} error */
 const messageOf = (error) => (error instanceof Error ? error.message : String(error));
@@ -192,21 +194,31 @@ export class TransferWorker {
 
   /**
    * Runs `method(bucketId, options)` in the worker, or `fallback()` here when there is no worker.
+   *
+   * `check()` runs first, on this thread: the same argument reader the call uses (the wasm's), so
+   * bad arguments are refused here exactly as they would be without a worker; only checked
+   * options cross. Arguments that cannot be sent (an async-iterable source, say) run the call here.
    * @template T
    * @param {string} method one of WORKER_METHODS
    * @param {[string, Record<string, any>?]} args
    * @param {() => Promise<T>} fallback
+   * @param {() => void} [check] throws what the call would reject with for these arguments
    * @returns {Promise<T>}
    */
-  async call(method, args, fallback) {
+  async call(method, args, fallback, check) {
     if (!WORKER_METHODS.includes(method) || !(await this.ready) || !this.worker || !this.bridge) {
       this.counts.mainThread++;
       return fallback();
     }
+    check?.();
     const { worker, bridge } = this;
-    const [bucketId, options = {}] = args;
+    const [bucketId, options] = args;
     const { signal, onProgress, tokenProvider, ...rest } = options ?? {};
     if (signal?.aborted) throw abortError(signal);
+    if (!sendable([bucketId, rest])) {
+      this.counts.mainThread++;
+      return fallback();
+    }
     const id = this.nextId++;
     const mark = bridge.mark();
     const encoded = encodeValue([bucketId, {

@@ -253,6 +253,27 @@ export function encodeValue(value, bridge, path = 'argument') {
 }
 
 /**
+ * Whether `encodeValue` can send `value` as it is: streams, plain objects and arrays of sendable
+ * values, bytes, Blobs, Dates and primitives. Anything else (a function, an async iterable such
+ * as a Node `Readable`, an instance of some class) would not survive structured clone intact, so
+ * the call runs on the calling thread instead. Reads nothing and locks no stream.
+ * @param {unknown} value
+ * @returns {boolean}
+ */
+export function sendable(value) {
+  if (value === null || value === undefined) return true;
+  if (typeof value === 'function' || typeof value === 'symbol') return false;
+  if (typeof value !== 'object') return true;
+  if (isReadableStream(value)) return true;
+  if (Array.isArray(value)) return value.every(sendable);
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.getOwnPropertySymbols(value).length === 0 && Object.values(value).every(sendable);
+  }
+  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date
+    || (typeof Blob !== 'undefined' && value instanceof Blob);
+}
+
+/**
  * Replaces stream markers by local ReadableStreams reading the remote ones.
  * @param {unknown} value
  * @param {StreamBridge} bridge

@@ -1,12 +1,12 @@
 // `hf-buckets/xet/manual`: `hf-buckets/xet` without automatic wasm loading (see
-// ../manual/index.js and ../wasm-init.js). Call `await init({ wasm })` once; until then the
+// ../manual/index.js and ../wasm-loader.js). Call `await init({ wasm })` once; until then the
 // chunker and the hashes fail with an `InitError` saying so.
 import load, * as xet from '../../dist/xet/hf_buckets_xet.js';
-import { wasmInit } from '../wasm-init.js';
+import { wasmInit } from '../wasm-loader.js';
 
 const wasm = wasmInit('hf-buckets/xet/manual', 'hf-buckets/xet.wasm', load);
 
-/** Loads the Xet wasm once; see ../wasm-init.js for what `wasm` may be. */
+/** Loads the Xet wasm once; see ../wasm-loader.js for what `wasm` may be. */
 export const init = wasm.init;
 export { InitError, isInitError } from '../wasm-init.js';
 

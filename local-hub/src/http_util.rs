@@ -191,15 +191,15 @@ impl HostPolicy {
     pub(crate) fn allows(&self, host: &str) -> bool {
         let name = hostname(host).to_ascii_lowercase();
         if let Some(port) = host.get(hostname(host).len()..) {
-            if !port.is_empty()
-                && !(port.len() > 1
-                    && port.starts_with(':')
-                    && port[1..].bytes().all(|b| b.is_ascii_digit()))
-            {
+            // Nothing, or `:` and one or more digits.
+            let digits = port.strip_prefix(':');
+            let valid = port.is_empty()
+                || digits.is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+            if !valid {
                 return false;
             }
         }
-        if self.names.iter().any(|n| *n == name) || name.ends_with(".localhost") {
+        if self.names.contains(&name) || name.ends_with(".localhost") {
             return true;
         }
         let literal = name.trim_start_matches('[').trim_end_matches(']');

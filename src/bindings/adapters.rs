@@ -2,6 +2,8 @@
 //! `js/transfer-sources.js`, a [`TokenSource`] over the caller's `tokenProvider`, and progress
 //! callbacks. The CAS client of a call is built here from them.
 
+#![cfg(feature = "client")]
+
 use std::rc::Rc;
 
 use bytes::Bytes;
@@ -11,7 +13,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
-use super::args::{get, present, set, AddSource, TransferArgs};
+use super::args::{
+    get, present, run, set, to_js, AddSource, TransferArgs, UploadCall, UploadMethod,
+};
 use crate::cas::token::{CasToken, HubTokens, TokenCache, TokenScope, TokenSource};
 use crate::cas::CasClient;
 use crate::download::stream::ProgressFn as DownloadProgressFn;
@@ -20,7 +24,7 @@ use crate::error::Error;
 use crate::hub::{BucketId, HubClient, ValidationError};
 use crate::transport::fetch::describe_js_error;
 use crate::transport::Cancel;
-use crate::upload::commit::{CommitOptions, NewFile};
+use crate::upload::commit::{upload_and_commit, CommitOptions, NewFile};
 use crate::upload::{ProgressFn, Source, SourceMeta, UploadProgress};
 
 #[wasm_bindgen(module = "/js/transfer-sources.js")]
@@ -293,10 +297,33 @@ pub(crate) fn commit_setup(
     let provider = transfer.token_provider;
     let cas = move |id: &BucketId| cas_client(&hub, id, true, provider.clone(), signal.clone());
     let options = CommitOptions {
-        upload: transfer.upload,
-        no_commit: transfer.no_commit,
         progress: upload_progress(transfer.on_progress, names),
-        ..CommitOptions::default()
+        ..transfer.commit
     };
     (cas, options)
+}
+
+/// `uploadBucketFile` and `batchBucketFiles`: the call read once ([`UploadCall`]), then uploaded
+/// and committed by `upload::commit`. One file's report is unpacked for `uploadBucketFile`.
+pub(crate) fn upload_call(
+    hub: Rc<HubClient>,
+    method: UploadMethod,
+    bucket_id: JsValue,
+    options: JsValue,
+) -> Promise {
+    run(options, move |call| async move {
+        let up = UploadCall::read(method, &bucket_id, &call.options)?;
+        let names = up.names();
+        let (cas_for, opts) = commit_setup(&hub, up.transfer, names, call.signal);
+        let files = up.uploads.into_iter().map(NewFile::from).collect();
+        let cas = cas_for(&up.id);
+        let report =
+            upload_and_commit(&hub, &cas, &up.id, up.lines, files, opts, &call.cancel).await?;
+        match method {
+            UploadMethod::Batch => to_js(&report),
+            UploadMethod::Single => to_js(&report.into_single().ok_or_else(|| {
+                Error::invalid_response("", "the upload of one file reported another count")
+            })?),
+        }
+    })
 }

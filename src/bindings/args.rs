@@ -13,6 +13,8 @@
 //!
 //! Results go back the other way through [`to_js`] (serde → JSON → JS, timestamps as `Date`s).
 
+#![cfg(feature = "client")]
+
 use std::future::Future;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
@@ -27,7 +29,7 @@ use crate::hub::{BatchLine, BucketId, CreateBucketOptions, RepoType, ValidationE
 use crate::transport::fetch::cancel_from_signal;
 use crate::transport::retry::RetryPolicy;
 use crate::transport::Cancel;
-use crate::upload::UploadOptions;
+use crate::upload::commit::CommitOptions;
 
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// Keys whose numeric values (ms since the epoch) become `Date`s in results.
@@ -84,14 +86,32 @@ fn option_name(key: &str) -> String {
     format!("option `{key}`")
 }
 
-pub(crate) fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>, Error> {
+/// `obj[key]` read by `read` (which gets the value and its name for errors), or `None` when
+/// it is `undefined`/`null`: the one "optional option" rule.
+fn opt_with<T>(
+    obj: &JsValue,
+    key: &str,
+    read: impl FnOnce(&JsValue, &str) -> Result<T, Error>,
+) -> Result<Option<T>, Error> {
+    opt_named(obj, key, &option_name(key), read)
+}
+
+/// [`opt_with`] with the name errors give it (`add[0].mtime`, say).
+fn opt_named<T>(
+    obj: &JsValue,
+    key: &str,
+    what: &str,
+    read: impl FnOnce(&JsValue, &str) -> Result<T, Error>,
+) -> Result<Option<T>, Error> {
     let v = get(obj, key);
     if !present(&v) {
         return Ok(None);
     }
-    v.as_string()
-        .map(Some)
-        .ok_or_else(|| invalid(&option_name(key), &v, "must be a string"))
+    read(&v, what).map(Some)
+}
+
+pub(crate) fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>, Error> {
+    opt_with(obj, key, string_arg)
 }
 
 pub(crate) fn string_arg(v: &JsValue, what: &str) -> Result<String, Error> {
@@ -100,13 +120,10 @@ pub(crate) fn string_arg(v: &JsValue, what: &str) -> Result<String, Error> {
 }
 
 pub(crate) fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>, Error> {
-    let v = get(obj, key);
-    if !present(&v) {
-        return Ok(None);
-    }
-    v.as_bool()
-        .map(Some)
-        .ok_or_else(|| invalid(&option_name(key), &v, "must be a boolean"))
+    opt_with(obj, key, |v, what| {
+        v.as_bool()
+            .ok_or_else(|| invalid(what, v, "must be a boolean"))
+    })
 }
 
 /// A safe integer from 0 to `max`.
@@ -122,56 +139,46 @@ pub(crate) fn uint(v: &JsValue, what: &str, max: f64) -> Result<u64, Error> {
 }
 
 pub(crate) fn opt_uint(obj: &JsValue, key: &str, max: f64) -> Result<Option<u64>, Error> {
-    let v = get(obj, key);
-    if !present(&v) {
-        return Ok(None);
-    }
-    uint(&v, &option_name(key), max).map(Some)
+    opt_with(obj, key, |v, what| uint(v, what, max))
 }
 
 /// Milliseconds since the epoch from a valid `Date` or an integer number (the one `mtime` rule).
 pub(crate) fn opt_time_ms(obj: &JsValue, key: &str, what: &str) -> Result<Option<i64>, Error> {
-    let v = get(obj, key);
-    if !present(&v) {
-        return Ok(None);
-    }
-    let ms = match v.dyn_ref::<js_sys::Date>() {
-        Some(d) => d.get_time(),
-        None => v.as_f64().unwrap_or(f64::NAN),
-    };
-    if ms.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&ms) {
-        Ok(Some(ms as i64))
-    } else {
-        Err(invalid(
-            what,
-            &v,
-            "must be a valid Date or an integer number of milliseconds since 1970",
-        ))
-    }
+    opt_named(obj, key, what, |v, what| {
+        let ms = match v.dyn_ref::<js_sys::Date>() {
+            Some(d) => d.get_time(),
+            None => v.as_f64().unwrap_or(f64::NAN),
+        };
+        if ms.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&ms) {
+            Ok(ms as i64)
+        } else {
+            Err(invalid(
+                what,
+                v,
+                "must be a valid Date or an integer number of milliseconds since 1970",
+            ))
+        }
+    })
 }
 
 pub(crate) fn opt_function(obj: &JsValue, key: &str) -> Result<Option<Function>, Error> {
-    let v = get(obj, key);
-    if !present(&v) {
-        return Ok(None);
-    }
-    v.dyn_into::<Function>()
-        .map(Some)
-        .map_err(|v| invalid(&option_name(key), &v, "must be a function"))
+    opt_with(obj, key, |v, what| {
+        v.clone()
+            .dyn_into::<Function>()
+            .map_err(|v| invalid(what, &v, "must be a function"))
+    })
 }
 
 /// `options.signal`, checked to look like an `AbortSignal`.
 fn opt_signal(obj: &JsValue) -> Result<Option<AbortSignal>, Error> {
-    let v = get(obj, "signal");
-    if !present(&v) {
-        return Ok(None);
-    }
-    let looks_right =
-        get(&v, "aborted").as_bool().is_some() && get(&v, "addEventListener").is_function();
-    if !looks_right {
-        return Err(invalid("option `signal`", &v, "must be an AbortSignal"));
-    }
-    Ok(Some(v.unchecked_into()))
+    opt_with(obj, "signal", |v, what| {
+        let looks_right =
+            get(v, "aborted").as_bool().is_some() && get(v, "addEventListener").is_function();
+        if !looks_right {
+            return Err(invalid(what, v, "must be an AbortSignal"));
+        }
+        Ok(v.clone().unchecked_into())
+    })
 }
 
 pub(crate) fn string_array(v: &JsValue, what: &str) -> Result<Vec<String>, Error> {
@@ -261,6 +268,18 @@ fn fix_dates(v: &JsValue) {
 }
 
 // ---------------------------------------------------------------- calls
+
+/// The state of a stateful object (a pager, a download) taken out for one call in flight (no
+/// borrow across an await); while another call holds it, or once it is done, the
+/// `ValidationError` "`what` `reason`".
+pub(crate) fn take_state<T>(
+    cell: &std::cell::RefCell<Option<T>>,
+    what: &str,
+    reason: &str,
+) -> Result<T, Error> {
+    let taken = cell.try_borrow_mut().ok().and_then(|mut s| s.take());
+    taken.ok_or_else(|| ValidationError::new(what, "", reason).into())
+}
 
 /// The per-call context: the options object and the cancellation from its `signal`.
 pub(crate) struct Call {
@@ -533,13 +552,13 @@ fn add_item(item: &JsValue, what: &str, allow_hash: bool) -> Result<AddItem, Err
 }
 
 /// `batchBucketFiles(bucketId, { add?, copy?, delete? })`: the lines, and the sources to upload.
-pub(crate) struct BatchArgs {
-    pub(crate) lines: Vec<BatchLine>,
-    pub(crate) uploads: Vec<AddSource>,
+struct BatchArgs {
+    lines: Vec<BatchLine>,
+    uploads: Vec<AddSource>,
 }
 
 impl BatchArgs {
-    pub(crate) fn read(o: &JsValue) -> Result<BatchArgs, Error> {
+    fn read(o: &JsValue) -> Result<BatchArgs, Error> {
         let mut lines = Vec::new();
         let mut uploads = Vec::new();
         for (i, item) in object_array(&get(o, "add"), "add")?.iter().enumerate() {
@@ -576,37 +595,131 @@ impl BatchArgs {
 }
 
 /// `uploadBucketFile(bucketId, { source, destination, mtime?, contentType?, … })`: the file.
-pub(crate) fn single_file(o: &JsValue) -> Result<AddSource, Error> {
+fn single_file(o: &JsValue) -> Result<AddSource, Error> {
     match add_item(o, "options", false)? {
         AddItem::Upload(u) => Ok(u),
         AddItem::Stored(_) => Err(invalid("options", o, "needs `source`")),
     }
 }
 
+/// The two calls that upload content: `uploadBucketFile` (one `source`) and `batchBucketFiles`
+/// (`add` items with a `source`, beside stored lines).
+#[derive(Clone, Copy)]
+pub(crate) enum UploadMethod {
+    Single,
+    Batch,
+}
+
+/// Everything an upload call reads, read once: the same reader serves the call itself and the
+/// worker mode's check on the calling thread ([`check_transfer_call`]), so both refuse the same
+/// input with the same error.
+pub(crate) struct UploadCall {
+    pub(crate) id: BucketId,
+    pub(crate) lines: Vec<BatchLine>,
+    pub(crate) uploads: Vec<AddSource>,
+    pub(crate) transfer: TransferArgs,
+}
+
+impl UploadCall {
+    /// `options` is the call's options object (see [`Call::new`]).
+    pub(crate) fn read(
+        method: UploadMethod,
+        bucket_id: &JsValue,
+        options: &JsValue,
+    ) -> Result<UploadCall, Error> {
+        let id = bucket_id_arg(bucket_id, "bucket id")?;
+        let (lines, uploads) = match method {
+            UploadMethod::Single => (Vec::new(), vec![single_file(options)?]),
+            UploadMethod::Batch => {
+                let batch = BatchArgs::read(options)?;
+                (batch.lines, batch.uploads)
+            }
+        };
+        let transfer = TransferArgs::read(options)?;
+        Ok(UploadCall {
+            id,
+            lines,
+            uploads,
+            transfer,
+        })
+    }
+
+    /// The destinations of the uploads, in order.
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.uploads.iter().map(|u| u.destination.clone()).collect()
+    }
+}
+
 /// The transfer options shared by uploads: `{ commit?, sha256?, xorbConcurrency?, onProgress?,
 /// tokenProvider? }` (and downloads: `onProgress`, `tokenProvider`).
+/// The options become [`CommitOptions`] here (all but `progress`, which the adapters build over
+/// `on_progress`).
 pub(crate) struct TransferArgs {
-    pub(crate) no_commit: bool,
-    pub(crate) upload: UploadOptions,
+    pub(crate) commit: CommitOptions,
     pub(crate) on_progress: Option<Function>,
     pub(crate) token_provider: Option<Function>,
 }
 
 impl TransferArgs {
     pub(crate) fn read(o: &JsValue) -> Result<TransferArgs, Error> {
-        let mut upload = UploadOptions::default();
+        let mut commit = CommitOptions::default();
         if let Some(sha) = opt_bool(o, "sha256")? {
-            upload.planner.sha256 = sha;
+            commit.upload.planner.sha256 = sha;
         }
         if let Some(n) = opt_uint(o, "xorbConcurrency", MAX_SAFE_INTEGER)? {
-            upload.max_xorbs_in_flight = n.clamp(1, 16) as usize;
+            commit.upload.max_xorbs_in_flight = n.clamp(1, 16) as usize;
         }
+        commit.no_commit = opt_bool(o, "commit")? == Some(false);
+        let on_progress = opt_function(o, "onProgress")?;
+        let token_provider = opt_function(o, "tokenProvider")?;
         Ok(TransferArgs {
-            no_commit: opt_bool(o, "commit")? == Some(false),
-            upload,
-            on_progress: opt_function(o, "onProgress")?,
-            token_provider: opt_function(o, "tokenProvider")?,
+            commit,
+            on_progress,
+            token_provider,
         })
+    }
+}
+
+/// Everything `openBucketFile`/`getBucketFile` read, read once (like [`UploadCall`]).
+pub(crate) struct OpenCall {
+    pub(crate) id: BucketId,
+    pub(crate) open: OpenArgs,
+    pub(crate) transfer: TransferArgs,
+}
+
+impl OpenCall {
+    /// `options` is the call's options object (see [`Call::new`]).
+    pub(crate) fn read(bucket_id: &JsValue, options: &JsValue) -> Result<OpenCall, Error> {
+        Ok(OpenCall {
+            id: bucket_id_arg(bucket_id, "bucket id")?,
+            open: OpenArgs::read(options)?,
+            transfer: TransferArgs::read(options)?,
+        })
+    }
+}
+
+/// Reads the arguments of the transfer call named `method` (`uploadBucketFile`,
+/// `batchBucketFiles`, `getBucketFile`, `openBucketFile`) as the call itself does, and drops
+/// them: the `ValidationError` the call would reject with, or nothing.
+pub(crate) fn check_transfer_call(
+    method: &str,
+    bucket_id: &JsValue,
+    options: &JsValue,
+) -> Result<(), Error> {
+    let call = Call::new(options)?;
+    match method {
+        "uploadBucketFile" => {
+            UploadCall::read(UploadMethod::Single, bucket_id, &call.options).map(drop)
+        }
+        "batchBucketFiles" => {
+            UploadCall::read(UploadMethod::Batch, bucket_id, &call.options).map(drop)
+        }
+        "getBucketFile" | "openBucketFile" => OpenCall::read(bucket_id, &call.options).map(drop),
+        _ => Err(invalid(
+            "method",
+            &JsValue::from_str(method),
+            "is not a transfer call",
+        )),
     }
 }
 
@@ -623,7 +736,7 @@ pub(crate) struct OpenArgs {
 }
 
 impl OpenArgs {
-    pub(crate) fn read(o: &JsValue) -> Result<OpenArgs, Error> {
+    fn read(o: &JsValue) -> Result<OpenArgs, Error> {
         let target = match (opt_string(o, "path")?, opt_string(o, "xetHash")?) {
             (Some(path), None) => OpenTarget::Path(path),
             (None, Some(xet_hash)) => {

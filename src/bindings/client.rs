@@ -9,6 +9,7 @@
 //! The JS class in `js/index.js` wraps this one (adding async iteration); the free functions
 //! there build a client per call.
 
+#![cfg(feature = "client")]
 // `#[wasm_bindgen]` exports must be `pub` although the module is private.
 #![allow(unreachable_pub)]
 
@@ -17,17 +18,17 @@ use std::rc::Rc;
 use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::adapters::commit_setup;
+use super::adapters::{commit_setup, upload_call};
 use super::args::{
     bucket_id_arg, get, opt_bool, opt_string, options_object, repo_type_arg, run, set, string_arg,
-    string_array, to_js, BatchArgs, ClientArgs, CreateArgs, ListBucketsArgs, ListTreeArgs,
-    TransferArgs,
+    string_array, to_js, ClientArgs, CreateArgs, ListBucketsArgs, ListTreeArgs, TransferArgs,
+    UploadMethod,
 };
 use super::iter::{JsPager, PagerKind};
 use crate::error::Error;
 use crate::hub::{Api, HfUri, HubClient, RepoType, TreeEntry};
 use crate::transport::fetch::FetchClient;
-use crate::upload::commit::{copy_files, upload_and_commit, NewFile};
+use crate::upload::commit::copy_files;
 
 fn hub_from_options(options: &JsValue) -> Result<HubClient, Error> {
     let args = ClientArgs::read(options)?;
@@ -170,30 +171,7 @@ impl JsBucketClient {
     /// `add` items carry a `source`).
     #[wasm_bindgen(js_name = batchBucketFiles)]
     pub fn batch_bucket_files(&self, bucket_id: JsValue, options: JsValue) -> Promise {
-        let hub = self.hub.clone();
-        run(options, |call| async move {
-            let id = bucket_id_arg(&bucket_id, "bucket id")?;
-            let batch = BatchArgs::read(&call.options)?;
-            let transfer = TransferArgs::read(&call.options)?;
-            let names = batch
-                .uploads
-                .iter()
-                .map(|u| u.destination.clone())
-                .collect();
-            let (cas_for, opts) = commit_setup(&hub, transfer, names, call.signal);
-            let files = batch.uploads.into_iter().map(NewFile::from).collect();
-            let report = upload_and_commit(
-                &hub,
-                &cas_for(&id),
-                &id,
-                batch.lines,
-                files,
-                opts,
-                &call.cancel,
-            )
-            .await?;
-            to_js(&report)
-        })
+        upload_call(self.hub.clone(), UploadMethod::Batch, bucket_id, options)
     }
 
     /// `copyFiles({ source, destination, signal?, onProgress?, tokenProvider? })` with `hf://`

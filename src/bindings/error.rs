@@ -4,6 +4,8 @@
 //! whose `cause` is the signal's `reason`; any other error's `cause` is its Rust
 //! [`source`](std::error::Error::source) chain, as plain JS `Error`s linked by `cause`.
 
+#![cfg(feature = "client")]
+
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 

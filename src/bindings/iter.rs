@@ -6,6 +6,7 @@
 //! is held while a page is in flight; a second `nextPage` while one is pending is rejected
 //! instead of corrupting the position.
 
+#![cfg(feature = "client")]
 // `#[wasm_bindgen]` exports must be `pub` although the module is private.
 #![allow(unreachable_pub)]
 
@@ -15,9 +16,9 @@ use std::rc::Rc;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use super::args::{run, to_js};
+use super::args::{run, take_state, to_js};
 use crate::error::Error;
-use crate::hub::{BucketInfo, HubClient, Pager, TreeListing, ValidationError};
+use crate::hub::{BucketInfo, HubClient, Pager, TreeListing};
 
 thread_local! {
     static LIVE: Cell<u32> = const { Cell::new(0) };
@@ -62,16 +63,11 @@ impl JsPager {
         let hub = self.hub.clone();
         let state = self.state.clone();
         run(options, |call| async move {
-            // Take the pager out while the page is in flight (no borrow across the await).
-            let taken = state.try_borrow_mut().ok().and_then(|mut s| s.take());
-            let Some(mut kind) = taken else {
-                return Err(ValidationError::new(
-                    "nextPage",
-                    "",
-                    "called again before the previous page arrived",
-                )
-                .into());
-            };
+            let mut kind = take_state(
+                &state,
+                "nextPage",
+                "called again before the previous page arrived",
+            )?;
             let result: Result<Option<JsValue>, Error> = match &mut kind {
                 PagerKind::Buckets(p) => {
                     match p.next_page::<BucketInfo>(&hub, &call.cancel).await {

@@ -1,15 +1,18 @@
 //! The JS face of the transfer engine (issue 5): uploads with dedup and verified downloads.
 //!
-//! Exports (wrapped by `js/transfer.js`, which `js/index.js` re-exports):
+//! Exports (wrapped by `js/transfer-engine.js`, which `js/index.js` uses):
 //! - `transferUpload(client, bucketId, options)` — `uploadBucketFile`: uploads one source, then
 //!   (unless `commit: false`) commits it (`upload::commit`);
 //! - `transferOpen(client, bucketId, options)` → a [`JsDownload`] whose `next()` yields the
-//!   verified bytes of a file or a range, for a pull-based `ReadableStream`.
+//!   verified bytes of a file or a range, for a pull-based `ReadableStream`;
+//! - `checkTransferCall(method, bucketId, options)` — the worker mode's check of a call's
+//!   arguments on the calling thread, with the call's own reader.
 //!
 //! Sources and token providers are adapted in `bindings/adapters.rs`; CAS tokens come from the
 //! Hub (`xet-write-token` / `xet-read-token` with the client's Hub token) or from the caller's
 //! `tokenProvider({ bucketId, scope, signal })`; the Hub token never goes to the CAS.
 
+#![cfg(feature = "client")]
 // `#[wasm_bindgen]` exports must be `pub` although the module is private.
 #![allow(unreachable_pub)]
 
@@ -20,16 +23,12 @@ use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use super::adapters::{cas_client, commit_setup, download_progress};
-use super::args::{
-    bucket_id_arg, promise, run, single_file, to_js, OpenArgs, OpenTarget, TransferArgs,
-};
+use super::adapters::{cas_client, download_progress, upload_call};
+use super::args::{self, promise, run, take_state, OpenCall, OpenTarget, UploadMethod};
 use super::client::JsBucketClient;
 use crate::download::{DownloadOptions, FileDownload, Target};
-use crate::error::Error;
 use crate::hub::ValidationError;
 use crate::transport::Cancel;
-use crate::upload::commit::{upload_and_commit, NewFile};
 
 // ---------------------------------------------------------------- upload
 
@@ -38,35 +37,26 @@ use crate::upload::commit::{upload_and_commit, NewFile};
 /// newBytes, dedupBytes, sha256?, upload, batch? }` (`uploadBucketFile`).
 #[wasm_bindgen(js_name = transferUpload)]
 pub fn transfer_upload(client: &JsBucketClient, bucket_id: JsValue, options: JsValue) -> Promise {
-    let hub = client.hub.clone();
-    run(options, |call| async move {
-        let id = bucket_id_arg(&bucket_id, "bucket id")?;
-        let file = single_file(&call.options)?;
-        let transfer = TransferArgs::read(&call.options)?;
-        let names = vec![file.destination.clone()];
-        let (cas_for, opts) = commit_setup(&hub, transfer, names, call.signal);
-        let files = vec![NewFile::from(file)];
-        let report = upload_and_commit(
-            &hub,
-            &cas_for(&id),
-            &id,
-            Vec::new(),
-            files,
-            opts,
-            &call.cancel,
-        )
-        .await?;
-        let single = report.into_single().ok_or_else(|| {
-            Error::invalid_response("", "the upload of one file reported another count")
-        })?;
-        to_js(&single)
-    })
+    upload_call(client.hub.clone(), UploadMethod::Single, bucket_id, options)
+}
+
+/// `checkTransferCall(method, bucketId, options)`: throws the `ValidationError` that `method`
+/// (`uploadBucketFile`, `batchBucketFiles`, `getBucketFile`, `openBucketFile`) would reject these
+/// arguments with, else returns. The worker mode runs it on the calling thread before it sends a
+/// call away, so a call refuses the same input in a worker and here.
+#[wasm_bindgen(js_name = checkTransferCall)]
+pub fn check_transfer_call(
+    method: &str,
+    bucket_id: JsValue,
+    options: JsValue,
+) -> Result<(), JsValue> {
+    Ok(args::check_transfer_call(method, &bucket_id, &options)?)
 }
 
 // ---------------------------------------------------------------- download
 
 /// A download in progress: `next()` resolves to the next verified piece (`Uint8Array`) or
-/// `undefined` at the end. `js/transfer.js` turns it into a `ReadableStream`.
+/// `undefined` at the end. `js/transfer-engine.js` turns it into a `ReadableStream`.
 #[wasm_bindgen(js_name = Download)]
 pub struct JsDownload {
     inner: Rc<RefCell<Option<FileDownload>>>,
@@ -103,15 +93,11 @@ impl JsDownload {
     pub fn next(&self) -> Promise {
         let inner = self.inner.clone();
         promise(self.signal.clone(), async move {
-            let taken = inner.borrow_mut().take();
-            let Some(mut dl) = taken else {
-                return Err(ValidationError::new(
-                    "next()",
-                    "",
-                    "called while another call is pending, or after the end",
-                )
-                .into());
-            };
+            let mut dl = take_state(
+                &inner,
+                "next()",
+                "called while another call is pending, or after the end",
+            )?;
             let result = dl.next().await;
             match result {
                 Ok(Some(b)) => {
@@ -139,10 +125,8 @@ impl JsDownload {
 pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsValue) -> Promise {
     let hub = client.hub.clone();
     run(options, |call| async move {
-        let id = bucket_id_arg(&bucket_id, "bucket id")?;
-        let args = OpenArgs::read(&call.options)?;
-        let transfer = TransferArgs::read(&call.options)?;
-        let (file_hash, size) = match args.target {
+        let OpenCall { id, open, transfer } = OpenCall::read(&bucket_id, &call.options)?;
+        let (file_hash, size) = match open.target {
             OpenTarget::Path(path) => {
                 let entry = hub.file_entry(&id, &path, &call.cancel).await?;
                 (entry.xet_hash, entry.size)
@@ -150,7 +134,7 @@ pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsVal
             OpenTarget::Hash { xet_hash, size } => (xet_hash, size),
         };
         let file_hash = ValidationError::check_hash("xetHash", &file_hash)?;
-        let range = args.range.map(|(start, end)| (start, end.unwrap_or(size)));
+        let range = open.range.map(|(start, end)| (start, end.unwrap_or(size)));
         let progress = download_progress(transfer.on_progress);
         let cas = cas_client(
             &hub,
