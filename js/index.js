@@ -16,36 +16,7 @@ import { pages } from './iter.js';
 import * as transfer from './transfer-engine.js';
 import { TransferWorker } from './worker/client.js';
 
-export {
-  AbortError,
-  AuthError,
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  HubError,
-  IntegrityError,
-  NetworkError,
-  NotFoundError,
-  ProtocolError,
-  RateLimitError,
-  ServerError,
-  TimeoutError,
-  ValidationError,
-  isAbortError,
-  isAuthError,
-  isBadRequestError,
-  isConflictError,
-  isForbiddenError,
-  isHubError,
-  isIntegrityError,
-  isNetworkError,
-  isNotFoundError,
-  isProtocolError,
-  isRateLimitError,
-  isServerError,
-  isTimeoutError,
-  isValidationError,
-} from '../dist/client/js/errors.js';
+export * from './error-exports.js';
 
 /** A client for Storage Buckets; see index.d.ts. */
 export class BucketClient {

@@ -32,33 +32,4 @@ export const parseHfUri = wasm.sync(api.parseHfUri);
 export const formatHfUri = wasm.sync(api.formatHfUri);
 
 // The error classes and guards are plain JS: usable before `init`.
-export {
-  AbortError,
-  AuthError,
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  HubError,
-  IntegrityError,
-  NetworkError,
-  NotFoundError,
-  ProtocolError,
-  RateLimitError,
-  ServerError,
-  TimeoutError,
-  ValidationError,
-  isAbortError,
-  isAuthError,
-  isBadRequestError,
-  isConflictError,
-  isForbiddenError,
-  isHubError,
-  isIntegrityError,
-  isNetworkError,
-  isNotFoundError,
-  isProtocolError,
-  isRateLimitError,
-  isServerError,
-  isTimeoutError,
-  isValidationError,
-} from '../index.js';
+export * from '../error-exports.js';

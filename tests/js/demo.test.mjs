@@ -12,33 +12,28 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { startLocalHub } from './helpers/local-hub.mjs';
+import { startDemoStack } from './helpers/browser.mjs';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
 import { BucketClient } from 'hf-buckets';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const MiB = 2 ** 20;
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
+let stack;
 let hub;
 let server;
 let browser;
 let tmp;
 
 before(async () => {
-  hub = await startLocalHub();
-  server = await startDemoServer({ hubUrl: hub.hub, token: hub.token });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  stack = await startDemoStack();
+  ({ hub, server, browser } = stack);
   tmp = await mkdtemp(path.join(tmpdir(), 'hf-buckets-demo-'));
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await hub?.stop();
+  await stack?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 

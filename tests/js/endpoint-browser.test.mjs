@@ -10,30 +10,24 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { BucketClient } from 'hf-buckets';
-import { startLocalHub } from './helpers/local-hub.mjs';
-import { startDemoServer } from '../../scripts/demo-server.mjs';
+import { startDemoStack } from './helpers/browser.mjs';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+let stack;
 let hub;
 let server;
 let browser;
 let tmp;
 
 before(async () => {
-  hub = await startLocalHub();
-  server = await startDemoServer({ hubUrl: hub.hub, token: hub.token });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  stack = await startDemoStack();
+  ({ hub, server, browser } = stack);
   tmp = await mkdtemp(path.join(tmpdir(), 'hf-buckets-endpoint-'));
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await hub?.stop();
+  await stack?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 

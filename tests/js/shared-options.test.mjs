@@ -8,30 +8,24 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { chromium } from 'playwright-core';
 import * as hfb from 'hf-buckets';
-import { startLocalHub } from './helpers/local-hub.mjs';
+import { startDemoStack } from './helpers/browser.mjs';
 import { CALLS, cases, runRow } from './helpers/shared-options.mjs';
-import { startDemoServer } from '../../scripts/demo-server.mjs';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TABLE = new URL('./helpers/shared-options.mjs', import.meta.url);
 
+let stack;
 let hub;
 let server;
 let browser;
 
 before(async () => {
-  hub = await startLocalHub();
-  server = await startDemoServer({ hubUrl: hub.hub, token: hub.token });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  stack = await startDemoStack();
+  ({ hub, server, browser } = stack);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await hub?.stop();
+  await stack?.close();
 });
 
 /** Node: the client's methods and the free functions, over every row. */

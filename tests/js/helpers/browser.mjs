@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { extname, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startDemoServer } from '../../../scripts/demo-server.mjs';
+import { startLocalHub } from './local-hub.mjs';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TYPES = {
@@ -17,6 +19,35 @@ const TYPES = {
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Debian's headless Chromium with the flags this machine needs. */
+export function launchChromium() {
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}
+
+/**
+ * local-hub, the demo server in front of it (the widget page, the package, a /hub proxy) and a
+ * Chromium: `{ hub, server, browser, close }`.
+ */
+export async function startDemoStack() {
+  const hub = await startLocalHub();
+  let server;
+  let browser;
+  try {
+    server = await startDemoServer({ hubUrl: hub.hub, token: hub.token });
+    browser = await launchChromium();
+  } catch (error) {
+    await server?.close();
+    await hub.stop();
+    throw error;
+  }
+  const close = async () => {
+    await browser.close();
+    await server.close();
+    await hub.stop();
+  };
+  return { hub, server, browser, close };
+}
 
 /**
  * Serves the repository folders in `served` (e.g. `['js/', 'dist/']`) and a blank page titled
@@ -48,7 +79,7 @@ export async function openBrowserPage({ served, title }) {
     await new Promise((resolve) => server.close(resolve));
   };
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     const page = await browser.newPage();
     page.on('pageerror', (e) => console.error('[page error]', e));
     return { base, page, browser, close, open: () => page.goto(base) };

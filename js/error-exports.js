@@ -1,0 +1,33 @@
+// The error classes and guards of `hf-buckets`, listed once: js/index.js and the manual entry
+// (js/manual/index.js, where they work before `init`) re-export this list. Plain JS; the wasm
+// builds its errors from the same module (`makeHubError`, left out here), so `instanceof` holds.
+export {
+  AbortError,
+  AuthError,
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  HubError,
+  IntegrityError,
+  NetworkError,
+  NotFoundError,
+  ProtocolError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+  ValidationError,
+  isAbortError,
+  isAuthError,
+  isBadRequestError,
+  isConflictError,
+  isForbiddenError,
+  isHubError,
+  isIntegrityError,
+  isNetworkError,
+  isNotFoundError,
+  isProtocolError,
+  isRateLimitError,
+  isServerError,
+  isTimeoutError,
+  isValidationError,
+} from '../dist/client/js/errors.js';
