@@ -67,7 +67,10 @@ export class TimeoutError extends NetworkError {
 export class ValidationError extends HubError {
   constructor(message, options) { super(message, options); this.name = 'ValidationError'; }
 }
-/** Data failed verification (hash mismatch, malformed Xet data); wrong bytes are never returned. */
+/**
+ * Data failed verification (hash mismatch, malformed Xet data), raised instead of the bytes it
+ * caught. What a range read can and cannot catch: README, "Verified downloads".
+ */
 export class IntegrityError extends HubError {
   constructor(message, options) { super(message, options); this.name = 'IntegrityError'; }
 }

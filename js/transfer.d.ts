@@ -288,7 +288,9 @@ export interface TransferMethods {
   uploadBucketFile(bucketId: string, options: UploadBucketFileOptions): Promise<UploadBucketFileResult>;
   /**
    * Downloads a file (or a range) into one `Uint8Array`. Every chunk is decoded and checked; a
-   * whole file is only returned after its Xet hash was recomputed and matched.
+   * whole file is only returned after its Xet hash was recomputed and matched. A range has no
+   * file hash: bytes it reads from part of a xorb are checked only structurally unless the same
+   * download proved that xorb (README, "Verified downloads").
    * @throws {NotFoundError} no such file
    * @throws {IntegrityError} the data failed verification (no bytes are returned)
    * @throws {AbortError} `signal` fired
@@ -296,10 +298,13 @@ export interface TransferMethods {
    */
   getBucketFile(bucketId: string, options: GetBucketFileOptions): Promise<Uint8Array>;
   /**
-   * Opens a file (or a range) as a `ReadableStream` of verified bytes, fetched as the stream is
-   * read (bounded memory). Resolves once the file is found. A verification failure errors the
-   * stream with an `IntegrityError`: for a whole file the Xet hash is checked before the stream
-   * closes, so a stream that ends normally delivered exactly the stored bytes.
+   * Opens a file (or a range) as a `ReadableStream`, fetched as the stream is read (bounded
+   * memory). Resolves once the file is found. Every piece is decoded and checked as far as the
+   * data allows (README, "Verified downloads"); a failure errors the stream with an
+   * `IntegrityError`. For a whole file the Xet hash is checked before the stream closes, so a
+   * stream that ends normally delivered exactly the stored bytes; pieces are handed out before
+   * that check. A range has no file hash: bytes it reads from part of a xorb are checked only
+   * structurally unless the same download proved that xorb.
    * @throws {NotFoundError} no such file
    * @example
    * const stream = await hub.openBucketFile("me-user/ckpts", { path: "big.bin" });
@@ -320,7 +325,8 @@ export function openBucketFile(bucketId: string, options: GetBucketFileOptions &
 export function downloadStream(bucketId: string, options: GetBucketFileOptions & ClientOptions): Promise<BucketFileStream>;
 /**
  * **Node only.** Downloads a file (or a range) to the local path `to`, through a temporary file
- * renamed into place after every byte was verified (nothing is left behind on failure).
+ * renamed into place once the download passed its checks (for a whole file, its Xet hash; a range
+ * as described for {@link TransferMethods.openBucketFile}); nothing is left behind on failure.
  * @throws {IntegrityError} the data failed verification (no file is written)
  * @example await downloadBucketFile("me-user/ckpts", { path: "run1/model.bin", to: "./model.bin", accessToken });
  */

@@ -137,8 +137,9 @@ pub enum Error {
     /// The caller's input is invalid; no request was sent.
     #[error(transparent)]
     Validation(Box<ValidationError>),
-    /// Downloaded or computed data failed verification (a hash mismatch). Wrong bytes are never
-    /// returned; this error is raised instead.
+    /// Downloaded or computed data failed verification (a hash mismatch), raised instead of the
+    /// bytes it caught. A range read of part of a xorb is checked only structurally unless the
+    /// same download proved that xorb (see `download::plan`).
     #[error("integrity check failed: {message}")]
     Integrity {
         /// What did not match.
@@ -258,6 +259,33 @@ impl ErrorKind {
 }
 
 impl Error {
+    /// The same error with every occurrence of `secret` (a token) in the text it carries from a
+    /// server replaced by `<redacted>`: what a server echoes never leaks a token into a message.
+    #[must_use]
+    pub fn redact(self, secret: &str) -> Error {
+        if secret.is_empty() {
+            return self;
+        }
+        let clean = |text: &mut String| {
+            if text.contains(secret) {
+                *text = text.replace(secret, "<redacted>");
+            }
+        };
+        let mut e = self;
+        match &mut e {
+            Error::Hub(h) => {
+                clean(&mut h.message);
+                clean(&mut h.url);
+            }
+            Error::NotFound { message }
+            | Error::Integrity { message }
+            | Error::InvalidResponse { message, .. }
+            | Error::Internal { message, .. } => clean(message),
+            _ => {}
+        }
+        e
+    }
+
     /// A verification failure (see [`Error::Integrity`]).
     pub fn integrity(message: impl Into<String>) -> Error {
         Error::Integrity {

@@ -35,6 +35,9 @@ pub(crate) enum Fault {
     Flip(usize),
     /// Run a hook, then serve normally.
     Hook(Rc<dyn Fn()>),
+    /// Answer with this status and a body echoing the request's `Authorization` header and URL
+    /// (as a careless server's error page might).
+    Echo(u16),
 }
 
 struct Rule {
@@ -115,6 +118,11 @@ impl MockCas {
             remaining: times,
             fault,
         });
+    }
+
+    /// Drops every scripted fault.
+    pub(crate) fn clear_faults(&self) {
+        self.rules.borrow_mut().clear();
     }
 
     /// Number of requests seen with this method and path prefix.
@@ -391,6 +399,12 @@ impl HttpClient for MockCas {
         let fault = self.take_fault(request.method, &path);
         if let Some(Fault::Status(status)) = fault {
             return Ok(json(status, r#"{"error":"injected"}"#.into()));
+        }
+        if let Some(Fault::Echo(status)) = fault {
+            let echoed = serde_json::json!({
+                "error": format!("denied {} with {}", request.url, auth.as_deref().unwrap_or("")),
+            });
+            return Ok(json(status, echoed.to_string()));
         }
         if let Some(Fault::Hook(hook)) = &fault {
             hook();

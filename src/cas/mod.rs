@@ -146,20 +146,33 @@ impl CasClient {
             {
                 Ok(resp) => match read(resp).await {
                     Ok(answer) => return Ok(answer),
-                    Err(ReadError::Invalid(e)) => return Err(e),
+                    Err(ReadError::Invalid(e)) => {
+                        return Err(match &token {
+                            Some(t) => e.redact(t),
+                            None => e,
+                        })
+                    }
                     Err(ReadError::Transport(e)) => SendError::Transport(e),
                 },
                 Err(e) => e,
             };
-            if let (Some(401), Some(token)) = (failure.status(), &token) {
+            // What a CAS echoes of the request never carries its token into a message.
+            let redact = |e: Error| match &token {
+                Some(t) => e.redact(t),
+                None => e,
+            };
+            if let (Some(401), Some(t)) = (failure.status(), &token) {
                 if refreshes < MAX_TOKEN_REFRESHES && backoff.retry_now() {
-                    self.tokens.invalidate(token);
+                    self.tokens.invalidate(t);
                     refreshes += 1;
                     continue;
                 }
-                return Err(failure.into());
+                return Err(redact(failure.into()));
             }
-            backoff.retry(failure, retry_safe, cancel).await?;
+            backoff
+                .retry(failure, retry_safe, cancel)
+                .await
+                .map_err(|e| redact(e.into()))?;
         }
     }
 
@@ -432,6 +445,35 @@ mod tests {
     use super::mock::{client, CountingTokens, Fault, MockCas};
     use super::*;
     use crate::error::ErrorKind;
+
+    /// A CAS error page that echoes the request's token: the error's message has it redacted.
+    #[tokio::test(flavor = "current_thread")]
+    async fn errors_never_carry_the_cas_token() {
+        let mock = MockCas::new();
+        let (cas, _) = client(&mock);
+        let token = cas.token(&Cancel::new()).await.unwrap().access_token;
+        assert!(!token.is_empty());
+        for status in [403, 500, 400] {
+            script(
+                &mock,
+                Method::Post,
+                "/v1/xorbs/",
+                &[(Fault::Echo(status), ALWAYS)],
+            );
+            let err = cas
+                .upload_xorb(&Hash::ZERO, Bytes::from_static(b"x"), None, &Cancel::new())
+                .await
+                .unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(
+                shown.contains("denied"),
+                "the server's words are kept: {shown}"
+            );
+            assert!(!shown.contains(&token), "{status}: {shown}");
+            assert!(shown.contains("<redacted>"), "{shown}");
+            mock.clear_faults();
+        }
+    }
 
     /// Scripts `faults` (in order, each `times` times) on one route.
     fn script(mock: &MockCas, method: Method, path: &'static str, faults: &[(Fault, usize)]) {

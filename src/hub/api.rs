@@ -114,6 +114,11 @@ impl Api {
         self.token.is_some()
     }
 
+    /// The Hub token, for redacting it from errors ([`crate::error::Error::redact`]).
+    pub(crate) fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     /// Replaces any occurrence of the token in `text` (defence in depth for error messages).
     pub fn scrub(&self, text: &str) -> String {
         match &self.token {

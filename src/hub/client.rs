@@ -78,12 +78,9 @@ impl HubClient {
     }
 
     fn scrub(&self, e: Error) -> Error {
-        match e {
-            Error::Hub(mut h) => {
-                h.message = self.api.scrub(&h.message);
-                Error::Hub(h)
-            }
-            other => other,
+        match self.api.token() {
+            Some(token) => e.redact(token),
+            None => e,
         }
     }
 
@@ -919,6 +916,31 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(made.bucket_id, "alice/b");
+    }
+
+    /// A server that echoes the request's token in its error body (a 409 on create, a 403, a 500
+    /// after retries): the message keeps the server's words, never the token.
+    #[tokio::test(flavor = "current_thread")]
+    async fn errors_never_carry_the_hub_token() {
+        let t = Scripted::new();
+        let h = hub(&t);
+        let c = Cancel::new();
+        let echo = r#"{"error":"conflict for Bearer hf_tok"}"#;
+        t.push(409, &[("x-error-message", "token hf_tok in use")], echo);
+        let e = h
+            .create_bucket("b", None, &Default::default(), false, &c)
+            .await
+            .unwrap_err();
+        for status in [403, 500, 500, 500] {
+            t.push(status, &[], echo);
+        }
+        let e2 = h.bucket_info(&id(), &c).await.unwrap_err();
+        let e3 = h.bucket_info(&id(), &c).await.unwrap_err();
+        for e in [e, e2, e3] {
+            let shown = format!("{e} {e:?}");
+            assert!(shown.contains("conflict for Bearer <redacted>"), "{shown}");
+            assert!(!shown.contains("hf_tok"), "{shown}");
+        }
     }
 
     #[tokio::test(flavor = "current_thread")]

@@ -468,11 +468,18 @@ pub enum Either<L, R> {
     Right(R),
 }
 
-/// The URL without its query string and fragment (they may hold signed parameters). Used in every
-/// error message and `Debug` output.
+/// The URL without its query string and fragment (they may hold signed parameters) and without
+/// `user:password@` in its authority. Used in every error message and `Debug` output.
 pub fn redact_url(url: &str) -> String {
     let end = url.find(['?', '#']).unwrap_or(url.len());
-    url.get(..end).unwrap_or(url).to_string()
+    let url = url.get(..end).unwrap_or(url);
+    let authority_at = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[authority_at..];
+    let authority_len = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_len].rfind('@') {
+        Some(at) => format!("{}{}", &url[..authority_at], &rest[at + 1..]),
+        None => url.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -489,6 +496,21 @@ mod tests {
         assert!(s.contains("<redacted>"));
         assert!(!Request::new(Method::Post, "x").retry_safe);
         assert!(Request::new(Method::Delete, "x").retry_safe);
+    }
+
+    #[test]
+    fn redact_url_drops_query_fragment_and_userinfo() {
+        for (url, shown) in [
+            ("https://h/x?token=abc#f", "https://h/x"),
+            ("https://user:pw@h:8080/a/b?x", "https://h:8080/a/b"),
+            ("http://tok@h", "http://h"),
+            ("https://h/a@b", "https://h/a@b"),
+            ("https://a:b@c@h/p", "https://h/p"),
+            ("h/x", "h/x"),
+            ("", ""),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
     }
 
     #[test]
