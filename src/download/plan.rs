@@ -296,13 +296,16 @@ impl DecodedUnit {
 /// # Errors
 /// [`Error::Integrity`] for a malformed record, a wrong count, or trailing bytes.
 pub fn decode_unit(unit: &FetchUnit, body: &[u8]) -> Result<DecodedUnit, Error> {
-    let expected = (unit.chunks.end - unit.chunks.start) as usize;
+    let expected = unit.chunks.end.saturating_sub(unit.chunks.start) as usize;
+    // The counts come from the server: only the body bounds an allocation (every record takes
+    // at least its header), so a forged count is an error below, never a huge reservation.
+    let records_at_most = body.len() / xet::xorb::CHUNK_HEADER_LEN + 1;
     let mut data = Vec::with_capacity(
         expected
             .saturating_mul(xet::chunker::TARGET_CHUNK_SIZE)
-            .min(body.len() * 4 + 64),
+            .min(body.len().saturating_mul(4).saturating_add(64)),
     );
-    let mut table = Vec::with_capacity(expected);
+    let mut table = Vec::with_capacity(expected.min(records_at_most));
     let mut records = xet::xorb::chunk_records(body);
     for record in records.by_ref() {
         let record = record.map_err(|e| {
@@ -870,6 +873,24 @@ mod tests {
         assert!(decode_unit(unit, &[body.as_slice(), &body[..cut]].concat()).is_err());
         assert!(decode_unit(unit, &body[..body.len() - 1]).is_err());
         assert!(decode_unit(unit, b"").is_err());
+        // A forged chunk count (billions of chunks for one body) or a reversed range is an
+        // integrity error, not an allocation of what the count says.
+        for chunks in [
+            ChunkRange {
+                start: 0,
+                end: u32::MAX,
+            },
+            ChunkRange { start: 7, end: 3 },
+        ] {
+            let forged = FetchUnit {
+                chunks,
+                ..unit.clone()
+            };
+            assert!(matches!(
+                decode_unit(&forged, &body),
+                Err(Error::Integrity { .. })
+            ));
+        }
     }
 
     #[test]

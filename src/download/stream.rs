@@ -391,7 +391,19 @@ impl FileDownload {
     /// # Errors
     /// As [`FileDownload::next`].
     pub async fn read_all(mut self) -> Result<Vec<u8>, Error> {
-        let mut out = Vec::with_capacity(usize::try_from(self.len()).unwrap_or(0));
+        // The length comes from the Hub or the caller: reserve it fallibly, so a size this
+        // process cannot hold is an error, not an abort.
+        let mut out = Vec::new();
+        let len = usize::try_from(self.len()).unwrap_or(usize::MAX);
+        out.try_reserve_exact(len).map_err(|_| {
+            Error::invalid_response(
+                "",
+                format!(
+                    "a download of {} bytes does not fit in memory here",
+                    self.len()
+                ),
+            )
+        })?;
         while let Some(b) = self.next().await? {
             out.extend_from_slice(&b);
         }

@@ -344,7 +344,8 @@ impl ChunkRecord<'_> {
             }
             CompressionScheme::Lz4 => self.lz4_into(out),
             CompressionScheme::ByteGrouping4Lz4 => {
-                let mut grouped = Vec::with_capacity(expected);
+                // `expected` is the record's claim: reserve at most one chunk's worth for it.
+                let mut grouped = Vec::with_capacity(expected.min(MAX_CHUNK_SIZE));
                 self.lz4_into(&mut grouped)
                     .map(|()| out.extend_from_slice(&bg4_regroup(&grouped)))
             }
@@ -370,7 +371,9 @@ impl ChunkRecord<'_> {
     /// # Errors
     /// As [`ChunkRecord::decompress_into`].
     pub fn decompress(&self) -> Result<Vec<u8>, FormatError> {
-        let mut out = Vec::with_capacity(self.header.uncompressed_len as usize);
+        // The record's claimed length bounds nothing: reserve at most one chunk's worth.
+        let mut out =
+            Vec::with_capacity((self.header.uncompressed_len as usize).min(MAX_CHUNK_SIZE));
         self.decompress_into(&mut out)?;
         Ok(out)
     }
