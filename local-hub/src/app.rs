@@ -43,6 +43,8 @@ pub(crate) struct AppState {
     /// HTTP client for the CAS front's forwarding.
     pub(crate) http: reqwest::Client,
     pub(crate) verbose: bool,
+    /// Answer Private Network Access preflights (`--allow-private-network`).
+    pub(crate) allow_private_network: bool,
     /// The live change feed's per-bucket logs.
     pub(crate) events: crate::routes::events::Events,
 }
@@ -324,6 +326,7 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
         internal_cas: format!("http://{internal_addr}"),
         http,
         verbose: args.verbose,
+        allow_private_network: args.allow_private_network,
         events: crate::routes::events::Events::default(),
     });
 

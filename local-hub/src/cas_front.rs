@@ -32,10 +32,14 @@ use xet_core_structures::merklehash::MerkleHash;
 /// The CAS front's router.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     let verbose = state.verbose;
+    let private_network = state.allow_private_network;
     Router::new()
         .fallback(proxy)
         .with_state(state)
-        .layer(middleware::from_fn(http_util::cors))
+        .layer(middleware::from_fn_with_state(
+            private_network,
+            http_util::cors,
+        ))
         .layer(middleware::from_fn(http_util::request_id))
         .layer(middleware::from_fn_with_state(
             ("cas", verbose),

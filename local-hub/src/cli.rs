@@ -27,6 +27,12 @@ pub(crate) struct Args {
     #[arg(long = "public-host", value_name = "NAME")]
     pub(crate) public_hosts: Vec<String>,
 
+    /// Answer Chromium's Private Network Access preflights, so pages served from a public
+    /// address may call this loopback server. Off by default: a page from the internet cannot
+    /// reach local-hub.
+    #[arg(long)]
+    pub(crate) allow_private_network: bool,
+
     /// Keep all state here (created if missing). Default: a fresh temporary directory,
     /// removed on exit.
     #[arg(long)]

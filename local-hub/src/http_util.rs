@@ -1,7 +1,7 @@
 //! Shared HTTP pieces: CORS (buckets-api.md §2.3), request ids, base URLs from the
 //! `Host` header, query parsing, `Range` parsing (§10.2) and `Link` pagination (§5).
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -20,9 +20,14 @@ const ALLOW_HEADERS: &str = "Authorization,Content-Type,Range,X-Xet-Session-Id,A
 
 const ALLOW_METHODS: &str = "GET,HEAD,POST,PUT,DELETE,OPTIONS";
 
-/// CORS for any origin, answering preflights itself. Used on the Hub and the CAS front.
-pub(crate) async fn cors(request: Request, next: Next) -> Response {
-    let origin = request.headers().get(header::ORIGIN).cloned();
+/// CORS for any origin, without credentials (clients authenticate with `Authorization`
+/// headers, never cookies), answering preflights itself; the Private Network Access header only
+/// when `allow_private_network` (`--allow-private-network`). Used on the Hub and the CAS front.
+pub(crate) async fn cors(
+    State(allow_private_network): State<bool>,
+    request: Request,
+    next: Next,
+) -> Response {
     let is_preflight = request.method() == Method::OPTIONS
         && request
             .headers()
@@ -52,24 +57,25 @@ pub(crate) async fn cors(request: Request, next: Next) -> Response {
             header::ACCESS_CONTROL_MAX_AGE,
             HeaderValue::from_static("86400"),
         );
-        if request
-            .headers()
-            .contains_key("access-control-request-private-network")
+        if allow_private_network
+            && request
+                .headers()
+                .contains_key("access-control-request-private-network")
         {
             headers.insert(
                 "access-control-allow-private-network",
                 HeaderValue::from_static("true"),
             );
         }
-        add_cors(headers, origin);
+        add_cors(headers);
         return response;
     }
     let mut response = next.run(request).await;
-    add_cors(response.headers_mut(), origin);
+    add_cors(response.headers_mut());
     response
 }
 
-fn add_cors(headers: &mut HeaderMap, origin: Option<HeaderValue>) {
+fn add_cors(headers: &mut HeaderMap) {
     // Drop whatever an upstream (the official CAS server) set, then set ours.
     let upstream: Vec<HeaderName> = headers
         .keys()
@@ -85,22 +91,12 @@ fn add_cors(headers: &mut HeaderMap, origin: Option<HeaderValue>) {
             headers.remove(&key);
         }
     }
-    match origin {
-        Some(origin) => {
-            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                HeaderValue::from_static("true"),
-            );
-            headers.append(header::VARY, HeaderValue::from_static("Origin"));
-        }
-        None => {
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            );
-        }
-    }
+    // Any origin may read answers; none gets credentials (cookies), so a page cannot act with
+    // a user's ambient authority.
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     headers.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static(EXPOSE_HEADERS),

@@ -639,6 +639,7 @@ async fn cors_on_hub_and_cas() {
             .request(Method::OPTIONS, format!("{base}/api/buckets/demo/x/batch"))
             .header("origin", "http://127.0.0.1:9")
             .header("access-control-request-method", "POST")
+            .header("access-control-request-private-network", "true")
             .header(
                 "access-control-request-headers",
                 "authorization,content-type,range,x-xet-session-id,x-custom",
@@ -647,10 +648,10 @@ async fn cors_on_hub_and_cas() {
             .await
             .unwrap();
         assert!(r.status().is_success(), "{base}");
-        assert_eq!(
-            header(&r, "access-control-allow-origin"),
-            Some("http://127.0.0.1:9")
-        );
+        // Any origin, never with credentials; no Private Network Access grant unless
+        // `--allow-private-network`.
+        assert_eq!(header(&r, "access-control-allow-origin"), Some("*"));
+        assert_eq!(header(&r, "access-control-allow-credentials"), None);
         let allow = header(&r, "access-control-allow-headers")
             .unwrap()
             .to_ascii_lowercase();
@@ -666,6 +667,11 @@ async fn cors_on_hub_and_cas() {
         assert!(header(&r, "access-control-allow-methods")
             .unwrap()
             .contains("DELETE"));
+        assert_eq!(
+            header(&r, "access-control-allow-private-network"),
+            None,
+            "{base}"
+        );
     }
     // Actual responses expose the spec's header list, also on errors and on the CAS front.
     let r = hub
@@ -697,10 +703,8 @@ async fn cors_on_hub_and_cas() {
     ] {
         assert!(expose.split(',').any(|e| e == h), "{h} not exposed");
     }
-    assert_eq!(
-        header(&r, "access-control-allow-origin"),
-        Some("http://x.test")
-    );
+    assert_eq!(header(&r, "access-control-allow-origin"), Some("*"));
+    assert_eq!(header(&r, "access-control-allow-credentials"), None);
     let r = hub
         .http
         .get(format!(
@@ -714,4 +718,27 @@ async fn cors_on_hub_and_cas() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(header(&r, "access-control-allow-origin"), Some("*"));
     assert!(header(&r, "access-control-expose-headers").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn private_network_access_only_when_asked() {
+    let hub = Hub::start(&["--allow-private-network"]).await;
+    for base in [&hub.hub, &hub.cas] {
+        let r = hub
+            .http
+            .request(Method::OPTIONS, format!("{base}/api/whoami-v2"))
+            .header("origin", "https://public.example")
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-private-network", "true")
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{base}");
+        assert_eq!(
+            header(&r, "access-control-allow-private-network"),
+            Some("true"),
+            "{base}"
+        );
+        assert_eq!(header(&r, "access-control-allow-credentials"), None);
+    }
 }

@@ -36,6 +36,7 @@ const MAX_BODY: usize = 64 << 20;
 
 /// Every Hub route.
 pub(crate) fn hub_router(state: Arc<AppState>) -> Router {
+    let private_network = state.allow_private_network;
     let verbose = state.verbose;
     let bucket = "/api/buckets/{ns}/{name}";
     Router::new()
@@ -146,7 +147,10 @@ pub(crate) fn hub_router(state: Arc<AppState>) -> Router {
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(state, hub_faults))
-        .layer(middleware::from_fn(http_util::cors))
+        .layer(middleware::from_fn_with_state(
+            private_network,
+            http_util::cors,
+        ))
         .layer(middleware::from_fn(http_util::request_id))
         .layer(middleware::from_fn_with_state(
             ("hub", verbose),
