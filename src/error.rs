@@ -262,6 +262,7 @@ impl Error {
     /// The same error with every occurrence of `secret` (a token) in the text it carries from a
     /// server replaced by `<redacted>`: what a server echoes never leaks a token into a message.
     #[must_use]
+    #[inline(never)] // one copy: error paths only
     pub fn redact(self, secret: &str) -> Error {
         if secret.is_empty() {
             return self;

@@ -470,6 +470,7 @@ pub enum Either<L, R> {
 
 /// The URL without its query string and fragment (they may hold signed parameters) and without
 /// `user:password@` in its authority. Used in every error message and `Debug` output.
+#[inline(never)] // called on every error path: one copy
 pub fn redact_url(url: &str) -> String {
     let end = url.find(['?', '#']).unwrap_or(url.len());
     let url = url.get(..end).unwrap_or(url);
