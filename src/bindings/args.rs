@@ -25,7 +25,9 @@ use web_sys::AbortSignal;
 
 use super::error::to_js_error;
 use crate::error::Error;
-use crate::hub::{BatchLine, BucketId, CreateBucketOptions, RepoType, ValidationError};
+use crate::hub::{
+    BatchLine, BucketId, CreateBucketOptions, RepoType, ValidationError, MAX_LIST_LIMIT,
+};
 use crate::transport::fetch::cancel_from_signal;
 use crate::transport::retry::RetryPolicy;
 use crate::transport::Cancel;
@@ -461,9 +463,6 @@ impl CreateArgs {
     }
 }
 
-/// The largest `limit` of a listing.
-const MAX_LIST_LIMIT: f64 = 1_000_000.0;
-
 /// `listBuckets({ namespace?, search?, limit? })`.
 pub(crate) struct ListBucketsArgs {
     pub(crate) namespace: Option<String>,
@@ -477,9 +476,14 @@ impl ListBucketsArgs {
         Ok(ListBucketsArgs {
             namespace: opt_string(&o, "namespace")?,
             search: opt_string(&o, "search")?,
-            limit: opt_uint(&o, "limit", MAX_LIST_LIMIT)?.map(|n| n as u32),
+            limit: list_limit(&o)?,
         })
     }
+}
+
+/// `limit` of a listing: 0 to [`MAX_LIST_LIMIT`] entries.
+fn list_limit(o: &JsValue) -> Result<Option<u32>, Error> {
+    Ok(opt_uint(o, "limit", f64::from(MAX_LIST_LIMIT))?.map(|n| n as u32))
 }
 
 /// `listBucketTree(bucketId, { prefix?, recursive = true, limit? })`.
@@ -495,7 +499,7 @@ impl ListTreeArgs {
         Ok(ListTreeArgs {
             prefix: opt_string(&o, "prefix")?.unwrap_or_default(),
             recursive: opt_bool(&o, "recursive")?.unwrap_or(true),
-            limit: opt_uint(&o, "limit", MAX_LIST_LIMIT)?.map(|n| n as u32),
+            limit: list_limit(&o)?,
         })
     }
 }
@@ -667,7 +671,7 @@ impl TransferArgs {
             commit.upload.planner.sha256 = sha;
         }
         if let Some(n) = opt_uint(o, "xorbConcurrency", MAX_SAFE_INTEGER)? {
-            commit.upload.max_xorbs_in_flight = n.clamp(1, 16) as usize;
+            commit.upload = commit.upload.with_xorb_concurrency(n);
         }
         commit.no_commit = opt_bool(o, "commit")? == Some(false);
         let on_progress = opt_function(o, "onProgress")?;

@@ -18,6 +18,9 @@ use super::HubClient;
 use crate::error::Error;
 use crate::transport::{Cancel, Request};
 
+/// The largest `limit` (entries in all) a listing takes.
+pub const MAX_LIST_LIMIT: u32 = 1_000_000;
+
 /// Largest page body accepted (a 1000-entry page is ~300 KB; `limit` may be raised).
 const MAX_PAGE_BYTES: usize = 64 * 1024 * 1024;
 

@@ -113,6 +113,19 @@ pub struct UploadOptions {
     pub progress_interval_ms: u64,
 }
 
+impl UploadOptions {
+    /// Most xorb uploads in flight a caller may ask for.
+    pub const MAX_XORB_CONCURRENCY: u64 = 16;
+
+    /// With `n` xorb uploads in flight, kept to 1 ..= [`Self::MAX_XORB_CONCURRENCY`] (each
+    /// holds one xorb, 16 MiB by default, in memory).
+    #[must_use]
+    pub fn with_xorb_concurrency(mut self, n: u64) -> UploadOptions {
+        self.max_xorbs_in_flight = n.clamp(1, Self::MAX_XORB_CONCURRENCY) as usize;
+        self
+    }
+}
+
 impl Default for UploadOptions {
     fn default() -> Self {
         UploadOptions {
