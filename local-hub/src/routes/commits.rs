@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::files::cas_file_size;
 use super::lfs::{lfs_blob_size, normalize_sha256, xet_hash_of_sha256};
-use super::repos::{kind_of, revision, url_prefix, visible_repo};
+use super::repos::{repo_of, revision, url_prefix, visible_repo};
 use super::{json_body, json_response, param, require_write, valid_file_path, ApiResult};
 use crate::accounts::Caller;
 use crate::app::AppState;
@@ -159,12 +159,8 @@ fn gitattributes_of(files: &BTreeMap<String, RepoFile>) -> String {
 fn repo_params(
     params: &HashMap<String, String>,
 ) -> ApiResult<(crate::store::RepoType, String, String, String)> {
-    Ok((
-        kind_of(params)?,
-        param(params, "ns")?,
-        param(params, "name")?,
-        param(params, "rev")?,
-    ))
+    let (kind, ns, name) = repo_of(params)?;
+    Ok((kind, ns, name, param(params, "rev")?))
 }
 
 /// `POST /api/{kind}/{ns}/{name}/preupload/{rev}` — `{"files": [{path, sample, size}]}`.

@@ -283,8 +283,7 @@ pub(super) async fn duplicate(
     Path(params): Path<HashMap<String, String>>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let kind = super::repos::kind_of(&params)?;
-    let (ns, name) = (param(&params, "ns")?, param(&params, "name")?);
+    let (kind, ns, name) = super::repos::repo_of(&params)?;
     let caller = app.caller(&headers)?;
     let request = json_body(&body)?;
     let target = request.get("target").cloned().unwrap_or(Value::Null);

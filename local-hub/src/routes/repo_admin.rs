@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::buckets::visibility;
 use super::commits::{new_commit_id, open_pull_request, DEFAULT_GITATTRIBUTES};
-use super::repos::{kind_of, revision, url_prefix, visible_repo};
+use super::repos::{repo_of, revision, url_prefix, visible_repo};
 use super::{json_body, json_response, param, require_write, ApiResult};
 use crate::accounts::{object_id, valid_name, Caller};
 use crate::app::AppState;
@@ -139,12 +139,8 @@ pub(super) async fn create_branch(
     Path(params): Path<HashMap<String, String>>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let kind = kind_of(&params)?;
-    let (ns, name, branch) = (
-        param(&params, "ns")?,
-        param(&params, "name")?,
-        param(&params, "branch")?,
-    );
+    let (kind, ns, name) = repo_of(&params)?;
+    let branch = param(&params, "branch")?;
     let caller = app.caller(&headers)?;
     let body = json_body(&body)?;
     let start = body
@@ -187,12 +183,8 @@ pub(super) async fn delete_branch(
     headers: HeaderMap,
     Path(params): Path<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let kind = kind_of(&params)?;
-    let (ns, name, branch) = (
-        param(&params, "ns")?,
-        param(&params, "name")?,
-        param(&params, "branch")?,
-    );
+    let (kind, ns, name) = repo_of(&params)?;
+    let branch = param(&params, "branch")?;
     let caller = app.caller(&headers)?;
     let mut db = app.store.write().await;
     let key = repo_key(kind, &format!("{ns}/{name}"));
@@ -220,8 +212,7 @@ pub(super) async fn create_discussion(
     Path(params): Path<HashMap<String, String>>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let kind = kind_of(&params)?;
-    let (ns, name) = (param(&params, "ns")?, param(&params, "name")?);
+    let (kind, ns, name) = repo_of(&params)?;
     let caller = app.caller(&headers)?;
     let who = signed_in(caller.as_ref())?.user.clone();
     let body = json_body(&body)?;
@@ -271,8 +262,7 @@ pub(super) async fn discussion(
     headers: HeaderMap,
     Path(params): Path<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let kind = kind_of(&params)?;
-    let (ns, name) = (param(&params, "ns")?, param(&params, "name")?);
+    let (kind, ns, name) = repo_of(&params)?;
     let num: u64 = param(&params, "num")?
         .parse()
         .map_err(|_| ApiError::NotFound("Discussion not found".into()))?;

@@ -35,6 +35,15 @@ pub(super) fn kind_of(params: &HashMap<String, String>) -> ApiResult<RepoType> {
     }
 }
 
+/// The repo a route names: its `{kind}`, `{ns}` and `{name}` parameters.
+pub(super) fn repo_of(params: &HashMap<String, String>) -> ApiResult<(RepoType, String, String)> {
+    Ok((
+        kind_of(params)?,
+        param(params, "ns")?,
+        param(params, "name")?,
+    ))
+}
+
 pub(super) fn visible_repo<'a>(
     app: &AppState,
     db: &'a Db,
@@ -103,8 +112,7 @@ pub(super) async fn info(
     headers: HeaderMap,
     Path(params): Path<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let kind = kind_of(&params)?;
-    let (ns, name) = (param(&params, "ns")?, param(&params, "name")?);
+    let (kind, ns, name) = repo_of(&params)?;
     let rev = params.get("rev").map_or("main", String::as_str);
     let caller = app.caller(&headers)?;
     let db = app.store.read().await;
@@ -127,12 +135,8 @@ pub(super) async fn tree(
     OriginalUri(uri): OriginalUri,
     Path(params): Path<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let kind = kind_of(&params)?;
-    let (ns, name, rev) = (
-        param(&params, "ns")?,
-        param(&params, "name")?,
-        param(&params, "rev")?,
-    );
+    let (kind, ns, name) = repo_of(&params)?;
+    let rev = param(&params, "rev")?;
     let caller = app.caller(&headers)?;
     let query = Query::parse(uri.query());
     let recursive = query.bool("recursive", false)?;
@@ -203,12 +207,8 @@ pub(super) async fn paths_info(
     Path(params): Path<HashMap<String, String>>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let kind = kind_of(&params)?;
-    let (ns, name, rev) = (
-        param(&params, "ns")?,
-        param(&params, "name")?,
-        param(&params, "rev")?,
-    );
+    let (kind, ns, name) = repo_of(&params)?;
+    let rev = param(&params, "rev")?;
     let caller = app.caller(&headers)?;
     let db = app.store.read().await;
     let repo = visible_repo(&app, &db, caller.as_ref(), kind, &ns, &name)?;
@@ -237,12 +237,8 @@ async fn token(
     params: HashMap<String, String>,
     scope: Scope,
 ) -> ApiResult<Response> {
-    let kind = kind_of(&params)?;
-    let (ns, name, rev) = (
-        param(&params, "ns")?,
-        param(&params, "name")?,
-        param(&params, "rev")?,
-    );
+    let (kind, ns, name) = repo_of(&params)?;
+    let rev = param(&params, "rev")?;
     let caller = app.caller(&headers)?;
     let db = app.store.read().await;
     let repo = visible_repo(&app, &db, caller.as_ref(), kind, &ns, &name)?;
