@@ -433,6 +433,7 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
       upload.read = report.size;
       upload.deduplicated = report.dedupBytes;
       upload.uploaded = report.newBytes;
+      status(`Uploaded ${upload.path}.`);
     } catch (error) {
       if ((error instanceof Error && error.name === 'AbortError') || upload.controller.signal.aborted) {
         upload.status = 'cancelled';

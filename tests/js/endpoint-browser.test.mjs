@@ -99,6 +99,8 @@ describe('endpoint "/hub" in Chromium', () => {
     await page.setInputFiles('input[data-role="file-input"]', path.join(tmp, 'x.bin'));
     await page.waitForSelector('li.hfb-upload[data-path="in/x.bin"][data-status="done"]', { timeout: 120_000 });
     assert.deepEqual(await filesIn(bucketId), ['in/x.bin']);
+    // The status line moves on from the earlier failures.
+    assert.equal(await page.textContent('[data-role="status"]'), 'Uploaded in/x.bin.');
     assert.equal(Buffer.compare(await direct().getBucketFile(bucketId, { path: 'in/x.bin' }), bytes), 0);
     assert.ok(requests.some((u) => u.startsWith(new URL('hub/api/buckets', server.url).href) && u.includes('/batch')),
       'the worker committed through /hub');
