@@ -279,7 +279,7 @@ export interface TransferMethods {
   /**
    * Uploads one file (deduplicating against the bucket's storage) and commits it.
    * @throws {ValidationError} bad bucket id, path or source (nothing sent)
-   * @throws {AbortError} `signal` fired: nothing is committed
+   * @throws {AbortError} `signal` fired: nothing is committed if it fired before the batch request was sent (one already sent may still be applied)
    * @throws {HubError} the Hub or the CAS refused (after retries): nothing is committed
    * @example
    * const r = await hub.uploadBucketFile("me-user/ckpts", { source: file, destination: "run1/model.bin", onProgress: console.log });

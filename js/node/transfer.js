@@ -4,6 +4,7 @@
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setNodeSourceOpener, PIECE } from '../../dist/client/js/transfer-sources.js';
 import { openBucketFile } from '../index.js';
@@ -52,6 +53,19 @@ setNodeSourceOpener((value) => {
   return undefined;
 });
 
+/** fsync of a directory, so a rename in it survives a crash (a no-op where directories cannot be opened). */
+async function syncDirectory(dir) {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Windows cannot open a directory: its renames are durable without this.
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
 /**
  * Downloads a bucket file (or a byte range of it) to the local path `to`, through a temporary
  * file renamed into place only after every byte was verified. Options are those of
@@ -73,8 +87,12 @@ export async function downloadBucketFile(bucketId, options = {}) {
         at += bytesWritten;
       }
     }
+    // Durable before visible: the bytes reach the disk before the rename, and the rename
+    // reaches the disk before the call resolves (a crash leaves the old file or the new one).
+    await handle.sync();
     await handle.close();
     await rename(temp, to);
+    await syncDirectory(dirname(to));
     ok = true;
   } finally {
     if (!ok) {

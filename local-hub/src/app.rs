@@ -47,6 +47,8 @@ pub(crate) struct AppState {
     pub(crate) allow_private_network: bool,
     /// The live change feed's per-bucket logs.
     pub(crate) events: crate::routes::events::Events,
+    /// Where the CAS token revocation instant is kept, so it holds across restarts.
+    revocation_path: PathBuf,
 }
 
 impl AppState {
@@ -57,6 +59,19 @@ impl AppState {
 
     fn accounts_mut(&self) -> RwLockWriteGuard<'_, Accounts> {
         self.accounts.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Revokes every CAS token issued so far, durably: the instant is written to the data
+    /// directory before the call returns, and read back at the next start.
+    pub(crate) async fn revoke_cas_tokens(&self) -> Result<(), ApiError> {
+        let before_us = crate::time::now_us() + 1;
+        self.signer.revoke_all_issued_before(before_us);
+        let path = self.revocation_path.clone();
+        let bytes = before_us.to_string().into_bytes();
+        tokio::task::spawn_blocking(move || write_atomic(&path, &bytes))
+            .await
+            .map_err(|e| ApiError::Internal(format!("saving the revocation: {e}")))?
+            .map_err(|e| ApiError::Internal(format!("saving the revocation: {e}")))
     }
 
     /// Changes the accounts and persists them.
@@ -155,6 +170,19 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, String> {
     Ok(secret)
 }
 
+/// The persisted CAS token revocation instant (Unix µs), if `expire-tokens` was ever called.
+fn load_revocation(path: &Path) -> Result<Option<i64>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => text
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| format!("{} is not an integer", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("reading {}: {e}", path.display())),
+    }
+}
+
 fn load_accounts(path: &Path) -> Result<Accounts, String> {
     match std::fs::read(path) {
         Ok(bytes) => {
@@ -226,6 +254,8 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
     std::fs::create_dir_all(&hub_dir)
         .map_err(|e| format!("creating {}: {e}", hub_dir.display()))?;
     let secret = load_or_create_secret(&hub_dir.join("secret.key"))?;
+    let revocation_path = hub_dir.join("tokens-revoked-before");
+    let revoked_before_us = load_revocation(&revocation_path)?;
 
     // Accounts: stored ones, then the config file, then --token flags, then the demo user.
     let config = match &args.config {
@@ -316,7 +346,13 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
         accounts_path,
         store,
         cas,
-        signer: Signer::new(&secret)?,
+        signer: {
+            let signer = Signer::new(&secret)?;
+            if let Some(us) = revoked_before_us {
+                signer.revoke_all_issued_before(us);
+            }
+            signer
+        },
         faults: Faults::default(),
         admin_token: admin_token.clone(),
         cas_port: front_addr.port(),
@@ -328,6 +364,7 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
         verbose: args.verbose,
         allow_private_network: args.allow_private_network,
         events: crate::routes::events::Events::default(),
+        revocation_path,
     });
 
     for seed in &config.repos {

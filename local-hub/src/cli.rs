@@ -39,15 +39,24 @@ pub(crate) struct Args {
     pub(crate) data_dir: Option<PathBuf>,
 
     /// `USER:TOKEN:read|write` — adds a Hub token, creating the user if needed (repeatable).
-    #[arg(long = "token", value_name = "USER:TOKEN:ROLE")]
+    /// Arguments are visible to other local users (`ps`): prefer `LOCAL_HUB_TOKENS`
+    /// (comma-separated) or a `--config` file for real secrets.
+    #[arg(
+        long = "token",
+        value_name = "USER:TOKEN:ROLE",
+        env = "LOCAL_HUB_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub(crate) tokens: Vec<String>,
 
     /// JSON file with users, orgs, memberships, tokens and seeded repos (see README).
     #[arg(long)]
     pub(crate) config: Option<PathBuf>,
 
-    /// Token for the /admin API (default: random, printed in the start-up line).
-    #[arg(long)]
+    /// Token for the /admin API (default: random, printed in the start-up line). Also read from
+    /// `LOCAL_HUB_ADMIN_TOKEN`, which, unlike an argument, `ps` does not show.
+    #[arg(long, env = "LOCAL_HUB_ADMIN_TOKEN", hide_env_values = true)]
     pub(crate) admin_token: Option<String>,
 
     /// Lifetime of issued CAS tokens, in seconds.

@@ -342,3 +342,103 @@ async fn restart_keeps_buckets_files_tokens_and_content() {
         StatusCode::OK
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_revocation_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::start_in(dir.path(), &[]).await;
+    hub.create_bucket("b", false).await;
+    let route = "/api/buckets/demo/b/xet-read-token";
+    let (old, _, _) = hub.cas_token(route, &hub.token).await;
+    let status = |hub: &Hub, token: String| {
+        let request = hub
+            .http
+            .get(format!(
+                "{}/v1/reconstructions/{}",
+                hub.cas,
+                common::EMPTY_HASH
+            ))
+            .bearer_auth(token);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_ne!(status(&hub, old.clone()).await, StatusCode::UNAUTHORIZED);
+    let r = hub
+        .admin(Method::POST, "/admin/expire-tokens")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(status(&hub, old.clone()).await, StatusCode::UNAUTHORIZED);
+    // A token issued after the revocation stays valid.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (newer, _, _) = hub.cas_token(route, &hub.token).await;
+    let data_dir = hub.data_dir.clone();
+    hub.kill().await; // SIGKILL: the revocation was written before expire-tokens answered
+
+    let hub = Hub::start_in(&data_dir, &[]).await;
+    assert_eq!(
+        status(&hub, old).await,
+        StatusCode::UNAUTHORIZED,
+        "a revoked CAS token is still revoked after a restart"
+    );
+    assert_ne!(status(&hub, newer).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_from_the_environment_stay_off_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::start_with_env(
+        dir.path(),
+        &[],
+        &[
+            ("LOCAL_HUB_ADMIN_TOKEN", "admin_from_env_0123"),
+            (
+                "LOCAL_HUB_TOKENS",
+                "carol:hf_carol_env_token:write,dave:hf_dave_env_token:read",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(hub.admin_token, "admin_from_env_0123");
+    let r = hub
+        .admin(Method::GET, "/admin/faults")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    for (token, user) in [
+        ("hf_carol_env_token", "carol"),
+        ("hf_dave_env_token", "dave"),
+    ] {
+        let me: Value = hub
+            .req(Method::GET, "/api/whoami-v2", Some(token))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["name"], user);
+    }
+    // What `ps` shows: the process's arguments hold none of the secrets.
+    let pid = hub.child.id().unwrap();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    let cmdline = String::from_utf8_lossy(&cmdline);
+    for secret in [
+        "admin_from_env_0123",
+        "hf_carol_env_token",
+        "hf_dave_env_token",
+    ] {
+        assert!(!cmdline.contains(secret), "{secret} in {cmdline}");
+    }
+    // --help never prints the environment's values.
+    let help = tokio::process::Command::new(env!("CARGO_BIN_EXE_local-hub"))
+        .arg("--help")
+        .env("LOCAL_HUB_ADMIN_TOKEN", "admin_from_env_0123")
+        .output()
+        .await
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("LOCAL_HUB_ADMIN_TOKEN"));
+    assert!(!help.contains("admin_from_env_0123"));
+}

@@ -104,7 +104,7 @@ async fn expire_tokens(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     app.check_admin(&headers)?;
-    app.signer.revoke_all_issued_before(time::now_us() + 1);
+    app.revoke_cas_tokens().await?;
     Ok(json_response(StatusCode::OK, &json!({})))
 }
 

@@ -66,8 +66,16 @@ impl Hub {
 
     /// Starts local-hub on `data_dir` (kept by the caller).
     pub async fn start_in(data_dir: &Path, args: &[&str]) -> Self {
+        Self::start_with_env(data_dir, args, &[]).await
+    }
+
+    /// Starts local-hub on `data_dir` with extra `args` and environment variables.
+    pub async fn start_with_env(data_dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_local-hub"));
         command
+            .env_remove("LOCAL_HUB_ADMIN_TOKEN")
+            .env_remove("LOCAL_HUB_TOKENS")
+            .envs(envs.iter().copied())
             .arg("--port")
             .arg("0")
             .arg("--data-dir")

@@ -15,7 +15,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 /**
  * @param {object} [opts]
- * @param {string[]|{user:string,token:string,role?:'read'|'write'}[]} [opts.tokens] extra `--token USER:TOKEN:ROLE`
+ * @param {string[]|{user:string,token:string,role?:'read'|'write'}[]} [opts.tokens] extra Hub tokens `USER:TOKEN:ROLE` (passed in `LOCAL_HUB_TOKENS`)
  * @param {string} [opts.dataDir] keep state here (default: a fresh temp dir removed on stop)
  * @param {string} [opts.config] path of a JSON config file (users, orgs, tokens, repos)
  * @param {string} [opts.adminToken] fixed admin token (default: random)
@@ -33,15 +33,18 @@ export async function startLocalHub(opts = {}) {
   if (opts.casPort != null) args.push('--cas-port', String(opts.casPort));
   if (opts.dataDir) args.push('--data-dir', opts.dataDir);
   if (opts.config) args.push('--config', opts.config);
-  if (opts.adminToken) args.push('--admin-token', opts.adminToken);
   if (opts.casTokenTtl != null) args.push('--cas-token-ttl', String(opts.casTokenTtl));
   if (opts.verbose) args.push('--verbose');
-  for (const t of opts.tokens ?? []) {
-    args.push('--token', typeof t === 'string' ? t : `${t.user}:${t.token}:${t.role ?? 'write'}`);
-  }
   args.push(...(opts.args ?? []));
+  // Secrets go through the environment, never the command line (which `ps` shows to everyone).
+  const env = { ...process.env };
+  delete env.LOCAL_HUB_ADMIN_TOKEN;
+  delete env.LOCAL_HUB_TOKENS;
+  if (opts.adminToken) env.LOCAL_HUB_ADMIN_TOKEN = opts.adminToken;
+  const tokens = (opts.tokens ?? []).map((t) => (typeof t === 'string' ? t : `${t.user}:${t.token}:${t.role ?? 'write'}`));
+  if (tokens.length) env.LOCAL_HUB_TOKENS = tokens.join(',');
 
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', opts.verbose ? 'inherit' : 'pipe'] });
+  const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', opts.verbose ? 'inherit' : 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-8192);
