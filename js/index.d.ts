@@ -310,6 +310,94 @@ export interface ListBucketTreeOptions extends CallOptions {
   limit?: number;
 }
 
+/**
+ * Reconnect constants of {@link BucketClient.watchBucket} (buckets-workflows §6.3). The defaults
+ * are the spec's; tests shorten them.
+ */
+export interface WatchTiming {
+  /** Wait before reconnecting after a healthy session. @default 1000 @example { healthyDelayMs: 50 } */
+  healthyDelayMs?: number;
+  /** First backoff step; it doubles after each failure. @default 10000 @example { backoffMs: 100 } */
+  backoffMs?: number;
+  /** Largest backoff step, and largest `Retry-After` honoured. @default 80000 @example { backoffMaxMs: 800 } */
+  backoffMaxMs?: number;
+  /** A stream silent this long is dead (the Hub pings every 30 s). @default 90000 @example { readTimeoutMs: 2000 } */
+  readTimeoutMs?: number;
+  /** Limit on the time until the response headers arrive. @default 10000 @example { connectTimeoutMs: 2000 } */
+  connectTimeoutMs?: number;
+  /** Sessions broken before `ready` in a row before giving up. @default 3 @example { maxUnhealthy: 5 } */
+  maxUnhealthy?: number;
+}
+
+export interface WatchBucketOptions extends CallOptions {
+  /**
+   * Only changes at or below this folder (`logs` matches `logs` and `logs/…`, not `logs.txt`).
+   * Paths in events stay relative to the bucket root.
+   * @default "" (the whole bucket)
+   * @example { prefix: "run1/" }
+   */
+  prefix?: string;
+  /**
+   * Resume strictly after the batch of this cursor (the `cursor` of an earlier event). A cursor
+   * older than the Hub's replay buffer leads to a reconcile (see `watchBucket`).
+   * @default undefined (live changes only)
+   * @example { cursor: lastEvent.cursor }
+   */
+  cursor?: string;
+  /**
+   * Replay the changes committed after this instant (e.g. a bucket's `updatedAt`).
+   * @default undefined
+   * @example { since: info.updatedAt }
+   */
+  since?: string | Date;
+  /**
+   * First list the prefix and yield its files as `add` events (without `cursor`), then follow
+   * the feed: a consumer can build its view from the iterator alone. The watcher then emits
+   * changes relative to that listing (a replayed change the listing already shows is dropped).
+   * Not combinable with `cursor` or `since`.
+   * @default false
+   * @example { initial: true }
+   */
+  initial?: boolean;
+  /**
+   * Reconnect constants (for tests; the defaults follow the spec).
+   * @default {}
+   * @example { timing: { backoffMs: 100, healthyDelayMs: 50 } }
+   */
+  timing?: WatchTiming;
+}
+
+/** A file change of {@link BucketClient.watchBucket}. */
+export interface BucketChangeEvent {
+  /** `add`: a new path (all fields); `update`: an overwrite (only the changed fields); `delete`. */
+  type: "add" | "update" | "delete";
+  /** Full path from the bucket root. */
+  path: string;
+  /** Size in bytes (absent on `delete`, and on `update` when unchanged). */
+  size?: number;
+  /** Xet content hash (absent when unchanged, or when the token may not read it). */
+  xetHash?: string;
+  /** Modification time given when the file was added. */
+  mtime?: Date;
+  /** When the Hub recorded the file. */
+  uploadedAt?: Date;
+  /**
+   * Resume point after this change's batch (pass it as `cursor` to a later watch). Absent on
+   * events made up from a listing (`initial`, or a reconcile after the Hub's `reset`).
+   */
+  cursor?: string;
+}
+
+/** The replay of a (re)connection is done; what follows is live. */
+export interface BucketReadyEvent {
+  type: "ready";
+  /** The resume point, when one is known. */
+  cursor?: string;
+}
+
+/** An event of {@link BucketClient.watchBucket}. */
+export type BucketWatchEvent = BucketChangeEvent | BucketReadyEvent;
+
 export interface MoveBucketOptions extends CallOptions {
   /**
    * The bucket to move, `namespace/name`.
@@ -502,6 +590,33 @@ export class BucketClient {
   getPathsInfo(bucketId: string, paths: string[], options?: CallOptions): Promise<BucketFile[]>;
 
   /**
+   * Follows a bucket's live change feed (`GET /api/buckets/{id}/events`, server-sent events read
+   * with `fetch`, so the token goes in `Authorization`): file changes in commit order, and a
+   * `ready` event after each (re)connection's replay. The iterator never ends by itself: it
+   * reconnects as the spec says (resuming after the last cursor; 1 s after a healthy session,
+   * backoff 10 s × 2ⁿ up to 80 s otherwise, `Retry-After` honoured up to 80 s, a stream silent
+   * for 90 s is dead). When the Hub answers `reset` (resume point too old), the watcher lists
+   * the prefix again and yields the `add`/`update`/`delete` events that bring a consumer
+   * applying the events to that listing (exact when it was started with `initial` or without a
+   * cursor; see the README). `break` or `signal` closes the connection. Runs on the calling
+   * thread, also with the `worker` option.
+   * Memory: the watcher keeps a compact view of the watched files (~200 bytes plus the path
+   * each).
+   * @throws {AuthError} 401, {@link ForbiddenError} 403, {@link NotFoundError} 404 (bucket
+   *   missing or not visible), {@link ServerError} 501 (feed not available), {@link ProtocolError}
+   *   a success that is not an event stream, {@link NetworkError} (`retryable: true`) after 3
+   *   connections in a row broke before `ready`, {@link BadRequestError} when the Hub refuses
+   *   even a live connection, {@link ValidationError} for bad options, `AbortError` on `signal`;
+   *   each ends the iteration.
+   * @example
+   * for await (const e of hub.watchBucket("me-user/ckpts", { prefix: "run1", initial: true, signal })) {
+   *   if (e.type === "ready") continue;
+   *   if (e.type === "delete") files.delete(e.path); else files.set(e.path, { ...files.get(e.path), ...e });
+   * }
+   */
+  watchBucket(bucketId: string, options?: WatchBucketOptions): AsyncGenerator<BucketWatchEvent, void, undefined>;
+
+  /**
    * The user behind the token. Rate-limited by the Hub: call it once and keep the result.
    * @throws {AuthError} without a valid token.
    * @example const { name, orgs } = await hub.whoami();
@@ -548,6 +663,8 @@ export function bucketInfo(bucketId: string, options?: CallOptions & ClientOptio
 export function listBuckets(options?: ListBucketsOptions & ClientOptions): AsyncGenerator<BucketInfo, void, undefined>;
 /** See {@link BucketClient.listBucketTree}. @throws {NotFoundError} @example for await (const e of listBucketTree("me-user/ckpts", { accessToken })) console.log(e.path) */
 export function listBucketTree(bucketId: string, options?: ListBucketTreeOptions & ClientOptions): AsyncGenerator<BucketTreeEntry, void, undefined>;
+/** See {@link BucketClient.watchBucket}. @throws {NotFoundError} @example for await (const e of watchBucket("me-user/ckpts", { accessToken, signal })) console.log(e.type, e.path) */
+export function watchBucket(bucketId: string, options?: WatchBucketOptions & ClientOptions): AsyncGenerator<BucketWatchEvent, void, undefined>;
 /** See {@link BucketClient.getPathsInfo}. @throws {ValidationError} @example await getPathsInfo("me-user/ckpts", ["a.bin"], { accessToken }) */
 export function getPathsInfo(bucketId: string, paths: string[], options?: CallOptions & ClientOptions): Promise<BucketFile[]>;
 /** See {@link BucketClient.whoami}. @throws {AuthError} @example const { name } = await whoami({ accessToken }) */

@@ -1,6 +1,6 @@
 // The public API of `hf-buckets`, shared by the Node and browser entries (js/node, js/browser),
 // which initialise the wasm first. Everything here forwards to the Rust client
-// (src/bindings/client.rs); the only JS logic is turning pagers into async iterables and
+// (src/bindings/client.rs); the only JS logic is turning pagers (and change-feed watchers) into async iterables and
 // freeing temporary clients. Types and docs: index.d.ts.
 //
 // Left out on purpose: no default export, no global configuration (pass options), no caching
@@ -74,6 +74,11 @@ export class BucketClient {
     return this.#raw.getPathsInfo(bucketId, paths, options);
   }
 
+  // Watching is I/O only: it runs on this thread even with the `worker` option.
+  watchBucket(bucketId, options = {}) {
+    return pages(() => this.#raw.watchBucketWatcher(bucketId, options), options?.signal);
+  }
+
   whoami(options) {
     return this.#raw.whoami(options);
   }
@@ -143,6 +148,15 @@ export function listBucketTree(bucketId, options = {}) {
   let client;
   return pages(
     () => (client = new RawClient(options)).listBucketTreePager(bucketId, options),
+    options?.signal,
+    () => client?.free(),
+  );
+}
+
+export function watchBucket(bucketId, options = {}) {
+  let client;
+  return pages(
+    () => (client = new RawClient(options)).watchBucketWatcher(bucketId, options),
     options?.signal,
     () => client?.free(),
   );

@@ -1,7 +1,9 @@
 // Async iteration over a Rust pager (src/bindings/iter.rs): one `nextPage` call per page, whole
 // pages cross the boundary, items are yielded one by one. The pager is created lazily (so input
 // errors surface from the first `next()`, before any request) and freed in `finally`, so a
-// `break` out of `for await` stops fetching and releases the Rust state at once.
+// `break` out of `for await` stops fetching and releases the Rust state at once. `watchBucket`
+// uses it too: its watcher (src/bindings/watch.rs) has the same `nextPage`/`free` shape, and
+// freeing it closes the feed's connection.
 
 /**
  * @template T

@@ -19,6 +19,8 @@ pub mod hub;
 pub mod transport;
 #[cfg(feature = "client")]
 pub mod upload;
+#[cfg(feature = "client")]
+pub mod watch;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;

@@ -164,7 +164,37 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     state.expanded = new Set(['']);
     renderBuckets();
     $('target').textContent = `${bucketId}/`;
+    follow(bucketId);
     await Promise.all([loadInfo(), loadFolder('')]);
+  }
+
+  // ---- live updates: the bucket's change feed re-lists the loaded folders a change touches ---------
+  /** @type {AbortController | null} */
+  let watching = null;
+  async function follow(bucketId) {
+    watching?.abort();
+    const controller = (watching = new AbortController());
+    /** Loaded folders to re-list (each an ancestor of a changed path), batched over 150 ms. */
+    const stale = new Set();
+    let timer;
+    try {
+      for await (const event of client.watchBucket(bucketId, { signal: controller.signal })) {
+        if (event.type === 'ready') continue;
+        const parts = event.path.split('/');
+        for (let i = 0; i < parts.length; i++) stale.add(parts.slice(0, i).join('/'));
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          const folders = [...stale].filter((p) => state.folders.has(p));
+          stale.clear();
+          if (bucketId !== state.bucketId) return;
+          Promise.all([...folders.map((p) => loadFolder(p)), loadInfo()]);
+        }, 150);
+      }
+    } catch (error) {
+      if (!controller.signal.aborted) fail('Live updates stopped', error);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async function createBucket(form) {
@@ -217,6 +247,7 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     const bucketId = state.bucketId;
     if (!bucketId || !confirm(`Delete the bucket ${bucketId} and every file in it? This cannot be undone.`)) return;
     try {
+      watching?.abort();
       await client.deleteBucket(bucketId);
       status(`Deleted ${bucketId}.`);
       state.bucketId = null;

@@ -32,6 +32,7 @@ use crate::transport::fetch::cancel_from_signal;
 use crate::transport::retry::RetryPolicy;
 use crate::transport::Cancel;
 use crate::upload::commit::CommitOptions;
+use crate::watch::{Timing, WatchOptions};
 
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// Keys whose numeric values (ms since the epoch) become `Date`s in results.
@@ -502,6 +503,42 @@ impl ListTreeArgs {
             limit: list_limit(&o)?,
         })
     }
+}
+
+/// `watchBucket(bucketId, { prefix?, cursor?, since?, initial?, timing? })`; `since` is an
+/// ISO-8601 string or a `Date`, `timing` overrides the reconnect constants (tests).
+pub(crate) fn watch_options(options: &JsValue) -> Result<WatchOptions, Error> {
+    let o = options_object(options, "options")?;
+    let since = opt_with(&o, "since", |v, what| match v.dyn_ref::<js_sys::Date>() {
+        Some(d) if d.get_time().is_finite() => Ok(String::from(d.to_iso_string())),
+        Some(_) => Err(invalid(what, v, "must be a valid Date")),
+        None => string_arg(v, what),
+    })?;
+    let d = Timing::default();
+    let t = get(&o, "timing");
+    if present(&t) && (!t.is_object() || Array::is_array(&t)) {
+        return Err(invalid("option `timing`", &t, "must be an object"));
+    }
+    let hour = 3_600_000.0;
+    let ms = |key: &str, default: u64| -> Result<u64, Error> {
+        Ok(opt_uint(&t, key, hour)?.unwrap_or(default))
+    };
+    let timing = Timing {
+        healthy_delay_ms: ms("healthyDelayMs", d.healthy_delay_ms)?,
+        backoff_initial_ms: ms("backoffMs", d.backoff_initial_ms)?,
+        backoff_max_ms: ms("backoffMaxMs", d.backoff_max_ms)?,
+        read_timeout_ms: ms("readTimeoutMs", d.read_timeout_ms)?,
+        connect_timeout_ms: ms("connectTimeoutMs", d.connect_timeout_ms)?,
+        max_unhealthy: opt_uint(&t, "maxUnhealthy", 100.0)?
+            .map_or(d.max_unhealthy, |n| n.max(1) as u32),
+    };
+    Ok(WatchOptions {
+        prefix: opt_string(&o, "prefix")?.unwrap_or_default(),
+        cursor: opt_string(&o, "cursor")?,
+        since,
+        initial: opt_bool(&o, "initial")?.unwrap_or(false),
+        timing,
+    })
 }
 
 /// An `add` item whose content must be uploaded: `{ source, destination, mtime?, contentType? }`.

@@ -178,6 +178,22 @@ impl Api {
         self.request(Method::Get, self.bucket_url(id, ""))
     }
 
+    /// `GET /api/buckets/{id}/events[?cursor=…|?since=…]` with `Accept: text/event-stream`
+    /// (buckets-workflows §6.1); `resume` is `("cursor", c)` or `("since", iso)`.
+    pub fn events(&self, id: &BucketId, resume: Option<(&str, &str)>) -> Request {
+        let mut url = self.bucket_url(id, "/events");
+        if let Some((key, value)) = resume {
+            url.push('?');
+            url.push_str(key);
+            url.push('=');
+            url.push_str(&seg(value));
+        }
+        let mut req = self.request(Method::Get, url);
+        req.headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case("accept"));
+        req.header("accept", "text/event-stream")
+    }
+
     /// `DELETE /api/buckets/{id}`.
     pub fn delete_bucket(&self, id: &BucketId) -> Request {
         self.request(Method::Delete, self.bucket_url(id, ""))

@@ -16,7 +16,9 @@ use super::types::{
     CreatedBucket, FileEntry, RepoEntry, TreeEntry, XetToken,
 };
 use super::uri::{HfUri, RepoType};
-use super::validate::{normalize_prefix, validate_name, validate_path, BucketId, ValidationError};
+use super::validate::{
+    in_prefix, normalize_prefix, validate_name, validate_path, BucketId, ValidationError,
+};
 use super::HubError;
 use crate::error::{Error, ErrorKind};
 use crate::transport::retry::{self, RetryPolicy};
@@ -73,6 +75,24 @@ impl HubClient {
         accept: &[u16],
     ) -> Result<Response, Error> {
         retry::send(&*self.http, &self.retry, request, cancel, accept)
+            .await
+            .map_err(|e| self.scrub(e.into()))
+    }
+
+    /// Sends once, without retries, waiting at most `timeout_ms` for the response headers;
+    /// an error status is an [`Error::Hub`] (token scrubbed). For callers with their own
+    /// reconnect policy (the change feed).
+    pub async fn send_once(
+        &self,
+        request: Request,
+        cancel: &Cancel,
+        timeout_ms: u64,
+    ) -> Result<Response, Error> {
+        let policy = RetryPolicy {
+            timeout_ms: Some(timeout_ms),
+            ..RetryPolicy::none()
+        };
+        retry::attempt(&*self.http, &policy, request, cancel, &[])
             .await
             .map_err(|e| self.scrub(e.into()))
     }
@@ -775,14 +795,7 @@ impl TreeListing {
             return Ok(None);
         };
         if !self.prefix.is_empty() {
-            let p = self.prefix.as_str();
-            page.retain(|e| {
-                let path = e.path();
-                path == p
-                    || (path.len() > p.len()
-                        && path.starts_with(p)
-                        && path.as_bytes().get(p.len()) == Some(&b'/'))
-            });
+            page.retain(|e| in_prefix(e.path(), &self.prefix));
         }
         Ok(Some(page))
     }

@@ -35,6 +35,6 @@ pub use types::{
 };
 pub use uri::{HfUri, RepoType};
 pub use validate::{
-    normalize_prefix, validate_name, validate_path, BucketId, ValidationError, MAX_NAME_CHARS,
-    MAX_PATH_BYTES,
+    in_prefix, normalize_prefix, validate_name, validate_path, BucketId, ValidationError,
+    MAX_NAME_CHARS, MAX_PATH_BYTES,
 };

@@ -90,6 +90,18 @@ pub fn validate_path(what: &str, path: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// The folder-boundary rule (buckets-workflows §1.4.2): `path` is at or below `prefix` (a
+/// normalized prefix, see [`normalize_prefix`]) when it equals it or starts with `prefix/`; the
+/// empty prefix holds every path. The server matches prefixes as plain strings, so listings and
+/// the change feed filter with this.
+pub fn in_prefix(path: &str, prefix: &str) -> bool {
+    prefix.is_empty()
+        || path == prefix
+        || (path.len() > prefix.len()
+            && path.starts_with(prefix)
+            && path.as_bytes().get(prefix.len()) == Some(&b'/'))
+}
+
 /// Checks a listing prefix: empty (the bucket root) or a path; one trailing `/` is allowed and
 /// removed. Returns the prefix without it.
 pub fn normalize_prefix<'a>(what: &str, prefix: &'a str) -> Result<&'a str, ValidationError> {
@@ -172,6 +184,22 @@ impl FromStr for BucketId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_prefix_is_the_folder_boundary_rule() {
+        for (path, prefix, inside) in [
+            ("logs/a", "logs", true),
+            ("logs", "logs", true),
+            ("logs.txt", "logs", false),
+            ("logs_old/a", "logs", false),
+            ("log", "logs", false),
+            ("anything", "", true),
+            ("a/b/c", "a/b", true),
+            ("a/bc", "a/b", false),
+        ] {
+            assert_eq!(in_prefix(path, prefix), inside, "{path} in {prefix}");
+        }
+    }
 
     #[test]
     fn names() {
