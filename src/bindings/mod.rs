@@ -1,7 +1,7 @@
 //! The only place with `#[wasm_bindgen]`: thin conversions between JS values and Rust types.
 //!
-//! Module graph (a leaf of exports, no cycle): `client`, `transfer`, `iter` hold the
-//! `#[wasm_bindgen]` types; `transfer` → `client` (the client type) → `iter` (pagers); all of
+//! Module graph (a leaf of exports, no cycle): `client`, `transfer`, `iter`, `sync` hold the
+//! `#[wasm_bindgen]` types; `transfer` and `sync` → `client` (the client type) → `iter` (pagers); all of
 //! them → `adapters` (the crate's traits over JS values) → `args` (the only JS-argument reader)
 //! → `error` (JS errors). Nothing outside `bindings` imports from it. All but `xet` are the
 //! client's (each file is gated on the `client` feature).
@@ -11,5 +11,6 @@ mod args;
 mod client;
 mod error;
 mod iter;
+mod sync;
 mod transfer;
 mod xet;
