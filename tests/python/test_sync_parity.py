@@ -3,7 +3,8 @@
 print the same plan file (JSON Lines) byte for byte, once the header's `timestamp` (the clock
 at planning time) is set aside. Covers upload and download, with and without `delete`,
 `include`/`exclude`, a filter file, `existing`/`ignoreExisting`, `ignoreTimes`/`ignoreSizes`,
-and bucket prefixes (folder-boundary rule).
+and bucket prefixes (folder-boundary rule). Plan files saved by the CLI (`--plan FILE`) are read
+back by `parseSyncPlan` and written again byte for byte.
 
 The tree has nested folders, hidden files, unicode names, empty files, `logs` / `logs.txt` /
 `logs/` / `logs-old/` sharing a prefix, and files changed in size only, in mtime only (newer,
@@ -130,7 +131,7 @@ def python_plan(hub, source, dest, options):
 def node_plan(hub, source, dest, options):
     arg = json.dumps({"source": source, "destination": dest, **options})
     result = subprocess.run(
-        ["node", str(NODE_SIDE), hub["hub"], hub["token"], arg],
+        ["node", str(NODE_SIDE), "plan", hub["hub"], hub["token"], arg],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -210,3 +211,20 @@ def test_upload_to_a_missing_bucket_is_all_new(hub, setup):
     ops = same_plan(hub, str(setup["local"]), f"hf://buckets/{hub['user']}/no-such-bucket", {"delete": True})
     assert {op["action"] for op in ops[1:]} == {"upload"}
 
+
+
+@pytest.mark.parametrize("direction", ["upload", "download"])
+def test_official_plan_files_read_back_byte_for_byte(hub, setup, tmp_path, direction):
+    remote, local = f"hf://buckets/{setup['bucket']}", str(setup["local"])
+    source, dest = (local, remote) if direction == "upload" else (remote, local)
+    plan_file = tmp_path / f"{direction}.jsonl"
+    args = [str(HF), "buckets", "sync", source, dest, "--delete", "--plan", str(plan_file)]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=300, env=os.environ.copy())
+    assert result.returncode == 0, result.stderr
+    text = plan_file.read_text()
+    assert len(text.splitlines()) > 10
+    again = subprocess.run(
+        ["node", str(NODE_SIDE), "reformat", str(plan_file)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == text
