@@ -2,6 +2,7 @@
 
 import type { AddFromSource, BatchUploadOptions, TransferMethods, UploadReport } from "./transfer.js";
 export * from "./transfer.js";
+export * from "./sync.js";
 
 // ----------------------------------------------------------------------------- options
 

@@ -17,6 +17,7 @@ import * as transfer from './transfer-engine.js';
 import { TransferWorker } from './worker/client.js';
 
 export * from './error-exports.js';
+export { formatSyncPlan, parseSyncPlan } from './sync-plan.js';
 
 /** A client for Storage Buckets; see index.d.ts. */
 export class BucketClient {

@@ -30,6 +30,8 @@ export const openBucketFile = wasm.async(api.openBucketFile);
 export const downloadStream = openBucketFile;
 export const parseHfUri = wasm.sync(api.parseHfUri);
 export const formatHfUri = wasm.sync(api.formatHfUri);
+export const formatSyncPlan = wasm.sync(api.formatSyncPlan);
+export const parseSyncPlan = wasm.sync(api.parseSyncPlan);
 
 // The error classes and guards are plain JS: usable before `init`.
 export * from '../error-exports.js';

@@ -28,6 +28,7 @@ use crate::error::Error;
 use crate::hub::{
     BatchLine, BucketId, CreateBucketOptions, RepoType, ValidationError, MAX_LIST_LIMIT,
 };
+use crate::sync::{Action, CompareOptions, Operation, Plan};
 use crate::transport::fetch::cancel_from_signal;
 use crate::transport::retry::RetryPolicy;
 use crate::transport::Cancel;
@@ -823,4 +824,105 @@ impl OpenArgs {
         };
         Ok(OpenArgs { target, range })
     }
+}
+
+/// `planSync({ source, destination, delete?, ignoreTimes?, ignoreSizes?, existing?,
+/// ignoreExisting?, include?, exclude? })` (`filterFrom` is read by the JS glue, which passes
+/// the file's text to the planner).
+pub(crate) struct SyncArgs {
+    pub(crate) source: Option<String>,
+    pub(crate) destination: Option<String>,
+    pub(crate) compare: CompareOptions,
+    pub(crate) include: Vec<String>,
+    pub(crate) exclude: Vec<String>,
+}
+
+impl SyncArgs {
+    pub(crate) fn read(options: &JsValue) -> Result<SyncArgs, Error> {
+        let o = options_object(options, "options")?;
+        let flag = |key: &str| Ok::<_, Error>(opt_bool(&o, key)?.unwrap_or(false));
+        let patterns = |key: &str| opt_with(&o, key, string_array).map(Option::unwrap_or_default);
+        Ok(SyncArgs {
+            source: opt_string(&o, "source")?,
+            destination: opt_string(&o, "destination")?,
+            compare: CompareOptions {
+                delete: flag("delete")?,
+                ignore_times: flag("ignoreTimes")?,
+                ignore_sizes: flag("ignoreSizes")?,
+                existing: flag("existing")?,
+                ignore_existing: flag("ignoreExisting")?,
+            },
+            include: patterns("include")?,
+            exclude: patterns("exclude")?,
+        })
+    }
+}
+
+/// A page of local files from the JS walk: a flat array `[path, size, mtimeSec, mtimeNsec, …]`
+/// (the `stat` fields, so the planner computes the time the one official way).
+pub(crate) fn local_page(v: &JsValue) -> Result<Vec<(String, u64, i64, u32)>, Error> {
+    if !Array::is_array(v) {
+        return Err(invalid("local page", v, "must be an array"));
+    }
+    let arr: &Array = v.unchecked_ref();
+    if arr.length() % 4 != 0 {
+        return Err(invalid("local page", v, "must hold 4 values per file"));
+    }
+    let int = |x: JsValue, what: &str, lo: f64, hi: f64| match x.as_f64() {
+        Some(n) if n.fract() == 0.0 && (lo..=hi).contains(&n) => Ok(n),
+        _ => Err(invalid(what, &x, "must be an integer in range")),
+    };
+    (0..arr.length() / 4)
+        .map(|i| {
+            let at = |k: u32| arr.get(i * 4 + k);
+            Ok((
+                string_arg(&at(0), "local path")?,
+                int(at(1), "local size", 0.0, MAX_SAFE_INTEGER)? as u64,
+                int(at(2), "local mtime", -MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)? as i64,
+                int(at(3), "local mtime ns", 0.0, 999_999_999.0)? as u32,
+            ))
+        })
+        .collect()
+}
+
+/// A plan object as `planSync`/`parseSyncPlan` return it (only what the plan file holds).
+pub(crate) fn plan_arg(v: &JsValue) -> Result<Plan, Error> {
+    let o = options_object(v, "plan")?;
+    let source = string_arg(&get(&o, "source"), "plan.source")?;
+    let dest = string_arg(&get(&o, "destination"), "plan.destination")?;
+    let timestamp = string_arg(&get(&o, "timestamp"), "plan.timestamp")?;
+    let ops = get(&o, "operations");
+    let items = object_array(&ops, "plan.operations")?;
+    let operations = items
+        .iter()
+        .enumerate()
+        .map(|(i, op)| {
+            let what = |k: &str| format!("plan.operations[{i}].{k}");
+            let action = string_arg(&get(op, "action"), &what("action"))?;
+            let action = Action::parse(&action).ok_or_else(|| {
+                invalid(
+                    &what("action"),
+                    &get(op, "action"),
+                    "must be 'upload', 'download', 'delete' or 'skip'",
+                )
+            })?;
+            let text = |k: &str| opt_named(op, k, &what(k), string_arg);
+            Ok(Operation {
+                action,
+                path: string_arg(&get(op, "path"), &what("path"))?,
+                reason: text("reason")?.unwrap_or_default(),
+                size: opt_named(op, "size", &what("size"), |v, w| {
+                    uint(v, w, MAX_SAFE_INTEGER)
+                })?,
+                local_mtime: text("localMtime")?,
+                remote_mtime: text("remoteMtime")?,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(Plan {
+        source,
+        dest,
+        timestamp,
+        operations,
+    })
 }

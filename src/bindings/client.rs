@@ -30,7 +30,7 @@ use crate::hub::{Api, HfUri, HubClient, RepoType, TreeEntry};
 use crate::transport::fetch::FetchClient;
 use crate::upload::commit::copy_files;
 
-fn hub_from_options(options: &JsValue) -> Result<HubClient, Error> {
+pub(crate) fn hub_from_options(options: &JsValue) -> Result<HubClient, Error> {
     let args = ClientArgs::read(options)?;
     let endpoint = args
         .endpoint

@@ -1,0 +1,244 @@
+//! The JS face of directory sync planning (workflows spec §1, issue 11): `SyncPlanner`, which the
+//! Node glue (`js/node/sync.js`) feeds with pages of its local walk and drives through the
+//! bucket's tree listing, and the plan-file helpers `formatSyncPlan` / `parseSyncPlan`.
+//!
+//! Thin by design: every rule (validation, filters, folder boundary, path safety, the decision
+//! table, the plan format) lives in `crate::sync`; this file converts values and keeps state.
+
+#![cfg(feature = "client")]
+// `#[wasm_bindgen]` exports must be `pub` although the module is private.
+#![allow(unreachable_pub)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Promise};
+use wasm_bindgen::prelude::*;
+
+use super::args::{local_page, plan_arg, run, set, string_arg, take_state, SyncArgs};
+use super::client::hub_from_options;
+use crate::error::Error;
+use crate::hub::{HubClient, TreeEntry, TreeListing};
+use crate::sync::{
+    format_plan, iso_from_ms, local_mtime_ms, parse_filter_rules, parse_plan, resolve_sides,
+    CompareOptions, Direction, Filter, Plan, Planner, Sides,
+};
+
+/// One sync being planned. Free it (the JS glue does) when done.
+#[wasm_bindgen(js_name = SyncPlanner)]
+pub struct JsSyncPlanner {
+    hub: Rc<HubClient>,
+    sides: Sides,
+    compare: CompareOptions,
+    source: String,
+    destination: String,
+    include: Vec<String>,
+    exclude: Vec<String>,
+    planner: Rc<RefCell<Planner>>,
+    listing: Rc<RefCell<Option<TreeListing>>>,
+}
+
+#[wasm_bindgen(js_class = SyncPlanner)]
+impl JsSyncPlanner {
+    /// `options`: the client options and `{ source, destination, delete?, ignoreTimes?,
+    /// ignoreSizes?, existing?, ignoreExisting?, include?, exclude? }`. Throws the §1.3
+    /// `ValidationError`s; sends nothing.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<JsSyncPlanner, JsValue> {
+        let args = SyncArgs::read(&options)?;
+        let sides = resolve_sides(
+            args.source.as_deref(),
+            args.destination.as_deref(),
+            &args.compare,
+        )
+        .map_err(Error::from)?;
+        let hub = Rc::new(hub_from_options(&options)?);
+        let listing = hub.list_tree(&sides.bucket_id, &sides.prefix, true, None)?;
+        let filter = Filter::new(args.include.clone(), args.exclude.clone(), Vec::new());
+        Ok(JsSyncPlanner {
+            hub,
+            planner: Rc::new(RefCell::new(Planner::new(
+                sides.direction,
+                args.compare,
+                filter,
+            ))),
+            listing: Rc::new(RefCell::new(Some(listing))),
+            compare: args.compare,
+            source: args.source.unwrap_or_default(),
+            destination: args.destination.unwrap_or_default(),
+            include: args.include,
+            exclude: args.exclude,
+            sides,
+        })
+    }
+
+    /// `upload` or `download`.
+    #[wasm_bindgen(getter)]
+    pub fn direction(&self) -> String {
+        self.sides.direction.as_str().into()
+    }
+
+    /// The local directory as given.
+    #[wasm_bindgen(getter, js_name = localPath)]
+    pub fn local_path(&self) -> String {
+        self.sides.local.clone()
+    }
+
+    /// Whether the whole local directory is walked (else only the bucket's paths are looked up).
+    #[wasm_bindgen(getter, js_name = walksLocal)]
+    pub fn walks_local(&self) -> bool {
+        self.sides.walks_local(&self.compare)
+    }
+
+    /// Sets the filter-file rules (the text of the `filterFrom` file), before any file is added.
+    #[wasm_bindgen(js_name = setFilterFile)]
+    pub fn set_filter_file(&self, text: JsValue) -> Result<(), JsValue> {
+        let text = string_arg(&text, "filter file")?;
+        let filter = Filter::new(
+            self.include.clone(),
+            self.exclude.clone(),
+            parse_filter_rules(&text),
+        );
+        self.planner.borrow_mut().set_filter(filter);
+        Ok(())
+    }
+
+    /// Adds a page of local files `[path, size, mtimeSec, mtimeNsec, …]`; returns how many the
+    /// filter kept.
+    #[wasm_bindgen(js_name = addLocal)]
+    pub fn add_local(&self, page: JsValue) -> Result<u32, JsValue> {
+        let files = local_page(&page)?;
+        let mut planner = self.planner.borrow_mut();
+        let mut kept = 0;
+        for (path, size, sec, nsec) in files {
+            if planner.add_local(&path, size, local_mtime_ms(sec, nsec)) {
+                kept += 1;
+            }
+        }
+        Ok(kept)
+    }
+
+    /// Fetches the next page of the bucket listing into the plan: resolves to the number of
+    /// files it held, or `null` at the end. A missing bucket is empty for an upload.
+    /// `options`: `{ signal? }`.
+    #[wasm_bindgen(js_name = nextRemotePage)]
+    pub fn next_remote_page(&self, options: JsValue) -> Promise {
+        let hub = self.hub.clone();
+        let listing = self.listing.clone();
+        let planner = self.planner.clone();
+        let prefix = self.sides.prefix.clone();
+        let upload = self.sides.direction == Direction::Upload;
+        run(options, move |call| async move {
+            let mut current = take_state(
+                &listing,
+                "nextRemotePage",
+                "called again before the previous page arrived, or after the end",
+            )?;
+            let page = match current.next_page(&hub, &call.cancel).await {
+                Ok(Some(page)) => page,
+                Ok(None) => return Ok(JsValue::NULL),
+                Err(e) if upload && e.status() == Some(404) => return Ok(JsValue::NULL),
+                Err(e) => return Err(e),
+            };
+            let mut files = 0u32;
+            {
+                let mut planner = planner.borrow_mut();
+                for entry in &page {
+                    if let TreeEntry::File(f) = entry {
+                        planner
+                            .add_remote(&prefix, &f.path, f.size, f.mtime)
+                            .map_err(Error::from)?;
+                        files += 1;
+                    }
+                }
+            }
+            if let Ok(mut slot) = listing.try_borrow_mut() {
+                *slot = Some(current);
+            }
+            Ok(JsValue::from(files))
+        })
+    }
+
+    /// The kept bucket paths (relative), for a download that looks them up locally.
+    #[wasm_bindgen(js_name = remotePaths)]
+    pub fn remote_paths(&self) -> Array {
+        self.planner
+            .borrow()
+            .remote_paths()
+            .map(JsValue::from_str)
+            .collect()
+    }
+
+    /// The plan, stamped `now_ms` (ms since the epoch).
+    pub fn finish(&self, now_ms: f64) -> JsValue {
+        let plan = Plan {
+            source: self.source.clone(),
+            dest: self.destination.clone(),
+            timestamp: iso_from_ms(now_ms),
+            operations: self.planner.borrow().operations(),
+        };
+        plan_to_js(&plan, &self.sides)
+    }
+}
+
+/// The plan as the JS object of `js/index.d.ts` (`SyncPlan`).
+fn plan_to_js(plan: &Plan, sides: &Sides) -> JsValue {
+    let obj = Object::new();
+    set(&obj, "source", plan.source.as_str());
+    set(&obj, "destination", plan.dest.as_str());
+    set(&obj, "timestamp", plan.timestamp.as_str());
+    set(&obj, "direction", sides.direction.as_str());
+    set(&obj, "bucketId", sides.bucket_id.to_string());
+    set(&obj, "prefix", sides.prefix.as_str());
+    set(&obj, "localPath", sides.local.as_str());
+    let ops: Array = plan
+        .operations
+        .iter()
+        .map(|op| {
+            let o = Object::new();
+            set(&o, "action", op.action.as_str());
+            set(&o, "path", op.path.as_str());
+            set(&o, "reason", op.reason.as_str());
+            if let Some(size) = op.size {
+                set(&o, "size", size as f64);
+            }
+            if let Some(t) = &op.local_mtime {
+                set(&o, "localMtime", t.as_str());
+            }
+            if let Some(t) = &op.remote_mtime {
+                set(&o, "remoteMtime", t.as_str());
+            }
+            JsValue::from(o)
+        })
+        .collect();
+    set(&obj, "operations", ops);
+    let s = plan.summary();
+    let summary = Object::new();
+    set(&summary, "uploads", s.uploads as f64);
+    set(&summary, "downloads", s.downloads as f64);
+    set(&summary, "deletes", s.deletes as f64);
+    set(&summary, "skips", s.skips as f64);
+    set(&summary, "totalSize", s.total_size as f64);
+    set(&obj, "summary", summary);
+    obj.into()
+}
+
+/// `formatSyncPlan(plan)` → the JSON Lines text of the official plan file.
+#[wasm_bindgen(js_name = formatSyncPlan)]
+pub fn format_sync_plan(plan: JsValue) -> Result<String, JsValue> {
+    Ok(format_plan(&plan_arg(&plan)?))
+}
+
+/// `parseSyncPlan(text)` → a plan object (the `--apply` reading rules).
+#[wasm_bindgen(js_name = parseSyncPlan)]
+pub fn parse_sync_plan(text: JsValue) -> Result<JsValue, JsValue> {
+    let text = string_arg(&text, "plan text")?;
+    let plan = parse_plan(&text).map_err(Error::from)?;
+    let sides = resolve_sides(
+        Some(&plan.source),
+        Some(&plan.dest),
+        &CompareOptions::default(),
+    )
+    .map_err(Error::from)?;
+    Ok(plan_to_js(&plan, &sides))
+}
