@@ -248,6 +248,19 @@ export interface GetBucketFileOptions extends TransferOptions {
    */
   range?: ByteRange;
   /**
+   * How bytes read from part of a xorb are verified. `'full'`: before they are handed out, the
+   * xorb's footer (its chunk hashes and lengths) is read with a suffix range on the same
+   * transfer URL, once per xorb and download (one request of about 10 KB, a second one for
+   * xorbs of more than 256 chunks), checked against the xorb hash, and every chunk is checked
+   * against it; a server that refuses that range (a 4xx answer) makes the read fail with an
+   * `IntegrityError`. `'structural'`: no footer is read, and such bytes are only checked
+   * structurally (valid records and lengths), so a flipped byte there can go unnoticed. Xorbs
+   * fetched whole and whole files are verified the same way in both modes.
+   * @default 'full'
+   * @example { range: { start: 1024, end: 2048 }, verify: 'structural' }
+   */
+  verify?: "full" | "structural";
+  /**
    * Byte-level progress.
    * @default undefined
    */
@@ -287,24 +300,24 @@ export interface TransferMethods {
    */
   uploadBucketFile(bucketId: string, options: UploadBucketFileOptions): Promise<UploadBucketFileResult>;
   /**
-   * Downloads a file (or a range) into one `Uint8Array`. Every chunk is decoded and checked; a
-   * whole file is only returned after its Xet hash was recomputed and matched. A range has no
-   * file hash: bytes it reads from part of a xorb are checked only structurally unless the same
-   * download proved that xorb (README, "Verified downloads").
+   * Downloads a file (or a range) into one `Uint8Array`. Every chunk is decoded and checked
+   * against a chunk hash proven by its xorb's hash (for part of a xorb, through the xorb's
+   * footer; see {@link GetBucketFileOptions.verify}); a whole file is only returned after its Xet
+   * hash was recomputed and matched (README, "Verified downloads").
    * @throws {NotFoundError} no such file
-   * @throws {IntegrityError} the data failed verification (no bytes are returned)
+   * @throws {IntegrityError} the data failed verification, or (with `verify: 'full'`) the server
+   * refused the footer range of a partially read xorb; no bytes are returned
    * @throws {AbortError} `signal` fired
    * @example const bytes = await hub.getBucketFile("me-user/ckpts", { path: "run1/model.bin", range: { start: 0, end: 1024 } });
    */
   getBucketFile(bucketId: string, options: GetBucketFileOptions): Promise<Uint8Array>;
   /**
    * Opens a file (or a range) as a `ReadableStream`, fetched as the stream is read (bounded
-   * memory). Resolves once the file is found. Every piece is decoded and checked as far as the
-   * data allows (README, "Verified downloads"); a failure errors the stream with an
-   * `IntegrityError`. For a whole file the Xet hash is checked before the stream closes, so a
-   * stream that ends normally delivered exactly the stored bytes; pieces are handed out before
-   * that check. A range has no file hash: bytes it reads from part of a xorb are checked only
-   * structurally unless the same download proved that xorb.
+   * memory). Resolves once the file is found. Each fetched range is held until every chunk in
+   * it was checked against a chunk hash proven by its xorb's hash (for part of a xorb, through
+   * the xorb's footer; see {@link GetBucketFileOptions.verify}), so no piece carries an
+   * unchecked byte; a failure errors the stream with an `IntegrityError`. For a whole file the
+   * Xet hash is also checked before the stream closes (README, "Verified downloads").
    * @throws {NotFoundError} no such file
    * @example
    * const stream = await hub.openBucketFile("me-user/ckpts", { path: "big.bin" });

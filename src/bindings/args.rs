@@ -733,10 +733,11 @@ pub(crate) enum OpenTarget {
     Hash { xet_hash: String, size: u64 },
 }
 
-/// `{ path | xetHash + size, range? }`; the range's end defaults to the file size.
+/// `{ path | xetHash + size, range?, verify? }`; the range's end defaults to the file size.
 pub(crate) struct OpenArgs {
     pub(crate) target: OpenTarget,
     pub(crate) range: Option<(u64, Option<u64>)>,
+    pub(crate) verify: crate::download::Verify,
 }
 
 impl OpenArgs {
@@ -784,6 +785,20 @@ impl OpenArgs {
             };
             Some((start, end))
         };
-        Ok(OpenArgs { target, range })
+        let verify = match opt_string(o, "verify")? {
+            None => crate::download::Verify::default(),
+            Some(name) => crate::download::Verify::from_name(&name).ok_or_else(|| {
+                invalid(
+                    "option `verify`",
+                    &get(o, "verify"),
+                    "must be 'full' or 'structural'",
+                )
+            })?,
+        };
+        Ok(OpenArgs {
+            target,
+            range,
+            verify,
+        })
     }
 }

@@ -119,8 +119,8 @@ impl JsDownload {
     }
 }
 
-/// `transferOpen(client, bucketId, { path | xetHash+size, range?, signal?, onProgress?,
-/// tokenProvider? })` → `Download`.
+/// `transferOpen(client, bucketId, { path | xetHash+size, range?, verify?, signal?,
+/// onProgress?, tokenProvider? })` → `Download`.
 #[wasm_bindgen(js_name = transferOpen)]
 pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsValue) -> Promise {
     let hub = client.hub.clone();
@@ -150,7 +150,10 @@ pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsVal
                 size,
                 range,
             },
-            DownloadOptions::default(),
+            DownloadOptions {
+                verify: open.verify,
+                ..DownloadOptions::default()
+            },
             progress,
             &call.cancel,
         )

@@ -60,6 +60,10 @@ async function check(): Promise<void> {
   await openBucketFile("me/b", { path: "a" });
   const s2: BucketFileStream = await downloadStream("me/b", { path: "a", range: { start: 1 } });
   const s3: BucketFileStream = await hub.downloadStream("me/b", { path: "a" });
+  await hub.getBucketFile("me/b", { path: "a", range: { start: 5 }, verify: "structural" });
+  await openBucketFile("me/b", { path: "a", verify: "full" });
+  // @ts-expect-error only 'full' or 'structural'
+  await hub.getBucketFile("me/b", { path: "a", verify: "fast" });
   void [s2, s3];
   const saved: { path: string; size: number } = await downloadBucketFile("me/b", { path: "a", to: "./a", client: hub });
   void [sent, batch, upload, bytes, size, saved];
