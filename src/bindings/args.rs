@@ -33,7 +33,7 @@ use crate::transport::retry::RetryPolicy;
 use crate::transport::Cancel;
 use crate::upload::commit::CommitOptions;
 
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// Keys whose numeric values (ms since the epoch) become `Date`s in results.
 const DATE_KEYS: [&str; 4] = ["createdAt", "updatedAt", "mtime", "uploadedAt"];
 
@@ -698,6 +698,36 @@ impl OpenCall {
             id: bucket_id_arg(bucket_id, "bucket id")?,
             open: OpenArgs::read(options)?,
             transfer: TransferArgs::read(options)?,
+        })
+    }
+}
+
+/// Everything `openBucketBlob` reads: `{ path | xetHash + size, cacheBytes?, tokenProvider? }`
+/// (the JS glue puts the `path` argument into the options). A `range` is refused: a blob is
+/// narrowed with `slice()`.
+pub(crate) struct BlobCall {
+    pub(crate) id: BucketId,
+    pub(crate) target: OpenTarget,
+    pub(crate) cache_bytes: Option<u64>,
+    pub(crate) token_provider: Option<Function>,
+}
+
+impl BlobCall {
+    pub(crate) fn read(bucket_id: &JsValue, options: &JsValue) -> Result<BlobCall, Error> {
+        let id = bucket_id_arg(bucket_id, "bucket id")?;
+        let open = OpenArgs::read(options)?;
+        if open.range.is_some() {
+            return Err(invalid(
+                "option `range`",
+                &get(options, "range"),
+                "is not an option of openBucketBlob (use slice())",
+            ));
+        }
+        Ok(BlobCall {
+            id,
+            target: open.target,
+            cache_bytes: opt_uint(options, "cacheBytes", MAX_SAFE_INTEGER)?,
+            token_provider: opt_function(options, "tokenProvider")?,
         })
     }
 }
