@@ -69,7 +69,8 @@ export class ValidationError extends HubError {
 }
 /**
  * Data failed verification (hash mismatch, malformed Xet data), raised instead of the bytes it
- * caught. What a range read can and cannot catch: README, "Verified downloads".
+ * caught; also a partial read that cannot be verified because the server refused the footer
+ * range (unless `verify: 'structural'`). README, "Verified downloads".
  */
 export class IntegrityError extends HubError {
   constructor(message, options) { super(message, options); this.name = 'IntegrityError'; }

@@ -734,7 +734,7 @@ export class HubError extends Error {
 /** No response (connection refused/reset, DNS, CORS) or a broken body. */ export class NetworkError extends HubError { name: "NetworkError" | "TimeoutError"; }
 /** No response in time. */ export class TimeoutError extends NetworkError { name: "TimeoutError"; }
 /** Invalid input; nothing was sent. */ export class ValidationError extends HubError { name: "ValidationError"; }
-/** Data failed verification. */ export class IntegrityError extends HubError { name: "IntegrityError"; }
+/** Data failed verification, or a partial read could not be verified (the server refused the xorb footer's range; see `verify`). */ export class IntegrityError extends HubError { name: "IntegrityError"; }
 /** A success response this client cannot understand. */ export class ProtocolError extends HubError { name: "ProtocolError"; }
 /** The call was aborted via its `signal` (`cause` is `signal.reason`). */ export class AbortError extends HubError { name: "AbortError"; }
 

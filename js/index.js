@@ -112,6 +112,11 @@ export class BucketClient {
   downloadStream(bucketId, options) {
     return this.openBucketFile(bucketId, options);
   }
+
+  // Runs on the calling thread also in worker mode: the blob is an object with a lifetime.
+  openBucketBlob(bucketId, path, options) {
+    return transfer.openBucketBlob(this.#raw, bucketId, path, options);
+  }
 }
 
 /** Runs `fn` with a temporary client built from `options`, freed when the call settles. */
@@ -196,6 +201,10 @@ export function openBucketFile(bucketId, options = {}) {
 }
 
 export const downloadStream = openBucketFile;
+
+export function openBucketBlob(bucketId, path, options = {}) {
+  return once(options, (c) => transfer.openBucketBlob(c, bucketId, path, options));
+}
 
 export function parseHfUri(uri, options) {
   return rawParseHfUri(uri, options);

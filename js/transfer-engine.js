@@ -5,7 +5,8 @@
 // Uint8Array for `getBucketFile`. The public types of these calls: transfer.d.ts (a types-only
 // module; this file takes the raw client first, which the public functions do not).
 
-import { transferOpen, transferUpload } from '../dist/client/hf_buckets_client.js';
+import { transferOpen, transferOpenBlob, transferUpload } from '../dist/client/hf_buckets_client.js';
+import { blobOf } from './blob.js';
 
 /**
  * Uploads one file and commits it (src/upload/commit.rs). Resolves to `{ path, xetHash, size,
@@ -74,4 +75,11 @@ export async function getBucketFile(raw, bucketId, options = {}) {
   } finally {
     download.free();
   }
+}
+
+/** Opens a file as a lazy, verified `BucketBlob` (js/blob.js). */
+export async function openBucketBlob(raw, bucketId, path, options = {}) {
+  const { type, ...rest } = options ?? {};
+  const reader = await transferOpenBlob(raw, bucketId, path === undefined ? rest : { ...rest, path });
+  return blobOf(reader, type === undefined ? '' : String(type));
 }

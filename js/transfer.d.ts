@@ -248,6 +248,19 @@ export interface GetBucketFileOptions extends TransferOptions {
    */
   range?: ByteRange;
   /**
+   * How bytes read from part of a xorb are verified. `'full'`: before they are handed out, the
+   * xorb's footer (its chunk hashes and lengths) is read with a suffix range on the same
+   * transfer URL, once per xorb and download (one request of about 10 KB, a second one for
+   * xorbs of more than 256 chunks), checked against the xorb hash, and every chunk is checked
+   * against it; a server that refuses that range (a 4xx answer) makes the read fail with an
+   * `IntegrityError`. `'structural'`: no footer is read, and such bytes are only checked
+   * structurally (valid records and lengths), so a flipped byte there can go unnoticed. Xorbs
+   * fetched whole and whole files are verified the same way in both modes.
+   * @default 'full'
+   * @example { range: { start: 1024, end: 2048 }, verify: 'structural' }
+   */
+  verify?: "full" | "structural";
+  /**
    * Byte-level progress.
    * @default undefined
    */
@@ -272,6 +285,118 @@ export interface DownloadBucketFileOptions extends GetBucketFileOptions {
   client?: TransferMethods;
 }
 
+// ----------------------------------------------------------------------------- random access
+
+export interface OpenBucketBlobOptions extends TransferOptions {
+  /** The file's Xet hash, instead of the `path` argument (pass `undefined` as `path`). */
+  xetHash?: string;
+  /** The file's size, with `xetHash`. */
+  size?: number;
+  /**
+   * Bytes of decoded, verified chunks kept for later reads, shared by the blob and its slices
+   * (least recently used chunks go first; 0 keeps none).
+   * @default 33554432 (32 MiB)
+   * @example { cacheBytes: 8 * 1024 * 1024 }
+   */
+  cacheBytes?: number;
+  /**
+   * The blob's `type`.
+   * @default ""
+   * @example { type: "application/vnd.apache.parquet" }
+   */
+  type?: string;
+}
+
+/** Options of one read of a {@link BucketBlob}. */
+export interface BlobReadOptions {
+  /**
+   * Aborts this read (rejects with `AbortError`); the blob stays usable.
+   * @default undefined
+   */
+  signal?: AbortSignal;
+}
+
+/** What range readers such as `hyparquet` take: a length and ranged reads. */
+export interface AsyncBuffer {
+  /** Size in bytes. */
+  byteLength: number;
+  /**
+   * Bytes `[start, end)` (as `Blob.slice`: negative offsets count from the end).
+   * @throws {IntegrityError} the bytes failed verification
+   * @example const footer = await buf.slice(buf.byteLength - 8);
+   */
+  slice(start: number, end?: number): Promise<ArrayBuffer>;
+}
+
+/** What a {@link BucketBlob}'s reader has done so far (shared by the blob and its slices). */
+export interface BucketBlobStats {
+  /** Range requests for chunk data. */
+  dataRequests: number;
+  /** Xorb footers read (one or two requests each, once per xorb). */
+  footerReads: number;
+  /** Bytes received from the transfer URLs (chunk data and footers). */
+  bytesFetched: number;
+  /** Chunks served from the cache. */
+  cacheHits: number;
+  /** Bytes in the cache now. */
+  cachedBytes: number;
+}
+
+/**
+ * A lazy view of a bucket file (or of a slice of it) with the reading methods of a `Blob`.
+ * Nothing is fetched until a method reads; every byte read is verified (each chunk against its
+ * hash from the xorb's footer, which must aggregate to the xorb hash; README, "Random access").
+ * Not a `Blob` subclass: native consumers (`fetch` bodies, `FormData`, `URL.createObjectURL`)
+ * read a Blob's bytes through internal slots, which cannot be filled lazily.
+ */
+export interface BucketBlob {
+  /** Bytes in this view. */
+  readonly size: number;
+  /** Content type given to `openBucketBlob` or `slice`. @default "" */
+  readonly type: string;
+  /** The file's Xet hash. */
+  readonly xetHash: string;
+  /**
+   * Another lazy view, with the rules of `Blob.prototype.slice` (offsets relative to this view,
+   * negative ones from its end); shares the reader and its cache.
+   * @example const tail = blob.slice(-8);
+   */
+  slice(start?: number, end?: number, contentType?: string): BucketBlob;
+  /**
+   * Reads the view.
+   * @throws {IntegrityError} the bytes failed verification, or the server refused the footer range
+   * @throws {AbortError} `signal` fired
+   * @throws {ValidationError} the blob was closed
+   * @example const bytes = await blob.slice(0, 4).bytes();
+   */
+  bytes(options?: BlobReadOptions): Promise<Uint8Array>;
+  /** As {@link BucketBlob.bytes}, as an `ArrayBuffer`. @throws {IntegrityError} @example await blob.arrayBuffer() */
+  arrayBuffer(options?: BlobReadOptions): Promise<ArrayBuffer>;
+  /** As {@link BucketBlob.bytes}, decoded as UTF-8. @throws {IntegrityError} @example await blob.slice(0, 100).text() */
+  text(options?: BlobReadOptions): Promise<string>;
+  /**
+   * A `ReadableStream` of the view, read 1 MiB at a time as the consumer pulls.
+   * @throws {IntegrityError} (errors the stream)
+   * @example for await (const piece of blob.stream()) console.log(piece.length);
+   */
+  stream(options?: BlobReadOptions): ReadableStream<Uint8Array>;
+  /**
+   * The view as an {@link AsyncBuffer} for range readers.
+   * @example const metadata = await parquetMetadataAsync(blob.asyncBuffer());
+   */
+  asyncBuffer(options?: BlobReadOptions): AsyncBuffer;
+  /** Counters of the shared reader. @example blob.stats().bytesFetched */
+  stats(): BucketBlobStats;
+  /**
+   * Frees the reader (shared with every slice) now; later reads reject with `ValidationError`.
+   * Without it the reader is freed once no view of it is reachable.
+   * @example blob.close();
+   */
+  close(): void;
+  /** Same as {@link BucketBlob.close}. @example { using blob = await hub.openBucketBlob(b, "x"); } */
+  [Symbol.dispose](): void;
+}
+
 // ----------------------------------------------------------------------------- calls
 
 /** The transfer methods of `BucketClient`. */
@@ -287,24 +412,24 @@ export interface TransferMethods {
    */
   uploadBucketFile(bucketId: string, options: UploadBucketFileOptions): Promise<UploadBucketFileResult>;
   /**
-   * Downloads a file (or a range) into one `Uint8Array`. Every chunk is decoded and checked; a
-   * whole file is only returned after its Xet hash was recomputed and matched. A range has no
-   * file hash: bytes it reads from part of a xorb are checked only structurally unless the same
-   * download proved that xorb (README, "Verified downloads").
+   * Downloads a file (or a range) into one `Uint8Array`. Every chunk is decoded and checked
+   * against a chunk hash proven by its xorb's hash (for part of a xorb, through the xorb's
+   * footer; see {@link GetBucketFileOptions.verify}); a whole file is only returned after its Xet
+   * hash was recomputed and matched (README, "Verified downloads").
    * @throws {NotFoundError} no such file
-   * @throws {IntegrityError} the data failed verification (no bytes are returned)
+   * @throws {IntegrityError} the data failed verification, or (with `verify: 'full'`) the server
+   * refused the footer range of a partially read xorb; no bytes are returned
    * @throws {AbortError} `signal` fired
    * @example const bytes = await hub.getBucketFile("me-user/ckpts", { path: "run1/model.bin", range: { start: 0, end: 1024 } });
    */
   getBucketFile(bucketId: string, options: GetBucketFileOptions): Promise<Uint8Array>;
   /**
    * Opens a file (or a range) as a `ReadableStream`, fetched as the stream is read (bounded
-   * memory). Resolves once the file is found. Every piece is decoded and checked as far as the
-   * data allows (README, "Verified downloads"); a failure errors the stream with an
-   * `IntegrityError`. For a whole file the Xet hash is checked before the stream closes, so a
-   * stream that ends normally delivered exactly the stored bytes; pieces are handed out before
-   * that check. A range has no file hash: bytes it reads from part of a xorb are checked only
-   * structurally unless the same download proved that xorb.
+   * memory). Resolves once the file is found. Each fetched range is held until every chunk in
+   * it was checked against a chunk hash proven by its xorb's hash (for part of a xorb, through
+   * the xorb's footer; see {@link GetBucketFileOptions.verify}), so no piece carries an
+   * unchecked byte; a failure errors the stream with an `IntegrityError`. For a whole file the
+   * Xet hash is also checked before the stream closes (README, "Verified downloads").
    * @throws {NotFoundError} no such file
    * @example
    * const stream = await hub.openBucketFile("me-user/ckpts", { path: "big.bin" });
@@ -313,6 +438,18 @@ export interface TransferMethods {
   openBucketFile(bucketId: string, options: GetBucketFileOptions): Promise<BucketFileStream>;
   /** Another name for {@link TransferMethods.openBucketFile}. @example const stream = await hub.downloadStream("me-user/ckpts", { path: "big.bin" }); */
   downloadStream(bucketId: string, options: GetBucketFileOptions): Promise<BucketFileStream>;
+  /**
+   * Opens a file for random access as a lazy {@link BucketBlob}: resolves once the file is
+   * found and its reconstruction planned, and fetches nothing else until a read. Reads fetch only
+   * the chunks they need (plus, once per xorb, its footer), verify every chunk, and keep
+   * verified chunks in an LRU of `cacheBytes`. Runs on the calling thread also with `worker`.
+   * @throws {NotFoundError} no such file
+   * @throws {ValidationError} bad bucket id, path or option
+   * @example
+   * const blob = await hub.openBucketBlob("me-user/data", "train.parquet");
+   * const metadata = await parquetMetadataAsync(blob.asyncBuffer()); // hyparquet
+   */
+  openBucketBlob(bucketId: string, path: string | undefined, options?: OpenBucketBlobOptions): Promise<BucketBlob>;
 }
 
 /** See {@link TransferMethods.uploadBucketFile}. @throws {HubError} @example await uploadBucketFile("me-user/b", { source: bytes, destination: "a.bin", accessToken }) */
@@ -323,6 +460,8 @@ export function getBucketFile(bucketId: string, options: GetBucketFileOptions & 
 export function openBucketFile(bucketId: string, options: GetBucketFileOptions & ClientOptions): Promise<BucketFileStream>;
 /** Another name for {@link openBucketFile}. @throws {HubError} @example await downloadStream("me-user/b", { path: "a.bin" }) */
 export function downloadStream(bucketId: string, options: GetBucketFileOptions & ClientOptions): Promise<BucketFileStream>;
+/** See {@link TransferMethods.openBucketBlob}. @throws {HubError} @example await openBucketBlob("me-user/b", "a.parquet", { accessToken }) */
+export function openBucketBlob(bucketId: string, path: string | undefined, options?: OpenBucketBlobOptions & ClientOptions): Promise<BucketBlob>;
 /**
  * **Node only.** Downloads a file (or a range) to the local path `to`, through a temporary file
  * renamed into place once the download passed its checks (for a whole file, its Xet hash; a range

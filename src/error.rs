@@ -138,8 +138,8 @@ pub enum Error {
     #[error(transparent)]
     Validation(Box<ValidationError>),
     /// Downloaded or computed data failed verification (a hash mismatch), raised instead of the
-    /// bytes it caught. A range read of part of a xorb is checked only structurally unless the
-    /// same download proved that xorb (see `download::plan`).
+    /// bytes it caught; also a read of part of a xorb whose footer the server refused, so that
+    /// it cannot be verified (see `download::footer`).
     #[error("integrity check failed: {message}")]
     Integrity {
         /// What did not match.

@@ -28,6 +28,7 @@ export const uploadBucketFile = wasm.async(api.uploadBucketFile);
 export const getBucketFile = wasm.async(api.getBucketFile);
 export const openBucketFile = wasm.async(api.openBucketFile);
 export const downloadStream = openBucketFile;
+export const openBucketBlob = wasm.async(api.openBucketBlob);
 export const parseHfUri = wasm.sync(api.parseHfUri);
 export const formatHfUri = wasm.sync(api.formatHfUri);
 export const formatSyncPlan = wasm.sync(api.formatSyncPlan);

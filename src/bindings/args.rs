@@ -35,7 +35,7 @@ use crate::transport::Cancel;
 use crate::upload::commit::CommitOptions;
 use crate::watch::{Timing, WatchOptions};
 
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// Keys whose numeric values (ms since the epoch) become `Date`s in results.
 const DATE_KEYS: [&str; 4] = ["createdAt", "updatedAt", "mtime", "uploadedAt"];
 
@@ -740,6 +740,36 @@ impl OpenCall {
     }
 }
 
+/// Everything `openBucketBlob` reads: `{ path | xetHash + size, cacheBytes?, tokenProvider? }`
+/// (the JS glue puts the `path` argument into the options). A `range` is refused: a blob is
+/// narrowed with `slice()`.
+pub(crate) struct BlobCall {
+    pub(crate) id: BucketId,
+    pub(crate) target: OpenTarget,
+    pub(crate) cache_bytes: Option<u64>,
+    pub(crate) token_provider: Option<Function>,
+}
+
+impl BlobCall {
+    pub(crate) fn read(bucket_id: &JsValue, options: &JsValue) -> Result<BlobCall, Error> {
+        let id = bucket_id_arg(bucket_id, "bucket id")?;
+        let open = OpenArgs::read(options)?;
+        if open.range.is_some() {
+            return Err(invalid(
+                "option `range`",
+                &get(options, "range"),
+                "is not an option of openBucketBlob (use slice())",
+            ));
+        }
+        Ok(BlobCall {
+            id,
+            target: open.target,
+            cache_bytes: opt_uint(options, "cacheBytes", MAX_SAFE_INTEGER)?,
+            token_provider: opt_function(options, "tokenProvider")?,
+        })
+    }
+}
+
 /// Reads the arguments of the transfer call named `method` (`uploadBucketFile`,
 /// `batchBucketFiles`, `getBucketFile`, `openBucketFile`) as the call itself does, and drops
 /// them: the `ValidationError` the call would reject with, or nothing.
@@ -771,10 +801,11 @@ pub(crate) enum OpenTarget {
     Hash { xet_hash: String, size: u64 },
 }
 
-/// `{ path | xetHash + size, range? }`; the range's end defaults to the file size.
+/// `{ path | xetHash + size, range?, verify? }`; the range's end defaults to the file size.
 pub(crate) struct OpenArgs {
     pub(crate) target: OpenTarget,
     pub(crate) range: Option<(u64, Option<u64>)>,
+    pub(crate) verify: crate::download::Verify,
 }
 
 impl OpenArgs {
@@ -822,7 +853,21 @@ impl OpenArgs {
             };
             Some((start, end))
         };
-        Ok(OpenArgs { target, range })
+        let verify = match opt_string(o, "verify")? {
+            None => crate::download::Verify::default(),
+            Some(name) => crate::download::Verify::from_name(&name).ok_or_else(|| {
+                invalid(
+                    "option `verify`",
+                    &get(o, "verify"),
+                    "must be 'full' or 'structural'",
+                )
+            })?,
+        };
+        Ok(OpenArgs {
+            target,
+            range,
+            verify,
+        })
     }
 }
 

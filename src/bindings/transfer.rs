@@ -5,6 +5,8 @@
 //!   (unless `commit: false`) commits it (`upload::commit`);
 //! - `transferOpen(client, bucketId, options)` → a [`JsDownload`] whose `next()` yields the
 //!   verified bytes of a file or a range, for a pull-based `ReadableStream`;
+//! - `transferOpenBlob(client, bucketId, options)` → a [`JsBlobReader`] serving any byte range of
+//!   a file (`download::reader`), for `openBucketBlob`;
 //! - `checkTransferCall(method, bucketId, options)` — the worker mode's check of a call's
 //!   arguments on the calling thread, with the call's own reader.
 //!
@@ -24,9 +26,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::adapters::{cas_client, download_progress, upload_call};
-use super::args::{self, promise, run, take_state, OpenCall, OpenTarget, UploadMethod};
+use super::args::{self, promise, run, take_state, BlobCall, OpenCall, OpenTarget, UploadMethod};
 use super::client::JsBucketClient;
-use crate::download::{DownloadOptions, FileDownload, Target};
+use crate::download::{BlobReader, DownloadOptions, FileDownload, ReaderOptions, Target};
 use crate::hub::ValidationError;
 use crate::transport::Cancel;
 
@@ -119,8 +121,8 @@ impl JsDownload {
     }
 }
 
-/// `transferOpen(client, bucketId, { path | xetHash+size, range?, signal?, onProgress?,
-/// tokenProvider? })` → `Download`.
+/// `transferOpen(client, bucketId, { path | xetHash+size, range?, verify?, signal?,
+/// onProgress?, tokenProvider? })` → `Download`.
 #[wasm_bindgen(js_name = transferOpen)]
 pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsValue) -> Promise {
     let hub = client.hub.clone();
@@ -150,7 +152,10 @@ pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsVal
                 size,
                 range,
             },
-            DownloadOptions::default(),
+            DownloadOptions {
+                verify: open.verify,
+                ..DownloadOptions::default()
+            },
             progress,
             &call.cancel,
         )
@@ -163,6 +168,92 @@ pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsVal
             xet_hash: file_hash.to_hex(),
             signal: call.signal,
             _cancel: call.cancel,
+        }
+        .into())
+    })
+}
+
+// ---------------------------------------------------------------- random access
+
+/// Random access to one file (`download::reader::BlobReader`): `read(start, end, { signal })`
+/// resolves to the verified bytes `[start, end)`. `js/transfer-engine.js` wraps it in a
+/// `Blob`-like object; reads may overlap.
+#[wasm_bindgen(js_name = BlobReader)]
+pub struct JsBlobReader {
+    inner: Rc<BlobReader>,
+}
+
+#[wasm_bindgen(js_class = BlobReader)]
+impl JsBlobReader {
+    /// Size of the file.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> f64 {
+        self.inner.size() as f64
+    }
+
+    /// The file's Xet hash.
+    #[wasm_bindgen(getter, js_name = xetHash)]
+    pub fn xet_hash(&self) -> String {
+        self.inner.file_hash().to_hex()
+    }
+
+    /// The bytes `[start, end)` (end clamped to the size) as a `Uint8Array`.
+    pub fn read(&self, start: JsValue, end: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        run(options, move |call| async move {
+            let start = args::uint(&start, "start", args::MAX_SAFE_INTEGER)?;
+            let end = args::uint(&end, "end", args::MAX_SAFE_INTEGER)?;
+            let bytes = inner.read(start, end, &call.cancel).await?;
+            Ok(Uint8Array::from(&bytes[..]).into())
+        })
+    }
+
+    /// `{ dataRequests, footerReads, bytesFetched, cacheHits, cachedBytes }` so far.
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        let s = self.inner.stats();
+        let json = serde_json::json!({
+            "dataRequests": s.data_requests,
+            "footerReads": s.footer_reads,
+            "bytesFetched": s.bytes_fetched,
+            "cacheHits": s.cache_hits,
+            "cachedBytes": s.cached_bytes,
+        });
+        Ok(args::to_js(&json)?)
+    }
+}
+
+/// `transferOpenBlob(client, bucketId, { path | xetHash+size, cacheBytes?, signal?,
+/// tokenProvider? })` → `BlobReader` (`openBucketBlob`).
+#[wasm_bindgen(js_name = transferOpenBlob)]
+pub fn transfer_open_blob(
+    client: &JsBucketClient,
+    bucket_id: JsValue,
+    options: JsValue,
+) -> Promise {
+    let hub = client.hub.clone();
+    run(options, |call| async move {
+        let BlobCall {
+            id,
+            target,
+            cache_bytes,
+            token_provider,
+        } = BlobCall::read(&bucket_id, &call.options)?;
+        let (file_hash, size) = match target {
+            OpenTarget::Path(path) => {
+                let entry = hub.file_entry(&id, &path, &call.cancel).await?;
+                (entry.xet_hash, entry.size)
+            }
+            OpenTarget::Hash { xet_hash, size } => (xet_hash, size),
+        };
+        let file_hash = ValidationError::check_hash("xetHash", &file_hash)?;
+        // Later reads outlive this call's signal: token requests get none.
+        let cas = cas_client(&hub, &id, false, token_provider, None);
+        let options = ReaderOptions {
+            cache_bytes: cache_bytes.unwrap_or(ReaderOptions::default().cache_bytes),
+        };
+        let reader = BlobReader::open(cas, file_hash, size, options, &call.cancel).await?;
+        Ok(JsBlobReader {
+            inner: Rc::new(reader),
         }
         .into())
     })

@@ -66,6 +66,8 @@ pub(crate) struct MockCas {
     pub(crate) valid_tokens: RefCell<Option<Vec<String>>>,
     /// Answer 404 to V2 reconstructions (an older CAS): clients must use V1.
     pub(crate) no_v2: Cell<bool>,
+    /// Answer 416 to suffix ranges on transfer URLs (a store that refuses the footer read).
+    pub(crate) refuse_suffix: Cell<bool>,
     now: Cell<u64>,
 }
 
@@ -106,6 +108,7 @@ impl MockCas {
             seen: RefCell::default(),
             valid_tokens: RefCell::new(None),
             no_v2: Cell::new(false),
+            refuse_suffix: Cell::new(false),
             now: Cell::new(1_700_000_000_000),
         })
     }
@@ -179,13 +182,19 @@ impl MockCas {
             .iter()
             .map(|c| (c.hash, c.len, c.record_end))
             .collect();
+        // Stored as a CAS stores it: the records, then a footer (§4.5).
+        let stored = xet::xorb::SerializedXorb {
+            hash,
+            data: body.get(..parsed.records_len).unwrap_or_default().to_vec(),
+            chunks: parsed.chunks.clone(),
+        };
         let inserted = self
             .xorbs
             .borrow_mut()
             .insert(
                 hash,
                 StoredXorb {
-                    data: body.to_vec(),
+                    data: stored.to_bytes_with_footer(),
                     chunks,
                 },
             )
@@ -366,6 +375,22 @@ impl MockCas {
         else {
             return json(416, "{}".into());
         };
+        if a.is_empty() {
+            // A suffix range (the footer read): refused when the test says so.
+            let Ok(n) = b.parse::<usize>() else {
+                return json(416, "{}".into());
+            };
+            if self.refuse_suffix.get() || n == 0 {
+                return json(416, "{}".into());
+            }
+            let from = x.data.len().saturating_sub(n);
+            return Response::from_bytes(
+                206,
+                Headers::default(),
+                "http://cas/",
+                Bytes::copy_from_slice(&x.data[from..]),
+            );
+        }
         let (Ok(a), Ok(b)) = (a.parse::<usize>(), b.parse::<usize>()) else {
             return json(416, "{}".into());
         };

@@ -32,6 +32,9 @@ use token::{CasToken, TokenCache};
 
 /// Largest global-dedup shard or reconstruction JSON we read into memory.
 const MAX_METADATA_BODY: usize = 64 << 20;
+/// Largest stored xorb object a `200` answer to a suffix range may carry: 64 MiB of records
+/// plus a footer.
+const MAX_STORED_XORB: u64 = 66 << 20;
 /// Largest small JSON answer (xorb/shard upload results).
 const MAX_SMALL_BODY: usize = 64 << 10;
 
@@ -355,6 +358,76 @@ impl CasClient {
             .await?;
         Ok(answer.body)
     }
+}
+
+impl CasClient {
+    /// Reads the last `n` bytes of a stored xorb from its transfer URL (`Range: bytes=-n`, the
+    /// footer read of xet spec §4.4): a `206` of at most `n` bytes (fewer when the object is
+    /// shorter), or a `200` with the whole object, of which only the last `n` bytes are kept.
+    ///
+    /// # Errors
+    /// As [`CasClient::fetch_range`]; [`Error::InvalidResponse`] for a `206` longer than `n`.
+    pub async fn fetch_tail(
+        &self,
+        url: &str,
+        n: u64,
+        cancel: &Cancel,
+        on_bytes: &dyn Fn(u64),
+    ) -> Result<Bytes, Error> {
+        let keep =
+            usize::try_from(n).map_err(|_| Error::invalid_response(url, "range too large"))?;
+        let build =
+            || Request::new(Method::Get, url.to_string()).header("range", format!("bytes=-{n}"));
+        let read = |resp: Response| {
+            async move {
+                let (status, url) = (resp.status, resp.url.clone());
+                let body = read_tail(resp, &url, keep, on_bytes).await?;
+                Ok(Answer { status, url, body })
+            }
+            .boxed_local()
+        };
+        let answer = self
+            .exchange(Target::Presigned(&build), cancel, &[], &read)
+            .await?;
+        Ok(answer.body)
+    }
+}
+
+/// Reads a suffix-range answer: at most `keep` bytes for a `206`; for a `200` (the whole object)
+/// the last `keep` bytes, holding at most twice that in memory.
+async fn read_tail(
+    mut resp: Response,
+    url: &str,
+    keep: usize,
+    on_bytes: &dyn Fn(u64),
+) -> Result<Bytes, ReadError> {
+    let whole_object = resp.status == 200;
+    let mut buf: Vec<u8> = Vec::with_capacity(keep.min(1 << 20));
+    let mut seen = 0u64;
+    while let Some(piece) = resp.chunk().await? {
+        on_bytes(piece.len() as u64);
+        seen = seen.saturating_add(piece.len() as u64);
+        if seen > MAX_STORED_XORB {
+            return Err(ReadError::Invalid(Error::invalid_response(
+                url,
+                "answer to a suffix range is longer than any stored xorb",
+            )));
+        }
+        if !whole_object && buf.len() + piece.len() > keep {
+            return Err(ReadError::Invalid(Error::invalid_response(
+                url,
+                format!("suffix range answer longer than the {keep} bytes asked for"),
+            )));
+        }
+        buf.extend_from_slice(&piece);
+        if buf.len() > keep.saturating_mul(2) {
+            buf.drain(..buf.len() - keep);
+        }
+    }
+    if buf.len() > keep {
+        buf.drain(..buf.len() - keep);
+    }
+    Ok(Bytes::from(buf))
 }
 
 /// Where a request goes.

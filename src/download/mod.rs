@@ -2,10 +2,16 @@
 //!
 //! * [`plan`] plans the fetches of a reconstruction, decodes and checks every chunk, and yields
 //!   the bytes in file order, without I/O.
+//! * [`footer`] proves the chunks of a partial xorb read with the xorb's footer.
 //! * [`stream`] runs a plan against the CAS as a pull-based stream with bounded concurrency and
 //!   memory.
+//! * [`reader`] serves any byte range of a file, with an LRU of verified chunks (`openBucketBlob`).
 
+pub mod footer;
 pub mod plan;
+pub mod reader;
 pub mod stream;
 
+pub use footer::Verify;
+pub use reader::{BlobReader, ReaderOptions, ReaderStats};
 pub use stream::{DownloadOptions, DownloadProgress, FileDownload, Target};

@@ -9,12 +9,16 @@
 //! * [`Assembler`] checks every chunk and yields the bytes of each step in file order, trimming
 //!   `offset_into_first_range` at the start and everything past the requested length at the end.
 //!
-//! What is verified (the protocol gives no per-chunk hashes on download, so trust comes from
-//! the xorb and file hashes):
+//! What is verified, before any byte of a unit is handed out:
 //! - every record decodes (valid LZ4 frame, declared lengths), the unit holds exactly the chunks
 //!   it claims, and every term's chunks add up to its `unpacked_length`;
-//! - a unit that starts at chunk 0 and whose chunks aggregate to the xorb hash (§3.4) proves
-//!   every chunk hash of that xorb; any later chunk read from that xorb must match them;
+//! - every chunk matches the proven hash and length at its index in its xorb. A xorb is proven
+//!   by a unit that starts at chunk 0 and whose chunks aggregate to the xorb hash (§3.4), or by
+//!   its footer (read by [`super::footer::fetch_proof`] when [`Assembler::needs_footer`] says
+//!   so), whose chunk hashes and lengths must aggregate to the xorb hash; with a footer the
+//!   unit's byte range must also be exactly its chunks' records. With
+//!   [`Verify::Structural`] no footer is read, and units of xorbs nothing proved are only
+//!   checked structurally (first point);
 //! - for a whole-file read, the file hash (§3.5) recomputed over all chunks must equal the
 //!   expected one and the size must match, checked by [`Assembler::finish`].
 //!
@@ -26,6 +30,7 @@ use bytes::Bytes;
 use xet::reconstruction::{ByteRange, ChunkRange, ReconstructionV1, ReconstructionV2, Term};
 use xet::Hash;
 
+use super::footer::{ProvenXorb, Verify};
 use crate::cas::Reconstruction;
 use crate::error::Error;
 
@@ -355,8 +360,9 @@ type WholeFile = (Hash, u64, Vec<(Hash, u64)>);
 /// Checks decoded units and yields the bytes of a plan in order. See the module docs.
 #[derive(Debug)]
 pub struct Assembler {
-    /// Verified chunk hashes of whole xorbs seen so far.
-    proven: HashMap<Hash, Vec<Hash>>,
+    /// Proven chunk hashes of the xorbs seen so far.
+    proven: HashMap<Hash, ProvenXorb>,
+    verify: Verify,
     /// For a whole-file read: the expected file hash and size, and the chunks seen.
     file: Option<WholeFile>,
     terms: Vec<Term>,
@@ -365,22 +371,26 @@ pub struct Assembler {
     /// Bytes still to drop at the start, and still to emit.
     skip: u64,
     remaining: u64,
-    /// Bytes verified by a xorb hash, and bytes only checked structurally (so far).
+    /// Uncompressed bytes checked against proven chunk hashes (so far).
     pub proven_bytes: u64,
+    /// Uncompressed bytes only checked structurally (so far; only with [`Verify::Structural`]).
+    pub structural_bytes: u64,
 }
 
 impl Assembler {
     /// An assembler for `plan`. `whole_file` = `Some((file hash, size))` when the plan covers the
     /// whole file, which turns on the final file-hash check.
-    pub fn new(plan: &FetchPlan, whole_file: Option<(Hash, u64)>) -> Assembler {
+    pub fn new(plan: &FetchPlan, whole_file: Option<(Hash, u64)>, verify: Verify) -> Assembler {
         Assembler {
             proven: HashMap::new(),
+            verify,
             file: whole_file.map(|(h, s)| (h, s, Vec::new())),
             terms: plan.terms.clone(),
             term_bytes: 0,
             skip: plan.skip,
             remaining: plan.len,
             proven_bytes: 0,
+            structural_bytes: 0,
         }
     }
 
@@ -389,18 +399,38 @@ impl Assembler {
         self.remaining
     }
 
-    /// Checks `unit` (decoded from `plan.units[step.unit]`) and returns the bytes of `step`'s
-    /// pieces, trimmed, in order (slices of the unit's data, no copy).
+    /// Whether `unit` (of `xorb`) still needs its xorb's footer before [`Assembler::take`]
+    /// accepts it: with [`Verify::Full`], when the xorb is not proven yet and the unit does not
+    /// prove it by itself (a unit holding the whole xorb is recorded as its proof here).
+    pub fn needs_footer(&mut self, xorb: Hash, unit: &DecodedUnit) -> bool {
+        if self.proven.contains_key(&xorb) {
+            return false;
+        }
+        if let Some(proof) = ProvenXorb::from_chunks(xorb, unit.chunks, &unit.table) {
+            self.proven.insert(xorb, proof);
+            return false;
+        }
+        self.verify == Verify::Full
+    }
+
+    /// Records the proof of `xorb` read from its footer ([`super::footer::fetch_proof`]).
+    pub fn add_proof(&mut self, xorb: Hash, proof: ProvenXorb) {
+        self.proven.insert(xorb, proof);
+    }
+
+    /// Checks `unit` (decoded from `fetch`, which is `plan.units[step.unit]`) and returns the
+    /// bytes of `step`'s pieces, trimmed, in order (slices of the unit's data, no copy).
     ///
     /// # Errors
-    /// [`Error::Integrity`] on any mismatch.
+    /// [`Error::Integrity`] on any mismatch, and with [`Verify::Full`] for a unit whose xorb is
+    /// not proven (see [`Assembler::needs_footer`]).
     pub fn take(
         &mut self,
-        xorb: Hash,
+        fetch: &FetchUnit,
         step: &Step,
         unit: &DecodedUnit,
     ) -> Result<Vec<Bytes>, Error> {
-        self.check_unit(xorb, unit)?;
+        self.check_unit(fetch, unit)?;
         let mut out = Vec::new();
         for piece in &step.pieces {
             if piece.chunks.start < unit.chunks.start || piece.chunks.end > unit.chunks.end {
@@ -447,29 +477,28 @@ impl Assembler {
         Ok(out)
     }
 
-    fn check_unit(&mut self, xorb: Hash, unit: &DecodedUnit) -> Result<(), Error> {
+    fn check_unit(&mut self, fetch: &FetchUnit, unit: &DecodedUnit) -> Result<(), Error> {
+        let xorb = fetch.xorb;
+        if unit.chunks != fetch.chunks {
+            return Err(bad("decoded unit does not match its fetch"));
+        }
+        // A unit holding the whole xorb proves it (a no-op when it is proven already).
+        self.needs_footer(xorb, unit);
         if let Some(known) = self.proven.get(&xorb) {
-            for (i, (h, _, _)) in unit.table.iter().enumerate() {
-                let index = unit.chunks.start as usize + i;
-                if known.get(index) != Some(h) {
-                    return Err(bad(format!(
-                        "xorb {xorb} chunk {index} does not match its hash"
-                    )));
-                }
-            }
+            known.check(xorb, fetch.bytes, unit.chunks, &unit.table)?;
             self.proven_bytes += unit.data.len() as u64;
             return Ok(());
         }
-        if unit.chunks.start == 0 {
-            let leaves: Vec<(Hash, u64)> =
-                unit.table.iter().map(|&(h, _, l)| (h, l as u64)).collect();
-            if xet::xorb_hash(&leaves) == xorb {
-                self.proven
-                    .insert(xorb, unit.table.iter().map(|&(h, _, _)| h).collect());
-                self.proven_bytes += unit.data.len() as u64;
+        match self.verify {
+            Verify::Structural => {
+                self.structural_bytes += unit.data.len() as u64;
+                Ok(())
             }
+            Verify::Full => Err(bad(format!(
+                "chunks {}..{} of xorb {xorb} are not proven: its footer was not read",
+                unit.chunks.start, unit.chunks.end
+            ))),
         }
-        Ok(())
     }
 
     /// Ends the read: for a whole file, recomputes the file hash and size.
@@ -529,7 +558,9 @@ mod tests {
                 )
                 .unwrap();
             }
-            xorbs.push(b.finish());
+            let x = b.finish();
+            STORE.with(|s| s.borrow_mut().insert(x.hash, x.clone()));
+            xorbs.push(x);
         }
         Stored {
             data,
@@ -608,23 +639,47 @@ mod tests {
         }
     }
 
-    /// Runs a plan against `body_of`, returning the bytes or the first error.
+    /// Runs a plan against `body_of` with full verification (footers from the stored xorbs),
+    /// returning the bytes or the first error.
     fn run(
         plan: &FetchPlan,
         whole: Option<(Hash, u64)>,
         body_of: impl Fn(&FetchUnit) -> Vec<u8>,
     ) -> Result<Vec<u8>, Error> {
-        let mut asm = Assembler::new(plan, whole);
+        run_with(plan, whole, Verify::Full, body_of, |x| {
+            ProvenXorb::from_footer(x.hash, &x.footer())
+        })
+    }
+
+    /// Runs a plan, reading each needed footer with `footer_of`.
+    fn run_with(
+        plan: &FetchPlan,
+        whole: Option<(Hash, u64)>,
+        verify: Verify,
+        body_of: impl Fn(&FetchUnit) -> Vec<u8>,
+        footer_of: impl Fn(&SerializedXorb) -> Result<ProvenXorb, Error>,
+    ) -> Result<Vec<u8>, Error> {
+        let mut asm = Assembler::new(plan, whole, verify);
         let mut out = Vec::new();
         for step in &plan.steps {
             let unit = &plan.units[step.unit];
             let decoded = decode_unit(unit, &body_of(unit))?;
-            for b in asm.take(unit.xorb, step, &decoded)? {
+            if asm.needs_footer(unit.xorb, &decoded) {
+                let x = STORE.with(|s| s.borrow().get(&unit.xorb).cloned());
+                let x = x.ok_or_else(|| Error::integrity("no such xorb"))?;
+                asm.add_proof(unit.xorb, footer_of(&x)?);
+            }
+            for b in asm.take(unit, step, &decoded)? {
                 out.extend_from_slice(&b);
             }
         }
         asm.finish()?;
         Ok(out)
+    }
+
+    thread_local! {
+        /// Every xorb stored by [`store`] in this test thread, for footer reads.
+        static STORE: std::cell::RefCell<HashMap<Hash, SerializedXorb>> = Default::default();
     }
 
     #[test]
@@ -637,13 +692,17 @@ mod tests {
             let plan = FetchPlan::from_v2(&s.v2(None), None).unwrap();
             assert_eq!(plan.steps.len(), s.xorbs.len());
             let whole = Some((s.file_hash, s.data.len() as u64));
-            let mut asm = Assembler::new(&plan, whole);
+            let mut asm = Assembler::new(&plan, whole, Verify::Full);
             let mut out = Vec::new();
             for step in &plan.steps {
                 let unit = &plan.units[step.unit];
                 let d = decode_unit(unit, &s.body(unit)).unwrap();
+                assert!(
+                    !asm.needs_footer(unit.xorb, &d),
+                    "a whole xorb proves itself"
+                );
                 out.extend(
-                    asm.take(unit.xorb, step, &d)
+                    asm.take(unit, step, &d)
                         .unwrap()
                         .iter()
                         .flat_map(|b| b.to_vec()),
@@ -712,6 +771,124 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_flipped_byte_in_a_range_is_an_integrity_error() {
+        // Scheme None: a flipped payload byte still decodes, so only the footer's chunk hashes
+        // can catch it.
+        let s = store(
+            random_bytes(9, 2 << 20),
+            8,
+            CompressionPolicy::Fixed(CompressionScheme::None),
+        );
+        let chunks = xet::chunk_all(&s.data);
+        let n = s.data.len() as u64;
+        let (c5, c6, x1) = (chunks[5].offset, chunks[6].offset, chunks[8].offset);
+        let cases = [
+            (c5, c5 + 1),     // inside one chunk
+            (c5 - 1, c5 + 1), // across a chunk edge
+            (c5, c6),         // exactly one chunk
+            (x1 - 1, x1 + 1), // across a xorb edge
+            (n - 1, n),       // the file's last byte
+            (1, n),           // every xorb fetched whole
+        ];
+        for (start, end) in cases {
+            let mut plan =
+                FetchPlan::from_v2(&s.v2(Some((start, end))), Some(end - start)).unwrap();
+            plan.prune();
+            for (k, step) in plan.steps.iter().enumerate() {
+                let target = &plan.units[step.unit];
+                let len = target.bytes.len() as usize;
+                for at in [8, len / 2, len - 1] {
+                    let flip = |u: &FetchUnit| {
+                        let mut b = s.body(u);
+                        if u == target {
+                            b[at] ^= 0x10;
+                        }
+                        b
+                    };
+                    let r = run(&plan, None, flip);
+                    assert!(
+                        matches!(r, Err(Error::Integrity { .. })),
+                        "range {start}..{end} step {k} byte {at}: {r:?}"
+                    );
+                }
+            }
+            // The structural opt-out reads no footer and misses a flipped payload byte of a
+            // partial xorb read (here: the first byte handed out).
+            let first = plan.steps.first();
+            let partial = first.filter(|st| plan.units[st.unit].chunks.start > 0);
+            if let Some(step) = partial {
+                let target = plan.units[step.unit].clone();
+                let at = 8 + plan.skip as usize;
+                let r = run_with(
+                    &plan,
+                    None,
+                    Verify::Structural,
+                    |u| {
+                        let mut b = s.body(u);
+                        if *u == target {
+                            b[at] ^= 0x10;
+                        }
+                        b
+                    },
+                    |_| panic!("no footer is read in structural mode"),
+                );
+                let got = r.unwrap();
+                assert_ne!(got, s.data[start as usize..end as usize]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_refused_or_foreign_footer_fails_a_partial_read() {
+        let s = store(random_bytes(10, 1 << 20), 1000, CompressionPolicy::Auto);
+        let chunks = xet::chunk_all(&s.data);
+        let (start, end) = (chunks[2].offset + 5, chunks[3].offset + 5);
+        let mut plan = FetchPlan::from_v2(&s.v2(Some((start, end))), Some(end - start)).unwrap();
+        plan.prune();
+        let refused = run_with(
+            &plan,
+            None,
+            Verify::Full,
+            |u| s.body(u),
+            |_| Err(Error::integrity("the server refused the footer range")),
+        );
+        assert!(
+            matches!(refused, Err(Error::Integrity { .. })),
+            "{refused:?}"
+        );
+        let other = store(random_bytes(11, 300_000), 1000, CompressionPolicy::Auto);
+        let foreign = run_with(
+            &plan,
+            None,
+            Verify::Full,
+            |u| s.body(u),
+            |x| ProvenXorb::from_footer(x.hash, &other.xorbs[0].footer()),
+        );
+        assert!(
+            matches!(foreign, Err(Error::Integrity { .. })),
+            "{foreign:?}"
+        );
+        // Without a proof, take() itself refuses the unit.
+        let step = &plan.steps[0];
+        let unit = &plan.units[step.unit];
+        let d = decode_unit(unit, &s.body(unit)).unwrap();
+        let mut asm = Assembler::new(&plan, None, Verify::Full);
+        assert!(matches!(
+            asm.take(unit, step, &d),
+            Err(Error::Integrity { .. })
+        ));
+        // The structural opt-out reads the same bytes without a footer.
+        let ok = run_with(
+            &plan,
+            None,
+            Verify::Structural,
+            |u| s.body(u),
+            |_| panic!("no footer is read in structural mode"),
+        );
+        assert_eq!(ok.unwrap(), s.data[start as usize..end as usize]);
     }
 
     #[test]

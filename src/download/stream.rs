@@ -21,6 +21,7 @@ use futures_util::stream::{FuturesOrdered, StreamExt};
 use futures_util::FutureExt;
 use xet::Hash;
 
+use super::footer::{fetch_proof, footer_error, Verify};
 use super::plan::{decode_unit, Assembler, DecodedUnit, FetchPlan};
 use crate::cas::CasClient;
 use crate::error::Error;
@@ -42,6 +43,8 @@ pub struct DownloadOptions {
     pub max_in_flight_bytes: u64,
     /// Minimum time between two progress reports, in ms (the last one is always sent).
     pub progress_interval_ms: u64,
+    /// How partial xorb reads are verified (see [`super::footer`]).
+    pub verify: Verify,
 }
 
 impl Default for DownloadOptions {
@@ -50,6 +53,7 @@ impl Default for DownloadOptions {
             max_concurrent: 4,
             max_in_flight_bytes: 64 << 20,
             progress_interval_ms: 100,
+            verify: Verify::Full,
         }
     }
 }
@@ -122,6 +126,11 @@ pub struct FileDownload {
     cancel: Cancel,
     progress: Rc<Progress>,
     renewals: u32,
+    /// A footer read was answered 403 once and the URLs renewed for it.
+    footer_renewed: bool,
+    /// Footer reads made and bytes received for them.
+    footer_requests: Rc<Cell<u64>>,
+    footer_bytes: Rc<Cell<u64>>,
     finished: bool,
 }
 
@@ -225,7 +234,7 @@ impl FileDownload {
             plan
         };
         let whole = range.is_none().then_some((target.file_hash, target.size));
-        let asm = Assembler::new(&plan, whole);
+        let asm = Assembler::new(&plan, whole, options.verify);
         Ok(FileDownload {
             cas,
             target,
@@ -242,6 +251,9 @@ impl FileDownload {
             cancel,
             progress,
             renewals: 0,
+            footer_renewed: false,
+            footer_requests: Rc::new(Cell::new(0)),
+            footer_bytes: Rc::new(Cell::new(0)),
             finished: false,
         })
     }
@@ -317,6 +329,28 @@ impl FileDownload {
         Ok(())
     }
 
+    /// Reads the footer of `xorb` at `url` (see [`super::footer::fetch_proof`]), counting its
+    /// requests and bytes.
+    async fn footer(&self, xorb: Hash, url: &str) -> Result<super::footer::ProvenXorb, Error> {
+        let progress = self.progress.clone();
+        let http = self.cas.http().clone();
+        let requests = self.footer_requests.clone();
+        let bytes = self.footer_bytes.clone();
+        let on_bytes = move |n: u64| {
+            bytes.set(bytes.get() + n);
+            progress.fetched.set(progress.fetched.get() + n);
+            progress.report(http.now_ms(), false);
+        };
+        requests.set(requests.get() + 1);
+        fetch_proof(&self.cas, xorb, url, &self.cancel, &on_bytes).await
+    }
+
+    /// Footer reads of this download so far: `(reads, bytes received)`. A read is one or two
+    /// requests (see [`super::footer::fetch_proof`]).
+    pub fn footer_stats(&self) -> (u64, u64) {
+        (self.footer_requests.get(), self.footer_bytes.get())
+    }
+
     /// The next piece of the file, `None` at its end (after the final checks passed).
     ///
     /// # Errors
@@ -365,12 +399,35 @@ impl FileDownload {
                     let (Some(step), Some(asm)) = (plan.steps.get(index), self.asm.as_mut()) else {
                         return Err(Error::internal("fetch step out of range"));
                     };
-                    let xorb = plan
-                        .units
-                        .get(step.unit)
-                        .map(|u| u.xorb)
-                        .unwrap_or(Hash::ZERO);
-                    let out = asm.take(xorb, step, &decoded)?;
+                    let Some(unit) = plan.units.get(step.unit) else {
+                        return Err(Error::internal("fetch unit out of range"));
+                    };
+                    if asm.needs_footer(unit.xorb, &decoded) {
+                        // Part of a xorb not proven yet: read its footer (once per xorb) before
+                        // any of these bytes are handed out.
+                        match self.footer(unit.xorb, &unit.url).await {
+                            Ok(proof) => {
+                                if let Some(asm) = self.asm.as_mut() {
+                                    asm.add_proof(unit.xorb, proof);
+                                }
+                            }
+                            Err(e)
+                                if e.status() == Some(403)
+                                    && !self.footer_renewed
+                                    && self.renewals < MAX_URL_RENEWALS =>
+                            {
+                                // Maybe the URL expired while the unit waited: renew once.
+                                self.footer_renewed = true;
+                                self.renew(index).await?;
+                                continue;
+                            }
+                            Err(e) => return Err(footer_error(unit.xorb, e)),
+                        }
+                    }
+                    let Some(asm) = self.asm.as_mut() else {
+                        return Err(Error::internal("download already finished"));
+                    };
+                    let out = asm.take(unit, step, &decoded)?;
                     let n: u64 = out.iter().map(|b| b.len() as u64).sum();
                     self.progress.verified.set(self.progress.verified.get() + n);
                     self.progress.report(self.cas.http().now_ms(), false);
@@ -539,6 +596,66 @@ mod tests {
             read(&cas, hash, data.len() as u64, None).await.unwrap(),
             data
         );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn partial_reads_read_each_footer_once_and_catch_flipped_bytes() {
+        let mock = MockCas::new();
+        let data = random_bytes(5, 3 << 20);
+        let (cas, hash) = stored(&mock, &data).await;
+        let size = data.len() as u64;
+        // Starts inside the first 1 MiB xorb and ends inside the last: two partial xorbs.
+        let (start, end) = (200_000, size - 200_000);
+        let open = |verify: Verify| {
+            let target = Target {
+                file_hash: hash,
+                size,
+                range: Some((start, end)),
+            };
+            let options = DownloadOptions {
+                verify,
+                ..Default::default()
+            };
+            let cas = cas.clone();
+            async move { FileDownload::open(cas, target, options, None, &Cancel::new()).await }
+        };
+        let before = mock.count(Method::Get, "/fetch/");
+        let mut dl = open(Verify::Full).await.unwrap();
+        let mut got = Vec::new();
+        while let Some(b) = dl.next().await.unwrap() {
+            got.extend_from_slice(&b);
+        }
+        assert_eq!(got, &data[start as usize..end as usize]);
+        let (reads, bytes) = dl.footer_stats();
+        assert_eq!(reads, 2, "one footer per partially read xorb");
+        assert!(bytes > 0 && bytes <= 2 * super::super::footer::FOOTER_FIRST_REQUEST);
+        // Three data ranges and one request per footer (each fits in the first request).
+        assert_eq!(mock.count(Method::Get, "/fetch/") - before, 5);
+        // A flipped byte in the first range (partial xorb, proven by its footer) is caught.
+        for at in [8, 9, 5000] {
+            mock.fault(Method::Get, "/fetch/", 1, Fault::Flip(at));
+            let r = read(&cas, hash, size, Some((start, end))).await;
+            assert!(
+                matches!(r, Err(Error::Integrity { .. })),
+                "byte {at}: {r:?}"
+            );
+            mock.clear_faults();
+        }
+        // A store that refuses suffix ranges: a verified partial read fails, a structural one
+        // (the documented opt-out) reads the bytes.
+        mock.refuse_suffix.set(true);
+        let r = read(&cas, hash, size, Some((start, end))).await;
+        match r {
+            Err(Error::Integrity { message }) => assert!(message.contains("refused"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        let dl = open(Verify::Structural).await.unwrap();
+        assert_eq!(
+            dl.read_all().await.unwrap(),
+            &data[start as usize..end as usize]
+        );
+        // A whole file needs no footer.
+        assert_eq!(read(&cas, hash, size, None).await.unwrap(), data);
     }
 
     #[tokio::test(flavor = "current_thread")]

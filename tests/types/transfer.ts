@@ -5,9 +5,13 @@ import {
   downloadBucketFile,
   getBucketFile,
   openBucketFile,
+  openBucketBlob,
   downloadStream,
   uploadBucketFile,
+  type AsyncBuffer,
   type BatchReport,
+  type BucketBlob,
+  type BucketBlobStats,
   type BucketFileStream,
   type CasToken,
   type DownloadProgressEvent,
@@ -60,6 +64,26 @@ async function check(): Promise<void> {
   await openBucketFile("me/b", { path: "a" });
   const s2: BucketFileStream = await downloadStream("me/b", { path: "a", range: { start: 1 } });
   const s3: BucketFileStream = await hub.downloadStream("me/b", { path: "a" });
+  await hub.getBucketFile("me/b", { path: "a", range: { start: 5 }, verify: "structural" });
+  await openBucketFile("me/b", { path: "a", verify: "full" });
+  // @ts-expect-error only 'full' or 'structural'
+  await hub.getBucketFile("me/b", { path: "a", verify: "fast" });
+
+  const blob: BucketBlob = await hub.openBucketBlob("me/b", "a.parquet", { cacheBytes: 1 << 20, type: "application/vnd.apache.parquet" });
+  const part: BucketBlob = blob.slice(-8, undefined, "application/octet-stream");
+  const ab: ArrayBuffer = await part.arrayBuffer({ signal });
+  const u8: Uint8Array = await blob.slice(0, 4).bytes();
+  const txt: string = await blob.text();
+  const rs: ReadableStream<Uint8Array> = blob.stream();
+  const buf: AsyncBuffer = blob.asyncBuffer();
+  const head: ArrayBuffer = await buf.slice(0, buf.byteLength);
+  const st: BucketBlobStats = blob.stats();
+  const n: number = blob.size + st.bytesFetched;
+  blob.close();
+  const free: BucketBlob = await openBucketBlob("me/b", undefined, { xetHash: hash, size: 3, accessToken: "hf_x" });
+  // @ts-expect-error cacheBytes is a number
+  await hub.openBucketBlob("me/b", "a", { cacheBytes: "1MB" });
+  void [part, ab, u8, txt, rs, head, n, free];
   void [s2, s3];
   const saved: { path: string; size: number } = await downloadBucketFile("me/b", { path: "a", to: "./a", client: hub });
   void [sent, batch, upload, bytes, size, saved];

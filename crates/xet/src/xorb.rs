@@ -556,6 +556,56 @@ impl XorbFooter {
         Ok(out)
     }
 
+    /// The uncompressed length of every chunk, from `unpacked_chunk_offsets` (§4.4). With the
+    /// chunk hashes this gives the leaves of the xorb hash (§3.4), so a footer can be checked
+    /// against the hash of the xorb it claims to describe.
+    ///
+    /// # Errors
+    /// [`FormatError::FooterMismatch`] for a version 0 footer (it has no uncompressed offsets),
+    /// for vectors of different lengths, or for offsets that do not grow by 1 to
+    /// `MAX_CHUNK_SIZE` bytes per chunk.
+    pub fn chunk_lengths(&self) -> Result<Vec<u32>, FormatError> {
+        if self.version == 0 {
+            return Err(FormatError::FooterMismatch {
+                field: "a version 0 footer has no chunk lengths",
+            });
+        }
+        if self.unpacked_chunk_offsets.len() != self.chunk_hashes.len() {
+            return Err(FormatError::FooterMismatch {
+                field: "unpacked_chunk_offsets length",
+            });
+        }
+        let mut previous = 0u32;
+        let mut lengths = Vec::with_capacity(self.unpacked_chunk_offsets.len());
+        for &end in &self.unpacked_chunk_offsets {
+            match end.checked_sub(previous) {
+                Some(len) if len >= 1 && len as usize <= MAX_CHUNK_SIZE => lengths.push(len),
+                _ => {
+                    return Err(FormatError::FooterMismatch {
+                        field: "unpacked_chunk_offsets",
+                    })
+                }
+            }
+            previous = end;
+        }
+        Ok(lengths)
+    }
+
+    /// The byte range `[start, end)` that the records of chunks `[first, end_chunk)` occupy in
+    /// the stored xorb, from `chunk_boundary_offsets`; `None` when the chunks are not all in the
+    /// footer or the range is empty or reversed.
+    pub fn record_range(&self, first: u32, end_chunk: u32) -> Option<(u64, u64)> {
+        if first >= end_chunk {
+            return None;
+        }
+        let start = match first {
+            0 => 0,
+            i => u64::from(*self.chunk_boundary_offsets.get(i as usize - 1)?),
+        };
+        let end = u64::from(*self.chunk_boundary_offsets.get(end_chunk as usize - 1)?);
+        (start < end).then_some((start, end))
+    }
+
     /// Parses the footer at the end of `bytes` (a whole stored xorb, or any tail of one that
     /// contains the footer and its `info_length`). Returns the footer and the offset in `bytes`
     /// where it starts.
@@ -1019,6 +1069,45 @@ impl SerializedXorb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn footer_lengths_and_record_ranges() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 253) as u8).collect();
+        let mut b = XorbBuilder::new(CompressionPolicy::Auto);
+        for c in crate::chunk_all(&data) {
+            let bytes = &data[c.offset as usize..(c.offset + u64::from(c.len)) as usize];
+            b.add_chunk(c.hash, bytes).unwrap();
+        }
+        let x = b.finish();
+        let footer = x.footer();
+        let lens = footer.chunk_lengths().unwrap();
+        assert_eq!(lens, x.chunks.iter().map(|c| c.len).collect::<Vec<_>>());
+        let n = x.chunks.len() as u32;
+        assert_eq!(footer.record_range(0, n), Some((0, x.data.len() as u64)));
+        assert_eq!(
+            footer.record_range(1, 2),
+            Some((
+                u64::from(x.chunks[0].record_end),
+                u64::from(x.chunks[1].record_end)
+            ))
+        );
+        assert_eq!(footer.record_range(0, n + 1), None);
+        assert_eq!(footer.record_range(2, 2), None);
+        assert_eq!(footer.record_range(3, 1), None);
+        // Offsets that do not grow, or a version 0 footer: no lengths.
+        let mut flat = footer.clone();
+        flat.unpacked_chunk_offsets[1] = flat.unpacked_chunk_offsets[0];
+        assert!(flat.chunk_lengths().is_err());
+        let mut big = footer.clone();
+        big.unpacked_chunk_offsets[0] = MAX_CHUNK_SIZE as u32 + 1;
+        assert!(big.chunk_lengths().is_err());
+        let v0 = XorbFooter {
+            version: 0,
+            unpacked_chunk_offsets: Vec::new(),
+            ..footer
+        };
+        assert!(v0.chunk_lengths().is_err());
+    }
 
     #[test]
     fn with_buffer_builds_the_same_xorb_into_the_given_buffer() {
