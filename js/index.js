@@ -74,6 +74,18 @@ export class BucketClient {
     return this.#raw.getPathsInfo(bucketId, paths, options);
   }
 
+  updateBucketSettings(bucketId, options) {
+    return this.#raw.updateBucketSettings(bucketId, options);
+  }
+
+  getFileMetadata(bucketId, path, options) {
+    return this.#raw.getFileMetadata(bucketId, path, options);
+  }
+
+  fileExists(bucketId, path, options) {
+    return this.#raw.fileExists(bucketId, path, options);
+  }
+
   whoami(options) {
     return this.#raw.whoami(options);
   }
@@ -150,6 +162,18 @@ export function listBucketTree(bucketId, options = {}) {
 
 export function getPathsInfo(bucketId, paths, options = {}) {
   return once(options, (c) => c.getPathsInfo(bucketId, paths, options));
+}
+
+export function updateBucketSettings(bucketId, options = {}) {
+  return once(options, (c) => c.updateBucketSettings(bucketId, options));
+}
+
+export function getFileMetadata(bucketId, path, options = {}) {
+  return once(options, (c) => c.getFileMetadata(bucketId, path, options));
+}
+
+export function fileExists(bucketId, path, options = {}) {
+  return once(options, (c) => c.fileExists(bucketId, path, options));
 }
 
 export function whoami(options = {}) {
