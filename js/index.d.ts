@@ -104,6 +104,20 @@ export interface CallOptions {
 
 // ----------------------------------------------------------------------------- results
 
+/** What `getFileMetadata` reads from a `HEAD` on the file (no bytes are downloaded). */
+export interface FileMetadata {
+  /** Size in bytes (`X-Linked-Size`, else `Content-Length`). */
+  size: number;
+  /** Xet content hash (64 lowercase hex digits), from `X-Xet-Hash`. */
+  xetHash: string;
+  /** `X-Linked-ETag`, else `ETag`, as the Hub sent it (quotes included), if any. */
+  etag?: string;
+  /** `Last-Modified` (second precision), if sent. */
+  lastModified?: Date;
+  /** `Content-Type`, if sent (local-hub sends the type given at upload, else `application/octet-stream`). */
+  contentType?: string;
+}
+
 /** A bucket, as `bucketInfo` and `listBuckets` return it. */
 export interface BucketInfo {
   /** `namespace/name`. */
@@ -266,6 +280,14 @@ export interface DeleteBucketOptions extends CallOptions {
    * @example { missingOk: true }
    */
   missingOk?: boolean;
+}
+
+export interface UpdateBucketSettingsOptions extends CallOptions {
+  /**
+   * The bucket's new visibility (required; the only setting sent).
+   * @example { private: false }
+   */
+  private: boolean;
 }
 
 export interface ListBucketsOptions extends CallOptions {
@@ -618,6 +640,30 @@ export class BucketClient {
   watchBucket(bucketId: string, options?: WatchBucketOptions): AsyncGenerator<BucketWatchEvent, void, undefined>;
 
   /**
+   * Changes a bucket's visibility (`PUT /api/buckets/{id}/settings`).
+   * @throws {ValidationError} when `private` is not a boolean (nothing sent). {@link NotFoundError} when the bucket is missing. {@link ForbiddenError} without write access.
+   * @example await hub.updateBucketSettings("me-user/ckpts", { private: false });
+   */
+  updateBucketSettings(bucketId: string, options: UpdateBucketSettingsOptions): Promise<void>;
+
+  /**
+   * A file's size, hash, ETag, modification date and content type, from a `HEAD` on its
+   * `resolve` URL (no bytes downloaded). Redirects: see the README's "Security".
+   * @throws {NotFoundError} with `code: "EntryNotFound"` when the file is missing, `code: "RepoNotFound"` when the bucket is (401 {@link AuthError} when anonymous). {@link ProtocolError} when the answer lacks the size or hash. {@link ValidationError} for an invalid path.
+   * @example const { size, xetHash, lastModified } = await hub.getFileMetadata("me-user/ckpts", "run1/model.bin");
+   */
+  getFileMetadata(bucketId: string, path: string, options?: CallOptions): Promise<FileMetadata>;
+
+  /**
+   * Whether the bucket has a file at `path` (a folder is not a file). A missing or hidden bucket
+   * answers `false` too, as the Python client's `file_exists` does for a missing repo (a reader
+   * without access cannot tell them apart); use `bucketInfo` to tell.
+   * @throws {ValidationError} for an invalid path. {@link AuthError} for an invalid token, {@link ForbiddenError}, {@link NetworkError}, … (anything but "not found").
+   * @example if (!(await hub.fileExists("me-user/ckpts", "run1/done"))) console.log("still running");
+   */
+  fileExists(bucketId: string, path: string, options?: CallOptions): Promise<boolean>;
+
+  /**
    * The user behind the token. Rate-limited by the Hub: call it once and keep the result.
    * @throws {AuthError} without a valid token.
    * @example const { name, orgs } = await hub.whoami();
@@ -668,6 +714,12 @@ export function listBucketTree(bucketId: string, options?: ListBucketTreeOptions
 export function watchBucket(bucketId: string, options?: WatchBucketOptions & ClientOptions): AsyncGenerator<BucketWatchEvent, void, undefined>;
 /** See {@link BucketClient.getPathsInfo}. @throws {ValidationError} @example await getPathsInfo("me-user/ckpts", ["a.bin"], { accessToken }) */
 export function getPathsInfo(bucketId: string, paths: string[], options?: CallOptions & ClientOptions): Promise<BucketFile[]>;
+/** See {@link BucketClient.updateBucketSettings}. @throws {NotFoundError} @example await updateBucketSettings("me-user/ckpts", { private: true, accessToken }) */
+export function updateBucketSettings(bucketId: string, options: UpdateBucketSettingsOptions & ClientOptions): Promise<void>;
+/** See {@link BucketClient.getFileMetadata}. @throws {NotFoundError} @example const { size } = await getFileMetadata("me-user/ckpts", "a.bin", { accessToken }) */
+export function getFileMetadata(bucketId: string, path: string, options?: CallOptions & ClientOptions): Promise<FileMetadata>;
+/** See {@link BucketClient.fileExists}. @throws {ValidationError} @example if (await fileExists("me-user/ckpts", "a.bin", { accessToken })) … */
+export function fileExists(bucketId: string, path: string, options?: CallOptions & ClientOptions): Promise<boolean>;
 /** See {@link BucketClient.whoami}. @throws {AuthError} @example const { name } = await whoami({ accessToken }) */
 export function whoami(options?: CallOptions & ClientOptions): Promise<WhoAmI>;
 /** See {@link BucketClient.moveBucket}. @throws {ConflictError} @example await moveBucket({ fromId: "me-user/a", toId: "me-user/b", accessToken }) */

@@ -80,6 +80,18 @@ export class BucketClient {
     return pages(() => this.#raw.watchBucketWatcher(bucketId, options), options?.signal);
   }
 
+  updateBucketSettings(bucketId, options) {
+    return this.#raw.updateBucketSettings(bucketId, options);
+  }
+
+  getFileMetadata(bucketId, path, options) {
+    return this.#raw.getFileMetadata(bucketId, path, options);
+  }
+
+  fileExists(bucketId, path, options) {
+    return this.#raw.fileExists(bucketId, path, options);
+  }
+
   whoami(options) {
     return this.#raw.whoami(options);
   }
@@ -170,6 +182,18 @@ export function watchBucket(bucketId, options = {}) {
 
 export function getPathsInfo(bucketId, paths, options = {}) {
   return once(options, (c) => c.getPathsInfo(bucketId, paths, options));
+}
+
+export function updateBucketSettings(bucketId, options = {}) {
+  return once(options, (c) => c.updateBucketSettings(bucketId, options));
+}
+
+export function getFileMetadata(bucketId, path, options = {}) {
+  return once(options, (c) => c.getFileMetadata(bucketId, path, options));
+}
+
+export function fileExists(bucketId, path, options = {}) {
+  return once(options, (c) => c.fileExists(bucketId, path, options));
 }
 
 export function whoami(options = {}) {

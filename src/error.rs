@@ -340,7 +340,9 @@ impl Error {
             Error::Transport(e) => match e {
                 TransportError::Connect { .. } | TransportError::Body { .. } => ErrorKind::Network,
                 TransportError::Timeout { .. } => ErrorKind::Timeout,
-                TransportError::TooLarge { .. } => ErrorKind::InvalidResponse,
+                TransportError::TooLarge { .. } | TransportError::Redirect { .. } => {
+                    ErrorKind::InvalidResponse
+                }
                 TransportError::InvalidRequest { .. } => ErrorKind::Validation,
                 TransportError::Aborted => ErrorKind::Aborted,
             },

@@ -37,7 +37,13 @@ use crate::watch::{Timing, WatchOptions};
 
 pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// Keys whose numeric values (ms since the epoch) become `Date`s in results.
-const DATE_KEYS: [&str; 4] = ["createdAt", "updatedAt", "mtime", "uploadedAt"];
+const DATE_KEYS: [&str; 5] = [
+    "createdAt",
+    "updatedAt",
+    "mtime",
+    "uploadedAt",
+    "lastModified",
+];
 
 // ---------------------------------------------------------------- readers
 

@@ -145,6 +145,55 @@ impl JsBucketClient {
         })
     }
 
+    /// `updateBucketSettings(bucketId, { private, signal? })`.
+    #[wasm_bindgen(js_name = updateBucketSettings)]
+    pub fn update_bucket_settings(&self, bucket_id: JsValue, options: JsValue) -> Promise {
+        let hub = self.hub.clone();
+        run(options, |call| async move {
+            let id = bucket_id_arg(&bucket_id, "bucket id")?;
+            let private = opt_bool(&call.options, "private")?.ok_or_else(|| {
+                super::args::invalid(
+                    "private",
+                    &get(&call.options, "private"),
+                    "must be true or false",
+                )
+            })?;
+            hub.update_bucket_settings(&id, private, &call.cancel)
+                .await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `getFileMetadata(bucketId, path, { signal? })` → `{ size, xetHash, etag?, lastModified?,
+    /// contentType? }`.
+    #[wasm_bindgen(js_name = getFileMetadata)]
+    pub fn get_file_metadata(
+        &self,
+        bucket_id: JsValue,
+        path: JsValue,
+        options: JsValue,
+    ) -> Promise {
+        let hub = self.hub.clone();
+        run(options, |call| async move {
+            let id = bucket_id_arg(&bucket_id, "bucket id")?;
+            let path = string_arg(&path, "path")?;
+            to_js(&hub.file_metadata(&id, &path, &call.cancel).await?)
+        })
+    }
+
+    /// `fileExists(bucketId, path, { signal? })` → boolean.
+    #[wasm_bindgen(js_name = fileExists)]
+    pub fn file_exists(&self, bucket_id: JsValue, path: JsValue, options: JsValue) -> Promise {
+        let hub = self.hub.clone();
+        run(options, |call| async move {
+            let id = bucket_id_arg(&bucket_id, "bucket id")?;
+            let path = string_arg(&path, "path")?;
+            Ok(JsValue::from_bool(
+                hub.file_exists(&id, &path, &call.cancel).await?,
+            ))
+        })
+    }
+
     /// `whoami({ signal? })`.
     #[wasm_bindgen(js_name = whoami)]
     pub fn whoami(&self, options: JsValue) -> Promise {

@@ -20,7 +20,18 @@ use super::types::BatchLine;
 use super::uri::{RepoType, PATH, SEGMENT};
 use super::validate::{BucketId, ValidationError};
 use crate::error::Error;
+use crate::transport::redirect::{same_origin, Redirects};
 use crate::transport::{Method, Request};
+
+/// The Hub's own origins (workflows §5.1): a token for one of them may go to the others.
+pub const HUB_ORIGINS: [&str; 3] = [
+    "https://huggingface.co",
+    "https://hub-ci.huggingface.co",
+    "https://hf.co",
+];
+
+/// The hosts whose URLs a proxy or mirror passes through unchanged, rewritten to the endpoint.
+const CANONICAL_ORIGINS: [&str; 2] = ["https://huggingface.co", "https://hub-ci.huggingface.co"];
 
 /// The Hub endpoint and credentials; builds requests.
 #[derive(Clone)]
@@ -39,20 +50,7 @@ impl std::fmt::Debug for Api {
     }
 }
 
-/// `scheme://host[:port]` of an absolute http(s) URL.
-pub(crate) fn origin_of(url: &str) -> Option<&str> {
-    let scheme_end = url.find("://")?;
-    let scheme = &url[..scheme_end];
-    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-        return None;
-    }
-    let rest = &url[scheme_end + 3..];
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    if end == 0 {
-        return None;
-    }
-    Some(&url[..scheme_end + 3 + end])
-}
+pub(crate) use crate::transport::origin_of;
 
 fn seg(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
@@ -197,6 +195,39 @@ impl Api {
     /// `DELETE /api/buckets/{id}`.
     pub fn delete_bucket(&self, id: &BucketId) -> Request {
         self.request(Method::Delete, self.bucket_url(id, ""))
+    }
+
+    /// `PUT /api/buckets/{id}/settings` with `{"private": …}` (the only field the official client
+    /// sends, workflows §5.2).
+    pub fn update_settings(&self, id: &BucketId, private: bool) -> Request {
+        let body = serde_json::json!({ "private": private });
+        self.json(Method::Put, self.bucket_url(id, "/settings"), &body)
+    }
+
+    /// `HEAD {endpoint}/buckets/{id}/resolve/{path}` with `Accept-Encoding: identity` (workflows
+    /// §5.1: `Content-Length` is the file's size only for an unencoded answer). Redirects are
+    /// followed to the endpoint's origin and, when the endpoint is one of the Hub's own origins,
+    /// to the others ([`HUB_ORIGINS`]); a redirect elsewhere (a CDN) is answered by the 3xx itself.
+    pub fn file_head(&self, id: &BucketId, file: &str) -> Request {
+        let hub_origins: &'static [&'static str] = if self.is_hub() { &HUB_ORIGINS } else { &[] };
+        self.request(Method::Head, self.resolve_url(id, file))
+            .header("accept-encoding", "identity")
+            .redirects(Redirects::Metadata(hub_origins))
+    }
+
+    /// Whether `url` may receive this client's token: the endpoint's origin, or, when the endpoint
+    /// is one of the Hub's own origins, any of them ([`HUB_ORIGINS`]).
+    pub fn is_trusted(&self, url: &str) -> bool {
+        let Some(origin) = origin_of(url) else {
+            return false;
+        };
+        same_origin(origin, &self.origin)
+            || (self.is_hub() && HUB_ORIGINS.iter().any(|h| same_origin(h, origin)))
+    }
+
+    /// Whether the endpoint is one of the Hub's own origins.
+    fn is_hub(&self) -> bool {
+        HUB_ORIGINS.iter().any(|h| same_origin(h, &self.origin))
     }
 
     /// `GET /api/buckets/{namespace or me}[?search=][&limit=]`.
@@ -368,17 +399,21 @@ impl Api {
         )
     }
 
-    /// A GET of a pagination `Link` (§5). Only links to the endpoint's own origin are followed
-    /// (the token must not go elsewhere); a relative link is resolved against it.
+    /// A GET of a pagination `Link` (§5). A relative link is resolved against the endpoint. A
+    /// link to the Hub's canonical host (`https://huggingface.co`, or the CI host) is rewritten
+    /// to the endpoint when the endpoint is another host (a proxy or mirror that passes the Hub's
+    /// own links through), as the Python client does with `fix_hf_endpoint_in_url`. Then only a
+    /// link the token may go to ([`Api::is_trusted`]) is followed; any other origin is an
+    /// [`Error::InvalidResponse`] and nothing is sent there.
     pub fn next_page(&self, link: &str) -> Result<Request, Error> {
         let url = if link.starts_with('/') && !link.starts_with("//") {
             format!("{}{link}", self.origin)
         } else {
-            link.to_string()
+            self.canonical_to_endpoint(link)
         };
-        match origin_of(&url) {
-            Some(o) if o.eq_ignore_ascii_case(&self.origin) => Ok(self.request(Method::Get, url)),
-            _ => Err(Error::invalid_response(
+        match self.is_trusted(&url) {
+            true => Ok(self.request(Method::Get, url)),
+            false => Err(Error::invalid_response(
                 &self.endpoint,
                 format!(
                     "pagination link to another origin refused: {}",
@@ -386,6 +421,26 @@ impl Api {
                 ),
             )),
         }
+    }
+
+    /// `url` with a leading canonical Hub origin ([`CANONICAL_ORIGINS`]) replaced by the endpoint,
+    /// unless the endpoint is one of the Hub's own origins.
+    fn canonical_to_endpoint(&self, url: &str) -> String {
+        if self.is_hub() {
+            return url.to_string();
+        }
+        for canonical in CANONICAL_ORIGINS {
+            let Some(head) = url.get(..canonical.len()) else {
+                continue;
+            };
+            let rest = &url[canonical.len()..];
+            if head.eq_ignore_ascii_case(canonical)
+                && (rest.is_empty() || rest.starts_with(['/', '?', '#']))
+            {
+                return format!("{}{rest}", self.endpoint);
+            }
+        }
+        url.to_string()
     }
 
     fn bucket_url(&self, id: &BucketId, route: &str) -> String {
@@ -535,6 +590,61 @@ mod tests {
             "{\"type\":\"deleteFile\",\"path\":\"a\"}\n{\"type\":\"deleteFile\",\"path\":\"b\"}\n"
         );
         assert!(r.retry_safe);
+    }
+
+    #[test]
+    fn next_page_rewrites_canonical_host_for_other_endpoints() {
+        let proxy = Api::new("http://127.0.0.1:9/hf", Some("hf_secret".into())).unwrap();
+        for (link, url) in [
+            (
+                "https://huggingface.co/api/buckets/a/b/tree?cursor=x",
+                "http://127.0.0.1:9/hf/api/buckets/a/b/tree?cursor=x",
+            ),
+            (
+                "https://HUB-CI.huggingface.co/api/x",
+                "http://127.0.0.1:9/hf/api/x",
+            ),
+        ] {
+            assert_eq!(proxy.next_page(link).unwrap().url, url, "{link}");
+        }
+        for bad in [
+            "https://huggingface.co.evil/api/x",
+            "https://huggingface.co@evil/api/x",
+            "https://hf.co/api/x",
+            "http://huggingface.co/api/x",
+        ] {
+            assert!(proxy.next_page(bad).is_err(), "{bad}");
+        }
+        // On the Hub itself, links stay as they are and its own origins are trusted.
+        let hub = Api::new("https://huggingface.co", Some("hf_secret".into())).unwrap();
+        for link in ["https://hf.co/api/x", "https://hub-ci.huggingface.co/api/x"] {
+            assert_eq!(hub.next_page(link).unwrap().url, link);
+        }
+        assert!(hub.next_page("https://evil/api/x").is_err());
+        assert!(
+            hub.is_trusted("https://huggingface.co/x")
+                && !hub.is_trusted("http://huggingface.co/x")
+        );
+        assert!(!proxy.is_trusted("https://huggingface.co/x"));
+    }
+
+    #[test]
+    fn settings_and_head_requests() {
+        let r = api().update_settings(&id(), true);
+        assert_eq!(
+            (r.method, r.url.as_str()),
+            (
+                Method::Put,
+                "http://127.0.0.1:9/api/buckets/alice/ckpts/settings"
+            )
+        );
+        assert_eq!(r.body.as_deref(), Some(&br#"{"private":true}"#[..]));
+        let r = api().file_head(&id(), "a/b c#");
+        assert_eq!(r.method, Method::Head);
+        assert_eq!(
+            r.url,
+            "http://127.0.0.1:9/buckets/alice/ckpts/resolve/a/b%20c%23"
+        );
     }
 
     #[test]

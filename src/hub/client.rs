@@ -13,7 +13,7 @@ use super::api::{Api, CreateBucketOptions};
 use super::paginate::Pager;
 use super::types::{
     BatchFailure, BatchLine, BatchReport, BatchResponse, BucketInfo, CreateBucketResponse,
-    CreatedBucket, FileEntry, RepoEntry, TreeEntry, XetToken,
+    CreatedBucket, FileEntry, FileMetadata, RepoEntry, TreeEntry, WireEntry, XetToken,
 };
 use super::uri::{HfUri, RepoType};
 use super::validate::{
@@ -26,6 +26,8 @@ use crate::transport::{Cancel, HttpClient, Method, Request, Response, StatusErro
 
 /// Most lines (and paths-info paths) per request (§7.2, §9.1).
 pub const MAX_LINES_PER_REQUEST: usize = 1000;
+/// The redirect statuses a metadata `HEAD` reads its headers from when it does not follow them.
+const REDIRECTS: [u16; 5] = [301, 302, 303, 307, 308];
 /// Largest JSON answer read whole (bucket info, paths-info of 1000 paths, batch report).
 const MAX_JSON_BYTES: usize = 16 * 1024 * 1024;
 
@@ -304,10 +306,10 @@ impl HubClient {
         }
         let mut out = Vec::new();
         for chunk in paths.chunks(MAX_LINES_PER_REQUEST) {
-            let entries: Vec<TreeEntry> = self.json(self.api.paths_info(id, chunk), cancel).await?;
+            let entries: Vec<WireEntry> = self.json(self.api.paths_info(id, chunk), cancel).await?;
             out.extend(entries.into_iter().filter_map(|e| match e {
-                TreeEntry::File(f) => Some(f),
-                TreeEntry::Directory(_) => None,
+                WireEntry::File(f) => Some(f),
+                WireEntry::Directory(_) | WireEntry::Unknown => None,
             }));
         }
         Ok(out)
@@ -334,6 +336,81 @@ impl HubClient {
                 url: String::new(),
             })
         })
+    }
+
+    /// Whether the bucket has a file at `path` (checked), asked with paths-info. A missing bucket
+    /// is `false` as well (`404`, or `401 RepoNotFound` without a token): the Python client's
+    /// `file_exists` answers `False` for a missing repo, and a reader without access cannot tell
+    /// a missing bucket from a hidden one. Every other failure is an error.
+    pub async fn file_exists(
+        &self,
+        id: &BucketId,
+        path: &str,
+        cancel: &Cancel,
+    ) -> Result<bool, Error> {
+        match self.file_entry(id, path, cancel).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.status() == Some(404) => Ok(false),
+            Err(e) if e.status() == Some(401) && e.code() == Some("RepoNotFound") => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The metadata of the file at `path` (checked) from a `HEAD` on its `resolve` URL
+    /// (workflows §5.1). A missing file is a `404 EntryNotFound` [`HubError`], a missing bucket a
+    /// `404 RepoNotFound` one (read from `X-Error-Code`, a HEAD has no body). Redirects: see
+    /// [`Api::file_head`]; from a 3xx, the headers of that 3xx are read (no `Content-Length`).
+    pub async fn file_metadata(
+        &self,
+        id: &BucketId,
+        path: &str,
+        cancel: &Cancel,
+    ) -> Result<FileMetadata, Error> {
+        validate_path("path", path)?;
+        let request = self.api.file_head(id, path);
+        let url = request.url.clone();
+        let resp = self.send(request, cancel, &REDIRECTS).await?;
+        let header = |name: &str| {
+            resp.header(name)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+        };
+        let redirect = (300..400).contains(&resp.status);
+        let size = header("x-linked-size")
+            .or_else(|| header("content-length").filter(|_| !redirect))
+            .ok_or_else(|| Error::invalid_response(&url, "the answer gives no file size"))?;
+        let size = size.parse::<u64>().map_err(|_| {
+            Error::invalid_response(&url, format!("file size {size:?} is not a number"))
+        })?;
+        let xet_hash = header("x-xet-hash")
+            .filter(|h| super::types::is_xet_hash(h))
+            .ok_or_else(|| {
+                Error::invalid_response(&url, "the answer has no valid X-Xet-Hash header")
+            })?
+            .to_ascii_lowercase();
+        Ok(FileMetadata {
+            size,
+            xet_hash,
+            etag: header("x-linked-etag").or_else(|| header("etag")),
+            last_modified: header("last-modified")
+                .and_then(|d| crate::transport::parse_http_date(&d))
+                .and_then(|ms| i64::try_from(ms).ok()),
+            content_type: header("content-type"),
+        })
+    }
+
+    /// Changes a bucket's visibility (`PUT …/settings`, workflows §5.2); any 2xx is success and
+    /// its body is ignored.
+    pub async fn update_bucket_settings(
+        &self,
+        id: &BucketId,
+        private: bool,
+        cancel: &Cancel,
+    ) -> Result<(), Error> {
+        self.send(self.api.update_settings(id, private), cancel, &[])
+            .await
+            .map(|_| ())
     }
 
     /// Renames a bucket or moves it to another namespace (§6.7).
@@ -791,9 +868,10 @@ impl TreeListing {
         hub: &HubClient,
         cancel: &Cancel,
     ) -> Result<Option<Vec<TreeEntry>>, Error> {
-        let Some(mut page) = self.pager.next_page::<TreeEntry>(hub, cancel).await? else {
+        let Some(page) = self.pager.next_page::<WireEntry>(hub, cancel).await? else {
             return Ok(None);
         };
+        let mut page: Vec<TreeEntry> = page.into_iter().filter_map(WireEntry::known).collect();
         if !self.prefix.is_empty() {
             page.retain(|e| in_prefix(e.path(), &self.prefix));
         }
@@ -830,6 +908,153 @@ mod tests {
         format!(
             r#"{{"type":"file","path":"{p}","size":0,"xetHash":"{H}","uploadedAt":"2026-01-01T00:00:00.000Z"}}"#
         )
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn file_metadata_reads_head_headers() {
+        let t = Scripted::new();
+        let hash = "AB".repeat(32);
+        t.push(
+            200,
+            &[
+                ("x-linked-size", "12"),
+                ("content-length", "99"),
+                ("x-xet-hash", &hash),
+                ("etag", "\"e\""),
+                ("last-modified", "Sun, 06 Nov 1994 08:49:37 GMT"),
+                ("content-type", "text/plain"),
+            ],
+            "",
+        );
+        let h = hub(&t);
+        let c = Cancel::new();
+        let m = h.file_metadata(&id(), "d/a b", &c).await.unwrap();
+        assert_eq!(
+            m,
+            FileMetadata {
+                size: 12,
+                xet_hash: hash.to_ascii_lowercase(),
+                etag: Some("\"e\"".into()),
+                last_modified: Some(784_111_777_000),
+                content_type: Some("text/plain".into()),
+            }
+        );
+        let seen = t.seen.borrow_mut().remove(0);
+        assert_eq!(seen.method, Method::Head);
+        assert_eq!(seen.url, "http://hub/buckets/alice/b/resolve/d/a%20b");
+        assert_eq!(seen.header_value("accept-encoding"), Some("identity"));
+
+        // Content-Length counts only on a non-redirect answer; a 3xx's headers are read.
+        t.push(200, &[("content-length", "5"), ("x-xet-hash", H)], "");
+        assert_eq!(h.file_metadata(&id(), "a", &c).await.unwrap().size, 5);
+        t.push(302, &[("content-length", "5"), ("x-xet-hash", H)], "");
+        let e = h.file_metadata(&id(), "a", &c).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{e}");
+        t.push(302, &[("x-linked-size", "7"), ("x-xet-hash", H)], "");
+        assert_eq!(h.file_metadata(&id(), "a", &c).await.unwrap().size, 7);
+        t.push(200, &[("content-length", "5"), ("x-xet-hash", "zz")], "");
+        let e = h.file_metadata(&id(), "a", &c).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{e}");
+
+        for code in ["EntryNotFound", "RepoNotFound"] {
+            t.push(404, &[("x-error-code", code)], "");
+            let e = h.file_metadata(&id(), "a", &c).await.unwrap_err();
+            assert_eq!((e.kind(), e.code()), (ErrorKind::NotFound, Some(code)));
+        }
+        t.seen.borrow_mut().clear();
+        assert!(h.file_metadata(&id(), "../a", &c).await.is_err());
+        assert!(t.seen.borrow().is_empty());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn file_exists_and_settings() {
+        let t = Scripted::new();
+        let h = hub(&t);
+        let c = Cancel::new();
+        t.push(200, &[], &format!("[{}]", file("a")));
+        assert!(h.file_exists(&id(), "a", &c).await.unwrap());
+        t.push(200, &[], r#"[{"type":"directory","path":"a"}]"#);
+        assert!(!h.file_exists(&id(), "a", &c).await.unwrap());
+        t.push(404, &[("x-error-code", "RepoNotFound")], "");
+        assert!(!h.file_exists(&id(), "a", &c).await.unwrap());
+        t.push(401, &[("x-error-code", "RepoNotFound")], "");
+        assert!(!h.file_exists(&id(), "a", &c).await.unwrap());
+        t.push(401, &[], "bad token");
+        assert_eq!(
+            h.file_exists(&id(), "a", &c).await.unwrap_err().kind(),
+            ErrorKind::Auth
+        );
+        t.push(403, &[], "");
+        assert!(h.file_exists(&id(), "a", &c).await.is_err());
+
+        t.seen.borrow_mut().clear();
+        t.push(200, &[], "{}");
+        h.update_bucket_settings(&id(), false, &c).await.unwrap();
+        let r = t.seen.borrow_mut().remove(0);
+        assert_eq!(
+            (r.method, r.url.as_str()),
+            (Method::Put, "http://hub/api/buckets/alice/b/settings")
+        );
+        assert_eq!(r.body.as_deref(), Some(&br#"{"private":false}"#[..]));
+        t.push(404, &[("x-error-code", "RepoNotFound")], "");
+        let e = h.update_bucket_settings(&id(), true, &c).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn listings_skip_unknown_types_and_follow_canonical_links() {
+        let t = Scripted::new();
+        let h = hub(&t);
+        let c = Cancel::new();
+        t.push(
+            200,
+            &[(
+                "link",
+                "<https://huggingface.co/api/buckets/alice/b/tree?cursor=2>; rel=\"next\"",
+            )],
+            &format!(
+                r#"[{}, {{"type":"symlink","path":"l","target":{{"x":1}}}}, {}]"#,
+                file("a"),
+                file("b")
+            ),
+        );
+        t.push(200, &[], r#"[{"type":"submodule","path":"s"}]"#);
+        let mut listing = h.list_tree(&id(), "", true, None).unwrap();
+        let first = listing.next_page(&h, &c).await.unwrap().unwrap();
+        let paths: Vec<&str> = first.iter().map(TreeEntry::path).collect();
+        assert_eq!(paths, ["a", "b"]);
+        assert!(listing.next_page(&h, &c).await.unwrap().unwrap().is_empty());
+        assert!(listing.next_page(&h, &c).await.unwrap().is_none());
+        {
+            let seen = t.seen.borrow();
+            assert_eq!(seen[1].url, "http://hub/api/buckets/alice/b/tree?cursor=2");
+            assert_eq!(seen[1].header_value("authorization"), Some("Bearer hf_tok"));
+        }
+
+        t.push(
+            200,
+            &[(
+                "link",
+                "<https://evil.example/api/x?cursor=2>; rel=\"next\"",
+            )],
+            &format!("[{}]", file("a")),
+        );
+        let mut listing = h.list_tree(&id(), "", true, None).unwrap();
+        assert_eq!(listing.next_page(&h, &c).await.unwrap().unwrap().len(), 1);
+        let e = listing.next_page(&h, &c).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+        assert!(!e.to_string().contains("cursor"), "{e}");
+        assert_eq!(t.seen.borrow().len(), 3);
+
+        t.push(
+            200,
+            &[],
+            &format!(r#"[{}, {{"type":"symlink","path":"x"}}]"#, file("a")),
+        );
+        assert_eq!(
+            h.paths_info(&id(), &["a".into()], &c).await.unwrap().len(),
+            1
+        );
     }
 
     #[tokio::test(flavor = "current_thread")]

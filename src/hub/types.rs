@@ -187,6 +187,51 @@ pub enum TreeEntry {
     Directory(DirectoryEntry),
 }
 
+/// A listing item as it comes over the wire (tree pages, paths-info): an entry, or one of a
+/// `type` this client does not know, which is skipped (the Python client skips it too), so a
+/// newer Hub's listings stay readable.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub(crate) enum WireEntry {
+    /// A file.
+    File(FileEntry),
+    /// A folder.
+    Directory(DirectoryEntry),
+    /// Any other `type` (its fields are ignored).
+    #[serde(other)]
+    Unknown,
+}
+
+impl WireEntry {
+    /// The entry, or `None` for an unknown type.
+    pub(crate) fn known(self) -> Option<TreeEntry> {
+        match self {
+            WireEntry::File(f) => Some(TreeEntry::File(f)),
+            WireEntry::Directory(d) => Some(TreeEntry::Directory(d)),
+            WireEntry::Unknown => None,
+        }
+    }
+}
+
+/// What a `HEAD` on a bucket file tells (workflows §5.1, buckets spec §10.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileMetadata {
+    /// Size in bytes (`X-Linked-Size`, else the `Content-Length` of a non-redirect answer).
+    pub size: u64,
+    /// Xet file hash (`X-Xet-Hash`), 64 lowercase hex digits.
+    pub xet_hash: String,
+    /// `X-Linked-ETag`, else `ETag`, as sent (quotes kept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// `Last-Modified`, ms since the epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<i64>,
+    /// `Content-Type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+}
+
 impl TreeEntry {
     /// The entry's path.
     pub fn path(&self) -> &str {

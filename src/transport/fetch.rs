@@ -11,6 +11,16 @@
 //! wants body progress (xorb uploads) goes through `XMLHttpRequest`, whose `upload.onprogress`
 //! reports bytes as they are sent, unless the caller injected its own `fetch` (which then sees
 //! every request).
+//!
+//! Redirects: every `fetch` is made with `redirect: "manual"`, so Node, Deno, Bun and workerd
+//! hand back the 3xx itself, and [`super::redirect`] follows it (same origin only, body replayed
+//! from its buffer). A browser answers `"manual"` with an opaque redirect (status 0, no
+//! `Location`); then the same request is sent once more with `redirect: "follow"`, which lets the
+//! browser follow it (the Fetch standard removes `Authorization` when a redirect crosses
+//! origins), and [`super::redirect`] refuses the answer if it came from another origin.
+//! `XMLHttpRequest` always follows redirects the browser's way, and is checked the same way. An
+//! injected `fetch` gets `redirect: "manual"` too; one that follows redirects itself is
+//! responsible for what it sends where.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -267,6 +277,23 @@ fn streaming_body(body: Bytes, progress: Option<Rc<dyn Fn(u64)>>) -> Option<(JsV
     Some((stream, pull))
 }
 
+fn set_redirect(init: &RequestInit, mode: &str) {
+    // Reflect::set on a RequestInit (a plain object) cannot fail.
+    let _ = Reflect::set(
+        init,
+        &JsValue::from_str("redirect"),
+        &JsValue::from_str(mode),
+    );
+}
+
+/// A browser's answer to a `redirect: "manual"` fetch that was redirected.
+fn is_opaque_redirect(resp: &JsValue) -> bool {
+    Reflect::get(resp, &JsValue::from_str("type"))
+        .ok()
+        .and_then(|t| t.as_string())
+        .is_some_and(|t| t == "opaqueredirect")
+}
+
 fn read_headers(resp: &JsValue) -> Headers {
     let mut pairs: Vec<(String, String)> = Vec::new();
     let Ok(headers) = Reflect::get(resp, &JsValue::from_str("headers")) else {
@@ -364,6 +391,7 @@ impl HttpClient for FetchClient {
         }
         init.set_headers(&headers);
         init.set_signal(Some(&controller.signal()));
+        set_redirect(&init, "manual");
         let abort_guard = {
             let controller = controller.clone();
             cancel.on_cancel(move || controller.abort())
@@ -387,7 +415,16 @@ impl HttpClient for FetchClient {
                 .map(|p| (p, body.len() as u64));
             attempt = self.fetch_once(&request.url, &init, cancel).await;
         }
-        let resp = attempt?;
+        let mut resp = attempt?;
+        if is_opaque_redirect(&resp) {
+            // A browser hides redirects from `"manual"` fetches: the server answered with a
+            // redirect (so it did not act on the request); let the browser follow it.
+            set_redirect(&init, "follow");
+            if let Some(body) = &request.body {
+                init.set_body(&Uint8Array::from(&body[..]));
+            }
+            resp = self.fetch_once(&request.url, &init, cancel).await?;
+        }
         if let Some((progress, len)) = report_at_end {
             progress(len);
         }

@@ -9,7 +9,10 @@
 //! - [`HttpClient::send`] sends one [`Request`] (method, absolute URL, headers, optional buffered
 //!   body) and resolves as soon as the status and headers are in. It does **not** follow the
 //!   meaning of HTTP statuses: a 404 or 503 is an `Ok(Response)`; only failures to get a response
-//!   at all are `Err(TransportError)`. Redirects are followed by the platform (fetch / reqwest).
+//!   at all are `Err(TransportError)`. A transport returns a 3xx as it is wherever the platform
+//!   lets it (reqwest, `fetch` with `redirect: "manual"` outside browsers); [`redirect::send`]
+//!   follows redirects on top, only to the request's origin, and every request is sent through
+//!   it (by [`retry::attempt`]). Browsers follow redirects themselves (see [`redirect`]).
 //! - The [`Response`] body is read afterwards, either as a stream of chunks
 //!   ([`Response::chunk`], memory-bounded: use this for file bytes) or whole
 //!   ([`Response::bytes_limited`], for JSON).
@@ -42,6 +45,7 @@
 //! ```
 
 mod cancel;
+pub mod redirect;
 pub mod retry;
 mod status;
 
@@ -59,8 +63,8 @@ use std::task::{Context, Poll};
 pub use bytes::Bytes;
 pub use cancel::{Cancel, CancelGuard, Cancelled, WeakCancel};
 pub use status::{
-    parse_ratelimit_reset, parse_retry_after, reason_phrase, status_retryable, SendError,
-    StatusError, KEPT_HEADERS, MAX_BODY_EXCERPT,
+    parse_http_date, parse_ratelimit_reset, parse_retry_after, reason_phrase, status_retryable,
+    SendError, StatusError, KEPT_HEADERS, MAX_BODY_EXCERPT,
 };
 
 /// An HTTP method.
@@ -113,6 +117,9 @@ pub struct Request {
     /// loop retries a request that is not retry-safe only after 429, which the server rejects
     /// before doing any work.
     pub retry_safe: bool,
+    /// Which redirects it follows ([`redirect::Redirects::SameOrigin`] unless the Hub API says
+    /// otherwise).
+    pub redirects: redirect::Redirects,
     /// Called with the number of body bytes handed to the network so far (monotonic within one
     /// attempt). Transports that stream request bodies call it as the body goes out; others
     /// call it once with the full length when the response arrives. Used for upload progress.
@@ -128,8 +135,15 @@ impl Request {
             headers: Vec::new(),
             body: None,
             retry_safe: method.is_idempotent(),
+            redirects: redirect::Redirects::SameOrigin,
             body_progress: None,
         }
+    }
+
+    /// Sets [`Request::redirects`].
+    pub fn redirects(mut self, redirects: redirect::Redirects) -> Request {
+        self.redirects = redirects;
+        self
     }
 
     /// Sets [`Request::body_progress`].
@@ -185,6 +199,7 @@ impl fmt::Debug for Request {
             .field("headers", &headers)
             .field("body_len", &self.body.as_ref().map(|b| b.len()))
             .field("retry_safe", &self.retry_safe)
+            .field("redirects", &self.redirects)
             .field("body_progress", &self.body_progress.is_some())
             .finish()
     }
@@ -392,6 +407,15 @@ pub enum TransportError {
         /// The platform's description.
         message: String,
     },
+    /// A redirect that may not be followed ([`redirect`]): to another origin, to a `Location`
+    /// that is not http(s), or one too many. Nothing was sent to its target. Not retryable.
+    #[error("redirect from {url} not followed: {detail}")]
+    Redirect {
+        /// The URL that redirected, without query or userinfo.
+        url: String,
+        /// The target (without query or userinfo) and why it was not followed.
+        detail: String,
+    },
     /// The [`Cancel`] fired (the public error calls it `Aborted`).
     #[error("the request was aborted")]
     Aborted,
@@ -466,6 +490,22 @@ pub enum Either<L, R> {
     Left(L),
     /// The second future finished first.
     Right(R),
+}
+
+/// `scheme://host[:port]` of an absolute http(s) URL (userinfo, if any, stays part of it, so a
+/// URL with userinfo never has the origin of one without).
+pub fn origin_of(url: &str) -> Option<&str> {
+    let scheme_end = url.find("://")?;
+    let scheme = &url[..scheme_end];
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let rest = &url[scheme_end + 3..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if end == 0 {
+        return None;
+    }
+    Some(&url[..scheme_end + 3 + end])
 }
 
 /// The URL without its query string and fragment (they may hold signed parameters) and without

@@ -12,15 +12,26 @@ use super::{
 };
 
 /// reqwest-backed transport.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NativeClient {
     client: reqwest::Client,
 }
 
+impl Default for NativeClient {
+    fn default() -> NativeClient {
+        NativeClient::new()
+    }
+}
+
 impl NativeClient {
-    /// A client with reqwest's defaults (follows up to 10 redirects).
+    /// A client that returns redirects as they are ([`super::redirect`] follows them).
     pub fn new() -> NativeClient {
-        NativeClient::default()
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            // Only TLS set-up can fail here, and no TLS is compiled in.
+            .unwrap_or_default();
+        NativeClient { client }
     }
 }
 

@@ -236,10 +236,11 @@ pub async fn attempt(
     let method = request.method;
     let url = request.url.clone();
     let resp = match policy.timeout_ms {
-        None => http.send(request, cancel).await?,
+        None => super::redirect::send(http, request, cancel).await?,
         Some(ms) => {
             let attempt_cancel = cancel.child();
-            match race(http.send(request, &attempt_cancel), http.sleep(ms)).await {
+            let sent = super::redirect::send(http, request, &attempt_cancel);
+            match race(sent, http.sleep(ms)).await {
                 Either::Left(r) => r?,
                 Either::Right(()) => {
                     attempt_cancel.cancel();

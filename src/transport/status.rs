@@ -224,8 +224,9 @@ pub fn parse_ratelimit_reset(value: &str) -> Option<u64> {
     }
 }
 
-/// IMF-fixdate → ms since the epoch.
-fn parse_http_date(v: &str) -> Option<u64> {
+/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, the form of `Last-Modified` and
+/// `Retry-After`) → ms since the epoch.
+pub fn parse_http_date(v: &str) -> Option<u64> {
     // "Sun, 06 Nov 1994 08:49:37 GMT"
     let rest = v.split_once(", ")?.1;
     let mut it = rest.split(' ');

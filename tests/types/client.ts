@@ -9,6 +9,9 @@ import {
   listBuckets,
   listBucketTree,
   getPathsInfo,
+  updateBucketSettings,
+  getFileMetadata,
+  fileExists,
   whoami,
   moveBucket,
   batchBucketFiles,
@@ -34,6 +37,7 @@ import {
   isAbortError,
   isTimeoutError,
   type BucketInfo,
+  type FileMetadata,
   type BucketTreeEntry,
   type BatchReport,
   type CreatedBucket,
@@ -83,6 +87,20 @@ async function client(): Promise<void> {
     }
   }
   const files: BucketFile[] = await hub.getPathsInfo(id, ['a', 'b'], { signal });
+  const settled: void = await hub.updateBucketSettings(id, { private: false, signal });
+  const meta: FileMetadata = await hub.getFileMetadata(id, 'a.bin', { signal });
+  const metaSize: number = meta.size;
+  const metaHash: string = meta.xetHash;
+  const modified: Date | undefined = meta.lastModified;
+  const etag: string | undefined = meta.etag;
+  const mime: string | undefined = meta.contentType;
+  const exists: boolean = await hub.fileExists(id, 'a.bin', { signal });
+  // @ts-expect-error private is required
+  hub.updateBucketSettings(id, {});
+  // @ts-expect-error private is a boolean
+  hub.updateBucketSettings(id, { private: 'yes' });
+  // @ts-expect-error the path is required
+  hub.fileExists(id);
   const me: WhoAmI = await hub.whoami({ signal });
   const name: string = me.name;
   await hub.moveBucket({ fromId: id, toId: 'org/other', signal });
@@ -114,6 +132,9 @@ async function free(): Promise<void> {
   const entries: BucketTreeEntry[] = [];
   for await (const e of listBucketTree(made.bucketId, { ...o, prefix: 'a' })) entries.push(e);
   await getPathsInfo(made.bucketId, ['a'], o);
+  await updateBucketSettings(made.bucketId, { ...o, private: true });
+  const m: FileMetadata = await getFileMetadata(made.bucketId, 'a', o);
+  const there: boolean = await fileExists(made.bucketId, 'a', o);
   await whoami(o);
   await moveBucket({ ...o, fromId: 'a/b', toId: 'a/c' });
   await batchBucketFiles('a/b', { ...o, delete: ['x'] });

@@ -62,6 +62,9 @@ export function makeApi(lib, mode, clientOptions) {
       listBuckets: (o) => c.listBuckets(o),
       listBucketTree: (id, o) => c.listBucketTree(id, o),
       getPathsInfo: (id, p, o) => c.getPathsInfo(id, p, o),
+      getFileMetadata: (id, p, o) => c.getFileMetadata(id, p, o),
+      fileExists: (id, p, o) => c.fileExists(id, p, o),
+      updateBucketSettings: (id, o) => c.updateBucketSettings(id, o),
       whoami: (o) => c.whoami(o),
       moveBucket: (o) => c.moveBucket(o),
       batchBucketFiles: (id, o) => c.batchBucketFiles(id, o),
@@ -76,6 +79,9 @@ export function makeApi(lib, mode, clientOptions) {
     listBuckets: (o) => lib.listBuckets(m(o)),
     listBucketTree: (id, o) => lib.listBucketTree(id, m(o)),
     getPathsInfo: (id, p, o) => lib.getPathsInfo(id, p, m(o)),
+    getFileMetadata: (id, p, o) => lib.getFileMetadata(id, p, m(o)),
+    fileExists: (id, p, o) => lib.fileExists(id, p, m(o)),
+    updateBucketSettings: (id, o) => lib.updateBucketSettings(id, m(o)),
     whoami: (o) => lib.whoami(m(o)),
     moveBucket: (o) => lib.moveBucket(m(o)),
     batchBucketFiles: (id, o) => lib.batchBucketFiles(id, m(o)),
@@ -266,6 +272,55 @@ export const scenarios = [
       deq([x.type, x.size, x.xetHash, x.contentType], ['file', 0, EMPTY, 'text/plain'], 'entry');
       eq(x.mtime.getTime(), 1_700_000_000_123, 'mtime round-trips (ms)');
       deq(await a.getPathsInfo(id, []), [], 'no paths');
+    },
+  },
+
+  {
+    name: 'getFileMetadata (HEAD), fileExists, updateBucketSettings',
+    async run(ctx) {
+      const f = countingFetch();
+      const a = api(ctx, { fetch: f, retry: false });
+      const id = await newBucket(ctx, a, 'meta');
+      const mtime = 1_700_000_123_000;
+      await addEmpty(a, id, ['dir/a b#.txt'], { contentType: 'text/plain', mtime: new Date(mtime) });
+      f.calls.length = 0;
+      const m = await a.getFileMetadata(id, 'dir/a b#.txt');
+      deq([m.size, m.xetHash, m.etag, m.contentType], [0, EMPTY, `"${EMPTY}"`, 'text/plain'], 'metadata');
+      ok(m.lastModified instanceof Date && m.lastModified.getTime() === mtime, `lastModified ${m.lastModified}`);
+      deq(f.calls.map((c) => c.method), ['HEAD'], 'one HEAD');
+      ok(f.calls[0].url.endsWith(`/buckets/${id}/resolve/dir/a%20b%23.txt`), f.calls[0].url);
+
+      const noFile = await rejects(a.getFileMetadata(id, 'dir/nope'), 'NotFoundError', 'missing file');
+      deq([noFile.status, noFile.code], [404, 'EntryNotFound'], 'missing file fields');
+      const noBucket = await rejects(a.getFileMetadata(`${ctx.hub.user}/no-${ctx.uniq('x')}`, 'a'), 'NotFoundError', 'missing bucket');
+      deq([noBucket.status, noBucket.code], [404, 'RepoNotFound'], 'missing bucket fields');
+      await rejects(a.getFileMetadata(id, '../a'), 'ValidationError', 'bad path');
+
+      eq(await a.fileExists(id, 'dir/a b#.txt'), true, 'exists');
+      eq(await a.fileExists(id, 'dir'), false, 'a folder is not a file');
+      eq(await a.fileExists(id, 'dir/nope'), false, 'missing file');
+      eq(await a.fileExists(`${ctx.hub.user}/no-${ctx.uniq('x')}`, 'a'), false, 'missing bucket');
+      const bad = api(ctx, { accessToken: 'hf_not_a_real_token_zz', retry: false });
+      await rejects(bad.fileExists(id, 'dir/a b#.txt'), 'AuthError', 'a bad token throws');
+      f.calls.length = 0;
+      await rejects(a.fileExists(id, 'a//b'), 'ValidationError', 'bad path');
+      await rejects(a.fileExists(id), 'ValidationError', 'no path');
+      await rejects(a.updateBucketSettings(id, {}), 'ValidationError', 'private is required');
+      await rejects(a.updateBucketSettings(id, { private: 'yes' }), 'ValidationError', 'private is a boolean');
+      eq(f.calls.length, 0, 'invalid input sends nothing');
+
+      eq((await a.bucketInfo(id)).private, false, 'public at first');
+      eq(await a.updateBucketSettings(id, { private: true }), undefined, 'resolves to undefined');
+      eq((await a.bucketInfo(id)).private, true, 'now private');
+      const anon = makeApi(ctx.lib, ctx.mode, { endpoint: ctx.hub.hub, retry: false });
+      await rejects(anon.getFileMetadata(id, 'dir/a b#.txt'), 'AuthError', 'anonymous HEAD on a private bucket');
+      eq(await anon.fileExists(id, 'dir/a b#.txt'), false, 'anonymous: hidden bucket → false');
+      await a.updateBucketSettings(id, { private: false });
+      eq((await a.bucketInfo(id)).private, false, 'public again');
+      eq(await anon.fileExists(id, 'dir/a b#.txt'), true, 'anonymous sees a public file');
+      const reader = api(ctx, { accessToken: ctx.hub.readerToken, retry: false });
+      await rejects(reader.updateBucketSettings(id, { private: true }), 'ForbiddenError', 'no write access');
+      await rejects(a.updateBucketSettings(`${ctx.hub.user}/no-${ctx.uniq('x')}`, { private: true }), 'NotFoundError', 'missing bucket');
     },
   },
 
