@@ -1,0 +1,87 @@
+// Human tables (§7.1): padded columns, SCREAMING_SNAKE headers, a dashed rule, single-space
+// gaps, numbers right-aligned, cells cut with `...` to fit a terminal width.
+
+/**
+ * @typedef {object} Column
+ * @property {string} header SCREAMING_SNAKE name
+ * @property {boolean} [right] right-align (numbers)
+ */
+
+/**
+ * Renders rows of cell strings. With `maxWidth`, the widest columns are narrowed (cells cut
+ * with `...`) until a line fits; `truncated` says whether any cell was cut.
+ * @param {Column[]} columns
+ * @param {string[][]} rows
+ * @param {number} [maxWidth] no limit when absent
+ * @returns {{ lines: string[], truncated: boolean }}
+ */
+export function renderTable(columns, rows, maxWidth) {
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => r[i].length)));
+  const natural = [...widths];
+  const total = () => widths.reduce((a, b) => a + b, 0) + widths.length - 1;
+  if (maxWidth) {
+    while (total() > maxWidth) {
+      const widest = widths.indexOf(Math.max(...widths));
+      const floor = Math.max(columns[widest].header.length, 4);
+      if (widths[widest] <= floor) break;
+      widths[widest] -= 1;
+    }
+  }
+  const truncated = widths.some((w, i) => w < natural[i]);
+  const cut = (/** @type {string} */ text, /** @type {number} */ width) =>
+    text.length <= width ? text : `${text.slice(0, Math.max(0, width - 3))}...`;
+  const line = (/** @type {string[]} */ cells) =>
+    cells
+      .map((cell, i) => {
+        const text = cut(cell, widths[i]);
+        return columns[i].right ? text.padStart(widths[i]) : text.padEnd(widths[i]);
+      })
+      .join(' ')
+      .trimEnd();
+  return {
+    lines: [line(columns.map((c) => c.header)), widths.map((w) => '-'.repeat(w)).join(' '), ...rows.map(line)],
+    truncated,
+  };
+}
+
+/**
+ * A tree of paths (`--tree`): entries sorted by name per level, `├── `/`└── `/`│   `
+ * connectors (ASCII when `ascii`), folders with a trailing `/`. Each line is prefixed by what
+ * `prefix(entry)` returns for it (size and date columns; blank for folders).
+ * @template {{ path: string, type: string }} E
+ * @param {E[]} entries files and folders (folders may be absent: they are rebuilt from paths)
+ * @param {(entry: E | undefined) => string} prefix
+ * @param {boolean} ascii
+ * @returns {string[]}
+ */
+export function renderTree(entries, prefix, ascii) {
+  /** @typedef {{ children: Map<string, Node>, entry?: E }} Node */
+  /** @type {Node} */
+  const root = { children: new Map() };
+  for (const entry of entries) {
+    let node = root;
+    const parts = entry.path.split('/');
+    parts.forEach((part, i) => {
+      const last = i === parts.length - 1;
+      const key = last && entry.type === 'file' ? part : `${part}/`;
+      let child = node.children.get(key);
+      if (!child) node.children.set(key, (child = { children: new Map() }));
+      if (last) child.entry = entry;
+      node = child;
+    });
+  }
+  const [tee, elbow, bar, space] = ascii ? ['|-- ', '`-- ', '|   ', '    '] : ['├── ', '└── ', '│   ', '    '];
+  /** @type {string[]} */
+  const lines = [];
+  const walk = (/** @type {Node} */ node, /** @type {string} */ indent) => {
+    const names = [...node.children.keys()].sort();
+    names.forEach((name, i) => {
+      const child = /** @type {Node} */ (node.children.get(name));
+      const last = i === names.length - 1;
+      lines.push(`${prefix(name.endsWith('/') ? undefined : child.entry)}${indent}${last ? elbow : tee}${name}`);
+      walk(child, indent + (last ? space : bar));
+    });
+  };
+  walk(root, '');
+  return lines;
+}
