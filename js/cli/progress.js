@@ -47,21 +47,25 @@ export function createProgress(enabled, stream, label, total) {
     lastDraw = Date.now();
     const seconds = (lastDraw - started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
-    const parts = [label];
+    /** @type {string[]} */
+    const parts = [];
     if (total) {
       const ratio = Math.min(1, done / total);
       const filled = Math.round(ratio * BAR);
       parts.push(`${String(Math.floor(ratio * 100)).padStart(3)}%`, `|${'█'.repeat(filled)}${' '.repeat(BAR - filled)}|`);
-      parts.push(`${humanSize(done)} / ${humanSize(total)}`);
+      parts.push(`${humanSize(done)}/${humanSize(total)}`);
     } else {
       parts.push(humanSize(done));
     }
     parts.push(`${humanSize(Math.round(rate))}/s`);
     if (total && rate > 0 && done < total) parts.push(`ETA ${clock((total - done) / rate)}`);
-    const text = parts.join('  ');
-    const width = stream.columns ?? 80;
+    const stats = parts.join(' ');
+    // The label gives way first, so the numbers stay readable on a narrow terminal.
+    const room = Math.max(0, (stream.columns ?? 80) - 1 - stats.length - 1);
+    const name = label.length <= room ? label : `${label.slice(0, Math.max(0, room - 1))}…`;
+    const text = `${name} ${stats}`.slice(0, Math.max(1, (stream.columns ?? 80) - 1));
     cursorTo(stream, 0);
-    stream.write(text.length >= width ? text.slice(0, width - 1) : text);
+    stream.write(text);
     clearLine(stream, 1);
   };
 

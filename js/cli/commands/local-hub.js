@@ -15,8 +15,8 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
  * @param {Record<string, string | undefined>} env
  */
 export function findLocalHub(env) {
+  if (env.LOCAL_HUB_BIN) return existsSync(env.LOCAL_HUB_BIN) ? env.LOCAL_HUB_BIN : undefined;
   const candidates = [
-    env.LOCAL_HUB_BIN,
     env.CARGO_TARGET_DIR && `${env.CARGO_TARGET_DIR}/debug/local-hub`,
     `${repoRoot}target/release/local-hub`,
     `${repoRoot}target/debug/local-hub`,
@@ -41,7 +41,8 @@ export default {
     const bin = findLocalHub(io.env);
     if (!bin) {
       throw new CliError(
-        'local-hub is not built (it is not part of the npm package): run `cargo build -p local-hub` in a clone of the hf-buckets repository, or set LOCAL_HUB_BIN to its path.',
+        'local-hub is not built (it is not part of the npm package): run `cargo build -p local-hub` in a clone of the hf-buckets repository, or set LOCAL_HUB_BIN to its path' +
+          (io.env.LOCAL_HUB_BIN ? ` (LOCAL_HUB_BIN=${io.env.LOCAL_HUB_BIN} does not exist).` : '.'),
       );
     }
     const args = ['--port', String(values.port ?? 0)];
