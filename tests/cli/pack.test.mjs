@@ -47,3 +47,9 @@ test('npx ./hf-buckets-*.tgz runs the command from the packed package', async ()
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr, "Error: No such command 'bogus'. (see 'hf-buckets --help')\n");
 });
+
+test('npx hf-buckets runs the command from the repository (offline: never the registry)', async () => {
+  const env = { ...cliEnv(hub), npm_config_offline: 'true', npm_config_update_notifier: 'false' };
+  const { stdout } = await run('npx', ['hf-buckets', 'create', 'from-repo', '-q'], { cwd: repoRoot, env });
+  assert.equal(stdout, `hf://buckets/${hub.user}/from-repo\n`);
+});
