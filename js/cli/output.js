@@ -36,6 +36,15 @@ export class Output {
     this.stdout.write(`${text}\n`);
   }
 
+  /**
+   * Writes to stdout and waits while its buffer is full, so a long listing streams in bounded
+   * memory.
+   * @param {string} text
+   */
+  async write(text) {
+    if (!this.stdout.write(text)) await new Promise((resolve) => this.stdout.once('drain', resolve));
+  }
+
   /** @param {string} text a hint to stderr (not in quiet mode) */
   hint(text) {
     if (this.mode !== 'quiet') this.stderr.write(`Hint: ${text}\n`);

@@ -16,14 +16,18 @@
  * @returns {{ lines: string[], truncated: boolean }}
  */
 export function renderTable(columns, rows, maxWidth) {
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => r[i].length)));
+  const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, r[i].length), c.header.length));
   const natural = [...widths];
   const total = () => widths.reduce((a, b) => a + b, 0) + widths.length - 1;
   if (maxWidth) {
+    // Narrow the widest column that can still give way (never below its header, nor 4).
+    const floors = columns.map((c) => Math.max(c.header.length, 4));
     while (total() > maxWidth) {
-      const widest = widths.indexOf(Math.max(...widths));
-      const floor = Math.max(columns[widest].header.length, 4);
-      if (widths[widest] <= floor) break;
+      let widest = -1;
+      widths.forEach((w, i) => {
+        if (w > floors[i] && (widest < 0 || w > widths[widest])) widest = i;
+      });
+      if (widest < 0) break;
       widths[widest] -= 1;
     }
   }

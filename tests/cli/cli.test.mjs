@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync, createWriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -118,6 +118,29 @@ test('create, info and ls of buckets in human, json and quiet output', async () 
   assert.equal((await cli(['ls', '--search', name, '-q'], { env })).stdout, `${id}\n`);
   assert.equal((await cli(['ls', '--search', 'no-such-bucket-xyz'], { env })).stdout, 'No results found.\n');
   assert.equal((await cli(['ls', '--search', 'no-such-bucket-xyz', '--json'], { env })).stdout, '[]\n');
+});
+
+test('human output on a terminal: colours unless NO_COLOR, tables cut to its width unless --no-truncate', async () => {
+  const name = uniq('cli-a-rather-long-bucket-name-for-tables');
+  const id = `${hub.user}/${name}`;
+  let r = await inTerminal(cliLine(['create', name]), { env });
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(r.stdout, /\x1b\[32m✓\x1b\[39m Bucket created/);
+  r = await inTerminal(cliLine(['info', id, '--json']), { env });
+  assert.doesNotMatch(r.stdout, /\x1b\[/, 'no colours outside human mode');
+  r = await inTerminal(cliLine(['ls', '--search', name]), { env: { ...env, NO_COLOR: '1' }, cols: 50 });
+  const shown = r.stdout.replace(/\r/g, '').split('\n').filter(Boolean);
+  assert.doesNotMatch(r.stdout, /\x1b\[/);
+  assert.ok(shown.slice(0, 3).every((l) => l.length <= 50), JSON.stringify(shown));
+  assert.match(shown[2], /^demo\/[\w-]+\.\.\. +0 +0 \d{4}-/);
+  assert.match(r.stdout, /Hint: Use --no-truncate to show full values\./);
+  r = await inTerminal(cliLine(['ls', '--search', name, '--no-truncate']), { env: { ...env, NO_COLOR: '1' }, cols: 50 });
+  assert.match(r.stdout, new RegExp(`^${id} +0 +0 \\d{4}-`, 'm'));
+  assert.doesNotMatch(r.stdout, /no-truncate/);
+  // Piped: never cut, never coloured.
+  r = await cli(['ls', '--search', name], { env });
+  assert.match(r.stdout, new RegExp(`^${id} +0 +0 \\d{4}-`, 'm'));
+  assert.doesNotMatch(r.stdout, /\x1b\[/);
 });
 
 test('a missing bucket: the official message, exit 1', async () => {
@@ -296,7 +319,7 @@ test('progress: a bar redrawn in place on a terminal, ending at 100 %; absent wh
   assert.ok(draws.length >= 3, `redrawn in place (${draws.length} draws): ${JSON.stringify(r.stdout.slice(0, 300))}`);
   assert.match(draws.at(-1), /100% \|█{20}\| 25\.2 MB\/25\.2 MB/);
   assert.doesNotMatch(draws.at(-1), /ETA/);
-  assert.match(r.stdout, /✓ Uploaded/);
+  assert.match(r.stdout, /✓(\x1b\[39m)? Uploaded/);
   r = await inTerminal(cliLine(['cp', `hf://buckets/${id}/prog.bin`, path.join(work, 'prog-back.bin')]), { env });
   assert.equal(r.code, 0, r.stdout);
   assert.match(r.stdout.split('\x1b[1G').at(-1), /Downloading prog\.bin 100% \|█{20}\|/);
@@ -337,6 +360,33 @@ test('Ctrl-C during a 200 MiB cp exits 130 within 2 s and leaves the bucket unch
   assert.equal(r.stderr, 'Error: Interrupted.\n');
   const ls = await cli(['ls', id, '-R', '--json'], { env });
   assert.deepEqual(JSON.parse(ls.stdout), []);
+});
+
+test('Ctrl-C during a download (cp to a file, cp to stdout) exits 130 and leaves no file behind', async () => {
+  const id = `${hub.user}/${uniq('cli-int-dl')}`;
+  await cli(['create', id], { env });
+  const file = path.join(work, 'dl-src.bin');
+  writeFileSync(file, randomBytes(16 * 1024 * 1024));
+  assert.equal((await cli(['cp', file, `hf://buckets/${id}/f.bin`], { env })).code, 0);
+  await hub.setNetwork({ latencyMs: 0, bandwidthBytesPerSec: 2 * 1024 * 1024, target: 'any' });
+  try {
+    const dir = mkdtempSync(path.join(work, 'int-dl-'));
+    for (const dst of [path.join(dir, 'f.bin'), '-']) {
+      let interruptedAt = 0;
+      const r = await cli(['cp', `hf://buckets/${id}/f.bin`, dst], {
+        env,
+        onSpawn: (child) => setTimeout(() => ((interruptedAt = Date.now()), child.kill('SIGINT')), 1500),
+      });
+      assert.ok(interruptedAt > 0);
+      assert.equal(r.code, 130, r.stderr);
+      assert.ok(Date.now() - interruptedAt < 2000);
+      assert.equal(r.stderr, 'Error: Interrupted.\n');
+      assert.ok(r.stdoutBytes.length < 16 * 1024 * 1024);
+    }
+    assert.deepEqual(readdirSync(dir), [], 'no file and no partial file');
+  } finally {
+    await hub.clearFaults();
+  }
 });
 
 test('local-hub: starts the emulator from the build, prints how to use it, stops on Ctrl-C', async () => {

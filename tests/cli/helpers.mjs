@@ -32,9 +32,11 @@ export function cli(args, { env, input, cwd, timeoutMs = 120_000, onSpawn } = {}
   return run(process.execPath, [BIN, ...args], { env, input, cwd, timeoutMs, onSpawn });
 }
 
-/** Runs `command` (a shell line) in a pseudo-terminal of 100 columns via `script`. */
-export function inTerminal(command, { env, input, cwd, timeoutMs = 120_000 } = {}) {
-  return run('script', ['-qfec', `stty cols 100 rows 30 2>/dev/null; ${command}`, '/dev/null'], { env, input, cwd, timeoutMs });
+/** Runs `command` (a shell line) in a pseudo-terminal (100 columns unless `cols`) via `script`. */
+export function inTerminal(command, { env, input, cwd, cols = 100, timeoutMs = 120_000 } = {}) {
+  // A terminal's TERM, as a user's shell has it (Node decides on colours from it).
+  const termEnv = { TERM: 'xterm-256color', ...env };
+  return run('script', ['-qfec', `stty cols ${cols} rows 30 2>/dev/null; ${command}`, '/dev/null'], { env: termEnv, input, cwd, timeoutMs });
 }
 
 /** A shell-quoted `node js/cli/bin.js ...args` line. */

@@ -62,40 +62,51 @@ async function listFiles({ values, out, client, signal, about }, arg) {
   const human = Boolean(values['human-readable']);
   if (values.tree && out.mode === 'json') throw new UsageError('--tree cannot be used with --format json.', 'list');
   const hub = await client();
-  /** @type {Entry[]} */
-  const entries = [];
-  for await (const e of hub.listBucketTree(bucketId, { ...(prefix ? { prefix } : {}), recursive, signal })) entries.push(e);
-
-  if (out.mode === 'json') {
-    const rows = entries.map((e) => ({
-      type: e.type,
-      path: e.path,
-      ...(e.type === 'file' ? { size: e.size, xet_hash: e.xetHash, mtime: e.mtime && pythonDate(e.mtime, 'T') } : {}),
-      uploaded_at: e.uploadedAt && pythonDate(e.uploadedAt, 'T'),
-    }));
-    out.line(pythonJson(rows, 2)); // indented in json mode too, as the official CLI prints it
-    return;
-  }
+  const listing = hub.listBucketTree(bucketId, { ...(prefix ? { prefix } : {}), recursive, signal });
   const size = (/** @type {Entry} */ e) => (e.type === 'file' ? (human ? humanSize(e.size) : String(e.size)) : '');
   const date = (/** @type {Entry} */ e) => listingDate(e.type === 'file' ? (e.mtime ?? e.uploadedAt) : e.uploadedAt, human);
+  let folders = false;
+
   if (values.tree) {
+    // A tree needs every entry (sorted per level, column widths); the other forms stream.
+    /** @type {Entry[]} */
+    const entries = [];
+    for await (const e of listing) entries.push(e);
+    folders = entries.some((e) => e.type === 'directory');
     const quiet = out.mode === 'quiet';
     const files = entries.filter((e) => e.type === 'file');
-    const sizeWidth = Math.max(0, ...files.map((e) => size(e).length));
-    const dateWidth = Math.max(0, ...files.map((e) => date(e).length));
+    const sizeWidth = files.reduce((w, e) => Math.max(w, size(e).length), 0);
+    const dateWidth = files.reduce((w, e) => Math.max(w, date(e).length), 0);
     const lines = renderTree(
       recursive ? files : entries,
       (e) => (quiet ? '' : e ? `${size(e).padStart(sizeWidth)}  ${date(e).padEnd(dateWidth)}  ` : ' '.repeat(sizeWidth + dateWidth + 4)),
       false, // Node writes UTF-8 everywhere
     );
     if (lines.length === 0) out.line('(empty)');
-    lines.forEach((l) => out.line(l.trimEnd()));
-  } else if (out.mode === 'quiet') {
-    entries.forEach((e) => out.line(e.type === 'directory' ? `${e.path}/` : e.path));
-  } else if (entries.length === 0) {
-    out.line('(empty)');
+    for (const l of lines) await out.write(`${l.trimEnd()}\n`);
+  } else if (out.mode === 'json') {
+    // Indented in json mode too, as the official CLI prints it; written entry by entry.
+    let count = 0;
+    for await (const e of listing) {
+      const row = {
+        type: e.type,
+        path: e.path,
+        ...(e.type === 'file' ? { size: e.size, xet_hash: e.xetHash, mtime: e.mtime && pythonDate(e.mtime, 'T') } : {}),
+        uploaded_at: e.uploadedAt && pythonDate(e.uploadedAt, 'T'),
+      };
+      await out.write(`${count++ ? ',\n' : '[\n'}  ${pythonJson(row, 2, 1)}`);
+    }
+    out.line(count ? '\n]' : '[]');
+    return;
   } else {
-    for (const e of entries) out.line(`${size(e).padStart(12)}  ${date(e).padStart(19)}  ${e.type === 'directory' ? `${e.path}/` : e.path}`);
+    let count = 0;
+    for await (const e of listing) {
+      count += 1;
+      const name = e.type === 'directory' ? `${e.path}/` : e.path;
+      folders ||= e.type === 'directory';
+      await out.write(out.mode === 'quiet' ? `${name}\n` : `${size(e).padStart(12)}  ${date(e).padStart(19)}  ${name}\n`);
+    }
+    if (count === 0 && out.mode !== 'quiet') out.line('(empty)');
   }
-  if (!recursive && entries.some((e) => e.type === 'directory')) out.hint('Use -R to list files recursively.');
+  if (!recursive && folders) out.hint('Use -R to list files recursively.');
 }
