@@ -55,6 +55,7 @@ test('hf buckets and hf-buckets: same json listings, same info, same state after
   const b = `${hub.user}/parity-js`;
   assert.deepEqual(json(await official(['create', a, '--json'])), json(await ours(['create', a, '--exist-ok', '--json'])));
   await ours(['create', b]);
+  await official(['create', `${hub.user}/parity-empty`]);
 
   // The same uploads into two buckets, one per CLI.
   const file = path.join(work, 'model.bin');
@@ -83,6 +84,8 @@ test('hf buckets and hf-buckets: same json listings, same info, same state after
   }
   assert.deepEqual(json(await ours(['ls', '--json'])), json(await official(['ls', '--json'])));
   assert.equal((await ours(['ls'])).toString(), (await official(['ls'])).toString());
+  assert.equal((await ours(['ls', '-h'])).toString(), (await official(['ls', '-h'])).toString());
+  assert.equal((await ours(['ls', '-q'])).toString(), (await official(['ls', '-q'])).toString());
 
   // Downloads: the same bytes to a file and to stdout, from either bucket.
   for (const id of [a, b]) {

@@ -130,7 +130,10 @@ async function download({ out, client, hf, signal, progress, about, io }, src, d
  * @param {string} dst
  */
 async function copyRemote({ out, client, signal, about }, src, dst) {
-  if (isBucket(src)) about.bucketId = bucketTarget(src, 'cp', { path: true }).bucketId;
+  // "Bucket '…' not found" only when one bucket is involved; otherwise the Hub's message (with
+  // its URL) says which side is missing.
+  const from = isBucket(src) ? bucketTarget(src, 'cp', { path: true }).bucketId : undefined;
+  if (from && from === bucketTarget(dst, 'cp', { path: true }).bucketId) about.bucketId = from;
   const report = await (await client()).copyFiles({ source: src, destination: dst, signal });
   if (!report.success) {
     const first = [...report.failed, ...report.skipped][0];

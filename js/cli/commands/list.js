@@ -45,7 +45,7 @@ async function listBuckets({ values, out, client, signal }, namespace) {
   const buckets = [];
   for await (const b of hub.listBuckets({ ...(namespace ? { namespace } : {}), ...(search ? { search } : {}), signal })) buckets.push(b);
   out.table(
-    [{ header: 'ID' }, { header: 'PRIVATE' }, { header: 'SIZE', right: !human }, { header: 'TOTAL_FILES', right: true }, { header: 'CREATED_AT' }],
+    [{ header: 'ID' }, { header: 'PRIVATE' }, { header: 'SIZE', right: true }, { header: 'TOTAL_FILES', right: true }, { header: 'CREATED_AT' }],
     buckets.map((b) => [b.id, b.private ? '✔' : '', human ? humanSize(b.size) : String(b.size), String(b.totalFiles), ymd(b.createdAt)]),
     buckets.map((b) => ({ id: b.id, private: b.private, size: b.size, total_files: b.totalFiles, created_at: pythonDate(b.createdAt, ' ') })),
   );
