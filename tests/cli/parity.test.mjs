@@ -78,7 +78,10 @@ test('hf buckets and hf-buckets: same json listings, same info, same state after
   assert.ok(json(await ours(['ls', a, '-R', '--json'])).length === 4);
   assert.equal((await ours(['ls', a, '-R'])).toString(), (await official(['ls', a, '-R'])).toString());
   assert.equal((await ours(['ls', a, '-R', '-h'])).toString(), (await official(['ls', a, '-R', '-h'])).toString());
-  assert.equal((await ours(['ls', a, '-q'])).toString(), (await official(['ls', a, '-q'])).toString());
+  for (const flags of [['-q'], ['--tree'], ['--tree', '-R'], ['--tree', '-R', '-h'], ['--tree', '-R', '-q']]) {
+    assert.equal((await ours(['ls', a, ...flags])).toString(), (await official(['ls', a, ...flags])).toString(), flags.join(' '));
+  }
+  assert.equal((await ours(['info', a])).toString(), (await official(['info', a])).toString());
   for (const id of [a, b]) {
     assert.equal((await ours(['info', id, '--json'])).toString(), (await official(['info', id, '--json'])).toString());
   }
