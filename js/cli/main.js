@@ -7,6 +7,7 @@ import { resolveEndpoint, resolveToken } from './credentials.js';
 import { EXIT_OK, UsageError, describeError } from './errors.js';
 import { Output } from './output.js';
 import { progressEnabled } from './progress.js';
+import { webUrlsToHf } from './targets.js';
 import list from './commands/list.js';
 import info from './commands/info.js';
 import create from './commands/create.js';
@@ -60,7 +61,7 @@ export async function run(argv, io) {
     const loadPackage = () => (hf ??= import('../node/index.js'));
     await command.run({
       values,
-      positionals,
+      positionals: await webUrlsToHf(positionals, resolveEndpoint(io.env), loadPackage, command.name),
       out,
       hf: loadPackage,
       client: async () => {

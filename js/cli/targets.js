@@ -29,3 +29,30 @@ export function bucketTarget(arg, command, accept = {}) {
   if (path && !accept.path) throw new UsageError(`'${arg}' must be a bucket id (NAMESPACE/NAME) without a path.`, command);
   return { bucketId: `${namespace}/${name}`, path, trailingSlash: rest.endsWith('/') };
 }
+
+const isWebUrl = (/** @type {string} */ arg) => /^https?:\/\//i.test(arg);
+
+/**
+ * Hub web URLs among the arguments (`https://huggingface.co/buckets/ns/name/tree/dir`, or on
+ * `HF_ENDPOINT`) become `hf://` URIs, through the package's parser (API §13); a trailing `/`
+ * is kept (it means "into this folder" / "the folder's contents"). Other arguments pass as is.
+ * @param {string[]} args
+ * @param {string | undefined} endpoint
+ * @param {() => Promise<typeof import('../node/index.js')>} loadPackage
+ * @param {string} command
+ * @returns {Promise<string[]>}
+ */
+export async function webUrlsToHf(args, endpoint, loadPackage, command) {
+  if (!args.some(isWebUrl)) return args;
+  const { parseHfUri, formatHfUri } = await loadPackage();
+  return args.map((arg) => {
+    if (!isWebUrl(arg)) return arg;
+    try {
+      const parts = parseHfUri(arg, endpoint ? { endpoint } : {});
+      const trailingSlash = parts.trailingSlash || /\/([?#].*)?$/.test(arg);
+      return formatHfUri({ ...parts, trailingSlash: trailingSlash && parts.path !== '' }) + (trailingSlash && parts.path === '' ? '/' : '');
+    } catch (error) {
+      throw new UsageError(/** @type {Error} */ (error).message, command);
+    }
+  });
+}

@@ -195,6 +195,15 @@ test('cp: local → bucket, stdin → bucket, bucket → local and stdout, bucke
   assertOneLineError(await cli(['cp', `hf://buckets/${id}/nope.txt`, 'x'], { env, cwd }), 1, /nope\.txt/);
   assert.ok(!existsSync(path.join(cwd, 'x')));
 
+  // Hub web URLs work wherever an hf:// URI does (on HF_ENDPOINT here).
+  r = await cli(['cp', `${hub.hub}/buckets/${id}/resolve/logs/stdin.txt`, '-'], { env });
+  assert.equal(r.stdout, 'from stdin\n', r.stderr);
+  r = await cli(['ls', `${hub.hub}/buckets/${id}/tree/logs`, '-q'], { env });
+  assert.equal(r.stdout, 'logs/hello.txt\nlogs/renamed.bin\nlogs/stdin.txt\n', r.stderr);
+  r = await cli(['cp', local, `${hub.hub}/buckets/${other}/tree/web/`, '--json'], { env });
+  assert.equal(JSON.parse(r.stdout).dst, `hf://buckets/${other}/web/hello.txt`, r.stderr);
+  assertOneLineError(await cli(['info', 'https://example.com/buckets/a/b'], { env }), 2, /example\.com/);
+
   // bucket → bucket and repo → bucket (server-side copies).
   r = await cli(['cp', `hf://buckets/${id}/hello.txt`, `hf://buckets/${other}/copy.txt`], { env });
   assert.equal(r.code, 0, r.stderr);
