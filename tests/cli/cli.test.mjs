@@ -43,6 +43,8 @@ test('help lists the commands of this part, and never the token', async () => {
   assert.equal(r.code, 0);
   for (const c of ['cp', 'create', 'delete', 'info', 'list', 'move', 'local-hub']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
   for (const c of ['settings', 'rm', 'sync']) assert.doesNotMatch(r.stdout, new RegExp(`^  ${c} `, 'm'));
+  const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+  assert.equal((await cli(['--version'], { env })).stdout, `${version}\n`);
   for (const c of ['ls', 'cp', 'create', 'delete', 'info', 'move', 'local-hub']) {
     const h = await cli([c, '--help'], { env });
     assert.equal(h.code, 0);
