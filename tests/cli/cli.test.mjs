@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { startLocalHub } from '../js/helpers/local-hub.mjs';
-import { cli, cliEnv, cliLine, inTerminal, lines } from './helpers.mjs';
+import { BIN, cli, cliEnv, cliLine, inTerminal, lines } from './helpers.mjs';
 
 let hub;
 let env;
@@ -404,15 +404,32 @@ test('local-hub: starts the emulator from the build, prints how to use it, stops
   const bin = process.env.LOCAL_HUB_BIN;
   const missing = await cli(['local-hub'], { env: { ...env, LOCAL_HUB_BIN: path.join(work, 'no-local-hub') } });
   assertOneLineError(missing, 1, /cargo build -p local-hub/);
-  const child = spawn(process.execPath, [(await import('./helpers.mjs')).BIN, 'local-hub', '--format', 'json'], {
-    env: { ...env, ...(bin ? { LOCAL_HUB_BIN: bin } : {}) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = JSON.parse(await new Promise((resolve) => createInterface({ input: child.stdout }).once('line', resolve)));
+  const start = (args) => {
+    const child = spawn(process.execPath, [BIN, 'local-hub', ...args], {
+      env: { ...env, ...(bin ? { LOCAL_HUB_BIN: bin } : {}) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    return { child, exited, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator]() };
+  };
+  // json: the ready line of local-hub itself.
+  let hubRun = start(['--format', 'json']);
+  const ready = JSON.parse((await hubRun.lines.next()).value);
   assert.match(ready.hub, /^http:\/\/127\.0\.0\.1:\d+$/);
-  const r = await cli(['create', 'tryme', '-q'], { env: cliEnv(ready) });
-  assert.equal(r.stdout, `hf://buckets/${ready.user}/tryme\n`, r.stderr);
-  child.kill('SIGINT');
-  assert.equal(await exited, 0);
+  hubRun.child.kill('SIGINT');
+  assert.equal(await hubRun.exited, 0);
+  // human: where it runs, its data dir, and the two exports to paste; then every command works.
+  const dataDir = path.join(work, 'local-hub-data');
+  hubRun = start(['--data-dir', dataDir]);
+  const shown = [];
+  for (let i = 0; i < 5; i++) shown.push((await hubRun.lines.next()).value);
+  assert.match(shown[0], new RegExp(`^local-hub is running at http://127\\.0\\.0\\.1:\\d+ \\(user '\\w+', data in ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)\\.$`));
+  const exported = /^  export HF_ENDPOINT=(\S+) HF_TOKEN=(hf_\S+)$/.exec(shown[2]);
+  assert.ok(exported, shown.join('\n'));
+  assert.match(shown[4], /Ctrl-C/);
+  const r = await cli(['create', 'tryme', '-q'], { env: cliEnv({ hub: exported[1], token: exported[2] }) });
+  assert.match(r.stdout, /^hf:\/\/buckets\/\w+\/tryme\n$/, r.stderr);
+  hubRun.child.kill('SIGINT');
+  assert.equal(await hubRun.exited, 0);
+  assert.ok(existsSync(dataDir), 'the data dir is kept');
 });
