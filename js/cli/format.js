@@ -1,20 +1,43 @@
 // Sizes, dates and JSON text as the official CLI prints them (buckets-workflows.md §7.1–7.3).
 
-const UNITS = ['KB', 'MB', 'GB', 'TB'];
-
 /**
- * A decimal human size: `< 1000` → `N B`, then one decimal in KB, MB, GB, TB, then PB.
+ * A decimal human size, as `hf` writes it: `< 1000` → `N B`, then one decimal in KB, MB, GB,
+ * TB (a unit is left only once the value reaches 1000 of it: `999999` → `1000.0 KB`), then PB.
  * @param {number} bytes
  * @returns {string}
  */
 export function humanSize(bytes) {
   if (bytes < 1000) return `${bytes} B`;
   let value = bytes;
-  for (const unit of UNITS) {
+  for (const unit of ['KB', 'MB', 'GB', 'TB']) {
     value /= 1000;
-    if (value < 999.95) return `${value.toFixed(1)} ${unit}`;
+    if (value < 1000) return `${pythonFixed1(value)} ${unit}`;
   }
-  return `${(value / 1000).toFixed(1)} PB`;
+  return `${pythonFixed1(value / 1000)} PB`;
+}
+
+/**
+ * `f"{x:.1f}"`: the nearest one-decimal number, with exact ties (`1.25`) going to the even
+ * digit as Python does (`toFixed` would round them up).
+ * @param {number} value
+ */
+function pythonFixed1(value) {
+  const exact = value.toFixed(60); // the double's exact decimal expansion
+  const tie = /^(\d+)\.(\d)50*$/.exec(exact);
+  if (!tie) return value.toFixed(1);
+  const [whole, digit] = [tie[1], Number(tie[2])];
+  return digit % 2 === 0 ? `${whole}.${digit}` : value.toFixed(1);
+}
+
+/**
+ * A file name or path made safe for a terminal: control characters (C0, DEL, C1) are shown as
+ * `\xNN` escapes, so a name cannot move the cursor or recolour the screen.
+ * @param {string} text
+ * @returns {string}
+ */
+export function escapeControl(text) {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 const pad2 = (/** @type {number} */ n) => String(n).padStart(2, '0');

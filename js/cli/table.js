@@ -49,9 +49,10 @@ export function renderTable(columns, rows, maxWidth) {
 }
 
 /**
- * A tree of paths (`--tree`): entries sorted by name per level, `├── `/`└── `/`│   `
- * connectors (ASCII when `ascii`), folders with a trailing `/`. Each line is prefixed by what
- * `prefix(entry)` returns for it (size and date columns; blank for folders).
+ * A tree of paths (`--tree`): names sorted per level (folders without their `/`, as `hf`
+ * sorts them), `├── `/`└── `/`│   ` connectors (ASCII when `ascii`), folders with a trailing
+ * `/`. Each line is prefixed by what `prefix(entry)` returns (size and date columns; `undefined`
+ * for a folder).
  * @template {{ path: string, type: string }} E
  * @param {E[]} entries files and folders (folders may be absent: they are rebuilt from paths)
  * @param {(entry: E | undefined) => string} prefix
@@ -59,18 +60,17 @@ export function renderTable(columns, rows, maxWidth) {
  * @returns {string[]}
  */
 export function renderTree(entries, prefix, ascii) {
-  /** @typedef {{ children: Map<string, Node>, entry?: E }} Node */
+  /** @typedef {{ children: Map<string, Node>, dir: boolean, entry?: E }} Node */
   /** @type {Node} */
-  const root = { children: new Map() };
+  const root = { children: new Map(), dir: true };
   for (const entry of entries) {
     let node = root;
     const parts = entry.path.split('/');
     parts.forEach((part, i) => {
-      const last = i === parts.length - 1;
-      const key = last && entry.type === 'file' ? part : `${part}/`;
-      let child = node.children.get(key);
-      if (!child) node.children.set(key, (child = { children: new Map() }));
-      if (last) child.entry = entry;
+      let child = node.children.get(part);
+      if (!child) node.children.set(part, (child = { children: new Map(), dir: false }));
+      if (i < parts.length - 1 || entry.type !== 'file') child.dir = true;
+      else child.entry = entry;
       node = child;
     });
   }
@@ -82,7 +82,7 @@ export function renderTree(entries, prefix, ascii) {
     names.forEach((name, i) => {
       const child = /** @type {Node} */ (node.children.get(name));
       const last = i === names.length - 1;
-      lines.push(`${prefix(name.endsWith('/') ? undefined : child.entry)}${indent}${last ? elbow : tee}${name}`);
+      lines.push(`${prefix(child.dir ? undefined : child.entry)}${indent}${last ? elbow : tee}${name}${child.dir ? '/' : ''}`);
       walk(child, indent + (last ? space : bar));
     });
   };

@@ -3,7 +3,7 @@
 // state after `cp` (issue 14).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -50,6 +50,17 @@ after(async () => {
   await hub?.stop();
 });
 
+test('human sizes: the same text as hf for boundaries and random sizes', { skip: !existsSync(HF) && 'no .venv/bin/hf' }, async () => {
+  const { humanSize } = await import('../../js/cli/format.js');
+  const sizes = [0, 1, 999, 1000, 1049, 1050, 1250, 1350, 99_949, 99_950, 999_949, 999_950, 999_999, 1e6, 1e9 - 1, 1e12 - 1, 1e15 - 1, 1e15, 1e18];
+  for (let i = 0; i < 500; i++) sizes.push(Math.floor(Math.random() * 10 ** (1 + Math.random() * 15)));
+  const python = path.join(repoRoot, '.venv', 'bin', 'python');
+  const script = 'import sys, json\nfrom huggingface_hub.cli._file_listing import format_size\nprint(json.dumps([format_size(n, True) for n in json.load(sys.stdin)]))';
+  const r = spawnSync(python, ['-c', script], { input: JSON.stringify(sizes), encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(sizes.map(humanSize), JSON.parse(r.stdout));
+});
+
 test('hf buckets and hf-buckets: same json listings, same info, same state after cp', { skip: !existsSync(HF) && 'no .venv/bin/hf' }, async () => {
   const a = `${hub.user}/parity-py`;
   const b = `${hub.user}/parity-js`;
@@ -66,6 +77,7 @@ test('hf buckets and hf-buckets: same json listings, same info, same state after
     await run(['cp', path.join(work, 'notes.txt'), `hf://buckets/${id}`]);
     await run(['cp', '-', `hf://buckets/${id}/logs/stdin.txt`], 'from stdin\n');
     await run(['cp', `hf://buckets/${id}/notes.txt`, `hf://buckets/${id}/copies/notes-copy.txt`]);
+    await run(['cp', path.join(work, 'notes.txt'), `hf://buckets/${id}/ckpt.txt`]); // sorts before the folder ckpt/
   }
   for (const flags of [['-R'], []]) {
     const pyA = json(await official(['ls', a, ...flags, '--json']));
@@ -75,7 +87,7 @@ test('hf buckets and hf-buckets: same json listings, same info, same state after
     // And the two buckets hold the same files (names, sizes, hashes).
     assert.deepEqual(stable(json(await official(['ls', b, ...flags, '--json']))), stable(pyA));
   }
-  assert.ok(json(await ours(['ls', a, '-R', '--json'])).length === 4);
+  assert.ok(json(await ours(['ls', a, '-R', '--json'])).length === 5);
   assert.equal((await ours(['ls', a, '-R'])).toString(), (await official(['ls', a, '-R'])).toString());
   assert.equal((await ours(['ls', a, '-R', '-h'])).toString(), (await official(['ls', a, '-R', '-h'])).toString());
   for (const flags of [['-q'], ['--tree'], ['--tree', '-R'], ['--tree', '-R', '-h'], ['--tree', '-R', '-q']]) {
@@ -103,7 +115,7 @@ test('hf buckets and hf-buckets: same json listings, same info, same state after
 
   // move and delete through one CLI are seen by the other.
   await ours(['move', b, `${b}-moved`]);
-  assert.equal(json(await official(['info', `${b}-moved`, '--json'])).total_files, 4);
+  assert.equal(json(await official(['info', `${b}-moved`, '--json'])).total_files, 5);
   await official(['delete', `${b}-moved`, '-y']);
   const r = await cli(['info', `${b}-moved`], { env });
   assert.equal(r.stderr, `Error: Bucket '${b}-moved' not found.\n`);

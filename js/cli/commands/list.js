@@ -1,7 +1,7 @@
 // `hf-buckets list | ls [NAMESPACE | ID[/PREFIX] | hf://buckets/…]` (§7.2): buckets of a
 // namespace as a table, or the files of a bucket (flat lines, `--tree`, json, quiet paths).
 
-import { humanSize, listingDate, pythonDate, pythonJson, ymd } from '../format.js';
+import { escapeControl, humanSize, listingDate, pythonDate, pythonJson, ymd } from '../format.js';
 import { renderTree } from '../table.js';
 import { UsageError } from '../errors.js';
 import { bucketTarget } from '../targets.js';
@@ -79,11 +79,12 @@ async function listFiles({ values, out, client, signal, about }, arg) {
     const dateWidth = files.reduce((w, e) => Math.max(w, date(e).length), 0);
     const lines = renderTree(
       recursive ? files : entries,
-      (e) => (quiet ? '' : e ? `${size(e).padStart(sizeWidth)}  ${date(e).padEnd(dateWidth)}  ` : ' '.repeat(sizeWidth + dateWidth + 4)),
+      // No size/date columns in quiet mode, nor when no file is shown (only folders).
+      (e) => (quiet || !files.length ? '' : e ? `${size(e).padStart(sizeWidth)}  ${date(e).padEnd(dateWidth)}  ` : ' '.repeat(sizeWidth + dateWidth + 4)),
       false, // Node writes UTF-8 everywhere
     );
     if (lines.length === 0) out.line('(empty)');
-    for (const l of lines) await out.write(`${l.trimEnd()}\n`);
+    for (const l of lines) await out.write(`${escapeControl(l.trimEnd())}\n`);
   } else if (out.mode === 'json') {
     // Indented in json mode too, as the official CLI prints it; written entry by entry.
     let count = 0;
@@ -102,7 +103,7 @@ async function listFiles({ values, out, client, signal, about }, arg) {
     let count = 0;
     for await (const e of listing) {
       count += 1;
-      const name = e.type === 'directory' ? `${e.path}/` : e.path;
+      const name = escapeControl(e.type === 'directory' ? `${e.path}/` : e.path);
       folders ||= e.type === 'directory';
       await out.write(out.mode === 'quiet' ? `${name}\n` : `${size(e).padStart(12)}  ${date(e).padStart(19)}  ${name}\n`);
     }
