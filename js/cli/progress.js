@@ -23,7 +23,7 @@ export function progressEnabled(mode, streams, env) {
 /**
  * @typedef {object} Progress
  * @property {(done: number, total?: number) => void} update bytes done (and the total, once known)
- * @property {() => void} finish draws the final state (100 % when complete) and ends the line
+ * @property {() => void} finish draws the last state (100 % when complete) and ends the line
  */
 
 /** @type {Progress} */
@@ -79,6 +79,7 @@ export function createProgress(enabled, stream, label, total) {
     finish() {
       if (finished) return;
       finished = true;
+      if (lastDraw === 0) return; // nothing started (e.g. a missing bucket): no bar at all
       draw();
       stream.write('\n');
     },

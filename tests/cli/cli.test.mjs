@@ -334,6 +334,19 @@ test('progress: a bar redrawn in place on a terminal, ending at 100 %; absent wh
   r = await inTerminal(cliLine(['cp', `hf://buckets/${id}/prog.bin`, path.join(work, 'prog-back.bin')]), { env });
   assert.equal(r.code, 0, r.stdout);
   assert.match(r.stdout.split('\x1b[1G').at(-1), /Downloading prog\.bin 100% \|█{20}\|/);
+  // A failure after the bar started: the error gets a line of its own.
+  await hub.setNetwork({ latencyMs: 0, bandwidthBytesPerSec: 4 * 1024 * 1024, target: 'any' });
+  try {
+    r = await inTerminal(`${cliLine(['cp', `hf://buckets/${id}/prog.bin`, path.join(work, 'prog-int.bin')])} & pid=$!; sleep 2; kill -INT $pid; wait $pid`, { env });
+  } finally {
+    await hub.clearFaults();
+  }
+  assert.equal(r.code, 130, r.stdout);
+  assert.match(r.stdout, /\|[^\n]*\r?\nError: Interrupted\.\r?\n$/);
+  // A failure before anything moved: no bar at all.
+  r = await inTerminal(cliLine(['cp', `hf://buckets/${id}/no-such-file.bin`, path.join(work, 'never.bin')]), { env });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout.replace(/\r/g, ''), /^Error: [^\n]*no-such-file\.bin[^\n]*\n$/);
   // Piped: results only.
   r = await cli(['cp', file, `hf://buckets/${id}/prog2.bin`], { env });
   assert.equal(r.code, 0);

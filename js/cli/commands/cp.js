@@ -77,13 +77,16 @@ async function upload({ out, client, signal, progress, about, io }, src, dst) {
   }
   const hub = await client();
   const bar = createProgress(progress, io.stderr, `Uploading ${destination}`, total);
-  await hub.uploadBucketFile(target.bucketId, {
-    source: src === '-' ? /** @type {any} */ (io.stdin) : src,
-    destination,
-    signal,
-    onProgress: (e) => bar.update(e.bytesHashed, total),
-  });
-  bar.finish();
+  try {
+    await hub.uploadBucketFile(target.bucketId, {
+      source: src === '-' ? /** @type {any} */ (io.stdin) : src,
+      destination,
+      signal,
+      onProgress: (e) => bar.update(e.bytesHashed, total),
+    });
+  } finally {
+    bar.finish(); // also on failure, so the error starts on a line of its own
+  }
   out.result('Uploaded', { src: src === '-' ? 'stdin' : src, dst: `hf://buckets/${target.bucketId}/${destination}` });
 }
 
@@ -112,14 +115,17 @@ async function download({ out, client, hf, signal, progress, about, io }, src, d
   await mkdir(path.dirname(path.resolve(to)), { recursive: true });
   const bar = createProgress(progress, io.stderr, `Downloading ${source.path}`);
   const { downloadBucketFile } = await hf();
-  await downloadBucketFile(source.bucketId, {
-    client: hub,
-    path: source.path,
-    to,
-    signal,
-    onProgress: (e) => bar.update(e.bytesVerified, e.totalBytes),
-  });
-  bar.finish();
+  try {
+    await downloadBucketFile(source.bucketId, {
+      client: hub,
+      path: source.path,
+      to,
+      signal,
+      onProgress: (e) => bar.update(e.bytesVerified, e.totalBytes),
+    });
+  } finally {
+    bar.finish();
+  }
   out.result('Downloaded', { src, dst: to });
 }
 
