@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync, createWriteStream, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,6 +36,7 @@ before(async () => {
 
 after(async () => {
   await hub?.stop();
+  if (work) rmSync(work, { recursive: true, force: true }); // the 200 MiB file among others
 });
 
 test('help lists the commands of this part, and never the token', async () => {
@@ -391,7 +392,8 @@ test('Ctrl-C during a download (cp to a file, cp to stdout) exits 130 and leaves
   await cli(['create', id], { env });
   const file = path.join(work, 'dl-src.bin');
   writeFileSync(file, randomBytes(16 * 1024 * 1024));
-  assert.equal((await cli(['cp', file, `hf://buckets/${id}/f.bin`], { env })).code, 0);
+  const up = await cli(['cp', file, `hf://buckets/${id}/f.bin`], { env });
+  assert.equal(up.code, 0, up.stderr);
   await hub.setNetwork({ latencyMs: 0, bandwidthBytesPerSec: 2 * 1024 * 1024, target: 'any' });
   try {
     const dir = mkdtempSync(path.join(work, 'int-dl-'));

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -21,8 +21,9 @@ after(async () => {
   await hub?.stop();
 });
 
-test('npx ./hf-buckets-*.tgz runs the command from the packed package', async () => {
+test('npx ./hf-buckets-*.tgz runs the command from the packed package', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'hf-buckets-npx-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const env = {
     ...cliEnv(hub),
     npm_config_cache: path.join(dir, '.npm-cache'),

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,6 +48,7 @@ before(async () => {
 
 after(async () => {
   await hub?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 test('human sizes: the same text as hf for boundaries and random sizes', { skip: !existsSync(HF) && 'no .venv/bin/hf' }, async () => {
