@@ -84,6 +84,12 @@ if ls tests/js/*.test.mjs >/dev/null 2>&1; then
   run_suite js node node --test --test-concurrency=1 tests/js/
 fi
 
+# 4a. The `hf-buckets` command line, spawned against local-hub (and beside the official `hf`
+#     CLI of the venv for the parity test; npm pack + npx for the packed bin). (issue 14)
+if ls tests/cli/*.test.mjs >/dev/null 2>&1; then
+  run_suite cli node node --test --test-concurrency=1 tests/cli/
+fi
+
 # 4b. The packed package (npm pack → a fresh app) built with Vite, webpack, esbuild and Rollup and
 #     run in Chromium, run in Bun, Deno and workerd; the type tests with `bundler` resolution.
 #     (tests/bundlers, issue 15)

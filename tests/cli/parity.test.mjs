@@ -1,0 +1,123 @@
+// The same sequence through the official Python CLI (`hf buckets`, .venv/bin/hf) and through
+// `hf-buckets`, against one local-hub: the same listings and info in json mode, the same end
+// state after `cp` (issue 14).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { startLocalHub } from '../js/helpers/local-hub.mjs';
+import { cli, cliEnv, repoRoot } from './helpers.mjs';
+
+const HF = path.join(repoRoot, '.venv', 'bin', 'hf');
+let hub;
+let env;
+let work;
+
+/** `hf buckets ...args` → stdout (throws with stderr on a non-zero exit). */
+async function official(args, input) {
+  const child = promisify(execFile)(HF, ['buckets', ...args], {
+    env: { ...env, HF_HUB_DISABLE_TELEMETRY: '1', HF_HUB_DISABLE_PROGRESS_BARS: '1', NO_COLOR: '1' },
+    maxBuffer: 64 << 20,
+    encoding: 'buffer',
+  });
+  if (input !== undefined) child.child.stdin.end(input);
+  const { stdout } = await child;
+  return stdout;
+}
+
+/** `hf-buckets ...args` → stdout (asserts exit 0). */
+async function ours(args, input) {
+  const r = await cli(args, { env, input });
+  assert.equal(r.code, 0, `hf-buckets ${args.join(' ')}: ${r.stderr}`);
+  return r.stdoutBytes;
+}
+
+const json = (bytes) => JSON.parse(bytes.toString('utf8'));
+/** A listing with the per-upload fields (times) left out: they differ between two uploads. */
+const stable = (entries) => entries.map(({ mtime, uploaded_at, ...rest }) => rest);
+
+before(async () => {
+  hub = await startLocalHub();
+  env = cliEnv(hub);
+  work = mkdtempSync(path.join(tmpdir(), 'hf-buckets-parity-'));
+});
+
+after(async () => {
+  await hub?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('human sizes: the same text as hf for boundaries and random sizes', { skip: !existsSync(HF) && 'no .venv/bin/hf' }, async () => {
+  const { humanSize } = await import('../../js/cli/format.js');
+  const sizes = [0, 1, 999, 1000, 1049, 1050, 1250, 1350, 99_949, 99_950, 999_949, 999_950, 999_999, 1e6, 1e9 - 1, 1e12 - 1, 1e15 - 1, 1e15, 1e18];
+  for (let i = 0; i < 500; i++) sizes.push(Math.floor(Math.random() * 10 ** (1 + Math.random() * 15)));
+  const python = path.join(repoRoot, '.venv', 'bin', 'python');
+  const script = 'import sys, json\nfrom huggingface_hub.cli._file_listing import format_size\nprint(json.dumps([format_size(n, True) for n in json.load(sys.stdin)]))';
+  const r = spawnSync(python, ['-c', script], { input: JSON.stringify(sizes), encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(sizes.map(humanSize), JSON.parse(r.stdout));
+});
+
+test('hf buckets and hf-buckets: same json listings, same info, same state after cp', { skip: !existsSync(HF) && 'no .venv/bin/hf' }, async () => {
+  const a = `${hub.user}/parity-py`;
+  const b = `${hub.user}/parity-js`;
+  assert.deepEqual(json(await official(['create', a, '--json'])), json(await ours(['create', a, '--exist-ok', '--json'])));
+  await ours(['create', b]);
+  await official(['create', `${hub.user}/parity-empty`]);
+
+  // The same uploads into two buckets, one per CLI.
+  const file = path.join(work, 'model.bin');
+  writeFileSync(file, randomBytes(3 * 1024 * 1024 + 17));
+  writeFileSync(path.join(work, 'notes.txt'), 'some notes\n');
+  for (const [id, run] of [[a, official], [b, ours]]) {
+    await run(['cp', file, `hf://buckets/${id}/ckpt/`]);
+    await run(['cp', path.join(work, 'notes.txt'), `hf://buckets/${id}`]);
+    await run(['cp', '-', `hf://buckets/${id}/logs/stdin.txt`], 'from stdin\n');
+    await run(['cp', `hf://buckets/${id}/notes.txt`, `hf://buckets/${id}/copies/notes-copy.txt`]);
+    await run(['cp', path.join(work, 'notes.txt'), `hf://buckets/${id}/ckpt.txt`]); // sorts before the folder ckpt/
+  }
+  for (const flags of [['-R'], []]) {
+    const pyA = json(await official(['ls', a, ...flags, '--json']));
+    // Each CLI reads the other's bucket the same way, byte for byte.
+    assert.deepEqual(json(await ours(['ls', a, ...flags, '--json'])), pyA);
+    assert.equal((await ours(['ls', a, ...flags, '--json'])).toString(), (await official(['ls', a, ...flags, '--json'])).toString());
+    // And the two buckets hold the same files (names, sizes, hashes).
+    assert.deepEqual(stable(json(await official(['ls', b, ...flags, '--json']))), stable(pyA));
+  }
+  assert.ok(json(await ours(['ls', a, '-R', '--json'])).length === 5);
+  assert.equal((await ours(['ls', a, '-R'])).toString(), (await official(['ls', a, '-R'])).toString());
+  assert.equal((await ours(['ls', a, '-R', '-h'])).toString(), (await official(['ls', a, '-R', '-h'])).toString());
+  for (const flags of [['-q'], ['--tree'], ['--tree', '-R'], ['--tree', '-R', '-h'], ['--tree', '-R', '-q']]) {
+    assert.equal((await ours(['ls', a, ...flags])).toString(), (await official(['ls', a, ...flags])).toString(), flags.join(' '));
+  }
+  assert.equal((await ours(['info', a])).toString(), (await official(['info', a])).toString());
+  for (const id of [a, b]) {
+    assert.equal((await ours(['info', id, '--json'])).toString(), (await official(['info', id, '--json'])).toString());
+  }
+  assert.deepEqual(json(await ours(['ls', '--json'])), json(await official(['ls', '--json'])));
+  assert.equal((await ours(['ls'])).toString(), (await official(['ls'])).toString());
+  assert.equal((await ours(['ls', '-h'])).toString(), (await official(['ls', '-h'])).toString());
+  assert.equal((await ours(['ls', '-q'])).toString(), (await official(['ls', '-q'])).toString());
+
+  // Downloads: the same bytes to a file and to stdout, from either bucket.
+  for (const id of [a, b]) {
+    const fromPy = path.join(work, `py-${id.replace('/', '_')}.bin`);
+    const fromJs = path.join(work, `js-${id.replace('/', '_')}.bin`);
+    await official(['cp', `hf://buckets/${id}/ckpt/model.bin`, fromPy]);
+    await ours(['cp', `hf://buckets/${id}/ckpt/model.bin`, fromJs]);
+    assert.ok(readFileSync(fromPy).equals(readFileSync(file)));
+    assert.ok(readFileSync(fromJs).equals(readFileSync(file)));
+    assert.ok((await ours(['cp', `hf://buckets/${id}/logs/stdin.txt`, '-'])).equals(await official(['cp', `hf://buckets/${id}/logs/stdin.txt`, '-'])));
+  }
+
+  // move and delete through one CLI are seen by the other.
+  await ours(['move', b, `${b}-moved`]);
+  assert.equal(json(await official(['info', `${b}-moved`, '--json'])).total_files, 5);
+  await official(['delete', `${b}-moved`, '-y']);
+  const r = await cli(['info', `${b}-moved`], { env });
+  assert.equal(r.stderr, `Error: Bucket '${b}-moved' not found.\n`);
+});
