@@ -2,6 +2,7 @@
 //
 //   /                 www/ (the page, its module script and CSS)
 //   /js/*, /dist/*    the built package, exactly as published (the page imports it through an import map)
+//   /vendor/hyparquet/*  the `hyparquet` parquet reader (a dev dependency), for the widget's parquet previews
 //   /hub/*            the Hub API, proxied to the Hub (local-hub by default) with the server's token added
 //   /api/token        short-lived Xet CAS tokens for one bucket: ?bucket=ns/name&mode=read|write
 //
@@ -29,6 +30,7 @@ const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 /** URL prefix → directory served under it (longest prefix first). */
 const STATIC_ROOTS = [
+  ['/vendor/hyparquet/', resolve(REPO, 'node_modules', 'hyparquet', 'src')],
   ['/js/', resolve(REPO, 'js')],
   ['/dist/', resolve(REPO, 'dist')],
   ['/', resolve(REPO, 'www')],

@@ -8,12 +8,44 @@
 // `tokenUrl`  the widget server's token endpoint, absolute or relative to the page:
 //             GET ?bucket=ns/name&mode=read|write → {accessToken, exp, casUrl}
 // `worker`    run uploads and downloads (chunking, hashing, compression, verification) in a module worker
+// `parquet`   how to load a parquet reader for previews (default `() => import('hyparquet')`: the
+//             page resolves `hyparquet` with its import map or bundler; without it, a parquet
+//             preview says that no reader is available)
+//
+// Previews (text, images, parquet) read a file through `openBucketBlob`: only the bytes shown
+// are fetched, each chunk verified, and the preview says how many bytes it read.
 //
 // Every Hub and CAS call goes through the package; this file is UI only.
 
 import { BucketClient } from 'hf-buckets';
 
 const UPLOAD_CONCURRENCY = 2;
+/** A text preview shows at most this many bytes of the file's start. */
+const TEXT_PREVIEW_BYTES = 64 * 1024;
+/** An image is previewed only up to this size (an image needs all its bytes). */
+const IMAGE_PREVIEW_BYTES = 20 * 1024 * 1024;
+/** A parquet preview shows this many rows of this many columns. */
+const PARQUET_PREVIEW_ROWS = 5;
+const PARQUET_PREVIEW_COLUMNS = 6;
+const TEXT_EXTENSIONS = new Set(['txt', 'md', 'json', 'jsonl', 'csv', 'tsv', 'log', 'yaml', 'yml', 'toml', 'py',
+  'js', 'mjs', 'ts', 'rs', 'sh', 'html', 'css', 'xml', 'ini', 'cfg']);
+const IMAGE_TYPES = /** @type {Record<string, string>} */ ({ png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg',
+  gif: 'image/gif', webp: 'image/webp', avif: 'image/avif', bmp: 'image/bmp' });
+
+/**
+ * What a Preview of `path` shows, by its extension (no preview for other files).
+ * @param {string} path
+ * @returns {'text' | 'image' | 'parquet' | null}
+ */
+export function previewKind(path) {
+  const name = path.split('/').pop() ?? '';
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+  if (TEXT_EXTENSIONS.has(ext)) return 'text';
+  if (ext in IMAGE_TYPES) return 'image';
+  if (ext === 'parquet') return 'parquet';
+  return null;
+}
 
 /** @typedef {import('hf-buckets').BucketInfo} BucketInfo */
 /** @typedef {import('hf-buckets').BucketTreeEntry} BucketTreeEntry */
@@ -39,10 +71,25 @@ const UPLOAD_CONCURRENCY = 2;
 /** @typedef {{ entries: BucketTreeEntry[], loading: boolean, error?: unknown }} Folder */
 
 /**
- * @param {HTMLElement} root
- * @param {{ endpoint: string, tokenUrl: string, worker?: boolean, namespace?: string }} options
+ * The parquet functions a preview uses (those of `hyparquet`).
+ * @typedef {{
+ *   parquetMetadataAsync: (file: import('hf-buckets').AsyncBuffer) => Promise<any>,
+ *   parquetSchema: (metadata: any) => { children: { element: { name: string, type?: string } }[] },
+ *   parquetReadObjects: (options: { file: import('hf-buckets').AsyncBuffer, metadata: any, columns: string[],
+ *     rowStart: number, rowEnd: number }) => Promise<Record<string, unknown>[]>,
+ * }} ParquetReader
  */
-export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, namespace }) {
+
+/** @returns {Promise<ParquetReader>} */
+// @ts-ignore: resolved by the page (import map or bundler); the widget works without it
+const importHyparquet = () => import('hyparquet');
+
+/**
+ * @param {HTMLElement} root
+ * @param {{ endpoint: string, tokenUrl: string, worker?: boolean, namespace?: string,
+ *   parquet?: () => Promise<ParquetReader> }} options
+ */
+export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, namespace, parquet = importHyparquet }) {
   const state = {
     /** @type {string | null} */
     bucketId: null,
@@ -107,6 +154,7 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
       h('div', { class: 'hfb-section-title' }, 'Files',
         h('button', { class: 'hfb-icon', title: 'Refresh', 'data-action': 'refresh-tree' }, '↻')),
       h('div', { class: 'hfb-tree', 'data-role': 'tree' }),
+      h('section', { class: 'hfb-preview', 'data-role': 'preview', hidden: '', 'aria-live': 'polite' }),
       h('div', { class: 'hfb-status', 'data-role': 'status', role: 'status' })),
   );
   /**
@@ -162,6 +210,7 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     state.bucketId = bucketId;
     state.folders.clear();
     state.expanded = new Set(['']);
+    closePreview();
     renderBuckets();
     $('target').textContent = `${bucketId}/`;
     follow(bucketId);
@@ -332,6 +381,9 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
             h('td', { class: 'hfb-size', title: `${entry.size} bytes` }, formatBytes(entry.size)),
             h('td', { class: 'hfb-date', title: entry.uploadedAt ?? '' }, formatDate(entry.mtime ?? entry.uploadedAt)),
             h('td', { class: 'hfb-actions' },
+              previewKind(entry.path)
+                ? h('button', { class: 'hfb-small', 'data-action': 'preview', 'data-path': entry.path }, 'Preview')
+                : '',
               h('a', { class: 'hfb-small hfb-button', href: '#', 'data-action': 'download', 'data-path': entry.path, download: name }, 'Download'),
               h('button', { class: 'hfb-small hfb-danger', 'data-action': 'delete', 'data-path': entry.path }, 'Delete'))));
         }
@@ -399,6 +451,90 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     } catch (error) {
       fail(`Downloading ${path} failed`, error);
     }
+  }
+
+  // ---- previews: a lazy, verified Blob of the file; only the bytes shown are fetched ---------------
+  /** @type {AbortController | null} */
+  let previewing = null;
+  async function preview(path) {
+    const bucketId = state.bucketId;
+    const kind = previewKind(path);
+    if (!bucketId || !kind) return;
+    previewing?.abort();
+    const controller = (previewing = new AbortController());
+    const { signal } = controller;
+    const panel = $('preview');
+    const title = h('div', { class: 'hfb-section-title' }, h('span', {}, 'Preview ', h('code', {}, path)),
+      h('button', { class: 'hfb-icon', title: 'Close preview', 'data-action': 'close-preview' }, '×'));
+    const note = h('div', { class: 'hfb-preview-note', 'data-role': 'preview-note' }, 'Reading…');
+    panel.replaceChildren(title, note);
+    panel.hidden = false;
+    /** @type {import('hf-buckets').BucketBlob | undefined} */
+    let blob;
+    try {
+      const ext = path.split('.').pop()?.toLowerCase() ?? '';
+      blob = await client.openBucketBlob(bucketId, path, { tokenProvider, type: IMAGE_TYPES[ext] ?? '' });
+      /** @type {Node} */
+      let body;
+      let shown = '';
+      if (kind === 'text') {
+        const n = Math.min(blob.size, TEXT_PREVIEW_BYTES);
+        const text = await blob.slice(0, n).text({ signal });
+        body = h('pre', { class: 'hfb-preview-text' }, text);
+        shown = n < blob.size ? `the first ${formatBytes(n)}` : 'all of it';
+      } else if (kind === 'image') {
+        if (blob.size > IMAGE_PREVIEW_BYTES) {
+          throw new Error(`the image is larger than ${formatBytes(IMAGE_PREVIEW_BYTES)}: download it instead`);
+        }
+        const bytes = await blob.arrayBuffer({ signal });
+        const url = URL.createObjectURL(new Blob([bytes], { type: blob.type }));
+        body = h('img', { class: 'hfb-preview-image', src: url, alt: path });
+        signal.addEventListener('abort', () => URL.revokeObjectURL(url), { once: true });
+        shown = 'all of it';
+      } else {
+        let reader;
+        try {
+          reader = await parquet();
+        } catch {
+          throw new Error('no parquet reader: the page does not provide `hyparquet`');
+        }
+        const file = blob.asyncBuffer({ signal });
+        const metadata = await reader.parquetMetadataAsync(file);
+        const columns = reader.parquetSchema(metadata).children.map((c) => c.element.name);
+        const picked = columns.slice(0, PARQUET_PREVIEW_COLUMNS);
+        const rowCount = Number(metadata.num_rows);
+        const rows = await reader.parquetReadObjects({
+          file, metadata, columns: picked, rowStart: 0, rowEnd: Math.min(PARQUET_PREVIEW_ROWS, rowCount),
+        });
+        body = h('div', { class: 'hfb-preview-table' },
+          h('p', {}, `${rowCount.toLocaleString()} rows × ${columns.length} columns` +
+            (columns.length > picked.length ? ` (the first ${picked.length} shown)` : '')),
+          h('table', {},
+            h('thead', {}, h('tr', {}, ...picked.map((c) => h('th', {}, c)))),
+            h('tbody', {}, ...rows.map((row) => h('tr', {}, ...picked.map((c) => h('td', {}, cell(row[c]))))))));
+        shown = `the metadata and ${rows.length} row(s)`;
+      }
+      if (signal.aborted) return;
+      const { bytesFetched } = blob.stats();
+      note.textContent = `${formatBytes(blob.size)} file, showing ${shown}: fetched ${formatBytes(bytesFetched)} ` +
+        '(chunks and xorb footers), every chunk verified.';
+      note.dataset.bytesFetched = String(bytesFetched);
+      panel.append(body);
+    } catch (error) {
+      if (signal.aborted) return;
+      const e = /** @type {{ name?: string, message?: string }} */ (error);
+      note.textContent = `Cannot preview ${path}: ${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message ?? error}`;
+      note.dataset.kind = 'error';
+    } finally {
+      blob?.close();
+    }
+  }
+
+  function closePreview() {
+    previewing?.abort();
+    previewing = null;
+    $('preview').hidden = true;
+    $('preview').replaceChildren();
   }
 
   // ---- uploads -------------------------------------------------------------------------------------
@@ -610,6 +746,8 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
       case 'refresh-tree': refreshTree(); loadInfo(); break;
       case 'toggle': toggleFolder(path); break;
       case 'download': download(path); break;
+      case 'preview': preview(path); break;
+      case 'close-preview': closePreview(); break;
       case 'delete': deletePath(path, 'dir' in target.dataset); break;
       case 'delete-bucket': deleteBucket(); break;
       case 'cancel': cancel(Number(upload)); break;
@@ -706,6 +844,17 @@ function h(tag, attributes = {}, ...children) {
     el.append(child instanceof Node ? child : String(child));
   }
   return el;
+}
+
+/** One parquet value as table text (bigints, dates, nested values). @param {unknown} value */
+function cell(value) {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') {
+    return JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+  return String(value);
 }
 
 function formatBytes(n) {
