@@ -19,6 +19,7 @@ export const deleteBucket = wasm.async(api.deleteBucket);
 export const bucketInfo = wasm.async(api.bucketInfo);
 export const listBuckets = wasm.iterable(api.listBuckets);
 export const listBucketTree = wasm.iterable(api.listBucketTree);
+export const watchBucket = wasm.iterable(api.watchBucket);
 export const getPathsInfo = wasm.async(api.getPathsInfo);
 export const updateBucketSettings = wasm.async(api.updateBucketSettings);
 export const getFileMetadata = wasm.async(api.getFileMetadata);

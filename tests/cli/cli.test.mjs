@@ -369,15 +369,23 @@ test('Ctrl-C during a 200 MiB cp exits 130 within 2 s and leaves the bucket unch
     w.on('error', reject);
   });
   let interruptedAt = 0;
-  const r = await cli(['cp', file, `hf://buckets/${id}/big.bin`], {
-    env,
-    onSpawn: (child) => {
-      setTimeout(() => {
-        interruptedAt = Date.now();
-        child.kill('SIGINT');
-      }, 2000);
-    },
-  });
+  // Paced xorb uploads (8 MiB/s per request), so the upload is surely still running after 2 s
+  // however fast the machine is.
+  await hub.setNetwork({ latencyMs: 0, bandwidthBytesPerSec: 8 * 1024 * 1024, target: 'cas' });
+  let r;
+  try {
+    r = await cli(['cp', file, `hf://buckets/${id}/big.bin`], {
+      env,
+      onSpawn: (child) => {
+        setTimeout(() => {
+          interruptedAt = Date.now();
+          child.kill('SIGINT');
+        }, 2000);
+      },
+    });
+  } finally {
+    await hub.clearFaults();
+  }
   const afterSignal = Date.now() - interruptedAt;
   assert.ok(interruptedAt > 0, 'the upload was still running when interrupted');
   assert.equal(r.code, 130, r.stderr);

@@ -193,14 +193,20 @@ pub(super) async fn upload(
         .map_err(|_| ApiError::NotFound("Not found".into()))?;
     let query = http_util::Query::parse(uri.query());
     let token = query.get("token").unwrap_or("");
-    let claims = app
-        .signer
-        .verify(token, time::now_secs())
-        .map_err(|e| ApiError::Forbidden(format!("upload URL refused: {e}")))?;
-    if claims.scope != Scope::Write || claims.repo != upload_claim(kind, &repo_id, &sha256, size) {
-        return Err(ApiError::Forbidden(
-            "upload URL refused: it was issued for another object".into(),
-        ));
+    let refusal = match app.signer.verify(token, time::now_secs()) {
+        Err(e) => Some(format!("upload URL refused: {e}")),
+        Ok(claims)
+            if claims.scope != Scope::Write
+                || claims.repo != upload_claim(kind, &repo_id, &sha256, size) =>
+        {
+            Some("upload URL refused: it was issued for another object".into())
+        }
+        Ok(_) => None,
+    };
+    if let Some(message) = refusal {
+        // Read the body first, so the client gets the 403 instead of a closed connection.
+        http_util::discard_body(body).await;
+        return Err(ApiError::Forbidden(message));
     }
 
     let dir = app.store.lfs_dir();
