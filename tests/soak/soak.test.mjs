@@ -23,7 +23,7 @@ after(async () => {
 
 test(`fault campaign: ${RUNS} runs, seed ${SEED}`, async (t) => {
   const t0 = Date.now();
-  const report = await campaign({ local, runs: RUNS, seed: SEED, flipRanges: process.env.SOAK_FLIP_RANGES !== '0', log: (line) => t.diagnostic(line) });
+  const report = await campaign({ local, runs: RUNS, seed: SEED, flipRanges: process.env.SOAK_FLIP_RANGES !== '0', log: (text) => text.split('\n').forEach((line) => t.diagnostic(line)) });
   const text = formatReport(report, Date.now() - t0);
   for (const line of text.split('\n')) t.diagnostic(line);
   assert.equal(report.runs, RUNS);
