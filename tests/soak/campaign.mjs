@@ -262,6 +262,7 @@ function firstDiff(got, want, at = 0) {
  *   bytes are handed out before (or without) a whole-file check (default true)
  * @param {number} [o.maxRssMb] RSS above this is a failure (default 1536)
  * @param {(line: string) => void} [o.log]
+ * @param {boolean} [o.trace] log every call with its fault plan, the faults fired and its outcome
  */
 export async function campaign(o) {
   const log = o.log ?? (() => {});
@@ -403,6 +404,10 @@ export async function campaign(o) {
         failures.push(`${label}: WRONG BYTES ${problem}${then}`);
       }
       for (const problem of outcome.mismatch) failures.push(`${label}: ${problem}`);
+      if (o.trace) {
+        const fired = live.filter((x) => ids.includes(x.id)).map((x) => `${x.action}${x.status ? ` ${x.status}` : ''} ${x.target} ${x.method ?? '*'} ${x.path} fired ${x.fired}`);
+        log(`run ${index} ${label}: ${outcome.error ? `${outcome.error.name}: ${outcome.error.message}` : 'ok'}\n    rules: ${fired.join('; ') || 'none'}${plan.network ? `\n    network: ${JSON.stringify(plan.network)}` : ''}${plan.expireAfterMs !== null ? `\n    /admin/expire-tokens after ${plan.expireAfterMs} ms` : ''}`);
+      }
 
       // A mutation: the bucket is exactly before or after.
       if (prepared.after) {
@@ -582,6 +587,7 @@ export async function campaign(o) {
           got += value.length;
           pieces += 1;
           if (op.cancelAfter && pieces >= op.cancelAfter) {
+            if (out.wrong.length) out.wrong[0] += `, then cancelled by the reader (before the stream's checks ended)`;
             await reader.cancel();
             return;
           }

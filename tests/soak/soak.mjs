@@ -7,6 +7,7 @@
 //   --no-flip-ranges  no flipped bytes on the CAS reads of ranges and streams (on by default:
 //                     their bytes are handed out before any whole-file check)
 //   --max-rss-mb M    peak RSS above M MB is a failure (default 1536)
+//   --trace           log every call: its fault rules (and how often each fired) and its outcome
 //   --verbose         local-hub's stderr passed through
 import { parseArgs } from 'node:util';
 import { startLocalHub } from '../js/helpers/local-hub.mjs';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     'run-seed': { type: 'string', multiple: true },
     'no-flip-ranges': { type: 'boolean', default: false },
     'max-rss-mb': { type: 'string', default: '1536' },
+    trace: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -47,6 +49,7 @@ try {
     runSeeds,
     flipRanges: !values['no-flip-ranges'],
     maxRssMb: int('max-rss-mb', values['max-rss-mb']),
+    trace: values.trace,
     log: (line) => console.log(line),
   });
 } finally {
