@@ -9,6 +9,7 @@
 //   --max-rss-mb M    peak RSS above M MB is a failure (default 1536)
 //   --trace           log every call: its fault rules (and how often each fired) and its outcome
 //   --verbose         local-hub's stderr passed through
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startLocalHub } from '../js/helpers/local-hub.mjs';
 import { campaign, formatReport } from './campaign.mjs';
@@ -40,6 +41,7 @@ const runs = runSeeds ? runSeeds.length : int('runs', values.runs);
 const local = await startLocalHub({ verbose: values.verbose });
 const t0 = Date.now();
 let report;
+let hubPeak;
 try {
   console.log(`soak: seed ${seed}, ${runs} runs, flipped bytes on ranges and streams ${values['no-flip-ranges'] ? 'off' : 'on'}`);
   report = await campaign({
@@ -53,7 +55,11 @@ try {
     log: (line) => console.log(line),
   });
 } finally {
+  // local-hub's peak RSS (Linux), read before it stops.
+  const status = await readFile(`/proc/${local.process.pid}/status`, 'utf8').catch(() => '');
+  hubPeak = status.match(/VmHWM:\s+(\d+) kB/)?.[1];
   await local.stop();
 }
 console.log(formatReport(report, Date.now() - t0));
+if (hubPeak) console.log(`  local-hub peak RSS: ${Math.round(Number(hubPeak) / 1024)} MB`);
 process.exitCode = report.failures.length ? 1 : 0;
