@@ -90,6 +90,12 @@ if ls tests/cli/*.test.mjs >/dev/null 2>&1; then
   run_suite cli node node --test --test-concurrency=1 tests/cli/
 fi
 
+# 4a'. The randomized fault campaign, 50 seeded runs against one local-hub (tests/soak; the long
+#     campaign is `npm run soak -- --runs 1000`).
+if ls tests/soak/*.test.mjs >/dev/null 2>&1; then
+  run_suite soak node node --test --test-concurrency=1 tests/soak/
+fi
+
 # 4b. The packed package (npm pack → a fresh app) built with Vite, webpack, esbuild and Rollup and
 #     run in Chromium, run in Bun, Deno and workerd; the type tests with `bundler` resolution.
 #     (tests/bundlers, issue 15)

@@ -13,11 +13,12 @@ import info from './commands/info.js';
 import create from './commands/create.js';
 import del from './commands/delete.js';
 import move from './commands/move.js';
+import settings from './commands/settings.js';
 import cp from './commands/cp.js';
 import localHub from './commands/local-hub.js';
 
 /** @type {import('./args.js').Command[]} */
-export const COMMANDS = [cp, create, del, info, list, move, localHub];
+export const COMMANDS = [cp, create, del, info, list, move, settings, localHub];
 
 /**
  * @typedef {object} Io
