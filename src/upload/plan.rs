@@ -355,6 +355,12 @@ impl Planner {
     /// Ingests a global-dedup answer (a shard, possibly HMAC-keyed, §5.8, §6.10): its xorbs become
     /// dedup targets until the key expires (an expiry of 0 or `u64::MAX` means none). Xorbs
     /// already known are skipped.
+    ///
+    /// In an unkeyed answer every xorb listing is checked first: its chunk hashes and lengths
+    /// must aggregate to its xorb hash (§3.4). A listing that does not (a corrupted answer) is
+    /// ignored, so no file is ever committed pointing at a xorb or chunks that do not hold its
+    /// bytes. A keyed answer's chunk hashes are HMACs, which cannot be checked that way; a
+    /// corrupted keyed hash only fails to match.
     pub fn add_dedup_shard(&mut self, shard: &Shard) {
         let key = shard.chunk_hmac_key();
         // The reference serializer writes 0 for "no expiry" in subset shards it answers with.
@@ -365,6 +371,9 @@ impl Planner {
         let mut keyed_map = HashMap::new();
         for info in &shard.xorbs {
             if self.known_hashes.contains_key(&info.xorb_hash) || info.chunks.is_empty() {
+                continue;
+            }
+            if key.is_none() && !listing_proves_xorb(info) {
                 continue;
             }
             let id = self.push_xorb(KnownXorb {
@@ -667,6 +676,16 @@ fn split_shards(
     Ok(shards)
 }
 
+/// Whether an (unkeyed) xorb listing's chunk hashes and lengths aggregate to its xorb hash.
+fn listing_proves_xorb(info: &XorbInfo) -> bool {
+    let leaves: Vec<(Hash, u64)> = info
+        .chunks
+        .iter()
+        .map(|c| (c.hash, u64::from(c.len)))
+        .collect();
+    xet::hash::xorb_hash(&leaves) == info.xorb_hash
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -938,6 +957,33 @@ mod tests {
     fn zero_expiry_means_none() {
         let data = random_bytes(9, 1 << 20);
         let first = session(Planner::new(PlannerConfig::default()), &[&data]);
+        let mut p = Planner::new(PlannerConfig::default());
+        p.set_now(1_700_000_000);
+        p.add_dedup_shard(&dedup_answer(&first, None, 0));
+        assert_eq!(session(p, &[&data]).files[0].new_bytes, 0);
+    }
+
+    #[test]
+    fn regression_soak_corrupted_dedup_listings_are_ignored() {
+        // The fault campaign (tests/soak) flipped bytes in a global-dedup answer: the client
+        // trusted the corrupted listing and committed a file pointing at a xorb that does not
+        // exist. An unkeyed listing whose chunks do not aggregate to its xorb hash is ignored.
+        let data = random_bytes(12, 1 << 20);
+        let first = session(Planner::new(PlannerConfig::default()), &[&data]);
+        let corruptions: [fn(&mut XorbInfo); 3] = [
+            |x| x.xorb_hash = xet::chunk_hash(b"not this xorb"),
+            |x| x.chunks[1].hash = xet::chunk_hash(b"not this chunk"),
+            |x| x.chunks[0].len += 1,
+        ];
+        for corrupt in corruptions {
+            let mut answer = dedup_answer(&first, None, 0);
+            corrupt(&mut answer.xorbs[0]);
+            let mut p = Planner::new(PlannerConfig::default());
+            p.set_now(1_700_000_000);
+            p.add_dedup_shard(&answer);
+            assert_eq!(session(p, &[&data]).files[0].new_bytes, 1 << 20);
+        }
+        // The intact answer still deduplicates everything.
         let mut p = Planner::new(PlannerConfig::default());
         p.set_now(1_700_000_000);
         p.add_dedup_shard(&dedup_answer(&first, None, 0));
