@@ -42,11 +42,11 @@ after(async () => {
 test('help lists the commands of this part, and never the token', async () => {
   const r = await cli(['--help'], { env });
   assert.equal(r.code, 0);
-  for (const c of ['cp', 'create', 'delete', 'info', 'list', 'move', 'local-hub']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
-  for (const c of ['settings', 'rm', 'sync']) assert.doesNotMatch(r.stdout, new RegExp(`^  ${c} `, 'm'));
+  for (const c of ['cp', 'create', 'delete', 'info', 'list', 'move', 'settings', 'local-hub']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
+  for (const c of ['rm', 'sync']) assert.doesNotMatch(r.stdout, new RegExp(`^  ${c} `, 'm'));
   const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
   assert.equal((await cli(['--version'], { env })).stdout, `${version}\n`);
-  for (const c of ['ls', 'cp', 'create', 'delete', 'info', 'move', 'local-hub']) {
+  for (const c of ['ls', 'cp', 'create', 'delete', 'info', 'move', 'settings', 'local-hub']) {
     const h = await cli([c, '--help'], { env });
     assert.equal(h.code, 0);
     assert.match(h.stdout, /^Usage: hf-buckets /);
@@ -56,7 +56,10 @@ test('help lists the commands of this part, and never the token', async () => {
 
 test('bad input: a one-line error, exit 2 for usage, never a stack trace', async () => {
   assertOneLineError(await cli(['bogus'], { env }), 2, /No such command 'bogus'/);
-  assertOneLineError(await cli(['settings', 'a/b', '--private'], { env }), 2, /No such command 'settings'/);
+  assertOneLineError(await cli(['rm', 'a/b/c'], { env }), 2, /No such command 'rm'/);
+  assertOneLineError(await cli(['settings', 'a/b'], { env }), 2, /Specify exactly one of --private or --public\./);
+  assertOneLineError(await cli(['settings', 'a/b', '--private', '--public'], { env }), 2, /Specify exactly one/);
+  assertOneLineError(await cli(['settings', 'a/b/c', '--private'], { env }), 2, /without a path/);
   assertOneLineError(await cli(['ls', '--bogus'], { env }), 2, /No such option '--bogus'/);
   assertOneLineError(await cli(['info'], { env }), 2, /Missing argument/);
   assertOneLineError(await cli(['info', 'a/b', 'c'], { env }), 2, /unexpected extra argument/);
@@ -277,6 +280,25 @@ test('delete asks first: refused unattended without -y, answered in a terminal',
   await cli(['create', id2], { env });
   r = await cli(['delete', `hf://buckets/${id2}`, '-y'], { env });
   assert.deepEqual(lines(r.stdout), ['✓ Bucket deleted', `  bucket_id: ${id2}`]);
+});
+
+test('settings: --private / --public change the visibility (human, json, quiet); a missing bucket', async () => {
+  const id = `${hub.user}/${uniq('cli-settings')}`;
+  await cli(['create', id], { env });
+  const isPrivate = async () => JSON.parse((await cli(['info', id, '--json'], { env })).stdout).private;
+  let r = await cli(['settings', id, '--private'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `✓ Bucket settings updated\n  bucket_id: ${id}\n  private: true\n`);
+  assert.equal(r.stderr, `Hint: Run \`hf-buckets info ${id}\` to view bucket details.\n`);
+  assert.equal(await isPrivate(), true);
+  r = await cli(['settings', `hf://buckets/${id}`, '--public', '--json'], { env });
+  assert.deepEqual(JSON.parse(r.stdout), { bucket_id: id, private: false });
+  assert.equal(await isPrivate(), false);
+  r = await cli(['settings', id, '--private', '-q'], { env });
+  assert.equal(r.stdout, `${id}\n`);
+  assert.equal(r.stderr, '');
+  assert.equal(await isPrivate(), true);
+  assertOneLineError(await cli(['settings', `${hub.user}/${uniq('nope')}`, '--public'], { env }), 1, /^Error: Bucket '.*' not found\.$/);
 });
 
 test('move renames a bucket', async () => {
