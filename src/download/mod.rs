@@ -11,6 +11,8 @@ pub mod footer;
 pub mod plan;
 pub mod reader;
 pub mod stream;
+#[cfg(test)]
+mod test_support;
 
 pub use footer::Verify;
 pub use reader::{BlobReader, ReaderOptions, ReaderStats};

@@ -468,29 +468,9 @@ impl BlobReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cas::mock::{client, random_bytes, Fault, MockCas};
+    use crate::cas::mock::{random_bytes, Fault, MockCas};
+    use crate::download::test_support::stored;
     use crate::transport::Method;
-    use crate::upload::plan::PlannerConfig;
-    use crate::upload::{upload_files, BytesSource, UploadFile, UploadOptions};
-
-    async fn stored(mock: &Rc<MockCas>, data: &[u8]) -> (Rc<CasClient>, Hash) {
-        let (cas, _) = client(mock);
-        let files = vec![UploadFile {
-            path: "f".into(),
-            source: Box::new(BytesSource::new(data.to_vec(), 1 << 20)),
-        }];
-        let options = UploadOptions {
-            planner: PlannerConfig {
-                max_xorb_bytes: 1 << 20,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let r = upload_files(&cas, files, options, None, &Cancel::new())
-            .await
-            .unwrap();
-        (cas, r.files[0].hash)
-    }
 
     async fn open(cas: &Rc<CasClient>, hash: Hash, size: u64, cache: u64) -> BlobReader {
         let options = ReaderOptions { cache_bytes: cache };
