@@ -5,7 +5,8 @@
 //   --seed S          campaign seed (default: from the clock; printed)
 //   --run-seed X      replay one run by its seed (repeatable; --runs is then ignored)
 //   --no-flip-ranges  no flipped bytes on the CAS reads of ranges and streams (on by default:
-//                     their bytes are handed out before any whole-file check)
+//                     those reads are verified through the xorb footer, so a flip must be an
+//                     IntegrityError)
 //   --max-rss-mb M    peak RSS above M MB is a failure (default 1536)
 //   --trace           log every call: its fault rules (and how often each fired) and its outcome
 //   --verbose         local-hub's stderr passed through
