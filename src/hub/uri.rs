@@ -314,6 +314,16 @@ fn parse_repo_location(
     if rev.is_empty() {
         return Err("empty revision after '@'".into());
     }
+    // `.` and `..` would vanish from the URL the revision is put into (a client that resolves dot
+    // segments turns `…/resolve/../x` into another route).
+    if rev
+        .split('/')
+        .any(|segment| segment == "." || segment == ".." || segment.is_empty())
+    {
+        return Err(format!(
+            "the revision {rev:?} has an empty, '.' or '..' segment"
+        ));
+    }
     Ok(HfUri {
         repo_type,
         id: id.to_string(),
@@ -531,6 +541,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(u.to_string(), "hf://buckets/ns/b/x");
+    }
+
+    #[test]
+    fn dot_revisions_are_refused() {
+        for bad in [
+            "hf://acme/m@./x",
+            "hf://acme/m@../x",
+            "hf://datasets/acme/ds@..",
+            "hf://acme/m@%2E%2E/x",
+            "hf://acme/m@a%2F..%2Fb/x",
+            "hf://acme/m@a%2F%2Fb",
+        ] {
+            assert!(HfUri::parse(bad, None).is_err(), "{bad}");
+        }
+        assert_eq!(p("hf://acme/m@v1.0/x").revision.as_deref(), Some("v1.0"));
+        assert_eq!(p("hf://acme/m@..a/x").revision.as_deref(), Some("..a"));
     }
 
     #[test]

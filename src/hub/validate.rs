@@ -1,11 +1,13 @@
 //! Checks on caller input, run before any request is sent (buckets spec §3.1–3.2).
 //!
 //! - Names (bucket names and namespaces) follow the Hub's repo-name rules: 1–96 characters from
-//!   `A–Z a–z 0–9 - _ .`, starting and ending with a letter, digit or `_`, and no `--` or `..`.
+//!   `A–Z a–z 0–9 - _ .`, starting and ending with a letter, digit or `_`, no `--` or `..`, and
+//!   not ending in `.git` (the Python client's `validate_repo_id` refuses it too).
 //! - A bucket id is `namespace/name` ([`BucketId`]); `hf://buckets/namespace/name` is accepted too.
 //! - File paths: non-empty, at most [`MAX_PATH_BYTES`] bytes of UTF-8, `/`-separated, no leading or
 //!   trailing `/`, no empty, `.` or `..` segment, no `\`, no control characters (the S3-gateway key
-//!   rules, which share the bucket's storage).
+//!   rules, which share the bucket's storage), and no bidirectional-text controls (U+200E/F,
+//!   U+202A–U+202E, U+2066–U+2069: they make a listed name read differently from the stored one).
 //!
 //! ```
 //! use hf_buckets::hub::{BucketId, validate_path};
@@ -51,6 +53,9 @@ pub fn validate_name(what: &str, name: &str) -> Result<(), ValidationError> {
     if name.contains("--") || name.contains("..") {
         return err("must not contain '--' or '..'");
     }
+    if name.to_ascii_lowercase().ends_with(".git") {
+        return err("must not end with '.git'");
+    }
     let first_last_ok =
         name.chars().next().is_some_and(is_word) && name.chars().last().is_some_and(is_word);
     if !first_last_ok {
@@ -80,6 +85,11 @@ pub fn validate_path(what: &str, path: &str) -> Result<(), ValidationError> {
     if path.chars().any(|c| c.is_control()) {
         return err("must not contain control characters");
     }
+    if path.chars().any(is_bidi_control) {
+        return err(
+            "must not contain bidirectional-text control characters (U+200E/F, U+202A–E, U+2066–9)",
+        );
+    }
     for segment in path.split('/') {
         match segment {
             "" => return err("must not contain '//'"),
@@ -88,6 +98,12 @@ pub fn validate_path(what: &str, path: &str) -> Result<(), ValidationError> {
         }
     }
     Ok(())
+}
+
+/// Characters that reorder displayed text (Unicode bidi controls): a path holding one shows
+/// another name than the one stored (the "Trojan Source" trick).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// The folder-boundary rule (buckets-workflows §1.4.2): `path` is at or below `prefix` (a
@@ -203,7 +219,16 @@ mod tests {
 
     #[test]
     fn names() {
-        for ok in ["a", "ckpts", "my-bucket_2.0", "_x_", "A1", &"x".repeat(96)] {
+        for ok in [
+            "a",
+            "ckpts",
+            "my-bucket_2.0",
+            "_x_",
+            "A1",
+            "a.gitx",
+            "git",
+            &"x".repeat(96),
+        ] {
             assert!(validate_name("n", ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -218,6 +243,8 @@ mod tests {
             "a/b",
             "é",
             "a\0",
+            "a.git",
+            "weights.GIT",
             &"x".repeat(97),
         ] {
             assert!(validate_name("n", bad).is_err(), "{bad:?}");
@@ -253,6 +280,9 @@ mod tests {
             "a\\b",
             "a\0b",
             "a\nb",
+            "evil\u{202E}txt.exe",
+            "a\u{2066}b",
+            "a\u{200F}",
             &"p".repeat(1025),
         ] {
             assert!(validate_path("p", bad).is_err(), "{bad:?}");

@@ -307,7 +307,21 @@ export const scenarios = [
       await rejects(a.fileExists(id), 'ValidationError', 'no path');
       await rejects(a.updateBucketSettings(id, {}), 'ValidationError', 'private is required');
       await rejects(a.updateBucketSettings(id, { private: 'yes' }), 'ValidationError', 'private is a boolean');
+      // Hardening (issue 10): bidi controls in paths, `.git` names, dot revisions.
+      await rejects(a.fileExists(id, 'evil\u202Etxt.exe'), 'ValidationError', 'a bidi control in a path');
+      await rejects(a.getFileMetadata(id, 'a\u2066b'), 'ValidationError', 'a bidi isolate in a path');
+      await rejects(a.createBucket('weights.git'), 'ValidationError', 'a name ending in .git');
+      await rejects(a.bucketInfo(`${ctx.hub.user}/x.GIT`), 'ValidationError', 'an id ending in .git');
       eq(f.calls.length, 0, 'invalid input sends nothing');
+      for (const uri of ['hf://acme/m@../x', 'hf://datasets/acme/d@.', 'hf://acme/m@%2E%2E/x']) {
+        let thrown;
+        try {
+          ctx.lib.parseHfUri(uri);
+        } catch (e) {
+          thrown = e;
+        }
+        eq(thrown?.name, 'ValidationError', `${uri} is refused`);
+      }
 
       eq((await a.bucketInfo(id)).private, false, 'public at first');
       eq(await a.updateBucketSettings(id, { private: true }), undefined, 'resolves to undefined');
