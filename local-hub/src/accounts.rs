@@ -95,15 +95,8 @@ pub(crate) fn object_id() -> String {
 /// Names of users, orgs, buckets and repos: letters, digits, `-`, `_`, `.`; no `--`/`..`;
 /// no leading/trailing `-` or `.`; 1–96 characters (buckets-api.md §3.1).
 pub(crate) fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 96
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-        && !name.contains("--")
-        && !name.contains("..")
-        && !name.starts_with(['-', '.'])
-        && !name.ends_with(['-', '.'])
+    // The client's rules, from the one shared crate (so the two cannot drift).
+    hub_names::check_name(name).is_ok()
 }
 
 impl Accounts {

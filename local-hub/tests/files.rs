@@ -761,3 +761,38 @@ async fn fifty_concurrent_batches_lose_nothing() {
     .await;
     assert_eq!(items.len(), 1000);
 }
+
+/// The path and name rules are the client's (the shared `hub-names` crate): control and bidi
+/// characters, over-long paths and `.git` names are refused here too (issue 10).
+#[tokio::test(flavor = "multi_thread")]
+async fn paths_and_names_follow_the_shared_rules() {
+    let hub = Hub::start(&[]).await;
+    hub.create_bucket("rules", false).await;
+    let long = format!("{}.bin", "p".repeat(1100));
+    let bad = [
+        "new\nline.txt",
+        "evil\u{202E}txt.exe",
+        "a\u{2066}b",
+        long.as_str(),
+    ];
+    let mut lines: Vec<Value> = bad.iter().map(|p| add_line(p, EMPTY_HASH)).collect();
+    lines.push(add_line("fine.txt", EMPTY_HASH));
+    let r = hub.batch("demo/rules", &hub.token, &lines).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    let failed: Vec<&str> = v["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, bad.to_vec());
+    for name in ["a.git", "W.GIT"] {
+        let r = hub
+            .post_json(&format!("/api/buckets/me/{name}"), json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{name}");
+    }
+}

@@ -316,14 +316,7 @@ fn parse_repo_location(
     }
     // `.` and `..` would vanish from the URL the revision is put into (a client that resolves dot
     // segments turns `…/resolve/../x` into another route).
-    if rev
-        .split('/')
-        .any(|segment| segment == "." || segment == ".." || segment.is_empty())
-    {
-        return Err(format!(
-            "the revision {rev:?} has an empty, '.' or '..' segment"
-        ));
-    }
+    hub_names::check_revision(&rev).map_err(|p| format!("the revision {rev:?} {p}"))?;
     Ok(HfUri {
         repo_type,
         id: id.to_string(),

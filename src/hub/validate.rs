@@ -20,90 +20,27 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Longest bucket or namespace name.
-pub const MAX_NAME_CHARS: usize = 96;
+pub const MAX_NAME_CHARS: usize = hub_names::MAX_NAME_CHARS;
 /// Longest file path, in bytes of UTF-8 (the S3 key limit).
-pub const MAX_PATH_BYTES: usize = 1024;
+pub const MAX_PATH_BYTES: usize = hub_names::MAX_PATH_BYTES;
 
 /// Invalid caller input; defined with the public error type, used by every check here.
 pub use crate::error::ValidationError;
 
-fn is_word(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
-/// Checks a bucket name or a namespace.
+/// Checks a bucket name or a namespace (the rules of [`hub_names::check_name`], shared with
+/// local-hub).
 pub fn validate_name(what: &str, name: &str) -> Result<(), ValidationError> {
-    let err = |reason: &str| Err(ValidationError::new(what, name, reason));
-    if name.is_empty() {
-        return err("must not be empty");
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return err("is longer than 96 characters");
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(is_word(*c) || *c == '-' || *c == '.'))
-    {
-        return Err(ValidationError::new(
-            what,
-            name,
-            format!("contains {c:?}; only letters, digits, '-', '_' and '.' are allowed"),
-        ));
-    }
-    if name.contains("--") || name.contains("..") {
-        return err("must not contain '--' or '..'");
-    }
-    if name.to_ascii_lowercase().ends_with(".git") {
-        return err("must not end with '.git'");
-    }
-    let first_last_ok =
-        name.chars().next().is_some_and(is_word) && name.chars().last().is_some_and(is_word);
-    if !first_last_ok {
-        return err("must start and end with a letter, a digit or '_'");
-    }
-    Ok(())
+    hub_names::check_name(name).map_err(|p| problem(what, name, &p))
 }
 
-/// Checks a file path inside a bucket (see the module docs).
+/// Checks a file path inside a bucket (the rules of [`hub_names::check_path`], shared with
+/// local-hub; see the module docs).
 pub fn validate_path(what: &str, path: &str) -> Result<(), ValidationError> {
-    let err = |reason: &str| Err(ValidationError::new(what, path, reason));
-    if path.is_empty() {
-        return err("must not be empty");
-    }
-    if path.len() > MAX_PATH_BYTES {
-        return err("is longer than 1024 bytes");
-    }
-    if path.starts_with('/') {
-        return err("must not start with '/'");
-    }
-    if path.ends_with('/') {
-        return err("must not end with '/'");
-    }
-    if path.contains('\\') {
-        return err("must not contain '\\'");
-    }
-    if path.chars().any(|c| c.is_control()) {
-        return err("must not contain control characters");
-    }
-    if path.chars().any(is_bidi_control) {
-        return err(
-            "must not contain bidirectional-text control characters (U+200E/F, U+202A–E, U+2066–9)",
-        );
-    }
-    for segment in path.split('/') {
-        match segment {
-            "" => return err("must not contain '//'"),
-            "." | ".." => return err("must not contain '.' or '..' segments"),
-            _ => {}
-        }
-    }
-    Ok(())
+    hub_names::check_path(path).map_err(|p| problem(what, path, &p))
 }
 
-/// Characters that reorder displayed text (Unicode bidi controls): a path holding one shows
-/// another name than the one stored (the "Trojan Source" trick).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+fn problem(what: &str, value: &str, p: &hub_names::Problem) -> ValidationError {
+    ValidationError::new(what, value, p.to_string())
 }
 
 /// The folder-boundary rule (buckets-workflows §1.4.2): `path` is at or below `prefix` (a

@@ -296,26 +296,9 @@ pub(crate) fn require_write(app: &AppState, caller: Option<&Caller>, ns: &str) -
 }
 
 /// Checks an in-bucket path against the rules of buckets-api.md §3.2.
-pub(crate) fn valid_file_path(path: &str) -> Result<(), &'static str> {
-    if path.is_empty() {
-        return Err("path is empty");
-    }
-    if path.starts_with('/') || path.ends_with('/') {
-        return Err("path must not start or end with '/'");
-    }
-    if path.contains("//") {
-        return Err("path must not contain '//'");
-    }
-    if path.contains('\\') || path.contains('\0') {
-        return Err("path must not contain '\\' or NUL");
-    }
-    if path
-        .split('/')
-        .any(|segment| segment == "." || segment == "..")
-    {
-        return Err("path must not contain '.' or '..' segments");
-    }
-    Ok(())
+pub(crate) fn valid_file_path(path: &str) -> Result<(), String> {
+    // The client's rules, from the one shared crate (so the two cannot drift).
+    hub_names::check_path(path).map_err(|p| format!("path {p}"))
 }
 
 /// 64 hex digits → lowercase.
