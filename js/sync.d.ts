@@ -127,7 +127,7 @@ export interface PlanSyncOptions extends CallOptions {
 }
 
 /**
- * **Node only.** Plans a sync between a local directory and a bucket, exactly like
+ * Plans a sync between a local directory and a bucket, exactly like
  * `hf buckets sync --dry-run`: walks the local directory (folder symlinks are not followed,
  * hidden files are included), lists the bucket under the prefix, and picks one operation per
  * path. Nothing is transferred. A file is sent when it is new on the receiver, its size differs,
@@ -142,6 +142,7 @@ export interface PlanSyncOptions extends CallOptions {
  * const plan = await planSync({ source: "./ckpts", destination: "hf://buckets/me-user/ckpts", delete: true, accessToken });
  * console.log(plan.summary); // { uploads: 3, downloads: 0, deletes: 1, skips: 10, totalSize: 4096 }
  * await writeFile("plan.jsonl", plan.toJSONL());
+ * @see {@link BrowserPlanSyncOptions} for browsers, where the local side is a folder handle or a `File` list.
  */
 export function planSync(options: PlanSyncOptions & ClientOptions): Promise<SyncPlan>;
 
@@ -162,3 +163,73 @@ export function formatSyncPlan(plan: Omit<SyncPlan, "toJSONL" | "direction" | "b
  * @example const plan = parseSyncPlan(await readFile("plan.jsonl", "utf8"));
  */
 export function parseSyncPlan(text: string): SyncPlan;
+
+// ---- Browsers: the local side is a folder handle or a File list (js/browser/sync.js) ----
+
+/**
+ * What the browser sync needs of a folder: a `FileSystemDirectoryHandle` from
+ * `showDirectoryPicker()`, `navigator.storage.getDirectory()` (the Origin Private File System) or
+ * a dropped folder (`DataTransferItem.getAsFileSystemHandle()`) fits. Typed by shape, so this
+ * declaration does not need the DOM library.
+ */
+export interface SyncDirectoryHandle {
+  readonly kind: "directory";
+  /** The folder's name; it stands for the folder in the plan (`source`/`destination`, `localPath`), `.` when empty (the OPFS root). */
+  readonly name: string;
+  getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<unknown>;
+  getFileHandle(name: string, options?: { create?: boolean }): Promise<unknown>;
+}
+
+/** A `File` of a `File` list (an `<input type="file" webkitdirectory>`'s `files`). */
+export type SyncSourceFile = Blob & {
+  readonly name: string;
+  /** Modification time in ms: browsers give whole milliseconds, where Node gives nanoseconds. */
+  readonly lastModified: number;
+  /** `folder/sub/name.txt`: the first segment (the picked folder) is dropped; empty or absent → the file sits at the root as `name`. */
+  readonly webkitRelativePath?: string;
+};
+
+/**
+ * Options of {@link planSync} in browsers (the `browser` entry of the package): as
+ * {@link PlanSyncOptions}, with a folder handle or a `File` list where Node takes a path.
+ * File times come from `File.lastModified`, in whole milliseconds (Node reads nanoseconds), which
+ * the 1-second window of the comparison absorbs.
+ */
+export interface BrowserPlanSyncOptions extends Omit<PlanSyncOptions, "source" | "destination" | "filterFrom"> {
+  /**
+   * Where files come from: a folder handle, a `File` list whose files share one top folder
+   * (`webkitRelativePath` minus that folder is the path: a picked or dropped `photos/` with
+   * `photos/2024/a.jpg` syncs `2024/a.jpg`), or a bucket URI.
+   * @example await showDirectoryPicker()
+   */
+  source: string | SyncDirectoryHandle | ArrayLike<SyncSourceFile> | Iterable<SyncSourceFile>;
+  /**
+   * Where files go: a folder handle, or a bucket URI (a `File` list cannot be a destination).
+   * @example "hf://buckets/me-user/photos"
+   */
+  destination: string | SyncDirectoryHandle;
+  /**
+   * The filter file's content (there are no file paths in browsers); rules as {@link PlanSyncOptions.filterFrom}.
+   * @default undefined
+   * @example new Blob(["- *.tmp\n+ *.jpg\n"])
+   */
+  filterFrom?: Blob;
+}
+
+/**
+ * **Browsers.** Plans a sync between a folder handle (or, for uploads, a `File` list) and a
+ * bucket, with the same rules and planner as in Node: the folder is walked recursively (hidden
+ * entries included, empty folders yield nothing, entries that cannot be read are skipped); a
+ * download without `delete` only looks up the bucket's paths in the folder (a folder where the
+ * bucket has a file counts as absent).
+ * @throws {ValidationError} before any request: as in Node, plus a local side that is a string
+ *   (a path) or a `File` list as destination, a `File` list from more than one folder, a
+ *   `filterFrom` that is not a `Blob`
+ * @throws {NotFoundError} a download from a bucket that does not exist
+ * @throws {AbortError} `signal` aborted
+ * @example
+ * const folder = await showDirectoryPicker();
+ * const plan = await planSync({ source: folder, destination: "hf://buckets/me-user/photos", delete: true, accessToken });
+ * console.log(plan.source, plan.summary); // "photos" { uploads: 2, downloads: 0, deletes: 0, skips: 40, totalSize: 81920 }
+ */
+export function planSync(options: BrowserPlanSyncOptions & ClientOptions): Promise<SyncPlan>;

@@ -1,0 +1,238 @@
+// Browser half of directory sync planning (workflows spec §1, issue 11): `planSync` where the
+// local side is a `FileSystemDirectoryHandle` (`showDirectoryPicker()`, the Origin Private File
+// System, a dropped folder through `getAsFileSystemHandle()`) or, for uploads, a `File` list
+// (`<input webkitdirectory>`). I/O stays here; the Rust planner decides every operation, exactly
+// as for Node (js/node/sync.js feeds it the same pages). Types and docs: js/sync.d.ts.
+
+import { SyncPlanner } from '../../dist/client/hf_buckets_client.js';
+import { AbortError, ValidationError } from '../../dist/client/js/errors.js';
+import { withJsonl } from '../sync-plan.js';
+
+/** Files per page handed to the planner (4 values each). */
+const PAGE_FILES = 1000;
+/** `getFile()` calls in flight at once. */
+const LOOKUP_CONCURRENCY = 16;
+
+function checkAborted(signal) {
+  if (signal?.aborted) throw new AbortError('the operation was aborted', { cause: signal.reason });
+}
+
+function invalid(message) {
+  return new ValidationError(message, { code: 'INVALID_ARGUMENT' });
+}
+
+/** Whether `value` looks like a `FileSystemDirectoryHandle` (checked by shape: works across realms). */
+export function isDirectoryHandle(value) {
+  return (
+    value != null &&
+    typeof value === 'object' &&
+    value.kind === 'directory' &&
+    typeof value.entries === 'function' &&
+    typeof value.getFileHandle === 'function' &&
+    typeof value.getDirectoryHandle === 'function'
+  );
+}
+
+/** The files of a `FileList` / `File[]` (any iterable or array-like of `File`), or null. */
+function fileList(value) {
+  if (value == null || typeof value !== 'object' || isDirectoryHandle(value)) return null;
+  let items;
+  if (typeof value[Symbol.iterator] === 'function') items = Array.from(value);
+  else if (typeof value.length === 'number') items = Array.from(/** @type {ArrayLike<unknown>} */ (value));
+  else return null;
+  return items.every((f) => typeof Blob !== 'undefined' && f instanceof Blob && typeof /** @type {any} */ (f).name === 'string') ? items : null;
+}
+
+/**
+ * The relative paths of a `File` list: `webkitRelativePath` without its first segment (the picked
+ * or dropped folder itself), or the file's `name` when it has no relative path. All files must
+ * come from one folder. Returns `{ top, entries: [[path, file], …] }`.
+ */
+export function filesWithPaths(files) {
+  let top = null;
+  const entries = [];
+  for (const file of files) {
+    const rel = typeof file.webkitRelativePath === 'string' ? file.webkitRelativePath.replace(/\\/g, '/') : '';
+    if (!rel) {
+      entries.push([file.name, file]);
+      continue;
+    }
+    const cut = rel.indexOf('/');
+    const head = cut < 0 ? '' : rel.slice(0, cut);
+    const path = cut < 0 ? rel : rel.slice(cut + 1);
+    if (top !== null && head !== top) {
+      throw invalid(`Source files must come from one folder: ${JSON.stringify(top)} and ${JSON.stringify(head)}`);
+    }
+    top = head;
+    entries.push([path, file]);
+  }
+  return { top: top ?? '', entries };
+}
+
+/** `[size, mtimeSec, mtimeNsec]` of a `File` (browsers give whole milliseconds). */
+function fileInfo(file) {
+  const ms = Number.isFinite(file.lastModified) ? Math.trunc(file.lastModified) : 0;
+  const sec = Math.floor(ms / 1000);
+  return [file.size, sec, (ms - sec * 1000) * 1_000_000];
+}
+
+/** `getFile()` of each `[path, fileHandle]`, LOOKUP_CONCURRENCY at a time; failures skipped. */
+async function pushFiles(page, handles) {
+  for (let i = 0; i < handles.length; i += LOOKUP_CONCURRENCY) {
+    const group = handles.slice(i, i + LOOKUP_CONCURRENCY);
+    const files = await Promise.all(group.map(([, h]) => h.getFile().catch(() => null)));
+    files.forEach((file, k) => {
+      if (file) page.push(group[k][0], ...fileInfo(file));
+    });
+  }
+}
+
+/**
+ * Walks a directory handle like the Node walk (§1.4.1): recursive, hidden entries included,
+ * empty folders yield nothing, unreadable folders and files skipped. Calls `onPage` with flat
+ * pages `[relPath, size, mtimeSec, mtimeNsec, …]`.
+ */
+async function walkHandle(root, onPage, signal) {
+  let page = [];
+  const stack = [['', root]];
+  while (stack.length) {
+    checkAborted(signal);
+    const [rel, dir] = /** @type {[string, any]} */ (stack.pop());
+    const files = [];
+    try {
+      for await (const [name, child] of dir.entries()) {
+        const path = rel ? `${rel}/${name}` : name;
+        if (child.kind === 'directory') stack.push([path, child]);
+        else files.push([path, child]);
+      }
+    } catch {
+      continue;
+    }
+    await pushFiles(page, files);
+    if (page.length >= PAGE_FILES * 4) {
+      onPage(page);
+      page = [];
+    }
+  }
+  if (page.length) onPage(page);
+}
+
+/** Feeds the planner a `File` list, in pages. */
+function addFiles(planner, entries) {
+  for (let i = 0; i < entries.length; i += PAGE_FILES) {
+    const page = [];
+    for (const [path, file] of entries.slice(i, i + PAGE_FILES)) page.push(path, ...fileInfo(file));
+    planner.addLocal(page);
+  }
+}
+
+/**
+ * The file at `path` (`/`-separated) under `root`, or null when it is missing, is a folder, or
+ * cannot be read. `dirs` caches folder handles by path.
+ */
+export async function lookupFile(root, path, dirs = new Map()) {
+  const parts = path.split('/');
+  const name = /** @type {string} */ (parts.pop());
+  let dir = root;
+  let at = '';
+  for (const part of parts) {
+    at = at ? `${at}/${part}` : part;
+    let next = dirs.get(at);
+    if (next === undefined) {
+      next = dir.getDirectoryHandle(part).catch(() => null);
+      dirs.set(at, next);
+    }
+    dir = await next;
+    if (!dir) return null;
+  }
+  try {
+    return await (await dir.getFileHandle(name)).getFile();
+  } catch {
+    return null;
+  }
+}
+
+/** Looks up each kept bucket path under `root` (a download without `delete`). */
+async function lookupRemotePaths(planner, root, signal) {
+  const paths = planner.remotePaths();
+  const dirs = new Map();
+  for (let i = 0; i < paths.length; i += PAGE_FILES) {
+    checkAborted(signal);
+    const slice = paths.slice(i, i + PAGE_FILES);
+    const page = [];
+    for (let j = 0; j < slice.length; j += LOOKUP_CONCURRENCY) {
+      const group = slice.slice(j, j + LOOKUP_CONCURRENCY);
+      const files = await Promise.all(group.map((p) => lookupFile(root, p, dirs)));
+      files.forEach((file, k) => {
+        if (file) page.push(group[k], ...fileInfo(file));
+      });
+    }
+    if (page.length) planner.addLocal(page);
+  }
+}
+
+/**
+ * The local side of a browser sync: `{ label, handle?, entries? }`, or null when `value` is not a
+ * handle nor a File list (a string then goes to the planner as given: a bucket URI, or an error).
+ * `label` stands for the local folder in the plan (`source`/`destination`, `localPath`): the
+ * folder's name, or `.` for a nameless one (the OPFS root).
+ */
+export function localSide(value) {
+  if (isDirectoryHandle(value)) return { label: value.name || '.', handle: value };
+  const files = fileList(value);
+  if (!files) return null;
+  const { top, entries } = filesWithPaths(files);
+  return { label: top || '.', entries };
+}
+
+/** Plans a sync between a browser folder and a bucket; see sync.d.ts. */
+export async function planSync(options = {}) {
+  const opts = options ?? {};
+  const source = localSide(opts.source);
+  const destination = localSide(opts.destination);
+  if (destination?.entries) {
+    throw invalid('Destination must be a directory handle: a File list can only be a source');
+  }
+  const filterFrom = opts.filterFrom;
+  if (filterFrom != null && !(typeof Blob !== 'undefined' && filterFrom instanceof Blob)) {
+    throw invalid('In browsers filterFrom must be a Blob or File holding the filter rules, not a path');
+  }
+  const planner = new SyncPlanner({
+    ...opts,
+    source: source ? source.label : opts.source,
+    destination: destination ? destination.label : opts.destination,
+    filterFrom: undefined,
+  });
+  try {
+    const signal = opts.signal;
+    const local = planner.direction === 'upload' ? source : destination;
+    if (!local) {
+      const what = planner.direction === 'upload' ? 'Source' : 'Destination';
+      const kinds = planner.direction === 'upload' ? 'a FileSystemDirectoryHandle or a File list' : 'a FileSystemDirectoryHandle';
+      throw invalid(`${what} must be ${kinds} in browsers: ${String(planner.localPath)}`);
+    }
+    if (filterFrom != null) {
+      let text;
+      try {
+        text = await filterFrom.text();
+      } catch (cause) {
+        throw new ValidationError(`Cannot read the filter file: ${cause instanceof Error ? cause.message : cause}`, {
+          code: 'INVALID_ARGUMENT',
+          cause,
+        });
+      }
+      planner.setFilterFile(text);
+    }
+    checkAborted(signal);
+    const walk = () => (local.handle ? walkHandle(local.handle, (page) => planner.addLocal(page), signal) : addFiles(planner, local.entries));
+    if (planner.direction === 'upload') await walk();
+    while ((await planner.nextRemotePage({ signal })) !== null);
+    if (planner.direction === 'download') {
+      if (planner.walksLocal) await walk();
+      else await lookupRemotePaths(planner, local.handle, signal);
+    }
+    return withJsonl(planner.finish(Date.now()));
+  } finally {
+    planner.free();
+  }
+}

@@ -1,0 +1,32 @@
+// Type tests of planSync in browsers (js/sync.d.ts, the browser block): a folder handle from the
+// DOM, an OPFS root, a File list; wrong uses rejected with @ts-expect-error.
+import { planSync, type BrowserPlanSyncOptions, type SyncDirectoryHandle, type SyncPlan } from "hf-buckets";
+
+declare const picked: FileSystemDirectoryHandle;
+declare const input: HTMLInputElement;
+declare const signal: AbortSignal;
+
+async function check(): Promise<void> {
+  const handle: SyncDirectoryHandle = picked;
+  const up: SyncPlan = await planSync({ source: picked, destination: "hf://buckets/me/b", delete: true, signal, accessToken: "hf_x" });
+  const opfs = await navigator.storage.getDirectory();
+  const down: SyncPlan = await planSync({ source: "hf://buckets/me/b/sub", destination: opfs, ignoreTimes: true });
+  const options: BrowserPlanSyncOptions = {
+    source: input.files ?? [],
+    destination: "hf://buckets/me/b",
+    filterFrom: new Blob(["- *.tmp\n"]),
+    exclude: ["*.bak"],
+  };
+  const fromList: SyncPlan = await planSync(options);
+  const fromArray: SyncPlan = await planSync({ source: [new File(["x"], "a.txt")], destination: "hf://buckets/me/b" });
+  void [handle, up, down, fromList, fromArray];
+
+  // @ts-expect-error a File list cannot be a destination
+  await planSync({ source: "hf://buckets/me/b", destination: [new File(["x"], "a.txt")] });
+  // @ts-expect-error filterFrom is a Blob in browsers, a path in Node: not a number
+  await planSync({ source: picked, destination: "hf://buckets/me/b", filterFrom: 1 });
+  // @ts-expect-error a file handle is not a folder
+  const notFolder: SyncDirectoryHandle = {} as FileSystemFileHandle;
+  void notFolder;
+}
+void check;
