@@ -833,7 +833,7 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     } catch (error) {
       if (s.controller.signal.aborted || (error instanceof Error && error.name === 'AbortError')) {
         s.phase = 'cancelled';
-        s.message = 'Cancelled: uploads not yet committed were dropped; nothing was deleted.';
+        s.message = 'Cancelled: batches already committed stay; the rest was not sent.';
         status(s.message);
       } else {
         s.phase = 'failed';
