@@ -7,11 +7,10 @@
 import { SyncPlanner } from '../../dist/client/hf_buckets_client.js';
 import { AbortError, ValidationError } from '../../dist/client/js/errors.js';
 import { withJsonl } from '../sync-plan.js';
+import { fileInfo, statPaths, walkHandle } from './local-fs.js';
 
 /** Files per page handed to the planner (4 values each). */
 const PAGE_FILES = 1000;
-/** `getFile()` calls in flight at once. */
-const LOOKUP_CONCURRENCY = 16;
 
 function checkAborted(signal) {
   if (signal?.aborted) throw new AbortError('the operation was aborted', { cause: signal.reason });
@@ -69,54 +68,6 @@ export function filesWithPaths(files) {
   return { top: top ?? '', entries };
 }
 
-/** `[size, mtimeSec, mtimeNsec]` of a `File` (browsers give whole milliseconds). */
-function fileInfo(file) {
-  const ms = Number.isFinite(file.lastModified) ? Math.trunc(file.lastModified) : 0;
-  const sec = Math.floor(ms / 1000);
-  return [file.size, sec, (ms - sec * 1000) * 1_000_000];
-}
-
-/** `getFile()` of each `[path, fileHandle]`, LOOKUP_CONCURRENCY at a time; failures skipped. */
-async function pushFiles(page, handles) {
-  for (let i = 0; i < handles.length; i += LOOKUP_CONCURRENCY) {
-    const group = handles.slice(i, i + LOOKUP_CONCURRENCY);
-    const files = await Promise.all(group.map(([, h]) => h.getFile().catch(() => null)));
-    files.forEach((file, k) => {
-      if (file) page.push(group[k][0], ...fileInfo(file));
-    });
-  }
-}
-
-/**
- * Walks a directory handle like the Node walk (§1.4.1): recursive, hidden entries included,
- * empty folders yield nothing, unreadable folders and files skipped. Calls `onPage` with flat
- * pages `[relPath, size, mtimeSec, mtimeNsec, …]`.
- */
-async function walkHandle(root, onPage, signal) {
-  let page = [];
-  const stack = [['', root]];
-  while (stack.length) {
-    checkAborted(signal);
-    const [rel, dir] = /** @type {[string, any]} */ (stack.pop());
-    const files = [];
-    try {
-      for await (const [name, child] of dir.entries()) {
-        const path = rel ? `${rel}/${name}` : name;
-        if (child.kind === 'directory') stack.push([path, child]);
-        else files.push([path, child]);
-      }
-    } catch {
-      continue;
-    }
-    await pushFiles(page, files);
-    if (page.length >= PAGE_FILES * 4) {
-      onPage(page);
-      page = [];
-    }
-  }
-  if (page.length) onPage(page);
-}
-
 /** Feeds the planner a `File` list, in pages. */
 function addFiles(planner, entries) {
   for (let i = 0; i < entries.length; i += PAGE_FILES) {
@@ -126,47 +77,13 @@ function addFiles(planner, entries) {
   }
 }
 
-/**
- * The file at `path` (`/`-separated) under `root`, or null when it is missing, is a folder, or
- * cannot be read. `dirs` caches folder handles by path.
- */
-export async function lookupFile(root, path, dirs = new Map()) {
-  const parts = path.split('/');
-  const name = /** @type {string} */ (parts.pop());
-  let dir = root;
-  let at = '';
-  for (const part of parts) {
-    at = at ? `${at}/${part}` : part;
-    let next = dirs.get(at);
-    if (next === undefined) {
-      next = dir.getDirectoryHandle(part).catch(() => null);
-      dirs.set(at, next);
-    }
-    dir = await next;
-    if (!dir) return null;
-  }
-  try {
-    return await (await dir.getFileHandle(name)).getFile();
-  } catch {
-    return null;
-  }
-}
-
 /** Looks up each kept bucket path under `root` (a download without `delete`). */
 async function lookupRemotePaths(planner, root, signal) {
   const paths = planner.remotePaths();
-  const dirs = new Map();
+  const cache = new Map();
   for (let i = 0; i < paths.length; i += PAGE_FILES) {
     checkAborted(signal);
-    const slice = paths.slice(i, i + PAGE_FILES);
-    const page = [];
-    for (let j = 0; j < slice.length; j += LOOKUP_CONCURRENCY) {
-      const group = slice.slice(j, j + LOOKUP_CONCURRENCY);
-      const files = await Promise.all(group.map((p) => lookupFile(root, p, dirs)));
-      files.forEach((file, k) => {
-        if (file) page.push(group[k], ...fileInfo(file));
-      });
-    }
+    const page = await statPaths(root, paths.slice(i, i + PAGE_FILES), cache);
     if (page.length) planner.addLocal(page);
   }
 }
