@@ -264,3 +264,50 @@ export function browserLocalSide(root) {
     },
   };
 }
+
+/**
+ * The local side for a `File` list (`[[relPath, file], …]`, see `filesWithPaths` in sync.js): a
+ * read-only folder, for upload syncs. Writing to it throws.
+ */
+export function filesLocalSide(entries) {
+  const files = new Map(entries);
+  const folders = new Set(['']);
+  for (const rel of files.keys()) {
+    for (let i = rel.indexOf('/'); i >= 0; i = rel.indexOf('/', i + 1)) folders.add(rel.slice(0, i));
+  }
+  const readOnly = () => {
+    throw new Error('a File list is read-only: it can only be the source of a sync');
+  };
+  return {
+    root: entries,
+    async kind(rel) {
+      if (files.has(rel)) return 'file';
+      return folders.has(rel) ? 'directory' : null;
+    },
+    async walk(onPage) {
+      const all = [...files];
+      for (let i = 0; i < all.length; i += PAGE_FILES) {
+        const page = [];
+        for (const [rel, file] of all.slice(i, i + PAGE_FILES)) page.push(rel, ...fileInfo(file));
+        onPage(page);
+      }
+    },
+    async statMany(paths) {
+      const page = [];
+      for (const rel of paths) {
+        const file = files.get(rel);
+        if (file) page.push(rel, ...fileInfo(file));
+      }
+      return page;
+    },
+    uploadSource(rel) {
+      const file = files.get(rel);
+      if (!file) throw new Error(`${rel}: not in the File list`);
+      return file;
+    },
+    mkdirs: readOnly,
+    createWriter: readOnly,
+    remove: readOnly,
+    pruneEmptyParents: readOnly,
+  };
+}

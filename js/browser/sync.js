@@ -7,7 +7,7 @@
 import { SyncPlanner } from '../../dist/client/hf_buckets_client.js';
 import { AbortError, ValidationError } from '../../dist/client/js/errors.js';
 import { withJsonl } from '../sync-plan.js';
-import { fileInfo, statPaths, walkHandle } from './local-fs.js';
+import { browserLocalSide, filesLocalSide } from './local-fs.js';
 
 /** Files per page handed to the planner (4 values each). */
 const PAGE_FILES = 1000;
@@ -68,38 +68,19 @@ export function filesWithPaths(files) {
   return { top: top ?? '', entries };
 }
 
-/** Feeds the planner a `File` list, in pages. */
-function addFiles(planner, entries) {
-  for (let i = 0; i < entries.length; i += PAGE_FILES) {
-    const page = [];
-    for (const [path, file] of entries.slice(i, i + PAGE_FILES)) page.push(path, ...fileInfo(file));
-    planner.addLocal(page);
-  }
-}
-
-/** Looks up each kept bucket path under `root` (a download without `delete`). */
-async function lookupRemotePaths(planner, root, signal) {
-  const paths = planner.remotePaths();
-  const cache = new Map();
-  for (let i = 0; i < paths.length; i += PAGE_FILES) {
-    checkAborted(signal);
-    const page = await statPaths(root, paths.slice(i, i + PAGE_FILES), cache);
-    if (page.length) planner.addLocal(page);
-  }
-}
-
 /**
- * The local side of a browser sync: `{ label, handle?, entries? }`, or null when `value` is not a
- * handle nor a File list (a string then goes to the planner as given: a bucket URI, or an error).
+ * The local side of a browser sync: `{ label, local, files }` (`local`: the adapter of
+ * ./local-fs.js; `files`: whether it is a File list), or null when `value` is neither a handle
+ * nor a File list (a string then goes to the planner as given: a bucket URI, or an error).
  * `label` stands for the local folder in the plan (`source`/`destination`, `localPath`): the
  * folder's name, or `.` for a nameless one (the OPFS root).
  */
 export function localSide(value) {
-  if (isDirectoryHandle(value)) return { label: value.name || '.', handle: value };
+  if (isDirectoryHandle(value)) return { label: value.name || '.', local: browserLocalSide(value), files: false };
   const files = fileList(value);
   if (!files) return null;
   const { top, entries } = filesWithPaths(files);
-  return { label: top || '.', entries };
+  return { label: top || '.', local: filesLocalSide(entries), files: true };
 }
 
 /** Plans a sync between a browser folder and a bucket; see sync.d.ts. */
@@ -107,7 +88,7 @@ export async function planSync(options = {}) {
   const opts = options ?? {};
   const source = localSide(opts.source);
   const destination = localSide(opts.destination);
-  if (destination?.entries) {
+  if (destination?.files) {
     throw invalid('Destination must be a directory handle: a File list can only be a source');
   }
   const filterFrom = opts.filterFrom;
@@ -122,8 +103,8 @@ export async function planSync(options = {}) {
   });
   try {
     const signal = opts.signal;
-    const local = planner.direction === 'upload' ? source : destination;
-    if (!local) {
+    const side = planner.direction === 'upload' ? source : destination;
+    if (!side) {
       const what = planner.direction === 'upload' ? 'Source' : 'Destination';
       const kinds = planner.direction === 'upload' ? 'a FileSystemDirectoryHandle or a File list' : 'a FileSystemDirectoryHandle';
       throw invalid(`${what} must be ${kinds} in browsers: ${String(planner.localPath)}`);
@@ -141,12 +122,21 @@ export async function planSync(options = {}) {
       planner.setFilterFile(text);
     }
     checkAborted(signal);
-    const walk = () => (local.handle ? walkHandle(local.handle, (page) => planner.addLocal(page), signal) : addFiles(planner, local.entries));
+    const { local } = side;
+    const walk = () => local.walk((page) => planner.addLocal(page), signal);
     if (planner.direction === 'upload') await walk();
     while ((await planner.nextRemotePage({ signal })) !== null);
     if (planner.direction === 'download') {
-      if (planner.walksLocal) await walk();
-      else await lookupRemotePaths(planner, local.handle, signal);
+      if (planner.walksLocal) {
+        await walk();
+      } else {
+        const paths = planner.remotePaths();
+        for (let i = 0; i < paths.length; i += PAGE_FILES) {
+          checkAborted(signal);
+          const page = await local.statMany(paths.slice(i, i + PAGE_FILES));
+          if (page.length) planner.addLocal(page);
+        }
+      }
     }
     return withJsonl(planner.finish(Date.now()));
   } finally {
