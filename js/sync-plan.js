@@ -24,6 +24,9 @@ export function formatSyncPlan(plan) {
   return rawFormatSyncPlan(plan);
 }
 
+/** Parses a plan file; the plan is marked `fromFile` (non-enumerable): its sizes may be stale. */
 export function parseSyncPlan(text) {
-  return withJsonl(rawParseSyncPlan(text));
+  const plan = withJsonl(rawParseSyncPlan(text));
+  Object.defineProperty(plan, 'fromFile', { value: true, enumerable: false, writable: true, configurable: true });
+  return plan;
 }
