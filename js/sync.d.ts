@@ -254,7 +254,7 @@ export interface ApplySyncPlanOptions extends CallOptions {
 }
 
 /**
- * **Node only.** Executes a sync plan (from {@link planSync}, from {@link parseSyncPlan} — a plan
+ * **Node** (browsers: the overload with `localFolder` below). Executes a sync plan (from {@link planSync}, from {@link parseSyncPlan} — a plan
  * file written by `hf buckets sync --plan` included — or built by hand), like
  * `hf buckets sync --apply`. Upload: the `upload` operations are committed in batches of at most
  * 1,000 files (each file's `mtime` is its own modification time), then the `delete` operations in
@@ -300,7 +300,7 @@ export interface SyncBucketApplyOptions extends ApplySyncPlanOptions {
 }
 
 /**
- * **Node only.** Syncs a local directory and a bucket (or a folder of it) in one call, like
+ * **Node** (browsers: the overload below). Syncs a local directory and a bucket (or a folder of it) in one call, like
  * `hf buckets sync`: {@link planSync} then {@link applySyncPlan}. Beyond the official client,
  * downloads set each file's modification time to the bucket's `mtime`, so an upload sync right
  * after a download sync plans nothing. A folder upload is `syncBucket` without `delete`.
@@ -374,7 +374,7 @@ export interface DownloadFilesReport {
 }
 
 /**
- * **Node only.** Downloads many files of a bucket into a local folder, `concurrency` at a time
+ * **Node** (browsers: the overload below). Downloads many files of a bucket into a local folder, `concurrency` at a time
  * (the official `download_bucket_files`, with the folder chosen for you). Existing files are
  * overwritten; each file is written to a hidden temp file, flushed, given the bucket's `mtime`
  * and renamed into place. Empty files are created without a request.
@@ -494,3 +494,79 @@ export interface BrowserPlanSyncOptions extends Omit<PlanSyncOptions, "source" |
  * console.log(plan.source, plan.summary); // "photos" { uploads: 2, downloads: 0, deletes: 0, skips: 40, totalSize: 81920 }
  */
 export function planSync(options: BrowserPlanSyncOptions & ClientOptions): Promise<SyncPlan>;
+
+/** Options of {@link applySyncPlan} in browsers: the folder the plan's local side stands for. */
+export interface BrowserApplySyncPlanOptions extends ApplySyncPlanOptions {
+  /**
+   * The folder handle the plan was made with (a plan names its folder only by its name), or, for
+   * an upload plan, the `File` list.
+   * @example { localFolder: await navigator.storage.getDirectory() }
+   */
+  localFolder: SyncDirectoryHandle | ArrayLike<SyncSourceFile> | Iterable<SyncSourceFile>;
+}
+
+/**
+ * **Browsers.** Executes a sync plan with the executor Node uses, against `localFolder`.
+ * Differences from Node: an upload records each file's `File.lastModified` as its `mtime`; a
+ * download is written to a hidden temp file next to its destination (`.NAME.hfb-RANDOM.part`)
+ * and moved into place with `FileSystemHandle.move()` once complete, so a closed tab or a cancel
+ * never leaves a partial file under a real name (a temp file may stay behind; a later sync with
+ * `delete` removes it). Browsers cannot set a file's modification time: a downloaded file's time
+ * is when it was written, so a second download sync plans nothing (the folder is newer), but an
+ * upload sync right after a download sync plans every file as `local newer` (the bytes are
+ * deduplicated, so little is sent) unless it uses `ignoreTimes`.
+ * @throws {ValidationError} as in Node, plus a missing `localFolder`, or a `File` list for a download plan
+ * @throws {AbortError} `signal` aborted
+ * @example
+ * const folder = await navigator.storage.getDirectory();
+ * const plan = await planSync({ source: "hf://buckets/me-user/photos", destination: folder, delete: true });
+ * const report = await applySyncPlan(plan, { localFolder: folder });
+ */
+export function applySyncPlan(plan: SyncPlan, options: BrowserApplySyncPlanOptions & ClientOptions): Promise<SyncReport>;
+
+/** Options of {@link syncBucket} in browsers. */
+export interface BrowserSyncBucketOptions extends BrowserPlanSyncOptions, ApplySyncPlanOptions {
+  /**
+   * Only plan: resolve to the plan and transfer nothing.
+   * @default false
+   */
+  dryRun?: boolean;
+}
+
+/**
+ * **Browsers.** {@link planSync} then {@link applySyncPlan} with a folder handle (or, for an
+ * upload, a `File` list) as the local side; see {@link BrowserApplySyncPlanOptions} for what
+ * differs from Node.
+ * @throws {ValidationError} as {@link planSync} and {@link applySyncPlan} in browsers
+ * @throws {NotFoundError} a download from a bucket that does not exist
+ * @throws {AbortError} `signal` aborted
+ * @example
+ * const report = await syncBucket({ source: await showDirectoryPicker(), destination: "hf://buckets/me-user/photos", delete: true });
+ * console.log(report.uploaded, report.deleted);
+ */
+export function syncBucket(options: BrowserSyncBucketOptions & ClientOptions & { dryRun: true }): Promise<SyncPlan>;
+export function syncBucket(options: BrowserSyncBucketOptions & ClientOptions & { dryRun?: false }): Promise<SyncReport>;
+export function syncBucket(options: BrowserApplySyncPlanOptions & ClientOptions & { plan: SyncPlan }): Promise<SyncReport>;
+
+/** Options of {@link downloadBucketFiles} in browsers. */
+export interface BrowserDownloadBucketFilesOptions extends Omit<DownloadBucketFilesOptions, "destination" | "filterFrom"> {
+  /**
+   * The folder to write into.
+   * @example await navigator.storage.getDirectory()
+   */
+  destination: SyncDirectoryHandle;
+  /**
+   * The filter file's content.
+   * @default undefined
+   */
+  filterFrom?: Blob;
+}
+
+/**
+ * **Browsers.** Downloads many bucket files into a folder handle, each through a temp file moved
+ * into place when complete (see {@link applySyncPlan} in browsers).
+ * @throws {ValidationError} as in Node, plus a `destination` that is not a folder handle
+ * @throws {AbortError} `signal` aborted
+ * @example const report = await downloadBucketFiles("me-user/photos", { prefix: "2024", destination: await navigator.storage.getDirectory() });
+ */
+export function downloadBucketFiles(bucketId: string, options: BrowserDownloadBucketFilesOptions & ClientOptions): Promise<DownloadFilesReport>;

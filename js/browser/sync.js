@@ -1,20 +1,14 @@
-// Browser half of directory sync planning (workflows spec §1, issue 11): `planSync` where the
-// local side is a `FileSystemDirectoryHandle` (`showDirectoryPicker()`, the Origin Private File
-// System, a dropped folder through `getAsFileSystemHandle()`) or, for uploads, a `File` list
-// (`<input webkitdirectory>`). I/O stays here; the Rust planner decides every operation, exactly
-// as for Node (js/node/sync.js feeds it the same pages). Types and docs: js/sync.d.ts.
+// Browser half of directory sync (workflows spec §1–§2, issue 11): `planSync`, `applySyncPlan`,
+// `syncBucket` and `downloadBucketFiles` where the local side is a `FileSystemDirectoryHandle`
+// (`showDirectoryPicker()`, the Origin Private File System, a dropped folder through
+// `getAsFileSystemHandle()`) or, for uploads, a `File` list (`<input webkitdirectory>`). This file
+// only turns those values into local-side adapters (./local-fs.js); planning and execution are
+// the ones Node uses (js/sync-exec.js and the Rust planner). Types and docs: js/sync.d.ts.
 
-import { SyncPlanner } from '../../dist/client/hf_buckets_client.js';
-import { AbortError, ValidationError } from '../../dist/client/js/errors.js';
-import { withJsonl } from '../sync-plan.js';
+import { ValidationError } from '../../dist/client/js/errors.js';
+import { BucketClient } from '../index.js';
+import { applyWith, downloadFilesWith, planWith } from '../sync-exec.js';
 import { browserLocalSide, filesLocalSide } from './local-fs.js';
-
-/** Files per page handed to the planner (4 values each). */
-const PAGE_FILES = 1000;
-
-function checkAborted(signal) {
-  if (signal?.aborted) throw new AbortError('the operation was aborted', { cause: signal.reason });
-}
 
 function invalid(message) {
   return new ValidationError(message, { code: 'INVALID_ARGUMENT' });
@@ -83,63 +77,107 @@ export function localSide(value) {
   return { label: top || '.', local: filesLocalSide(entries), files: true };
 }
 
-/** Plans a sync between a browser folder and a bucket; see sync.d.ts. */
-export async function planSync(options = {}) {
-  const opts = options ?? {};
+/** The text of a `filterFrom` Blob (planWith reports a failure as a ValidationError). */
+const readBlobText = (blob) => blob.text();
+
+function checkFilterFrom(value) {
+  if (value != null && !(typeof Blob !== 'undefined' && value instanceof Blob)) {
+    throw invalid('In browsers filterFrom must be a Blob or File holding the filter rules, not a path');
+  }
+}
+
+/** `localFor` of the executor: the adapter of the side that was resolved, or a ValidationError. */
+function localFor(side, upload) {
+  return (localPath) => {
+    if (side) return side.local;
+    const what = upload ? 'Source' : 'Destination';
+    const kinds = upload ? 'a FileSystemDirectoryHandle or a File list' : 'a FileSystemDirectoryHandle';
+    throw invalid(`${what} must be ${kinds} in browsers: ${String(localPath)}`);
+  };
+}
+
+/** The planner's options with the browser's local side replaced by its label, and that side. */
+function resolveSides(opts) {
   const source = localSide(opts.source);
   const destination = localSide(opts.destination);
   if (destination?.files) {
     throw invalid('Destination must be a directory handle: a File list can only be a source');
   }
-  const filterFrom = opts.filterFrom;
-  if (filterFrom != null && !(typeof Blob !== 'undefined' && filterFrom instanceof Blob)) {
-    throw invalid('In browsers filterFrom must be a Blob or File holding the filter rules, not a path');
-  }
-  const planner = new SyncPlanner({
-    ...opts,
-    source: source ? source.label : opts.source,
-    destination: destination ? destination.label : opts.destination,
-    filterFrom: undefined,
+  checkFilterFrom(opts.filterFrom);
+  // The planner has checked that exactly one side is a bucket (a string starting with hf://)
+  // by the time `localFor` runs; which one tells the direction.
+  const upload = typeof opts.destination === 'string' && opts.destination.startsWith('hf://');
+  return {
+    options: {
+      ...opts,
+      source: source ? source.label : opts.source,
+      destination: destination ? destination.label : opts.destination,
+    },
+    side: upload ? source : destination,
+    upload,
+  };
+}
+
+/** Plans a sync between a browser folder and a bucket; see sync.d.ts. */
+export function planSync(options = {}) {
+  return Promise.resolve().then(() => {
+    const { options: planned, side, upload } = resolveSides(options ?? {});
+    return planWith(planned, localFor(side, upload), readBlobText);
   });
-  try {
-    const signal = opts.signal;
-    const side = planner.direction === 'upload' ? source : destination;
+}
+
+/** Executes a plan against the folder handle (or File list) `localFolder`; see sync.d.ts. */
+export function applySyncPlan(plan, options = {}) {
+  return Promise.resolve().then(() => {
+    const { localFolder, ...o } = /** @type {any} */ (options ?? {});
+    const side = localSide(localFolder);
     if (!side) {
-      const what = planner.direction === 'upload' ? 'Source' : 'Destination';
-      const kinds = planner.direction === 'upload' ? 'a FileSystemDirectoryHandle or a File list' : 'a FileSystemDirectoryHandle';
-      throw invalid(`${what} must be ${kinds} in browsers: ${String(planner.localPath)}`);
+      throw invalid('In browsers applySyncPlan needs localFolder: the FileSystemDirectoryHandle (or, for an upload plan, the File list) the plan\'s local side stands for');
     }
-    if (filterFrom != null) {
-      let text;
-      try {
-        text = await filterFrom.text();
-      } catch (cause) {
-        throw new ValidationError(`Cannot read the filter file: ${cause instanceof Error ? cause.message : cause}`, {
-          code: 'INVALID_ARGUMENT',
-          cause,
-        });
-      }
-      planner.setFilterFile(text);
+    if (side.files && plan?.direction === 'download') {
+      throw invalid('localFolder must be a directory handle for a download plan: a File list can only be a source');
     }
-    checkAborted(signal);
-    const { local } = side;
-    const walk = () => local.walk((page) => planner.addLocal(page), signal);
-    if (planner.direction === 'upload') await walk();
-    while ((await planner.nextRemotePage({ signal })) !== null);
-    if (planner.direction === 'download') {
-      if (planner.walksLocal) {
-        await walk();
-      } else {
-        const paths = planner.remotePaths();
-        for (let i = 0; i < paths.length; i += PAGE_FILES) {
-          checkAborted(signal);
-          const page = await local.statMany(paths.slice(i, i + PAGE_FILES));
-          if (page.length) planner.addLocal(page);
-        }
-      }
-    }
-    return withJsonl(planner.finish(Date.now()));
-  } finally {
-    planner.free();
+    return applyWith(plan, o, o.client ?? new BucketClient(o), () => side.local);
+  });
+}
+
+/** Plans and executes a sync (or only plans, with `dryRun`); see sync.d.ts. */
+export async function syncBucket(options = {}) {
+  const o = options ?? {};
+  if (o.plan !== undefined && o.plan !== null) {
+    const { plan, ...rest } = o;
+    return applySyncPlan(plan, rest);
   }
+  if (o.dryRun !== undefined && typeof o.dryRun !== 'boolean') {
+    throw invalid(`dryRun must be a boolean, got ${typeof o.dryRun}`);
+  }
+  const plan = await planSync(o);
+  if (o.dryRun) return plan;
+  const localFolder = plan.direction === 'upload' ? o.source : o.destination;
+  const { client, signal, onProgress, concurrency, accessToken, endpoint, fetch, tokenProvider, retry, worker } = o;
+  return applySyncPlan(plan, {
+    localFolder,
+    client: client ?? new BucketClient(o),
+    signal,
+    onProgress,
+    concurrency,
+    accessToken,
+    endpoint,
+    fetch,
+    tokenProvider,
+    retry,
+    worker,
+  });
+}
+
+/** Downloads many bucket files into a folder handle; see sync.d.ts. */
+export function downloadBucketFiles(bucketId, options = {}) {
+  return Promise.resolve().then(() => {
+    const o = options ?? {};
+    if (!isDirectoryHandle(o.destination)) {
+      throw invalid('In browsers downloadBucketFiles needs destination: a FileSystemDirectoryHandle');
+    }
+    checkFilterFrom(o.filterFrom);
+    return downloadFilesWith(o.client ?? new BucketClient(o), bucketId, o, browserLocalSide(o.destination), readBlobText);
+  });
 }
