@@ -17,12 +17,12 @@
 //
 // "Sync a folder" (browsers with `showDirectoryPicker`): the picked folder is planned against the
 // bucket folder with the package's `planSync` (the official `hf buckets sync` rules), the plan is
-// shown (counts and every operation), and "Apply" sends it as one `batchBucketFiles` call (the
-// uploads, then the deletes, in batches of ≤ 1,000 lines), with progress and cancel.
+// shown (counts and every operation), and "Apply" runs it with the package's `applySyncPlan`
+// (the uploads, then the deletes, in batches of ≤ 1,000 lines), with progress and cancel.
 //
 // Every Hub and CAS call goes through the package; this file is UI only.
 
-import { BucketClient, planSync } from 'hf-buckets';
+import { applySyncPlan, BucketClient, planSync } from 'hf-buckets';
 
 const UPLOAD_CONCURRENCY = 2;
 /** Operations a sync plan lists on screen (the counts cover all of them). */
@@ -795,7 +795,13 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     renderSync();
   }
 
-  /** Sends the shown plan: its uploads (read from the folder now) and deletes, one batch call. */
+  /** The client for `applySyncPlan`: its transfers get CAS tokens from `tokenProvider`. */
+  const syncClient = Object.assign(Object.create(client), {
+    batchBucketFiles: (id, o) => client.batchBucketFiles(id, { ...o, tokenProvider }),
+    openBucketFile: (id, o) => client.openBucketFile(id, { ...o, tokenProvider }),
+  });
+
+  /** Runs the shown plan with `applySyncPlan`: the uploads (read from the folder now), then the deletes. */
   async function applySync() {
     const s = sync;
     if (!s?.plan || s.phase !== 'planned') return;
@@ -803,31 +809,26 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     s.phase = 'applying';
     s.controller = new AbortController();
     renderSync();
-    const remote = (path) => (plan.prefix ? `${plan.prefix}/${path}` : path);
     try {
-      const add = [];
-      for (const op of plan.operations) {
-        if (op.action !== 'upload') continue;
-        const file = await fileAt(s.handle, op.path);
-        if (!file) throw new Error(`${op.path} is gone from the folder since the plan was made`);
-        add.push({ source: file, destination: remote(op.path), mtime: file.lastModified });
-      }
-      const deletes = plan.operations.filter((op) => op.action === 'delete').map((op) => remote(op.path));
-      const report = await client.batchBucketFiles(plan.bucketId, {
-        add, delete: deletes, signal: s.controller.signal, tokenProvider,
+      const report = await applySyncPlan(plan, {
+        localFolder: s.handle,
+        client: syncClient,
+        signal: s.controller.signal,
         onProgress: (event) => {
-          const p = readProgress(event);
-          s.read = p.read;
-          s.deduplicated = p.deduplicated;
-          s.uploaded = p.uploaded;
+          s.read = event.bytesRead;
+          s.deduplicated = event.bytesDeduplicated;
+          s.uploaded = event.bytesSent;
           scheduleSyncRender();
         },
       });
-      const bad = [...report.failed, ...report.skipped];
+      s.read = report.bytesRead;
+      s.deduplicated = report.bytesDeduplicated;
+      s.uploaded = report.bytesSent;
+      const bad = report.failed;
       s.phase = bad.length ? 'failed' : 'done';
       s.message = bad.length
-        ? `${bad.length} of ${add.length + deletes.length} operation(s) failed: ${bad.slice(0, 3).map((f) => `${f.path}: ${f.error}`).join('; ')}`
-        : `Synced ${plan.localPath}: ${add.length} uploaded, ${deletes.length} deleted, ${plan.summary.skips} unchanged.`;
+        ? `${bad.length} operation(s) failed: ${bad.slice(0, 3).map((f) => `${f.action} ${f.path}: ${errorText(f.error)}`).join('; ')}`
+        : `Synced ${plan.localPath}: ${report.uploaded} uploaded, ${report.deleted} deleted, ${report.skipped} unchanged.`;
       if (s.phase === 'done') status(s.message);
       else fail('Sync incomplete', new Error(s.message));
     } catch (error) {
@@ -1026,19 +1027,6 @@ function readProgress(event) {
     deduplicated: num(event?.bytesDeduplicated),
     uploaded: num(event?.bytesUploaded),
   };
-}
-
-/** The file at `path` (`/`-separated) under a folder handle, or null when it is not there. */
-async function fileAt(dir, path) {
-  const parts = path.split('/');
-  const name = parts.pop() ?? '';
-  try {
-    let d = dir;
-    for (const part of parts) d = await d.getDirectoryHandle(part);
-    return await (await d.getFileHandle(name)).getFile();
-  } catch {
-    return null;
-  }
 }
 
 /** An error as one line: `Name: message`. @param {unknown} error */
