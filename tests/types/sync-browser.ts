@@ -1,6 +1,16 @@
 // Type tests of planSync in browsers (js/sync.d.ts, the browser block): a folder handle from the
 // DOM, an OPFS root, a File list; wrong uses rejected with @ts-expect-error.
-import { planSync, type BrowserPlanSyncOptions, type SyncDirectoryHandle, type SyncPlan } from "hf-buckets";
+import {
+  applySyncPlan,
+  downloadBucketFiles,
+  planSync,
+  syncBucket,
+  type BrowserPlanSyncOptions,
+  type DownloadFilesReport,
+  type SyncDirectoryHandle,
+  type SyncPlan,
+  type SyncReport,
+} from "hf-buckets";
 
 declare const picked: FileSystemDirectoryHandle;
 declare const input: HTMLInputElement;
@@ -20,6 +30,16 @@ async function check(): Promise<void> {
   const fromList: SyncPlan = await planSync(options);
   const fromArray: SyncPlan = await planSync({ source: [new File(["x"], "a.txt")], destination: "hf://buckets/me/b" });
   void [handle, up, down, fromList, fromArray];
+
+  const applied: SyncReport = await applySyncPlan(up, { localFolder: picked, signal, concurrency: 4, onProgress: (e) => void e.bytesDone });
+  const synced: SyncReport = await syncBucket({ source: "hf://buckets/me/b", destination: opfs, delete: true });
+  const fromFiles: SyncReport = await syncBucket({ source: input.files ?? [], destination: "hf://buckets/me/b" });
+  const dry: SyncPlan = await syncBucket({ source: picked, destination: "hf://buckets/me/b", dryRun: true });
+  const withPlan: SyncReport = await syncBucket({ plan: up, localFolder: picked });
+  const got: DownloadFilesReport = await downloadBucketFiles("me/b", { prefix: "logs", destination: opfs, filterFrom: new Blob(["- *.tmp"]) });
+  void [applied, synced, fromFiles, dry, withPlan, got];
+  // @ts-expect-error a folder handle is not a path: downloadBucketFiles takes one or the other, not a number
+  await downloadBucketFiles("me/b", { prefix: "logs", destination: 1 });
 
   // @ts-expect-error a File list cannot be a destination
   await planSync({ source: "hf://buckets/me/b", destination: [new File(["x"], "a.txt")] });
