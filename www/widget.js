@@ -16,7 +16,8 @@
 // are fetched, each chunk verified, and the preview says how many bytes it read.
 //
 // "Sync a folder" (browsers with `showDirectoryPicker`): the picked folder is planned against the
-// bucket folder with the package's `planSync` (the official `hf buckets sync` rules), the plan is
+// bucket folder, either way (folder → bucket, or bucket → folder once the user allows writing),
+// with the package's `planSync` (the official `hf buckets sync` rules), the plan is
 // shown (counts and every operation), and "Apply" runs it with the package's `applySyncPlan`
 // (the uploads, then the deletes, in batches of ≤ 1,000 lines), with progress and cancel.
 //
@@ -733,13 +734,14 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
    * @property {any} handle the picked folder (a FileSystemDirectoryHandle)
    * @property {string} bucketId
    * @property {string} prefix the bucket folder ('' = the root)
-   * @property {boolean} deleteExtra also delete bucket files the folder does not have
+   * @property {'upload' | 'download'} direction folder → bucket, or bucket → folder
+   * @property {boolean} deleteExtra also delete the receiver's files the sender does not have
    * @property {'planning' | 'planned' | 'applying' | 'done' | 'failed' | 'cancelled'} phase
    * @property {import('hf-buckets').SyncPlan | null} plan
    * @property {AbortController} controller
-   * @property {number} read bytes read while applying
+   * @property {number} read bytes read (upload) or written (download) while applying
    * @property {number} deduplicated
-   * @property {number} uploaded
+   * @property {number} uploaded bytes sent (upload)
    * @property {string} message what happened (done, failed, cancelled)
    */
   /** @type {FolderSync | null} */
@@ -760,7 +762,7 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     }
     sync?.controller.abort();
     sync = {
-      handle, bucketId: state.bucketId, prefix: currentFolder(), deleteExtra: false,
+      handle, bucketId: state.bucketId, prefix: currentFolder(), direction: 'upload', deleteExtra: false,
       phase: 'planning', plan: null, controller: new AbortController(),
       read: 0, deduplicated: 0, uploaded: 0, message: '',
     };
@@ -774,12 +776,20 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     s.controller = new AbortController();
     s.phase = 'planning';
     s.plan = null;
+    s.message = '';
     renderSync();
     try {
+      const bucket = `hf://buckets/${s.bucketId}${s.prefix ? `/${s.prefix}` : ''}`;
+      // Writing into the folder needs the user's permission (a handle picked for reading has none).
+      if (s.direction === 'download' && typeof s.handle.requestPermission === 'function' &&
+          (await s.handle.requestPermission({ mode: 'readwrite' })) !== 'granted') {
+        throw new Error('writing into the folder was not allowed');
+      }
+      const upload = s.direction === 'upload';
       const plan = await planSync({
         endpoint,
-        source: s.handle,
-        destination: `hf://buckets/${s.bucketId}${s.prefix ? `/${s.prefix}` : ''}`,
+        source: upload ? s.handle : bucket,
+        destination: upload ? bucket : s.handle,
         delete: s.deleteExtra,
         signal: s.controller.signal,
       });
@@ -815,20 +825,22 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
         client: syncClient,
         signal: s.controller.signal,
         onProgress: (event) => {
-          s.read = event.bytesRead;
+          s.read = event.bytesDone;
           s.deduplicated = event.bytesDeduplicated;
           s.uploaded = event.bytesSent;
           scheduleSyncRender();
         },
       });
-      s.read = report.bytesRead;
+      s.read = plan.direction === 'upload' ? report.bytesRead : report.bytesWritten;
       s.deduplicated = report.bytesDeduplicated;
       s.uploaded = report.bytesSent;
       const bad = report.failed;
       s.phase = bad.length ? 'failed' : 'done';
       s.message = bad.length
         ? `${bad.length} operation(s) failed: ${bad.slice(0, 3).map((f) => `${f.action} ${f.path}: ${errorText(f.error)}`).join('; ')}`
-        : `Synced ${plan.localPath}: ${report.uploaded} uploaded, ${report.deleted} deleted, ${report.skipped} unchanged.`;
+        : plan.direction === 'upload'
+          ? `Synced ${plan.localPath}: ${report.uploaded} uploaded, ${report.deleted} deleted, ${report.skipped} unchanged.`
+          : `Synced ${plan.localPath}: ${report.downloaded} downloaded, ${report.deleted} deleted, ${report.skipped} unchanged.`;
       if (s.phase === 'done') status(s.message);
       else fail('Sync incomplete', new Error(s.message));
     } catch (error) {
@@ -871,23 +883,30 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
       return;
     }
     panel.dataset.phase = s.phase;
-    const target = `hf://buckets/${s.bucketId}${s.prefix ? `/${s.prefix}` : ''}`;
+    const bucket = `hf://buckets/${s.bucketId}${s.prefix ? `/${s.prefix}` : ''}`;
+    const folder = `${s.handle.name || '.'}/`;
+    const upload = s.direction === 'upload';
+    const busy = s.phase === 'applying' || s.phase === 'planning';
     const head = h('div', { class: 'hfb-sync-head' },
-      h('strong', {}, 'Sync '), h('code', { 'data-role': 'sync-source' }, `${s.handle.name || '.'}/`),
-      ' → ', h('code', { 'data-role': 'sync-target' }, target),
+      h('strong', {}, 'Sync '), h('code', { 'data-role': 'sync-source' }, upload ? folder : bucket),
+      ' → ', h('code', { 'data-role': 'sync-target' }, upload ? bucket : folder),
+      h('select', { 'data-role': 'sync-direction', 'aria-label': 'Direction', disabled: busy },
+        h('option', { value: 'upload', selected: upload }, 'folder → bucket'),
+        h('option', { value: 'download', selected: !upload }, 'bucket → folder')),
       h('label', { class: 'hfb-check' },
-        h('input', { type: 'checkbox', 'data-role': 'sync-delete', checked: s.deleteExtra,
-          disabled: s.phase === 'applying' || s.phase === 'planning' }),
-        'also delete bucket files the folder does not have'));
+        h('input', { type: 'checkbox', 'data-role': 'sync-delete', checked: s.deleteExtra, disabled: busy }),
+        upload ? 'also delete bucket files the folder does not have' : 'also delete folder files the bucket does not have'));
     const children = [head];
     const plan = s.plan;
     if (s.phase === 'planning') children.push(h('p', { class: 'hfb-note' }, 'Planning: reading the folder and listing the bucket…'));
     if (plan) {
-      const { uploads, deletes, skips, totalSize } = plan.summary;
+      const { uploads, downloads, deletes, skips, totalSize } = plan.summary;
+      const sends = plan.direction === 'upload' ? `${uploads} to upload` : `${downloads} to download`;
       children.push(h('p', {
         class: 'hfb-sync-summary', 'data-role': 'sync-summary',
-        'data-uploads': String(uploads), 'data-deletes': String(deletes), 'data-skips': String(skips),
-      }, `${uploads} to upload (${formatBytes(totalSize)}), ${deletes} to delete, ${skips} unchanged.`));
+        'data-uploads': String(uploads), 'data-downloads': String(downloads), 'data-deletes': String(deletes),
+        'data-skips': String(skips),
+      }, `${sends} (${formatBytes(totalSize)}), ${deletes} to delete, ${skips} unchanged.`));
       const shown = plan.operations.slice(0, SYNC_ROWS_SHOWN);
       children.push(h('div', { class: 'hfb-sync-ops' }, h('table', {},
         h('thead', {}, h('tr', {}, h('th', {}, 'Action'), h('th', {}, 'Path'), h('th', {}, 'Why'), h('th', {}, 'Size'))),
@@ -898,17 +917,20 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
       if (plan.operations.length > shown.length) {
         children.push(h('p', { class: 'hfb-note' }, `… and ${plan.operations.length - shown.length} more operation(s).`));
       }
-      if (s.phase === 'applying' || s.phase === 'done') {
-        const total = totalSize;
-        children.push(bars(total, Math.min(s.read, total), s.deduplicated, s.uploaded),
-          figures(s.read, s.deduplicated, s.uploaded, total, 0));
+      if ((s.phase === 'applying' || s.phase === 'done') && plan.direction === 'upload') {
+        children.push(bars(totalSize, Math.min(s.read, totalSize), s.deduplicated, s.uploaded),
+          figures(s.read, s.deduplicated, s.uploaded, totalSize, 0));
+      } else if (s.phase === 'applying' || s.phase === 'done') {
+        children.push(bars(totalSize, Math.min(s.read, totalSize), 0, 0),
+          h('div', { class: 'hfb-figures' }, h('span', { class: 'hfb-key-read', 'data-role': 'written', 'data-bytes': String(s.read) },
+            `written ${formatBytes(s.read)} / ${formatBytes(totalSize)} (verified)`)));
       }
     }
     if (s.message) {
       children.push(h('p', { class: 'hfb-note', 'data-role': 'sync-message',
         'data-kind': s.phase === 'failed' ? 'error' : 'info' }, s.message));
     }
-    const nothing = plan && plan.summary.uploads + plan.summary.deletes === 0;
+    const nothing = plan && plan.summary.uploads + plan.summary.downloads + plan.summary.deletes === 0;
     children.push(h('div', { class: 'hfb-sync-actions' },
       s.phase === 'planned'
         ? h('button', { 'data-action': 'sync-apply', disabled: nothing }, nothing ? 'Nothing to sync' : 'Apply')
@@ -924,9 +946,11 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
   }
 
   $('sync').addEventListener('change', (event) => {
-    const target = /** @type {HTMLElement} */ (event.target);
-    if (target.dataset.role !== 'sync-delete' || !sync) return;
-    sync.deleteExtra = /** @type {HTMLInputElement} */ (target).checked;
+    const target = /** @type {HTMLInputElement} */ (event.target);
+    if (!sync) return;
+    if (target.dataset.role === 'sync-delete') sync.deleteExtra = target.checked;
+    else if (target.dataset.role === 'sync-direction') sync.direction = target.value === 'download' ? 'download' : 'upload';
+    else return;
     planFolder();
   });
   $('sync-bar').hidden = typeof (/** @type {any} */ (globalThis).showDirectoryPicker) !== 'function';

@@ -194,3 +194,53 @@ test('Sync a folder: Cancel during the upload stops it; nothing is committed', {
   assert.match(await page.textContent('[data-role="sync-message"]'), /Cancelled/);
   assert.deepEqual(await bucketFiles(bucketId), {});
 });
+
+test('Sync a folder, bucket → folder: the plan downloads and deletes locally; Apply makes the folder match', { timeout: 180_000 }, async (t) => {
+  const name = 'widget-sync-down';
+  const bucketId = `${stack.server.user}/${name}`;
+  await hubClient().createBucket(name, { existOk: true });
+  const enc = (s) => new TextEncoder().encode(s);
+  const r = await hubClient().batchBucketFiles(bucketId, {
+    add: [
+      { source: enc('from the bucket'), destination: 'a.txt', mtime: 1_000_000 },
+      { source: enc('deep'), destination: 'sub/deep/b.txt', mtime: 1_000_000 },
+      { source: enc('same'), destination: 'same.txt', mtime: 1_000_000 },
+    ],
+  });
+  assert.ok(r.success, JSON.stringify(r));
+  const { page } = await widgetPage(t, 'local-copy', { 'same.txt': 'same', 'extra/only-here.txt': 'x', 'a.txt': 'old' });
+  await page.waitForSelector(`.hfb-bucket[data-bucket="${bucketId}"]`);
+  await page.click(`.hfb-bucket[data-bucket="${bucketId}"]`);
+  await page.click('[data-action="sync-folder"]');
+  await shownPlan(page);
+  await page.selectOption('[data-role="sync-direction"]', 'download');
+  await page.waitForSelector('[data-role="sync-summary"][data-downloads="2"]');
+  assert.equal(await page.textContent('[data-role="sync-source"]'), `hf://buckets/${bucketId}`);
+  assert.equal(await page.textContent('[data-role="sync-target"]'), 'local-copy/');
+  await page.check('[data-role="sync-delete"]');
+  await page.waitForSelector('[data-role="sync-summary"][data-deletes="1"]');
+  const plan = await shownPlan(page);
+  assert.deepEqual(plan.ops, {
+    'a.txt': 'download size differs',
+    'extra/only-here.txt': 'delete not in source (--delete)',
+    'same.txt': 'skip identical',
+    'sub/deep/b.txt': 'download new file',
+  });
+  assert.match(plan.text, /^2 to download \(19 B\), 1 to delete, 1 unchanged\.$/);
+  await page.click('[data-action="sync-apply"]');
+  await page.waitForSelector('.hfb-sync[data-phase="done"]', { timeout: 120_000 });
+  assert.match(await page.textContent('[data-role="sync-message"]'), /Synced local-copy: 2 downloaded, 1 deleted, 1 unchanged\./);
+  await mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}widget-sync-download.png`, fullPage: true });
+  const tree = await page.evaluate(async () => {
+    const walk = async (dir, prefix, out) => {
+      for await (const [name, h] of dir.entries()) {
+        if (h.kind === 'directory') await walk(h, `${prefix}${name}/`, out);
+        else out[prefix + name] = await (await h.getFile()).text();
+      }
+      return out;
+    };
+    return walk(await (await navigator.storage.getDirectory()).getDirectoryHandle('local-copy'), '', {});
+  });
+  assert.deepEqual(tree, { 'a.txt': 'from the bucket', 'same.txt': 'same', 'sub/deep/b.txt': 'deep' });
+});
