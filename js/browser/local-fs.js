@@ -7,7 +7,7 @@
 //   downloaded file gets the time it was written, not the bucket's `mtime`;
 // - no rename: a download is written to a hidden temp file next to its destination
 //   (`.name.hfb-<random>.part`) and moved into place with `FileSystemHandle.move()` once complete
-//   (Chromium, Firefox and Safari have it for OPFS); where `move()` is missing, the complete temp
+//   (Chromium has it for OPFS: tests/js/sync-browser-local.test.mjs); where `move()` is missing, the complete temp
 //   file is copied under the real name with one `createWritable()` (whose content appears on
 //   `close()`) and removed.
 
@@ -203,7 +203,6 @@ export function browserLocalSide(root) {
         async write(bytes) {
           await stream.write(bytes);
         },
-        // eslint-disable-next-line no-unused-vars
         async commit(mtimeMs) {
           open = false;
           await stream.close();
