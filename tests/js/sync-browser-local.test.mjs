@@ -128,3 +128,33 @@ test('kind, lookups, mkdirs over a file, remove and pruning of empty folders', a
   // The root itself is never removed, nor an unrelated empty folder.
   assert.deepEqual(r.afterAll, { 'keep/': '', 'top.txt': 'top' });
 });
+
+test('without FileSystemHandle.move(): the complete temp file is copied under the real name, then removed', async () => {
+  const r = await page.evaluate(async () => {
+    const g = /** @type {any} */ (globalThis);
+    let proto = FileSystemFileHandle.prototype;
+    while (proto && !Object.prototype.hasOwnProperty.call(proto, 'move')) proto = Object.getPrototypeOf(proto);
+    const move = proto && Object.getOwnPropertyDescriptor(proto, 'move');
+    // @ts-ignore: removed for this test, as in a browser without it
+    delete proto.move;
+    try {
+      const root = await g.fresh('nomove');
+      const local = g.fs.browserLocalSide(root);
+      const old = await local.createWriter('f.txt');
+      await old.write(new TextEncoder().encode('old content'));
+      await old.commit();
+      const w = await local.createWriter('f.txt');
+      await w.write(new TextEncoder().encode('new'));
+      const during = await g.tree(root);
+      await w.commit();
+      return { hadMove: !!move, during, after: await g.tree(root) };
+    } finally {
+      if (move) Object.defineProperty(proto, 'move', move);
+    }
+  });
+  assert.ok(r.hadMove);
+  assert.equal(r.during['f.txt'], 'old content');
+  // Besides it, only the hidden temp file (and Chromium's own swap file of the open writable).
+  assert.ok(Object.keys(r.during).every((p) => p === 'f.txt' || p.startsWith('.f.txt.hfb-')), JSON.stringify(r.during));
+  assert.deepEqual(r.after, { 'f.txt': 'new' });
+});
