@@ -427,6 +427,16 @@ export interface SyncLocalSide {
 
 // ---- Browsers: the local side is a folder handle or a File list (js/browser/sync.js) ----
 
+/** What the browser sync calls take besides the Node options: CAS tokens from the page's own server. */
+export interface BrowserTransferOptions {
+  /**
+   * CAS tokens for the uploads and downloads of the run (see `TransferOptions.tokenProvider`).
+   * @default the Hub's token routes
+   * @example { tokenProvider: async ({ bucketId, scope }) => (await fetch(`/cas-token?bucket=${bucketId}&scope=${scope}`)).json() }
+   */
+  tokenProvider?: import("./transfer.js").TokenProvider;
+}
+
 /**
  * What the browser sync needs of a folder: a `FileSystemDirectoryHandle` from
  * `showDirectoryPicker()`, `navigator.storage.getDirectory()` (the Origin Private File System) or
@@ -496,7 +506,7 @@ export interface BrowserPlanSyncOptions extends Omit<PlanSyncOptions, "source" |
 export function planSync(options: BrowserPlanSyncOptions & ClientOptions): Promise<SyncPlan>;
 
 /** Options of {@link applySyncPlan} in browsers: the folder the plan's local side stands for. */
-export interface BrowserApplySyncPlanOptions extends ApplySyncPlanOptions {
+export interface BrowserApplySyncPlanOptions extends ApplySyncPlanOptions, BrowserTransferOptions {
   /**
    * The folder handle the plan was made with (a plan names its folder only by its name), or, for
    * an upload plan, the `File` list.
@@ -525,7 +535,7 @@ export interface BrowserApplySyncPlanOptions extends ApplySyncPlanOptions {
 export function applySyncPlan(plan: SyncPlan, options: BrowserApplySyncPlanOptions & ClientOptions): Promise<SyncReport>;
 
 /** Options of {@link syncBucket} in browsers. */
-export interface BrowserSyncBucketOptions extends BrowserPlanSyncOptions, ApplySyncPlanOptions {
+export interface BrowserSyncBucketOptions extends BrowserPlanSyncOptions, ApplySyncPlanOptions, BrowserTransferOptions {
   /**
    * Only plan: resolve to the plan and transfer nothing.
    * @default false
@@ -549,7 +559,7 @@ export function syncBucket(options: BrowserSyncBucketOptions & ClientOptions & {
 export function syncBucket(options: BrowserApplySyncPlanOptions & ClientOptions & { plan: SyncPlan }): Promise<SyncReport>;
 
 /** Options of {@link downloadBucketFiles} in browsers. */
-export interface BrowserDownloadBucketFilesOptions extends Omit<DownloadBucketFilesOptions, "destination" | "filterFrom"> {
+export interface BrowserDownloadBucketFilesOptions extends Omit<DownloadBucketFilesOptions, "destination" | "filterFrom">, BrowserTransferOptions {
   /**
    * The folder to write into.
    * @example await navigator.storage.getDirectory()

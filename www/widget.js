@@ -805,12 +805,6 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     renderSync();
   }
 
-  /** The client for `applySyncPlan`: its transfers get CAS tokens from `tokenProvider`. */
-  const syncClient = Object.assign(Object.create(client), {
-    batchBucketFiles: (id, o) => client.batchBucketFiles(id, { ...o, tokenProvider }),
-    openBucketFile: (id, o) => client.openBucketFile(id, { ...o, tokenProvider }),
-  });
-
   /** Runs the shown plan with `applySyncPlan`: the uploads (read from the folder now), then the deletes. */
   async function applySync() {
     const s = sync;
@@ -822,7 +816,8 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     try {
       const report = await applySyncPlan(plan, {
         localFolder: s.handle,
-        client: syncClient,
+        client,
+        tokenProvider,
         signal: s.controller.signal,
         onProgress: (event) => {
           s.read = event.bytesDone;

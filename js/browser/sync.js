@@ -96,6 +96,23 @@ function localFor(side, upload) {
   };
 }
 
+/**
+ * The client the executor uses, its transfers (`batchBucketFiles` with sources, `openBucketFile`)
+ * given `tokenProvider` when there is one: in browsers CAS tokens often come from the page's own
+ * server. The executor calls only these four methods.
+ */
+function executorClient(o) {
+  const client = o.client ?? new BucketClient(o);
+  const { tokenProvider } = o;
+  if (tokenProvider == null) return client;
+  return {
+    batchBucketFiles: (bucketId, options) => client.batchBucketFiles(bucketId, { tokenProvider, ...options }),
+    openBucketFile: (bucketId, options) => client.openBucketFile(bucketId, { tokenProvider, ...options }),
+    getPathsInfo: (bucketId, paths, options) => client.getPathsInfo(bucketId, paths, options),
+    listBucketTree: (bucketId, options) => client.listBucketTree(bucketId, options),
+  };
+}
+
 /** The planner's options with the browser's local side replaced by its label, and that side. */
 function resolveSides(opts) {
   const source = localSide(opts.source);
@@ -137,7 +154,7 @@ export function applySyncPlan(plan, options = {}) {
     if (side.files && plan?.direction === 'download') {
       throw invalid('localFolder must be a directory handle for a download plan: a File list can only be a source');
     }
-    return applyWith(plan, o, o.client ?? new BucketClient(o), () => side.local);
+    return applyWith(plan, o, executorClient(o), () => side.local);
   });
 }
 
@@ -178,6 +195,6 @@ export function downloadBucketFiles(bucketId, options = {}) {
       throw invalid('In browsers downloadBucketFiles needs destination: a FileSystemDirectoryHandle');
     }
     checkFilterFrom(o.filterFrom);
-    return downloadFilesWith(o.client ?? new BucketClient(o), bucketId, o, browserLocalSide(o.destination), readBlobText);
+    return downloadFilesWith(executorClient(o), bucketId, o, browserLocalSide(o.destination), readBlobText);
   });
 }

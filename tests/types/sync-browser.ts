@@ -32,7 +32,8 @@ async function check(): Promise<void> {
   void [handle, up, down, fromList, fromArray];
 
   const applied: SyncReport = await applySyncPlan(up, { localFolder: picked, signal, concurrency: 4, onProgress: (e) => void e.bytesDone });
-  const synced: SyncReport = await syncBucket({ source: "hf://buckets/me/b", destination: opfs, delete: true });
+  const tokenProvider = async () => ({ accessToken: "t", exp: 0, casUrl: "http://cas" });
+  const synced: SyncReport = await syncBucket({ source: "hf://buckets/me/b", destination: opfs, delete: true, tokenProvider });
   const fromFiles: SyncReport = await syncBucket({ source: input.files ?? [], destination: "hf://buckets/me/b" });
   const dry: SyncPlan = await syncBucket({ source: picked, destination: "hf://buckets/me/b", dryRun: true });
   const withPlan: SyncReport = await syncBucket({ plan: up, localFolder: picked });
