@@ -2,7 +2,8 @@
 // folder picker cannot be clicked in a headless browser, so the test page's `showDirectoryPicker`
 // is replaced (before the widget loads) by one that returns a folder of the Origin Private File
 // System the test filled. Checked: the plan shown (counts and operations), the delete option,
-// "Apply", the bucket's end state, a second plan that is empty, and cancel during an upload.
+// "Apply", the bucket's end state, a second plan that is empty, cancel during an upload, the
+// other direction (bucket → folder), and that a dropped folder keeps its relative paths.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -243,4 +244,43 @@ test('Sync a folder, bucket → folder: the plan downloads and deletes locally; 
     return walk(await (await navigator.storage.getDirectory()).getDirectoryHandle('local-copy'), '', {});
   });
   assert.deepEqual(tree, { 'a.txt': 'from the bucket', 'same.txt': 'same', 'sub/deep/b.txt': 'deep' });
+});
+
+test('a dropped folder keeps its relative paths (the drop zone walks it)', { timeout: 120_000 }, async (t) => {
+  const name = 'widget-drop-folder';
+  const bucketId = `${stack.server.user}/${name}`;
+  await hubClient().createBucket(name, { existOk: true });
+  const { page } = await widgetPage(t, 'unused', {});
+  await page.waitForSelector(`.hfb-bucket[data-bucket="${bucketId}"]`);
+  await page.click(`.hfb-bucket[data-bucket="${bucketId}"]`);
+  await page.fill('input[data-role="folder"]', 'in');
+  // Playwright cannot drop real folders: the drop event gets a DataTransfer whose item is a
+  // folder entry of the File and Directory Entries API shape (what Chromium hands out).
+  await page.evaluate(() => {
+    const fileEntry = (name, text) => ({ isFile: true, isDirectory: false, name, file: (ok) => ok(new File([text], name)) });
+    const dirEntry = (name, children) => {
+      let read = false;
+      return {
+        isFile: false,
+        isDirectory: true,
+        name,
+        createReader: () => ({
+          readEntries: (ok) => {
+            ok(read ? [] : children);
+            read = true;
+          },
+        }),
+      };
+    };
+    const folder = dirEntry('photos', [fileEntry('a.txt', 'a'), dirEntry('2024', [fileEntry('b.txt', 'bb'), dirEntry('deep', [fileEntry('c.txt', 'ccc')])])]);
+    const event = new Event('drop', { bubbles: true, cancelable: true });
+    Object.defineProperty(event, 'dataTransfer', {
+      value: { items: [{ kind: 'file', webkitGetAsEntry: () => folder }], files: [] },
+    });
+    document.querySelector('[data-role="drop"]')?.dispatchEvent(event);
+  });
+  for (const p of ['in/photos/a.txt', 'in/photos/2024/b.txt', 'in/photos/2024/deep/c.txt']) {
+    await page.waitForSelector(`li.hfb-upload[data-path="${p}"][data-status="done"]`, { timeout: 60_000 });
+  }
+  assert.deepEqual(await bucketFiles(bucketId), { 'in/photos/2024/b.txt': 2, 'in/photos/2024/deep/c.txt': 3, 'in/photos/a.txt': 1 });
 });
