@@ -145,6 +145,11 @@ async function writeDownloads(client, bucketId, items, local, { concurrency, sig
     }
   }
   const inner = new AbortController();
+  /** @type {Set<AbortController>} */
+  const active = new Set();
+  inner.signal.addEventListener('abort', () => {
+    for (const c of active) c.abort(inner.signal.reason);
+  });
   const stop = () => inner.abort(signal?.reason);
   signal?.addEventListener('abort', stop, { once: true });
   let fatal = null;
@@ -153,6 +158,9 @@ async function writeDownloads(client, bucketId, items, local, { concurrency, sig
     progress.current.add(item.rel);
     let fetched = 0;
     let writer = null;
+    // One controller per file (aborted with the run), so listeners do not pile up on one signal.
+    const own = new AbortController();
+    active.add(own);
     try {
       writer = await local.createWriter(item.rel);
       let stream = null;
@@ -160,7 +168,7 @@ async function writeDownloads(client, bucketId, items, local, { concurrency, sig
         const open = item.xetHash && item.size !== undefined ? { xetHash: item.xetHash, size: item.size } : { path: item.remote };
         stream = await client.openBucketFile(bucketId, {
           ...open,
-          signal: inner.signal,
+          signal: own.signal,
           onProgress: (e) => {
             progress.state.bytesFetched += e.bytesFetched - fetched;
             fetched = e.bytesFetched;
@@ -191,6 +199,7 @@ async function writeDownloads(client, bucketId, items, local, { concurrency, sig
       if (e instanceof NotFoundError || e?.name === 'NotFoundError') report.missing.push(item.rel);
       else report.failed.push({ path: item.rel, action: 'download', error: e });
     } finally {
+      active.delete(own);
       progress.current.delete(item.rel);
       progress.state.filesDone++;
       progress.emit();
@@ -207,6 +216,34 @@ async function writeDownloads(client, bucketId, items, local, { concurrency, sig
   } finally {
     signal?.removeEventListener('abort', stop);
   }
+}
+
+/**
+ * Gives `items` without a hash their size and hash from `getPathsInfo` (1,000 paths a request,
+ * §2), so each download starts without a lookup of its own. Returns the found items; the paths
+ * the bucket does not have go to `missing`.
+ */
+async function resolveItems(client, bucketId, items, missing, signal) {
+  const out = [];
+  const pending = [];
+  for (const item of items) (item.xetHash && item.size !== undefined ? out : pending).push(item);
+  for (let i = 0; i < pending.length; i += PATHS_INFO_CHUNK) {
+    checkAborted(signal);
+    const chunk = pending.slice(i, i + PATHS_INFO_CHUNK);
+    const found = new Map((await client.getPathsInfo(bucketId, chunk.map((it) => it.remote), { signal })).map((e) => [e.path, e]));
+    for (const item of chunk) {
+      const e = found.get(item.remote);
+      if (!e) {
+        missing.push(item.rel);
+        continue;
+      }
+      item.size = e.size;
+      item.xetHash = e.xetHash;
+      item.mtimeMs = timeMs(e.mtime) ?? item.mtimeMs;
+      out.push(item);
+    }
+  }
+  return out;
 }
 
 // ----------------------------------------------------------------------------- planning
@@ -373,10 +410,11 @@ async function applyDownload(client, plan, local, { signal, progress, report, co
     .filter((op) => op.action === 'download')
     .map((op) => ({ rel: op.path, remote: joinRemote(plan.prefix, op.path), size: op.size, mtimeMs: planTimeMs(op.remoteMtime) }));
   progress.state.phase = 'download';
-  if (items.length || plan.operations.some((op) => op.action === 'delete')) await local.mkdirs('');
-  // A plan read from a file may be stale: the size of a non-empty file comes from the bucket.
-  for (const item of items) if (item.size === 0 && plan.fromFile) item.size = undefined;
-  await writeDownloads(client, plan.bucketId, items, local, { concurrency, signal, progress, report });
+  // Sizes and hashes come from the bucket now (a plan can be old), in requests of 1,000 paths;
+  // files gone since planning are skipped and listed in `missing`, as the official client does.
+  const found = await resolveItems(client, plan.bucketId, items, report.missing, signal);
+  progress.state.filesDone += items.length - found.length;
+  await writeDownloads(client, plan.bucketId, found, local, { concurrency, signal, progress, report });
   progress.emit(true);
   // §1.11: a failed download leaves the written files and skips the local deletes.
   if (report.failed.length) return;
@@ -400,8 +438,6 @@ async function applyDownload(client, plan, local, { signal, progress, report, co
  */
 export async function applyWith(plan, options, client, localFor) {
   const checked = checkedPlan(plan, options);
-  // Plans read from a file carry no tree entries: their sizes may be stale (Python re-reads them).
-  const fromFile = plan.fromFile === true;
   const concurrency = concurrencyOf(options?.concurrency);
   const signal = options?.signal;
   const local = localFor(checked.localPath);
@@ -414,7 +450,7 @@ export async function applyWith(plan, options, client, localFor) {
   const progress = new Progress(options?.onProgress, uploads + downloads + deletes, totalSize);
   const run = { signal, progress, report, concurrency };
   if (checked.direction === 'upload') await applyUpload(client, checked, local, run);
-  else await applyDownload(client, Object.assign(checked, { fromFile }), local, run);
+  else await applyDownload(client, checked, local, run);
   report.bytesFetched = progress.state.bytesFetched;
   progress.current.clear();
   progress.state.phase = 'done';
@@ -463,22 +499,10 @@ export async function downloadFilesWith(client, bucketId, options, local, readTe
           report.skipped++;
           continue;
         }
-        if (typeof entry.xetHash === 'string' && typeof entry.size === 'number') {
-          items.push({ rel: entry.path, remote: entry.path, size: entry.size, xetHash: entry.xetHash, mtimeMs: timeMs(entry.mtime) });
-        } else {
-          named.push(entry.path);
-        }
+        const known = typeof entry.xetHash === 'string' && typeof entry.size === 'number';
+        named.push({ rel: entry.path, remote: entry.path, ...(known ? { size: entry.size, xetHash: entry.xetHash } : {}), mtimeMs: timeMs(entry.mtime) });
       }
-      for (let i = 0; i < named.length; i += PATHS_INFO_CHUNK) {
-        checkAborted(signal);
-        const chunk = named.slice(i, i + PATHS_INFO_CHUNK);
-        const found = new Map((await client.getPathsInfo(bucketId, chunk, { signal })).map((e) => [e.path, e]));
-        for (const p of chunk) {
-          const e = found.get(p);
-          if (!e) report.missing.push(p);
-          else items.push({ rel: p, remote: p, size: e.size, xetHash: e.xetHash, mtimeMs: timeMs(e.mtime) });
-        }
-      }
+      items.push(...(await resolveItems(client, bucketId, named, report.missing, signal)));
     } else {
       const prefix = o.prefix.replace(/^\/+|\/+$/g, '');
       for await (const e of client.listBucketTree(bucketId, { prefix, recursive: true, signal })) {

@@ -24,9 +24,6 @@ export function formatSyncPlan(plan) {
   return rawFormatSyncPlan(plan);
 }
 
-/** Parses a plan file; the plan is marked `fromFile` (non-enumerable): its sizes may be stale. */
 export function parseSyncPlan(text) {
-  const plan = withJsonl(rawParseSyncPlan(text));
-  Object.defineProperty(plan, 'fromFile', { value: true, enumerable: false, writable: true, configurable: true });
-  return plan;
+  return withJsonl(rawParseSyncPlan(text));
 }
