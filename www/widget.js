@@ -15,11 +15,19 @@
 // Previews (text, images, parquet) read a file through `openBucketBlob`: only the bytes shown
 // are fetched, each chunk verified, and the preview says how many bytes it read.
 //
+// "Sync a folder" (browsers with `showDirectoryPicker`): the picked folder is planned against the
+// bucket folder, either way (folder → bucket, or bucket → folder once the user allows writing),
+// with the package's `planSync` (the official `hf buckets sync` rules), the plan is
+// shown (counts and every operation), and "Apply" runs it with the package's `applySyncPlan`
+// (the uploads, then the deletes, in batches of ≤ 1,000 lines), with progress and cancel.
+//
 // Every Hub and CAS call goes through the package; this file is UI only.
 
-import { BucketClient } from 'hf-buckets';
+import { applySyncPlan, BucketClient, planSync } from 'hf-buckets';
 
 const UPLOAD_CONCURRENCY = 2;
+/** Operations a sync plan lists on screen (the counts cover all of them). */
+const SYNC_ROWS_SHOWN = 500;
 /** A text preview shows at most this many bytes of the file's start. */
 const TEXT_PREVIEW_BYTES = 64 * 1024;
 /** An image is previewed only up to this size (an image needs all its bytes). */
@@ -148,6 +156,10 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
         h('label', { class: 'hfb-drop-target' }, 'into ', h('code', { 'data-role': 'target' }, '—'),
           h('input', { 'data-role': 'folder', placeholder: 'folder (optional)', 'aria-label': 'Upload into folder',
             autocomplete: 'off', spellcheck: 'false' }))),
+      h('div', { class: 'hfb-sync-bar', 'data-role': 'sync-bar', hidden: '' },
+        h('button', { 'data-action': 'sync-folder' }, 'Sync a folder…'),
+        h('span', { class: 'hfb-hint' }, 'Shows the plan first; nothing changes until you apply it.')),
+      h('section', { class: 'hfb-sync', 'data-role': 'sync', hidden: '', 'aria-live': 'polite' }),
       h('div', { class: 'hfb-uploads', 'data-role': 'uploads', hidden: '' },
         h('div', { class: 'hfb-upload hfb-total', 'data-role': 'total' }),
         h('ol', { class: 'hfb-upload-list', 'data-role': 'upload-list' })),
@@ -716,6 +728,228 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
       figures(sum('read'), sum('deduplicated'), sum('uploaded'), sum('size'), speed));
   }
 
+  // ---- sync a folder: plan, show, apply -------------------------------------------------------------
+  /**
+   * @typedef {object} FolderSync
+   * @property {any} handle the picked folder (a FileSystemDirectoryHandle)
+   * @property {string} bucketId
+   * @property {string} prefix the bucket folder ('' = the root)
+   * @property {'upload' | 'download'} direction folder → bucket, or bucket → folder
+   * @property {boolean} deleteExtra also delete the receiver's files the sender does not have
+   * @property {'planning' | 'planned' | 'applying' | 'done' | 'failed' | 'cancelled'} phase
+   * @property {import('hf-buckets').SyncPlan | null} plan
+   * @property {AbortController} controller
+   * @property {number} read bytes read (upload) or written (download) while applying
+   * @property {number} deduplicated
+   * @property {number} uploaded bytes sent (upload)
+   * @property {string} message what happened (done, failed, cancelled)
+   */
+  /** @type {FolderSync | null} */
+  let sync = null;
+
+  async function pickFolder() {
+    if (!state.bucketId) {
+      status('Create or pick a bucket first.', 'error');
+      return;
+    }
+    let handle;
+    try {
+      handle = await /** @type {any} */ (globalThis).showDirectoryPicker({ id: 'hf-buckets-sync', mode: 'read' });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'AbortError') return; // the user closed the dialog
+      fail('Picking a folder failed', error);
+      return;
+    }
+    sync?.controller.abort();
+    sync = {
+      handle, bucketId: state.bucketId, prefix: currentFolder(), direction: 'upload', deleteExtra: false,
+      phase: 'planning', plan: null, controller: new AbortController(),
+      read: 0, deduplicated: 0, uploaded: 0, message: '',
+    };
+    await planFolder();
+  }
+
+  async function planFolder() {
+    const s = sync;
+    if (!s) return;
+    s.controller.abort();
+    s.controller = new AbortController();
+    s.phase = 'planning';
+    s.plan = null;
+    s.message = '';
+    renderSync();
+    try {
+      const bucket = `hf://buckets/${s.bucketId}${s.prefix ? `/${s.prefix}` : ''}`;
+      // Writing into the folder needs the user's permission (a handle picked for reading has none).
+      if (s.direction === 'download' && typeof s.handle.requestPermission === 'function' &&
+          (await s.handle.requestPermission({ mode: 'readwrite' })) !== 'granted') {
+        throw new Error('writing into the folder was not allowed');
+      }
+      const upload = s.direction === 'upload';
+      const plan = await planSync({
+        endpoint,
+        source: upload ? s.handle : bucket,
+        destination: upload ? bucket : s.handle,
+        delete: s.deleteExtra,
+        signal: s.controller.signal,
+      });
+      if (sync !== s || s.controller.signal.aborted) return;
+      s.plan = plan;
+      s.phase = 'planned';
+    } catch (error) {
+      if (sync !== s || s.controller.signal.aborted) return;
+      s.phase = 'failed';
+      s.message = errorText(error);
+      fail('Planning the sync failed', error);
+    }
+    renderSync();
+  }
+
+  /** Runs the shown plan with `applySyncPlan`: the uploads (read from the folder now), then the deletes. */
+  async function applySync() {
+    const s = sync;
+    if (!s?.plan || s.phase !== 'planned') return;
+    const { plan } = s;
+    s.phase = 'applying';
+    s.controller = new AbortController();
+    renderSync();
+    try {
+      const report = await applySyncPlan(plan, {
+        localFolder: s.handle,
+        client,
+        tokenProvider,
+        signal: s.controller.signal,
+        onProgress: (event) => {
+          s.read = event.bytesDone;
+          s.deduplicated = event.bytesDeduplicated;
+          s.uploaded = event.bytesSent;
+          scheduleSyncRender();
+        },
+      });
+      s.read = plan.direction === 'upload' ? report.bytesRead : report.bytesWritten;
+      s.deduplicated = report.bytesDeduplicated;
+      s.uploaded = report.bytesSent;
+      const bad = report.failed;
+      s.phase = bad.length ? 'failed' : 'done';
+      s.message = bad.length
+        ? `${bad.length} operation(s) failed: ${bad.slice(0, 3).map((f) => `${f.action} ${f.path}: ${errorText(f.error)}`).join('; ')}`
+        : plan.direction === 'upload'
+          ? `Synced ${plan.localPath}: ${report.uploaded} uploaded, ${report.deleted} deleted, ${report.skipped} unchanged.`
+          : `Synced ${plan.localPath}: ${report.downloaded} downloaded, ${report.deleted} deleted, ${report.skipped} unchanged.`;
+      if (s.phase === 'done') status(s.message);
+      else fail('Sync incomplete', new Error(s.message));
+    } catch (error) {
+      if (s.controller.signal.aborted || (error instanceof Error && error.name === 'AbortError')) {
+        s.phase = 'cancelled';
+        s.message = 'Cancelled: batches already committed stay; the rest was not sent.';
+        status(s.message);
+      } else {
+        s.phase = 'failed';
+        s.message = errorText(error);
+        fail('Sync failed', error);
+      }
+    }
+    renderSync();
+    if (s.bucketId === state.bucketId) await Promise.all([refreshTree(), loadInfo()]);
+  }
+
+  function closeSync() {
+    sync?.controller.abort();
+    sync = null;
+    renderSync();
+  }
+
+  let syncRenderQueued = false;
+  function scheduleSyncRender() {
+    if (syncRenderQueued) return;
+    syncRenderQueued = true;
+    requestAnimationFrame(() => {
+      syncRenderQueued = false;
+      renderSync();
+    });
+  }
+
+  function renderSync() {
+    const panel = $('sync');
+    const s = sync;
+    panel.hidden = !s;
+    if (!s) {
+      panel.replaceChildren();
+      return;
+    }
+    panel.dataset.phase = s.phase;
+    const bucket = `hf://buckets/${s.bucketId}${s.prefix ? `/${s.prefix}` : ''}`;
+    const folder = `${s.handle.name || '.'}/`;
+    const upload = s.direction === 'upload';
+    const busy = s.phase === 'applying' || s.phase === 'planning';
+    const head = h('div', { class: 'hfb-sync-head' },
+      h('strong', {}, 'Sync '), h('code', { 'data-role': 'sync-source' }, upload ? folder : bucket),
+      ' → ', h('code', { 'data-role': 'sync-target' }, upload ? bucket : folder),
+      h('select', { 'data-role': 'sync-direction', 'aria-label': 'Direction', disabled: busy },
+        h('option', { value: 'upload', selected: upload }, 'folder → bucket'),
+        h('option', { value: 'download', selected: !upload }, 'bucket → folder')),
+      h('label', { class: 'hfb-check' },
+        h('input', { type: 'checkbox', 'data-role': 'sync-delete', checked: s.deleteExtra, disabled: busy }),
+        upload ? 'also delete bucket files the folder does not have' : 'also delete folder files the bucket does not have'));
+    const children = [head];
+    const plan = s.plan;
+    if (s.phase === 'planning') children.push(h('p', { class: 'hfb-note' }, 'Planning: reading the folder and listing the bucket…'));
+    if (plan) {
+      const { uploads, downloads, deletes, skips, totalSize } = plan.summary;
+      const sends = plan.direction === 'upload' ? `${uploads} to upload` : `${downloads} to download`;
+      children.push(h('p', {
+        class: 'hfb-sync-summary', 'data-role': 'sync-summary',
+        'data-uploads': String(uploads), 'data-downloads': String(downloads), 'data-deletes': String(deletes),
+        'data-skips': String(skips),
+      }, `${sends} (${formatBytes(totalSize)}), ${deletes} to delete, ${skips} unchanged.`));
+      const shown = plan.operations.slice(0, SYNC_ROWS_SHOWN);
+      children.push(h('div', { class: 'hfb-sync-ops' }, h('table', {},
+        h('thead', {}, h('tr', {}, h('th', {}, 'Action'), h('th', {}, 'Path'), h('th', {}, 'Why'), h('th', {}, 'Size'))),
+        h('tbody', { 'data-role': 'sync-ops' }, ...shown.map((op) => h('tr', {
+          class: `hfb-op is-${op.action}`, 'data-action-kind': op.action, 'data-path': op.path,
+        }, h('td', {}, op.action), h('td', { class: 'hfb-op-path' }, op.path), h('td', {}, op.reason),
+        h('td', { class: 'hfb-size' }, formatBytes(op.size))))))));
+      if (plan.operations.length > shown.length) {
+        children.push(h('p', { class: 'hfb-note' }, `… and ${plan.operations.length - shown.length} more operation(s).`));
+      }
+      if ((s.phase === 'applying' || s.phase === 'done') && plan.direction === 'upload') {
+        children.push(bars(totalSize, Math.min(s.read, totalSize), s.deduplicated, s.uploaded),
+          figures(s.read, s.deduplicated, s.uploaded, totalSize, 0));
+      } else if (s.phase === 'applying' || s.phase === 'done') {
+        children.push(bars(totalSize, Math.min(s.read, totalSize), 0, 0),
+          h('div', { class: 'hfb-figures' }, h('span', { class: 'hfb-key-read', 'data-role': 'written', 'data-bytes': String(s.read) },
+            `written ${formatBytes(s.read)} / ${formatBytes(totalSize)} (verified)`)));
+      }
+    }
+    if (s.message) {
+      children.push(h('p', { class: 'hfb-note', 'data-role': 'sync-message',
+        'data-kind': s.phase === 'failed' ? 'error' : 'info' }, s.message));
+    }
+    const nothing = plan && plan.summary.uploads + plan.summary.downloads + plan.summary.deletes === 0;
+    children.push(h('div', { class: 'hfb-sync-actions' },
+      s.phase === 'planned'
+        ? h('button', { 'data-action': 'sync-apply', disabled: nothing }, nothing ? 'Nothing to sync' : 'Apply')
+        : '',
+      s.phase === 'applying' || s.phase === 'planning'
+        ? h('button', { class: 'hfb-danger', 'data-action': 'sync-cancel' }, 'Cancel')
+        : '',
+      s.phase === 'done' || s.phase === 'failed' || s.phase === 'cancelled'
+        ? h('button', { 'data-action': 'sync-replan' }, 'Plan again')
+        : '',
+      s.phase !== 'applying' ? h('button', { 'data-action': 'sync-close' }, 'Close') : ''));
+    panel.replaceChildren(...children);
+  }
+
+  $('sync').addEventListener('change', (event) => {
+    const target = /** @type {HTMLInputElement} */ (event.target);
+    if (!sync) return;
+    if (target.dataset.role === 'sync-delete') sync.deleteExtra = target.checked;
+    else if (target.dataset.role === 'sync-direction') sync.direction = target.value === 'download' ? 'download' : 'upload';
+    else return;
+    planFolder();
+  });
+  $('sync-bar').hidden = typeof (/** @type {any} */ (globalThis).showDirectoryPicker) !== 'function';
+
   // ---- drag and drop, file picker ------------------------------------------------------------------
   const drop = $('drop');
   drop.addEventListener('dragover', (event) => {
@@ -753,6 +987,11 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
       case 'cancel': cancel(Number(upload)); break;
       case 'cancel-all': cancel(); break;
       case 'clear': clearFinished(); break;
+      case 'sync-folder': pickFolder(); break;
+      case 'sync-apply': applySync(); break;
+      case 'sync-cancel': sync?.controller.abort(); if (sync?.phase === 'planning') closeSync(); break;
+      case 'sync-replan': planFolder(); break;
+      case 'sync-close': closeSync(); break;
       default:
     }
   });
@@ -776,6 +1015,8 @@ export function mountBucketWidget(root, { endpoint, tokenUrl, worker = true, nam
     selectBucket,
     enqueue,
     cancel,
+    /** The folder sync being shown (its phase, plan and counts), or null. */
+    sync: () => sync,
     /** Resolves when no upload is queued or running, with the list already showing that. */
     idle: () => /** @type {Promise<void>} */ (new Promise((resolve) => {
       const check = () => {
@@ -805,6 +1046,12 @@ function readProgress(event) {
     deduplicated: num(event?.bytesDeduplicated),
     uploaded: num(event?.bytesUploaded),
   };
+}
+
+/** An error as one line: `Name: message`. @param {unknown} error */
+function errorText(error) {
+  const e = /** @type {{ name?: string, message?: string } | null | undefined} */ (error);
+  return `${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message ?? error}`;
 }
 
 /** Files from a drop, walking dropped folders (their files keep their relative paths). */

@@ -5,3 +5,4 @@ import init from '../../dist/client/hf_buckets_client.js';
 await init({ module_or_path: new URL('../../dist/client/hf_buckets_client_bg.wasm', import.meta.url) });
 
 export * from '../index.js';
+export { applySyncPlan, downloadBucketFiles, planSync, syncBucket } from './sync.js';

@@ -4,6 +4,7 @@
 // return a promise, made while `init` runs, wait for it). The rules live in ../wasm-loader.js.
 import load from '../../dist/client/hf_buckets_client.js';
 import * as api from '../index.js';
+import * as sync from '../browser/sync.js';
 import { wasmInit } from '../wasm-loader.js';
 
 const wasm = wasmInit('hf-buckets/manual', 'hf-buckets/client.wasm', load);
@@ -37,6 +38,11 @@ export const parseHfUri = wasm.sync(api.parseHfUri);
 export const formatHfUri = wasm.sync(api.formatHfUri);
 export const formatSyncPlan = wasm.sync(api.formatSyncPlan);
 export const parseSyncPlan = wasm.sync(api.parseSyncPlan);
+// Directory sync with a folder handle or a File list as the local side (as the browser entry).
+export const planSync = wasm.async(sync.planSync);
+export const applySyncPlan = wasm.async(sync.applySyncPlan);
+export const syncBucket = wasm.async(sync.syncBucket);
+export const downloadBucketFiles = wasm.async(sync.downloadBucketFiles);
 
 // The error classes and guards are plain JS: usable before `init`.
 export * from '../error-exports.js';

@@ -98,7 +98,7 @@ fn option_name(key: &str) -> String {
 
 /// `obj[key]` read by `read` (which gets the value and its name for errors), or `None` when
 /// it is `undefined`/`null`: the one "optional option" rule.
-fn opt_with<T>(
+pub(crate) fn opt_with<T>(
     obj: &JsValue,
     key: &str,
     read: impl FnOnce(&JsValue, &str) -> Result<T, Error>,
