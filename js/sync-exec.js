@@ -9,7 +9,7 @@
 // the temp-file-then-rename writes with the remote mtime, and one throttled progress stream.
 // Path rules, filters and plan checks are the Rust ones (src/sync/), reached through the wasm.
 
-import { checkSyncPath, relativeToPrefix, SyncPathFilter, SyncPlanner } from '../dist/client/hf_buckets_client.js';
+import { checkSyncPath, relativeToPrefix, SyncFileHasher, SyncPathFilter, SyncPlanner } from '../dist/client/hf_buckets_client.js';
 import { AbortError, AuthError, ForbiddenError, NotFoundError, ValidationError } from '../dist/client/js/errors.js';
 import { formatSyncPlan, parseSyncPlan, withJsonl } from './sync-plan.js';
 
@@ -19,6 +19,8 @@ export const BATCH_LINES = 1000;
 export const DEFAULT_CONCURRENCY = 8;
 /** Files per page handed to the planner. */
 const PAGE_FILES = 1000;
+/** Local files hashed at once by a `checksum` plan. */
+const HASH_CONCURRENCY = 4;
 /** Paths per `getPathsInfo` request (§2). */
 const PATHS_INFO_CHUNK = 1000;
 /** Progress events at most this often (plus one at each phase end). */
@@ -292,10 +294,42 @@ export async function planWith(options, localFor, readText) {
         }
       }
     }
+    if (options.checksum === true) await hashLocalFiles(planner, local, signal);
     return withJsonl(planner.finish(Date.now()));
   } finally {
     planner.free();
   }
+}
+
+/**
+ * `checksum`: hashes the local files the planner asks about (same size on both sides), streamed
+ * through the wasm chunker, and hands it each Xet file hash. A file that cannot be read stays
+ * unhashed, so it is planned as different (and its upload then reports the failure).
+ */
+async function hashLocalFiles(planner, local, signal) {
+  const paths = planner.checksumPaths();
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      checkAborted(signal);
+      const path = paths[next++];
+      const hasher = new SyncFileHasher();
+      let hash;
+      try {
+        for await (const piece of local.read(path)) {
+          checkAborted(signal);
+          hasher.push(piece);
+        }
+        hash = hasher.finish();
+      } catch (e) {
+        hasher.free();
+        if (isAbort(e)) throw e;
+        continue;
+      }
+      planner.setLocalHash(path, hash);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, paths.length) }, worker));
 }
 
 // ----------------------------------------------------------------------------- applying a plan

@@ -157,6 +157,46 @@ test('mtime round trip: an upload sync right after a download sync plans nothing
   assert.deepEqual([report.uploaded, report.bytesRead], [0, 0]);
 });
 
+test('checksum: a same-size, same-mtime content change is sent; an mtime-only change is skipped (both ways)', async () => {
+  const bucketId = await newBucket();
+  const root = await newFolder({ 'a.txt': ['AAAA', T0], 'b.txt': ['BBBB', T0], 'big.bin': [Buffer.alloc(3_000_000, 1), T0], 'c.txt': ['C', T0] });
+  const remote = `hf://buckets/${bucketId}`;
+  await hf.syncBucket({ ...opts(), source: root, destination: remote });
+  const big = Buffer.alloc(3_000_000, 1);
+  big[2_999_999] = 2; // last byte of a multi-chunk file
+  await writeFiles(root, { 'a.txt': ['XXXX', T0], 'b.txt': ['BBBB', T0 + 60_000], 'big.bin': [big, T0], 'c.txt': ['CC', T0] });
+  const reasons = (plan) => Object.fromEntries(plan.operations.map((o) => [o.path, `${o.action}: ${o.reason}`]));
+  const plain = await hf.syncBucket({ ...opts(), source: root, destination: remote, dryRun: true });
+  assert.deepEqual(reasons(plain), { 'a.txt': 'skip: identical', 'b.txt': 'upload: local newer', 'big.bin': 'skip: identical', 'c.txt': 'upload: size differs' });
+  const sums = await hf.syncBucket({ ...opts(), source: root, destination: remote, checksum: true, dryRun: true });
+  assert.deepEqual(reasons(sums), {
+    'a.txt': 'upload: content differs (checksum)',
+    'b.txt': 'skip: identical (checksum)',
+    'big.bin': 'upload: content differs (checksum)',
+    'c.txt': 'upload: size differs',
+  });
+  const r = await hf.syncBucket({ ...opts(), source: root, destination: remote, checksum: true });
+  assert.equal(r.uploaded, 3);
+  assert.deepEqual(asText(await bucketTree(bucketId)), asText(await readTree(root)));
+
+  // Download: a local copy edited in place with the same size and mtime is restored.
+  const dest = path.join(dir, `sum-${n++}`);
+  await hf.syncBucket({ ...opts(), source: remote, destination: dest });
+  const mtime = (await stat(path.join(dest, 'a.txt'))).mtimeMs;
+  await writeFiles(dest, { 'a.txt': ['YYYY', mtime] });
+  assert.equal((await hf.syncBucket({ ...opts(), source: remote, destination: dest, dryRun: true })).summary.downloads, 0);
+  const d = await hf.syncBucket({ ...opts(), source: remote, destination: dest, checksum: true });
+  assert.deepEqual([d.downloaded, d.skipped], [1, 3]);
+  assert.equal(await readFile(path.join(dest, 'a.txt'), 'utf8'), 'XXXX');
+
+  for (const other of ['ignoreTimes', 'ignoreSizes']) {
+    await assert.rejects(hf.planSync({ ...opts(), source: root, destination: remote, checksum: true, [other]: true }), {
+      name: 'ValidationError',
+      message: new RegExp(`Cannot specify both checksum and ${other}`),
+    });
+  }
+});
+
 test('applySyncPlan runs a plan read from its JSON Lines; plan options are refused with apply', async () => {
   const bucketId = await newBucket();
   const root = await newFolder({ 'one.txt': '1', 'two/2.txt': '22' });
