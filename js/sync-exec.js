@@ -422,15 +422,20 @@ async function sendChunks(client, bucketId, kind, lines, { signal, progress, rep
 async function applyUpload(client, plan, local, { signal, progress, report }) {
   const relOf = (remote) => (plan.prefix && remote.startsWith(`${plan.prefix}/`) ? remote.slice(plan.prefix.length + 1) : remote);
   const adds = [];
-  for (const op of plan.operations) {
-    if (op.action !== 'upload') continue;
+  const uploads = plan.operations.filter((op) => op.action === 'upload').map((op) => op.path);
+  for (let i = 0; i < uploads.length; i += PAGE_FILES) {
+    checkAborted(signal);
     // Files are read at execution time (§1.8): one gone since planning is listed, not fatal.
-    if ((await local.kind(op.path)) !== 'file') {
-      report.failed.push({ path: op.path, action: 'upload', error: new NotFoundError(`${op.path} is no longer a file in ${plan.localPath}`) });
-      progress.state.filesDone++;
-      continue;
+    const page = uploads.slice(i, i + PAGE_FILES);
+    const found = new Set((await local.statMany(page)).filter((_, k) => k % 4 === 0));
+    for (const rel of page) {
+      if (found.has(rel)) {
+        adds.push({ source: local.uploadSource(rel), destination: joinRemote(plan.prefix, rel) });
+      } else {
+        report.failed.push({ path: rel, action: 'upload', error: new NotFoundError(`${rel} is no longer a file in ${plan.localPath}`) });
+        progress.state.filesDone++;
+      }
     }
-    adds.push({ source: local.uploadSource(op.path), destination: joinRemote(plan.prefix, op.path) });
   }
   const deletes = plan.operations.filter((op) => op.action === 'delete').map((op) => joinRemote(plan.prefix, op.path));
   progress.state.phase = 'upload';

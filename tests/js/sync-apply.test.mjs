@@ -197,10 +197,11 @@ test('checksum: a same-size, same-mtime content change is sent; an mtime-only ch
   }
 });
 
-test('applySyncPlan runs a plan read from its JSON Lines; plan options are refused with apply', async () => {
+test('applySyncPlan runs a plan read from its JSON Lines (a source file gone since planning is listed in failed); plan options are refused with apply', async () => {
   const bucketId = await newBucket();
-  const root = await newFolder({ 'one.txt': '1', 'two/2.txt': '22' });
+  const root = await newFolder({ 'one.txt': '1', 'two/2.txt': '22', 'gone.txt': 'g' });
   const plan = await hf.planSync({ ...opts(), source: root, destination: `hf://buckets/${bucketId}` });
+  await rm(path.join(root, 'gone.txt')); // removed between planning and applying
   const parsed = hf.parseSyncPlan(plan.toJSONL());
   for (const [key, value] of [['delete', true], ['include', ['*']], ['source', root], ['ignoreTimes', true], ['dryRun', true], ['checksum', true]]) {
     await assert.rejects(hf.applySyncPlan(parsed, { ...opts(), [key]: value }), (e) => e.name === 'ValidationError' && e.message === `Cannot specify ${key} when using apply.`, key);
@@ -210,6 +211,7 @@ test('applySyncPlan runs a plan read from its JSON Lines; plan options are refus
   assert.deepEqual(await bucketTree(bucketId), {});
   const r = await hf.applySyncPlan(parsed, opts());
   assert.equal(r.uploaded, 2);
+  assert.deepEqual(r.failed.map((f) => [f.path, f.action, f.error.name]), [['gone.txt', 'upload', 'NotFoundError']]);
   assert.deepEqual(asText(await bucketTree(bucketId)), asText(await readTree(root)));
   // A plan that is not one.
   await assert.rejects(hf.applySyncPlan(null, opts()), { name: 'ValidationError' });
