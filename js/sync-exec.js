@@ -62,6 +62,13 @@ function concurrencyOf(value) {
   return value;
 }
 
+/** Checks the run options of a sync (`concurrency`, `onProgress`) before anything is sent. */
+export function checkRunOptions(options) {
+  concurrencyOf(options?.concurrency);
+  const f = options?.onProgress;
+  if (f !== undefined && f !== null && typeof f !== 'function') throw invalid('onProgress must be a function');
+}
+
 /** A value that counts as "given" for the `--apply` conflict rule. */
 function given(value) {
   if (value === undefined || value === null || value === false) return false;
@@ -477,6 +484,7 @@ async function applyDownload(client, plan, local, { signal, progress, report, co
  */
 export async function applyWith(plan, options, client, localFor) {
   const checked = checkedPlan(plan, options);
+  checkRunOptions(options);
   const concurrency = concurrencyOf(options?.concurrency);
   const signal = options?.signal;
   const local = localFor(checked.localPath);
@@ -507,6 +515,7 @@ export async function downloadFilesWith(client, bucketId, options, local, readTe
   if (hasFiles === hasPrefix) throw invalid('downloadBucketFiles: give exactly one of `files` and `prefix`');
   if (hasFiles && !Array.isArray(o.files)) throw invalid('downloadBucketFiles: `files` must be an array of paths or file entries');
   if (hasPrefix && typeof o.prefix !== 'string') throw invalid('downloadBucketFiles: `prefix` must be a string');
+  checkRunOptions(o);
   const concurrency = concurrencyOf(o.concurrency);
   const signal = o.signal;
   const rules = o.filterFrom != null ? await readFilterFile(o.filterFrom, readText) : undefined;

@@ -244,6 +244,8 @@ test('bad input is a ValidationError before any request or write', async () => {
     ['.. in downloadBucketFiles', () => hf.downloadBucketFiles(bucketId, { ...base, files: ['ok.txt', '../x'], destination: dest }), /'\.\.' path segment/],
     ['downloadBucketFiles into a file', () => hf.downloadBucketFiles(bucketId, { ...base, prefix: '', destination: file }), /Destination must be a directory/],
     ['files and prefix', () => hf.downloadBucketFiles(bucketId, { ...base, prefix: '', files: [], destination: dest }), /exactly one of/],
+    ['bad sync concurrency', () => hf.syncBucket({ ...base, source: root, destination: `hf://buckets/${bucketId}`, concurrency: 1.5 }), /concurrency/],
+    ['bad onProgress', () => hf.syncBucket({ ...base, source: root, destination: `hf://buckets/${bucketId}`, onProgress: 'x' }), /onProgress/],
     ['bad concurrency', () => hf.downloadBucketFiles(bucketId, { ...base, prefix: '', destination: dest, concurrency: 0 }), /concurrency/],
   ];
   for (const [name, call, message] of cases) {
