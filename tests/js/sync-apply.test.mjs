@@ -96,8 +96,12 @@ test('upload sync: the bucket folder ends identical; delete removes only with `d
   };
   const root = await newFolder(files);
   const dest = `hf://buckets/${bucketId}/run1`;
-  const first = await hf.syncBucket({ ...opts(), source: root, destination: dest });
+  const events = [];
+  const first = await hf.syncBucket({ ...opts(), source: root, destination: dest, onProgress: (e) => events.push(e) });
   assert.equal(first.uploaded, 6);
+  const last = events.at(-1);
+  assert.deepEqual([last.phase, last.filesDone, last.filesTotal, last.bytesDone, last.bytesTotal, last.currentFiles], ['done', 6, 6, first.bytesRead, first.bytesRead, []]);
+  assert.equal(last.bytesSent, first.bytesSent);
   assert.deepEqual(first.failed, []);
   assert.equal(first.bytesRead, 70_000 + 5 + 5 + 1 + 7);
   assert.deepEqual(asText(await bucketTree(bucketId, 'run1')), asText(await readTree(root)));
