@@ -455,6 +455,8 @@ async function applyDownload(client, plan, local, { signal, progress, report, co
   const items = plan.operations
     .filter((op) => op.action === 'download')
     .map((op) => ({ rel: op.path, remote: joinRemote(plan.prefix, op.path), size: op.size, mtimeMs: planTimeMs(op.remoteMtime) }));
+  // Nothing to do: the destination is not even created (the official client stops before).
+  if (!items.length && !plan.operations.some((op) => op.action === 'delete')) return;
   progress.state.phase = 'download';
   // Sizes and hashes come from the bucket now (a plan can be old), in requests of 1,000 paths;
   // files gone since planning are skipped and listed in `missing`, as the official client does.

@@ -409,7 +409,7 @@ test('interruption: a 2,000-file upload sync (and a 500-file download sync) kill
   // Upload: kill at random points, then see what the bucket has.
   let killed = 0;
   for (let k = 0; k < 5; k++) {
-    const r = await childSync({ source: src, destination: remote }, { fraction: random() * 0.8, delayMs: Math.floor(random() * 800) });
+    const r = await childSync({ source: src, destination: remote }, { fraction: 0.2 + random() * 0.7, delayMs: Math.floor(random() * 800) });
     kills.push(`upload at ${r.at}: ${r.signal ?? 'done'}`);
     if (r.signal === 'SIGKILL') killed++;
   }
