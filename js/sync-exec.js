@@ -9,7 +9,7 @@
 // the temp-file-then-rename writes with the remote mtime, and one throttled progress stream.
 // Path rules, filters and plan checks are the Rust ones (src/sync/), reached through the wasm.
 
-import { checkSyncPath, relativeToPrefix, SyncPathFilter, SyncPlanner } from '../dist/client/hf_buckets_client.js';
+import { checkSyncPath, relativeToPrefix, SyncFileHasher, SyncPathFilter, SyncPlanner } from '../dist/client/hf_buckets_client.js';
 import { AbortError, AuthError, ForbiddenError, NotFoundError, ValidationError } from '../dist/client/js/errors.js';
 import { formatSyncPlan, parseSyncPlan, withJsonl } from './sync-plan.js';
 
@@ -19,6 +19,8 @@ export const BATCH_LINES = 1000;
 export const DEFAULT_CONCURRENCY = 8;
 /** Files per page handed to the planner. */
 const PAGE_FILES = 1000;
+/** Local files hashed at once by a `checksum` plan. */
+const HASH_CONCURRENCY = 4;
 /** Paths per `getPathsInfo` request (§2). */
 const PATHS_INFO_CHUNK = 1000;
 /** Progress events at most this often (plus one at each phase end). */
@@ -58,6 +60,13 @@ function concurrencyOf(value) {
   if (value === undefined || value === null) return DEFAULT_CONCURRENCY;
   if (!Number.isInteger(value) || value < 1 || value > 256) throw invalid(`concurrency must be an integer from 1 to 256, got ${String(value)}`);
   return value;
+}
+
+/** Checks the run options of a sync (`concurrency`, `onProgress`) before anything is sent. */
+export function checkRunOptions(options) {
+  concurrencyOf(options?.concurrency);
+  const f = options?.onProgress;
+  if (f !== undefined && f !== null && typeof f !== 'function') throw invalid('onProgress must be a function');
 }
 
 /** A value that counts as "given" for the `--apply` conflict rule. */
@@ -292,10 +301,42 @@ export async function planWith(options, localFor, readText) {
         }
       }
     }
+    if (options.checksum === true) await hashLocalFiles(planner, local, signal);
     return withJsonl(planner.finish(Date.now()));
   } finally {
     planner.free();
   }
+}
+
+/**
+ * `checksum`: hashes the local files the planner asks about (same size on both sides), streamed
+ * through the wasm chunker, and hands it each Xet file hash. A file that cannot be read stays
+ * unhashed, so it is planned as different (and its upload then reports the failure).
+ */
+async function hashLocalFiles(planner, local, signal) {
+  const paths = planner.checksumPaths();
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      checkAborted(signal);
+      const path = paths[next++];
+      const hasher = new SyncFileHasher();
+      let hash;
+      try {
+        for await (const piece of local.read(path)) {
+          checkAborted(signal);
+          hasher.push(piece);
+        }
+        hash = hasher.finish();
+      } catch (e) {
+        hasher.free();
+        if (isAbort(e)) throw e;
+        continue;
+      }
+      planner.setLocalHash(path, hash);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, paths.length) }, worker));
 }
 
 // ----------------------------------------------------------------------------- applying a plan
@@ -388,15 +429,20 @@ async function sendChunks(client, bucketId, kind, lines, { signal, progress, rep
 async function applyUpload(client, plan, local, { signal, progress, report }) {
   const relOf = (remote) => (plan.prefix && remote.startsWith(`${plan.prefix}/`) ? remote.slice(plan.prefix.length + 1) : remote);
   const adds = [];
-  for (const op of plan.operations) {
-    if (op.action !== 'upload') continue;
+  const uploads = plan.operations.filter((op) => op.action === 'upload').map((op) => op.path);
+  for (let i = 0; i < uploads.length; i += PAGE_FILES) {
+    checkAborted(signal);
     // Files are read at execution time (§1.8): one gone since planning is listed, not fatal.
-    if ((await local.kind(op.path)) !== 'file') {
-      report.failed.push({ path: op.path, action: 'upload', error: new NotFoundError(`${op.path} is no longer a file in ${plan.localPath}`) });
-      progress.state.filesDone++;
-      continue;
+    const page = uploads.slice(i, i + PAGE_FILES);
+    const found = new Set((await local.statMany(page)).filter((_, k) => k % 4 === 0));
+    for (const rel of page) {
+      if (found.has(rel)) {
+        adds.push({ source: local.uploadSource(rel), destination: joinRemote(plan.prefix, rel) });
+      } else {
+        report.failed.push({ path: rel, action: 'upload', error: new NotFoundError(`${rel} is no longer a file in ${plan.localPath}`) });
+        progress.state.filesDone++;
+      }
     }
-    adds.push({ source: local.uploadSource(op.path), destination: joinRemote(plan.prefix, op.path) });
   }
   const deletes = plan.operations.filter((op) => op.action === 'delete').map((op) => joinRemote(plan.prefix, op.path));
   progress.state.phase = 'upload';
@@ -409,6 +455,8 @@ async function applyDownload(client, plan, local, { signal, progress, report, co
   const items = plan.operations
     .filter((op) => op.action === 'download')
     .map((op) => ({ rel: op.path, remote: joinRemote(plan.prefix, op.path), size: op.size, mtimeMs: planTimeMs(op.remoteMtime) }));
+  // Nothing to do: the destination is not even created (the official client stops before).
+  if (!items.length && !plan.operations.some((op) => op.action === 'delete')) return;
   progress.state.phase = 'download';
   // Sizes and hashes come from the bucket now (a plan can be old), in requests of 1,000 paths;
   // files gone since planning are skipped and listed in `missing`, as the official client does.
@@ -438,6 +486,7 @@ async function applyDownload(client, plan, local, { signal, progress, report, co
  */
 export async function applyWith(plan, options, client, localFor) {
   const checked = checkedPlan(plan, options);
+  checkRunOptions(options);
   const concurrency = concurrencyOf(options?.concurrency);
   const signal = options?.signal;
   const local = localFor(checked.localPath);
@@ -468,6 +517,7 @@ export async function downloadFilesWith(client, bucketId, options, local, readTe
   if (hasFiles === hasPrefix) throw invalid('downloadBucketFiles: give exactly one of `files` and `prefix`');
   if (hasFiles && !Array.isArray(o.files)) throw invalid('downloadBucketFiles: `files` must be an array of paths or file entries');
   if (hasPrefix && typeof o.prefix !== 'string') throw invalid('downloadBucketFiles: `prefix` must be a string');
+  checkRunOptions(o);
   const concurrency = concurrencyOf(o.concurrency);
   const signal = o.signal;
   const rules = o.filterFrom != null ? await readFilterFile(o.filterFrom, readText) : undefined;

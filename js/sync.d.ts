@@ -117,6 +117,17 @@ export interface PlanSyncOptions extends CallOptions {
    */
   exclude?: string[];
   /**
+   * Compare content instead of times (not in the official client): a file both sides have with
+   * the same size is hashed locally (streamed through this package's Xet chunker) and compared
+   * with the bucket's `xetHash`: the same content is skipped (`identical (checksum)`) whatever the
+   * mtimes, other content is sent (`content differs (checksum)`), even with the same size and
+   * mtime. Files of different sizes are sent (`size differs`) without hashing. Plans made with it
+   * differ from `hf buckets sync` by design. Cannot be combined with `ignoreTimes` or `ignoreSizes`.
+   * @default false
+   * @example { checksum: true }
+   */
+  checksum?: boolean;
+  /**
    * A filter file: one rule per line, `+ PATTERN` (include) or `- PATTERN` (exclude), a line
    * without a sign includes, `#` lines and blank lines are ignored. Its rules are checked first,
    * in order, the first match deciding.
@@ -133,7 +144,7 @@ export interface PlanSyncOptions extends CallOptions {
  * path. Nothing is transferred. A file is sent when it is new on the receiver, its size differs,
  * or the source is newer by more than 1 second (see the options for the other modes).
  * @throws {ValidationError} before any request: not exactly one bucket side, conflicting options
- *   (`ignoreTimes` + `ignoreSizes`, `existing` + `ignoreExisting`), an upload source that is not
+ *   (`ignoreTimes` + `ignoreSizes`, `existing` + `ignoreExisting`, `checksum` + either `ignore*`), an upload source that is not
  *   an existing directory, a download destination that is a file, an unreadable `filterFrom`,
  *   a malformed `hf://` URI; after the listing, a bucket path that would escape the local directory
  * @throws {NotFoundError} a download from a bucket that does not exist (an upload treats it as empty)
@@ -405,6 +416,8 @@ export interface SyncLocalSide {
   walk(onPage: (page: (string | number)[]) => void, signal?: AbortSignal): Promise<void>;
   /** The files among `paths`, as one flat page like `walk`'s. */
   statMany(paths: string[]): Promise<(string | number)[]>;
+  /** The file's bytes in order (for `checksum`); each piece is used before the next is asked for. */
+  read(path: string): AsyncIterable<Uint8Array>;
   /** Creates the folder and its parents (fine when it exists; throws when a file is in the way). */
   mkdirs(path: string): Promise<void>;
   /** What to give `batchBucketFiles` as the file's `source` (its mtime is recorded). */

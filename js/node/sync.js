@@ -4,7 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { BucketClient } from '../index.js';
-import { applyWith, downloadFilesWith, planWith } from '../sync-exec.js';
+import { applyWith, checkRunOptions, downloadFilesWith, planWith } from '../sync-exec.js';
 import { ValidationError } from '../../dist/client/js/errors.js';
 import { nodeLocalSide } from './local-fs.js';
 
@@ -31,6 +31,7 @@ export async function syncBucket(options = {}) {
   if (o.dryRun !== undefined && typeof o.dryRun !== 'boolean') {
     throw new ValidationError(`dryRun must be a boolean, got ${typeof o.dryRun}`, { code: 'INVALID_ARGUMENT' });
   }
+  checkRunOptions(o);
   const plan = await planSync(o);
   if (o.dryRun) return plan;
   const { client, signal, onProgress, concurrency, accessToken, endpoint, fetch, tokenProvider, retry } = o;

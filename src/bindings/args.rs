@@ -878,7 +878,7 @@ impl OpenArgs {
 }
 
 /// `planSync({ source, destination, delete?, ignoreTimes?, ignoreSizes?, existing?,
-/// ignoreExisting?, include?, exclude? })` (`filterFrom` is read by the JS glue, which passes
+/// ignoreExisting?, checksum?, include?, exclude? })` (`filterFrom` is read by the JS glue, which passes
 /// the file's text to the planner).
 pub(crate) struct SyncArgs {
     pub(crate) source: Option<String>,
@@ -902,6 +902,7 @@ impl SyncArgs {
                 ignore_sizes: flag("ignoreSizes")?,
                 existing: flag("existing")?,
                 ignore_existing: flag("ignoreExisting")?,
+                checksum: flag("checksum")?,
             },
             include: patterns("include")?,
             exclude: patterns("exclude")?,

@@ -21,7 +21,8 @@ use crate::error::Error;
 use crate::hub::{HubClient, TreeEntry, TreeListing};
 use crate::sync::{
     check_relative_path, format_plan, iso_from_ms, local_mtime_ms, parse_filter_rules, parse_plan,
-    relative_to_prefix, resolve_sides, CompareOptions, Direction, Filter, Plan, Planner, Sides,
+    relative_to_prefix, resolve_sides, CompareOptions, Direction, FileHasher, Filter, Plan,
+    Planner, Sides,
 };
 
 /// One sync being planned. Free it (the JS glue does) when done.
@@ -146,7 +147,7 @@ impl JsSyncPlanner {
                 for entry in &page {
                     if let TreeEntry::File(f) = entry {
                         planner
-                            .add_remote(&prefix, &f.path, f.size, f.mtime)
+                            .add_remote_file(&prefix, &f.path, f.size, f.mtime, Some(&f.xet_hash))
                             .map_err(Error::from)?;
                         files += 1;
                     }
@@ -167,6 +168,24 @@ impl JsSyncPlanner {
             .remote_paths()
             .map(JsValue::from_str)
             .collect()
+    }
+
+    /// With `checksum`: the relative paths whose local file must be hashed (same size on both
+    /// sides), after both listings are in.
+    #[wasm_bindgen(js_name = checksumPaths)]
+    pub fn checksum_paths(&self) -> Array {
+        self.planner
+            .borrow()
+            .checksum_paths()
+            .into_iter()
+            .map(JsValue::from_str)
+            .collect()
+    }
+
+    /// Records the Xet file hash of a local file (from a `SyncFileHasher`).
+    #[wasm_bindgen(js_name = setLocalHash)]
+    pub fn set_local_hash(&self, path: &str, xet_hash: &str) {
+        self.planner.borrow_mut().set_local_hash(path, xet_hash);
     }
 
     /// The plan, stamped `now_ms` (ms since the epoch).
@@ -290,5 +309,39 @@ impl JsSyncPathFilter {
     /// Whether `path` takes part.
     pub fn matches(&self, path: &str) -> bool {
         self.filter.matches(path)
+    }
+}
+
+/// The streaming Xet file hash of a local file (`checksum` syncs): `push` its bytes in order,
+/// then `finish` (which frees it) for the hash in hex.
+#[wasm_bindgen(js_name = SyncFileHasher)]
+pub struct JsSyncFileHasher {
+    hasher: FileHasher,
+}
+
+impl Default for JsSyncFileHasher {
+    fn default() -> Self {
+        JsSyncFileHasher::new()
+    }
+}
+
+#[wasm_bindgen(js_class = SyncFileHasher)]
+impl JsSyncFileHasher {
+    /// A hasher at the start of a file.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> JsSyncFileHasher {
+        JsSyncFileHasher {
+            hasher: FileHasher::new(),
+        }
+    }
+
+    /// Feeds the next bytes.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.hasher.push(bytes);
+    }
+
+    /// The file's Xet hash (64 hex digits).
+    pub fn finish(self) -> String {
+        self.hasher.finish()
     }
 }

@@ -96,8 +96,12 @@ test('upload sync: the bucket folder ends identical; delete removes only with `d
   };
   const root = await newFolder(files);
   const dest = `hf://buckets/${bucketId}/run1`;
-  const first = await hf.syncBucket({ ...opts(), source: root, destination: dest });
+  const events = [];
+  const first = await hf.syncBucket({ ...opts(), source: root, destination: dest, onProgress: (e) => events.push(e) });
   assert.equal(first.uploaded, 6);
+  const last = events.at(-1);
+  assert.deepEqual([last.phase, last.filesDone, last.filesTotal, last.bytesDone, last.bytesTotal, last.currentFiles], ['done', 6, 6, first.bytesRead, first.bytesRead, []]);
+  assert.equal(last.bytesSent, first.bytesSent);
   assert.deepEqual(first.failed, []);
   assert.equal(first.bytesRead, 70_000 + 5 + 5 + 1 + 7);
   assert.deepEqual(asText(await bucketTree(bucketId, 'run1')), asText(await readTree(root)));
@@ -157,10 +161,51 @@ test('mtime round trip: an upload sync right after a download sync plans nothing
   assert.deepEqual([report.uploaded, report.bytesRead], [0, 0]);
 });
 
-test('applySyncPlan runs a plan read from its JSON Lines; plan options are refused with apply', async () => {
+test('checksum: a same-size, same-mtime content change is sent; an mtime-only change is skipped (both ways)', async () => {
   const bucketId = await newBucket();
-  const root = await newFolder({ 'one.txt': '1', 'two/2.txt': '22' });
+  const root = await newFolder({ 'a.txt': ['AAAA', T0], 'b.txt': ['BBBB', T0], 'big.bin': [Buffer.alloc(3_000_000, 1), T0], 'c.txt': ['C', T0] });
+  const remote = `hf://buckets/${bucketId}`;
+  await hf.syncBucket({ ...opts(), source: root, destination: remote });
+  const big = Buffer.alloc(3_000_000, 1);
+  big[2_999_999] = 2; // last byte of a multi-chunk file
+  await writeFiles(root, { 'a.txt': ['XXXX', T0], 'b.txt': ['BBBB', T0 + 60_000], 'big.bin': [big, T0], 'c.txt': ['CC', T0] });
+  const reasons = (plan) => Object.fromEntries(plan.operations.map((o) => [o.path, `${o.action}: ${o.reason}`]));
+  const plain = await hf.syncBucket({ ...opts(), source: root, destination: remote, dryRun: true });
+  assert.deepEqual(reasons(plain), { 'a.txt': 'skip: identical', 'b.txt': 'upload: local newer', 'big.bin': 'skip: identical', 'c.txt': 'upload: size differs' });
+  const sums = await hf.syncBucket({ ...opts(), source: root, destination: remote, checksum: true, dryRun: true });
+  assert.deepEqual(reasons(sums), {
+    'a.txt': 'upload: content differs (checksum)',
+    'b.txt': 'skip: identical (checksum)',
+    'big.bin': 'upload: content differs (checksum)',
+    'c.txt': 'upload: size differs',
+  });
+  const r = await hf.syncBucket({ ...opts(), source: root, destination: remote, checksum: true });
+  assert.equal(r.uploaded, 3);
+  assert.deepEqual(asText(await bucketTree(bucketId)), asText(await readTree(root)));
+
+  // Download: a local copy edited in place with the same size and mtime is restored.
+  const dest = path.join(dir, `sum-${n++}`);
+  await hf.syncBucket({ ...opts(), source: remote, destination: dest });
+  const mtime = (await stat(path.join(dest, 'a.txt'))).mtimeMs;
+  await writeFiles(dest, { 'a.txt': ['YYYY', mtime] });
+  assert.equal((await hf.syncBucket({ ...opts(), source: remote, destination: dest, dryRun: true })).summary.downloads, 0);
+  const d = await hf.syncBucket({ ...opts(), source: remote, destination: dest, checksum: true });
+  assert.deepEqual([d.downloaded, d.skipped], [1, 3]);
+  assert.equal(await readFile(path.join(dest, 'a.txt'), 'utf8'), 'XXXX');
+
+  for (const other of ['ignoreTimes', 'ignoreSizes']) {
+    await assert.rejects(hf.planSync({ ...opts(), source: root, destination: remote, checksum: true, [other]: true }), {
+      name: 'ValidationError',
+      message: new RegExp(`Cannot specify both checksum and ${other}`),
+    });
+  }
+});
+
+test('applySyncPlan runs a plan read from its JSON Lines (a source file gone since planning is listed in failed); plan options are refused with apply', async () => {
+  const bucketId = await newBucket();
+  const root = await newFolder({ 'one.txt': '1', 'two/2.txt': '22', 'gone.txt': 'g' });
   const plan = await hf.planSync({ ...opts(), source: root, destination: `hf://buckets/${bucketId}` });
+  await rm(path.join(root, 'gone.txt')); // removed between planning and applying
   const parsed = hf.parseSyncPlan(plan.toJSONL());
   for (const [key, value] of [['delete', true], ['include', ['*']], ['source', root], ['ignoreTimes', true], ['dryRun', true], ['checksum', true]]) {
     await assert.rejects(hf.applySyncPlan(parsed, { ...opts(), [key]: value }), (e) => e.name === 'ValidationError' && e.message === `Cannot specify ${key} when using apply.`, key);
@@ -170,6 +215,7 @@ test('applySyncPlan runs a plan read from its JSON Lines; plan options are refus
   assert.deepEqual(await bucketTree(bucketId), {});
   const r = await hf.applySyncPlan(parsed, opts());
   assert.equal(r.uploaded, 2);
+  assert.deepEqual(r.failed.map((f) => [f.path, f.action, f.error.name]), [['gone.txt', 'upload', 'NotFoundError']]);
   assert.deepEqual(asText(await bucketTree(bucketId)), asText(await readTree(root)));
   // A plan that is not one.
   await assert.rejects(hf.applySyncPlan(null, opts()), { name: 'ValidationError' });
@@ -202,6 +248,8 @@ test('bad input is a ValidationError before any request or write', async () => {
     ['.. in downloadBucketFiles', () => hf.downloadBucketFiles(bucketId, { ...base, files: ['ok.txt', '../x'], destination: dest }), /'\.\.' path segment/],
     ['downloadBucketFiles into a file', () => hf.downloadBucketFiles(bucketId, { ...base, prefix: '', destination: file }), /Destination must be a directory/],
     ['files and prefix', () => hf.downloadBucketFiles(bucketId, { ...base, prefix: '', files: [], destination: dest }), /exactly one of/],
+    ['bad sync concurrency', () => hf.syncBucket({ ...base, source: root, destination: `hf://buckets/${bucketId}`, concurrency: 1.5 }), /concurrency/],
+    ['bad onProgress', () => hf.syncBucket({ ...base, source: root, destination: `hf://buckets/${bucketId}`, onProgress: 'x' }), /onProgress/],
     ['bad concurrency', () => hf.downloadBucketFiles(bucketId, { ...base, prefix: '', destination: dest, concurrency: 0 }), /concurrency/],
   ];
   for (const [name, call, message] of cases) {
@@ -361,7 +409,7 @@ test('interruption: a 2,000-file upload sync (and a 500-file download sync) kill
   // Upload: kill at random points, then see what the bucket has.
   let killed = 0;
   for (let k = 0; k < 5; k++) {
-    const r = await childSync({ source: src, destination: remote }, { fraction: random() * 0.8, delayMs: Math.floor(random() * 800) });
+    const r = await childSync({ source: src, destination: remote }, { fraction: 0.2 + random() * 0.7, delayMs: Math.floor(random() * 800) });
     kills.push(`upload at ${r.at}: ${r.signal ?? 'done'}`);
     if (r.signal === 'SIGKILL') killed++;
   }

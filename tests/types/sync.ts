@@ -32,6 +32,7 @@ async function check(): Promise<void> {
     ignoreSizes: false,
     existing: false,
     ignoreExisting: false,
+    checksum: true,
     include: ["*.bin"],
     exclude: ["*.tmp"],
     filterFrom: "./filters.txt",
@@ -81,6 +82,8 @@ async function check(): Promise<void> {
   const notReport: SyncReport = await syncBucket({ ...options, dryRun: true });
   // @ts-expect-error downloadBucketFiles needs a destination
   await downloadBucketFiles("me/b", { prefix: "run1" });
+  // @ts-expect-error checksum is a boolean
+  await planSync({ source: "a", destination: "hf://buckets/me/b", checksum: "yes" });
   // @ts-expect-error concurrency is a number
   await applySyncPlan(again, { concurrency: "8" });
   void notReport;
