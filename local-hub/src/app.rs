@@ -1,5 +1,5 @@
-//! Start-up and shared state: data directory, accounts, the store, the embedded official
-//! CAS server on an internal loopback listener, the Hub listener and the CAS front.
+//! Start-up and shared state: data directory, accounts, the store, the official CAS storage
+//! (called in-process: it has no listener), the Hub listener and the CAS front.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::http::HeaderMap;
 use tokio::net::TcpListener;
-use xet_client::cas_client::{DirectAccessClient, LocalServer, LocalServerConfig};
+use xet_client::cas_client::{DirectAccessClient, LocalClient};
 use xet_runtime::core::XetContext;
 
 use crate::accounts::{Accounts, Caller, TokenRole};
@@ -26,9 +26,14 @@ pub(crate) struct AppState {
     accounts: RwLock<Accounts>,
     accounts_path: PathBuf,
     pub(crate) store: Store,
-    /// Direct access to the official CAS server's storage (sizes, file bytes).
+    /// The official CAS storage (`xet-client`'s `LocalClient`), which the CAS front's routes
+    /// and the Hub routes (sizes, file bytes) call in-process.
     pub(crate) cas: Arc<dyn DirectAccessClient>,
     pub(crate) signer: Signer,
+    /// Signs the `fetch_term` URLs of reconstruction answers (key drawn at start-up).
+    pub(crate) url_signer: crate::fetch_url::UrlSigner,
+    /// Files uploaded per bucket/repo since start-up (readable before they are committed).
+    pub(crate) uploaded: crate::cas_routes::Uploaded,
     pub(crate) faults: Faults,
     pub(crate) admin_token: String,
     /// Port of the CAS front (`casUrl` = request host name + this port).
@@ -38,10 +43,6 @@ pub(crate) struct AppState {
     /// `host:port` of the CAS front, used when a request has no `Host` header.
     pub(crate) default_cas_host: String,
     pub(crate) token_ttl_secs: AtomicU64,
-    /// `http://127.0.0.1:N` of the embedded official CAS server.
-    pub(crate) internal_cas: String,
-    /// HTTP client for the CAS front's forwarding.
-    pub(crate) http: reqwest::Client,
     pub(crate) verbose: bool,
     /// Answer Private Network Access preflights (`--allow-private-network`).
     pub(crate) allow_private_network: bool,
@@ -289,31 +290,13 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
 
     let store = Store::load(&hub_dir)?;
 
-    // The official CAS server, on an internal loopback listener.
+    // The official CAS storage, called in-process by the CAS front: no listener of its own.
     let ctx = XetContext::default().map_err(|e| format!("Xet runtime: {e}"))?;
-    let cas_server = LocalServer::new(
-        ctx,
-        LocalServerConfig {
-            data_directory: data_dir.join("cas"),
-            host: "127.0.0.1".into(),
-            port: 0,
-            in_memory: false,
-        },
-    )
-    .await
-    .map_err(|e| format!("starting the CAS server: {e}"))?;
-    let internal_listener = bind("127.0.0.1", 0).await?;
-    let internal_addr = internal_listener.local_addr().map_err(|e| e.to_string())?;
-    let cas = cas_server.client();
-    let (cas_stop_tx, cas_stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let cas_task = tokio::spawn(async move {
-        if let Err(e) = cas_server
-            .serve_until_stopped(internal_listener, cas_stop_rx)
-            .await
-        {
-            eprintln!("local-hub: CAS server stopped: {e}");
-        }
-    });
+    let cas: Arc<dyn DirectAccessClient> = LocalClient::new(ctx, &data_dir.join("cas"))
+        .await
+        .map_err(|e| format!("opening the CAS storage: {e}"))?;
+    let url_signer = crate::fetch_url::UrlSigner::new(&crate::secure_random(32)?)?;
+    url_signer.set_ttl_secs(args.fetch_url_ttl);
 
     // Public listeners.
     let hub_listener = bind(&args.host, args.port).await?;
@@ -336,11 +319,6 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
         Some(token) => token,
         None => crate::new_hub_token()?.replacen("hf_", "admin_", 1),
     };
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .build()
-        .map_err(|e| format!("HTTP client: {e}"))?;
     let state = Arc::new(AppState {
         accounts: RwLock::new(accounts),
         accounts_path,
@@ -353,14 +331,14 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
             }
             signer
         },
+        url_signer,
+        uploaded: Default::default(),
         faults: Faults::default(),
         admin_token: admin_token.clone(),
         cas_port: front_addr.port(),
         default_hub_host: format!("{host}:{}", hub_addr.port()),
         default_cas_host: format!("{}:{}", display_host(front_addr.ip()), front_addr.port()),
         token_ttl_secs: AtomicU64::new(config.cas_token_ttl_secs.unwrap_or(args.cas_token_ttl)),
-        internal_cas: format!("http://{internal_addr}"),
-        http,
         verbose: args.verbose,
         allow_private_network: args.allow_private_network,
         events: crate::routes::events::Events::default(),
@@ -427,8 +405,6 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
     let wait = async {
         let _ = hub_task.await;
         let _ = front_task.await;
-        let _ = cas_stop_tx.send(());
-        let _ = cas_task.await;
     };
     // Open keep-alive connections must not keep the process alive.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), wait).await;

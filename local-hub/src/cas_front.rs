@@ -1,40 +1,38 @@
-//! The CAS front: the `casUrl` clients get. It checks every request's CAS token
-//! (xet-protocol.md §6.1; 401 for a missing, invalid or expired token and for a read
-//! token on a write route), applies faults and network shaping, and forwards only
-//! an exact allowlist of method + route (the public CAS surface; no `/simulation/*`, no upload
-//! grants) to the embedded official CAS server. The path it checks is the path it forwards:
-//! dot segments, empty segments and encoded characters are refused, so no URL parser on the
-//! way can turn an allowed path into a hidden one. `fetch_term` terms and ranges are checked
-//! against the stored xorb before they reach the embedded server. It forwards with the client's `Host` header, so the fetch URLs in
-//! reconstruction answers point back here. `fetch_term` URLs stand for presigned storage
-//! URLs and need no token.
+//! The CAS front: the `casUrl` clients get, and the only way to the CAS. It checks every
+//! request's CAS token (xet-protocol.md §6.1; 401 for a missing, invalid or expired token and
+//! for a read token on a write route), applies faults and network shaping, and serves an exact
+//! allowlist of method + route (the public CAS surface; no `/simulation/*`, no upload grants)
+//! by calling the official CAS storage in-process (`cas_routes.rs`): there is no CAS port.
+//! The path it checks is the path it routes: dot segments, empty segments and encoded
+//! characters are refused. Reconstructions answer only for files the token's bucket or repo
+//! references; their fetch URLs point back here, signed and expiring (`fetch_url.rs`), and
+//! `fetch_term` needs no token: the signed URL is the credential, as a presigned storage URL.
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Router;
-use futures_util::TryStreamExt as _;
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt as _;
+use xet_core_structures::merklehash::MerkleHash;
 
 use crate::app::AppState;
-use crate::cas_token::{Scope, TokenError};
+use crate::cas_routes::{self, Signing};
+use crate::cas_token::{Claims, Scope, TokenError};
 use crate::error::error_response;
 use crate::faults::{self, Action, Target};
 use crate::http_util;
 use crate::time;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use xet_core_structures::merklehash::MerkleHash;
 
 /// The CAS front's router.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     let verbose = state.verbose;
     let private_network = state.allow_private_network;
     Router::new()
-        .fallback(proxy)
+        .fallback(front)
         .with_state(state)
         .layer(middleware::from_fn_with_state(
             private_network,
@@ -47,18 +45,23 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         ))
 }
 
-/// A route of the official CAS server that the front forwards (xet-protocol.md §6). Anything
-/// else (the `/simulation/*` test routes, legacy routes, dot segments, encoded separators) is
-/// refused by the front before it reaches the embedded server.
+/// A CAS route the front serves (xet-protocol.md §6). Anything else (the official server's
+/// `/simulation/*` test routes, legacy routes, dot segments, encoded separators) is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
     Health,
-    Reconstruction,
+    /// `v2` = `/v2/reconstructions/{file}`.
+    Reconstruction {
+        v2: bool,
+    },
     BatchReconstructions,
     Chunk,
     XorbHead,
     XorbUpload,
-    Shards,
+    /// `v2` = `/v2/shards` (NDJSON progress).
+    Shards {
+        v2: bool,
+    },
     FileHead,
     FetchTerm,
     Telemetry,
@@ -89,9 +92,9 @@ fn is_prefix(segment: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Classifies the raw request path (the one that is forwarded, byte for byte). Every segment
-/// must be non-empty and made of `[A-Za-z0-9_-]` only, so no URL parser on the way to the
-/// embedded server can normalise it into another route.
+/// Classifies the raw request path (the one that is routed, byte for byte). Every segment
+/// must be non-empty and made of `[A-Za-z0-9_-]` only, so no URL parser can normalise it into
+/// another route.
 fn route(method: &Method, path: &str) -> Result<Route, Refusal> {
     let Some(rest) = path.strip_prefix('/') else {
         return Err(Refusal::BadPath("the path must start with '/'"));
@@ -136,9 +139,14 @@ fn route(method: &Method, path: &str) -> Result<Route, Refusal> {
     match segments.as_slice() {
         ["health"] => allowed(get || head, Route::Health),
         ["v1", "reconstructions"] => allowed(get, Route::BatchReconstructions),
-        ["v1" | "v2", "reconstructions", h] => {
+        [version @ ("v1" | "v2"), "reconstructions", h] => {
             hash(h)?;
-            allowed(get, Route::Reconstruction)
+            allowed(
+                get,
+                Route::Reconstruction {
+                    v2: *version == "v2",
+                },
+            )
         }
         ["v1", "chunks", p, h] => {
             prefix(p)?;
@@ -154,7 +162,12 @@ fn route(method: &Method, path: &str) -> Result<Route, Refusal> {
                 _ => Err(Refusal::Method),
             }
         }
-        ["v1" | "v2", "shards"] => allowed(post, Route::Shards),
+        [version @ ("v1" | "v2"), "shards"] => allowed(
+            post,
+            Route::Shards {
+                v2: *version == "v2",
+            },
+        ),
         ["v1", "files", h] => {
             hash(h)?;
             allowed(head, Route::FileHead)
@@ -190,94 +203,13 @@ fn refusal_response(refusal: Refusal) -> Response {
 fn required_scope(route: Route) -> Option<Scope> {
     match route {
         Route::Health | Route::FetchTerm => None,
-        Route::XorbUpload | Route::Shards | Route::Grant => Some(Scope::Write),
-        Route::Reconstruction
+        Route::XorbUpload | Route::Shards { .. } | Route::Grant => Some(Scope::Write),
+        Route::Reconstruction { .. }
         | Route::BatchReconstructions
         | Route::Chunk
         | Route::XorbHead
         | Route::FileHead
         | Route::Telemetry => Some(Scope::Read),
-    }
-}
-
-/// A `fetch_term` term: `base64url(xorb hex[":" start "-" end ("," start "-" end)*])`, ends
-/// exclusive (the embedded server's URL scheme, xet-protocol.md §10).
-#[derive(Debug, PartialEq, Eq)]
-struct Term {
-    hash: String,
-    ranges: Vec<(u64, u64)>,
-}
-
-fn parse_term(query: &str) -> Result<Term, &'static str> {
-    // The embedded server takes the first `term=` pair, undecoded; so does the front.
-    let raw = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("term="))
-        .ok_or("missing 'term' query parameter")?;
-    let bytes = URL_SAFE_NO_PAD
-        .decode(raw)
-        .map_err(|_| "the term is not base64url")?;
-    let text = String::from_utf8(bytes).map_err(|_| "the term is not UTF-8")?;
-    let (hash, ranges_text) = match text.split_once(':') {
-        Some((hash, ranges)) => (hash, Some(ranges)),
-        None => (text.as_str(), None),
-    };
-    if !is_hash(hash) {
-        return Err("the term's hash must be 64 hex digits");
-    }
-    let mut ranges = Vec::new();
-    for range in ranges_text.into_iter().flat_map(|r| r.split(',')) {
-        if range.is_empty() {
-            continue;
-        }
-        let (start, end) = range.split_once('-').ok_or("invalid term range")?;
-        let start: u64 = start.parse().map_err(|_| "invalid term range start")?;
-        let end: u64 = end.parse().map_err(|_| "invalid term range end")?;
-        if start >= end {
-            return Err("reversed or empty term range");
-        }
-        ranges.push((start, end));
-    }
-    Ok(Term {
-        hash: hash.to_string(),
-        ranges,
-    })
-}
-
-/// Checks a `fetch_term` request before the embedded server sees it: a well-formed term whose
-/// ranges lie inside the stored xorb, and a `Range` header that is either satisfiable (then it
-/// is forwarded in canonical form) or dropped (as storage ignores an invalid one). `Ok` is the
-/// `Range` header to forward.
-async fn check_fetch_term(
-    app: &AppState,
-    query: &str,
-    headers: &HeaderMap,
-) -> Result<Option<String>, Response> {
-    let bad = |why: &str| {
-        error_response(
-            StatusCode::BAD_REQUEST,
-            None,
-            &format!("invalid fetch term: {why}"),
-            None,
-        )
-    };
-    let term = parse_term(query).map_err(bad)?;
-    let hash = MerkleHash::from_hex(&term.hash).map_err(|_| bad("invalid hash"))?;
-    let Ok(length) = app.cas.xorb_raw_length(&hash).await else {
-        return Err(error_response(
-            StatusCode::NOT_FOUND,
-            None,
-            "no such xorb",
-            None,
-        ));
-    };
-    if term.ranges.iter().any(|&(_, end)| end > length) {
-        return Err(bad("range past the end of the xorb"));
-    }
-    match http_util::parse_range(headers, length) {
-        Ok(Some(range)) => Ok(Some(format!("bytes={}-{}", range.start, range.end - 1))),
-        Ok(None) => Ok(None),
-        Err(e) => Err(e.into_response()),
     }
 }
 
@@ -293,30 +225,16 @@ fn token_error(error: &TokenError) -> Response {
     error_response(StatusCode::UNAUTHORIZED, None, &error.to_string(), None)
 }
 
-fn is_hop_by_hop(name: &HeaderName) -> bool {
-    matches!(
-        name.as_str(),
-        "connection"
-            | "keep-alive"
-            | "proxy-authenticate"
-            | "proxy-authorization"
-            | "te"
-            | "trailer"
-            | "transfer-encoding"
-            | "upgrade"
-    )
-}
-
-/// What happens before a request is forwarded: hidden routes, faults, the token check. `Ok`
-/// carries a fault to apply (a hang, or one on the response body); `Err` is the answer to send
-/// instead.
+/// What happens before a request is served: hidden routes, faults, the token check. `Ok`
+/// carries the route, the token's claims (routes that need one) and a fault to apply (a hang,
+/// or one on the response body); `Err` is the answer to send instead.
 #[allow(clippy::result_large_err)] // the early answer, built at most once per request
 fn admit(
     app: &AppState,
     method: &Method,
     path: &str,
     headers: &HeaderMap,
-) -> Result<(Route, Option<Action>), Response> {
+) -> Result<(Route, Option<Claims>, Option<Action>), Response> {
     let route = route(method, path).map_err(refusal_response)?;
     let mut body_fault = None;
     match app.faults.take(Target::Cas, method.as_str(), path) {
@@ -329,15 +247,16 @@ fn admit(
         None => {}
     }
 
+    let mut claims = None;
     if let Some(needed) = required_scope(route) {
         let Some(token) = bearer(headers) else {
             return Err(token_error(&TokenError::Missing));
         };
         match app.signer.verify(token, time::now_secs()) {
-            Ok(claims) if needed == Scope::Write && claims.scope != Scope::Write => {
+            Ok(c) if needed == Scope::Write && c.scope != Scope::Write => {
                 return Err(token_error(&TokenError::WrongScope))
             }
-            Ok(_) => {}
+            Ok(c) => claims = Some(c),
             Err(e) => return Err(token_error(&e)),
         }
     }
@@ -351,113 +270,90 @@ fn admit(
             None,
         ));
     }
-    Ok((route, body_fault))
+    Ok((route, claims, body_fault))
 }
 
-async fn proxy(State(app): State<Arc<AppState>>, request: Request) -> Response {
+/// The `n`-th path segment from the end (`0` = the last), of a path [`route`] accepted.
+fn segment_from_end(path: &str, n: usize) -> &str {
+    path.rsplit('/').nth(n).unwrap_or_default()
+}
+
+/// Serves an admitted request in-process.
+async fn serve(
+    app: &AppState,
+    route: Route,
+    claims: Option<&Claims>,
+    request: Request,
+    upload: Option<u64>,
+) -> Response {
     let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
+    let headers = &parts.headers;
+    // The request body, paced like the network setting says.
+    let stream: BoxStream<'static, Result<bytes::Bytes, axum::Error>> = match upload {
+        Some(rate) => faults::throttle_stream(body.into_data_stream(), rate).boxed(),
+        None => body.into_data_stream().boxed(),
+    };
+    let signing = |claims: &Claims| Signing {
+        base: format!(
+            "http://{}",
+            http_util::host_of(headers, &app.default_cas_host)
+        ),
+        repo: claims.repo.clone(),
+    };
+    // The hash of the routes that end with one ([`route`] checked it is 64 hex digits).
+    let hash = MerkleHash::from_hex(segment_from_end(path, 0)).ok();
+    match (route, claims, hash) {
+        (Route::Health, _, _) => cas_routes::health(),
+        (Route::FetchTerm, _, _) => cas_routes::fetch_term(app, query, headers).await,
+        (Route::Telemetry, _, _) => cas_routes::telemetry(stream).await,
+        (Route::Shards { v2 }, Some(c), _) => cas_routes::shards(app, v2, stream, c).await,
+        (Route::Chunk, _, Some(h)) => cas_routes::chunk(app, segment_from_end(path, 1), h).await,
+        (Route::XorbUpload, _, Some(h)) => {
+            cas_routes::xorb_upload(app, segment_from_end(path, 1), h, stream).await
+        }
+        (Route::BatchReconstructions, Some(c), _) => {
+            cas_routes::batch_reconstruction(app, query, c, &signing(c)).await
+        }
+        (Route::Reconstruction { v2 }, Some(c), Some(h)) => {
+            cas_routes::reconstruction(app, v2, h, headers, c, &signing(c)).await
+        }
+        (Route::XorbHead, Some(c), Some(h)) => cas_routes::xorb_head(app, h, c).await,
+        (Route::FileHead, Some(c), Some(h)) => cas_routes::file_head(app, h, c).await,
+        // Not reached: [`admit`] answers grants and checks tokens, [`route`] checks hashes.
+        (Route::Grant, _, _) => refusal_response(Refusal::NotFound),
+        (_, None, _) => token_error(&TokenError::Missing),
+        (_, _, None) => refusal_response(Refusal::BadPath("a hash must be 64 hex digits")),
+    }
+}
+
+async fn front(State(app): State<Arc<AppState>>, request: Request) -> Response {
     let (latency, bandwidth) = app.faults.network(Target::Cas);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let (route, body_fault) = match admit(&app, &parts.method, parts.uri.path(), &parts.headers) {
-        Ok((route, Some(Action::Hang { ms }))) => {
+    let admitted = admit(
+        &app,
+        request.method(),
+        request.uri().path(),
+        request.headers(),
+    );
+    let (route, claims, body_fault) = match admitted {
+        Ok((route, claims, Some(Action::Hang { ms }))) => {
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-            (route, None)
+            (route, claims, None)
         }
         Ok(admitted) => admitted,
         Err(response) => {
             // The real CAS sits behind a front that receives the whole request before it
             // answers; a client writing a xorb therefore sees the 401/5xx, not a reset.
-            http_util::discard_body(body).await;
+            http_util::discard_body(request.into_body()).await;
             return response;
         }
     };
-    let path = parts.uri.path().to_string();
-    // `fetch_term` ranges are checked here (a reversed one would crash the embedded server's
-    // handler); the `Range` header is forwarded only in canonical, satisfiable form.
-    let mut forward_range = None;
-    if route == Route::FetchTerm {
-        match check_fetch_term(&app, parts.uri.query().unwrap_or(""), &parts.headers).await {
-            Ok(range) => forward_range = range,
-            Err(response) => return response,
-        }
-    }
-
-    let target = format!(
-        "{}{}",
-        app.internal_cas,
-        parts
-            .uri
-            .path_and_query()
-            .map_or(path.as_str(), |pq| pq.as_str())
-    );
-    let Ok(upstream_method) = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()) else {
-        return error_response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            None,
-            "unsupported method",
-            None,
-        );
-    };
-    let mut builder = app.http.request(upstream_method, target);
-    let host = http_util::host_of(&parts.headers, &app.default_cas_host);
-    for (name, value) in parts.headers.iter() {
-        if is_hop_by_hop(name)
-            || name == header::AUTHORIZATION
-            || name == header::HOST
-            || (route == Route::FetchTerm && name == header::RANGE)
-        {
-            continue;
-        }
-        builder = builder.header(name.as_str(), value.as_bytes());
-    }
-    if let Some(range) = forward_range {
-        builder = builder.header("range", range);
-    }
-    builder = builder.header("host", host);
-    let stream = body.into_data_stream();
-    let upstream_body = match bandwidth {
-        Some(rate) => reqwest::Body::wrap_stream(faults::throttle_stream(stream, rate)),
-        None => reqwest::Body::wrap_stream(stream),
-    };
-    let upstream = match builder.body(upstream_body).send().await {
-        Ok(response) => response,
-        Err(e) => {
-            return error_response(
-                StatusCode::BAD_GATEWAY,
-                None,
-                &format!("CAS server unreachable: {e}"),
-                None,
-            )
-        }
-    };
-
-    let status =
-        StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let mut response = Response::builder().status(status);
-    for (name, value) in upstream.headers() {
-        let Ok(name) = HeaderName::from_bytes(name.as_str().as_bytes()) else {
-            continue;
-        };
-        if is_hop_by_hop(&name) {
-            continue;
-        }
-        response = response.header(name, value.as_bytes());
-    }
-    let stream = upstream.bytes_stream().map_err(std::io::Error::other);
-    let response = match response.body(Body::from_stream(stream)) {
-        Ok(response) => response,
-        Err(e) => {
-            return error_response(
-                StatusCode::BAD_GATEWAY,
-                None,
-                &format!("bad CAS response: {e}"),
-                None,
-            )
-        }
-    };
-    faults::shape_response(response.into_response(), body_fault, bandwidth).await
+    let response = serve(&app, route, claims.as_ref(), request, bandwidth).await;
+    faults::shape_response(response, body_fault, bandwidth).await
 }
 
 #[cfg(test)]
@@ -535,41 +431,19 @@ mod tests {
         assert_eq!(route(&Method::GET, "/v1/shards"), Err(Refusal::Method));
         assert_eq!(
             route(&Method::GET, &format!("/v1/reconstructions/{h}")),
-            Ok(Route::Reconstruction)
+            Ok(Route::Reconstruction { v2: false })
+        );
+        assert_eq!(
+            route(&Method::GET, &format!("/v2/reconstructions/{h}")),
+            Ok(Route::Reconstruction { v2: true })
+        );
+        assert_eq!(
+            route(&Method::POST, "/v2/shards"),
+            Ok(Route::Shards { v2: true })
         );
         assert_eq!(
             route(&Method::HEAD, &format!("/v1/files/{h}")),
             Ok(Route::FileHead)
         );
-    }
-
-    fn term(payload: &str) -> String {
-        format!("term={}", URL_SAFE_NO_PAD.encode(payload))
-    }
-
-    #[test]
-    fn terms() {
-        let h = "0f".repeat(32);
-        assert_eq!(
-            parse_term(&term(&h)),
-            Ok(Term {
-                hash: h.clone(),
-                ranges: vec![]
-            })
-        );
-        assert_eq!(
-            parse_term(&format!("x=1&{}", term(&format!("{h}:0-10,20-30")))),
-            Ok(Term {
-                hash: h.clone(),
-                ranges: vec![(0, 10), (20, 30)]
-            })
-        );
-        assert!(parse_term(&term(&format!("{h}:10-5"))).is_err());
-        assert!(parse_term(&term(&format!("{h}:5-5"))).is_err());
-        assert!(parse_term(&term(&format!("{h}:a-5"))).is_err());
-        assert!(parse_term(&term(&format!("{h}:5"))).is_err());
-        assert!(parse_term(&term("zz")).is_err());
-        assert!(parse_term("term=***").is_err());
-        assert!(parse_term("").is_err());
     }
 }

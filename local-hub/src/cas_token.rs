@@ -10,7 +10,46 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::store::RepoType;
+
 const PREFIX: &str = "xet_";
+
+/// What a CAS token was issued for, read from its `repo` claim: reconstructions are answered
+/// only for files this bucket or repo references.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Subject<'a> {
+    /// `bucket:{ns}/{name}`.
+    Bucket(&'a str),
+    /// `{model|dataset|space}:{ns}/{name}@{rev}` (any revision of the repo counts).
+    Repo(RepoType, &'a str),
+}
+
+/// The `repo` claim of a bucket's CAS token.
+pub(crate) fn bucket_claim(bucket_id: &str) -> String {
+    format!("bucket:{bucket_id}")
+}
+
+/// The `repo` claim of a repo's CAS token.
+pub(crate) fn repo_claim(kind: RepoType, repo_id: &str, rev: &str) -> String {
+    format!("{}:{repo_id}@{rev}", kind.as_str())
+}
+
+/// Reads a `repo` claim written by [`bucket_claim`] or [`repo_claim`]; `None` for any other
+/// (e.g. the LFS upload URLs' claims), which reads nothing.
+pub(crate) fn subject(claim: &str) -> Option<Subject<'_>> {
+    let (kind, rest) = claim.split_once(':')?;
+    if kind == "bucket" {
+        return Some(Subject::Bucket(rest));
+    }
+    let kind = match kind {
+        "model" => RepoType::Model,
+        "dataset" => RepoType::Dataset,
+        "space" => RepoType::Space,
+        _ => return None,
+    };
+    let (id, _rev) = rest.split_once('@')?;
+    Some(Subject::Repo(kind, id))
+}
 
 /// What a CAS token allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +187,21 @@ mod tests {
         }
         let flipped = String::from_utf8(flipped).unwrap_or_default();
         assert!(signer.verify(&flipped, 1).is_err());
+    }
+
+    #[test]
+    fn subjects() {
+        assert_eq!(
+            subject(&bucket_claim("alice/b")),
+            Some(Subject::Bucket("alice/b"))
+        );
+        assert_eq!(
+            subject(&repo_claim(RepoType::Dataset, "acme/d", "refs/pr/1")),
+            Some(Subject::Repo(RepoType::Dataset, "acme/d"))
+        );
+        assert_eq!(subject("lfs-upload:model:a/b:00:1"), None);
+        assert_eq!(subject("model:a/b"), None);
+        assert_eq!(subject("nothing"), None);
     }
 
     #[test]

@@ -63,6 +63,10 @@ pub(crate) struct Args {
     #[arg(long, default_value_t = 3600)]
     pub(crate) cas_token_ttl: u64,
 
+    /// Lifetime of the signed `fetch_term` URLs in reconstruction answers, in seconds.
+    #[arg(long, default_value_t = crate::fetch_url::DEFAULT_TTL_SECS)]
+    pub(crate) fetch_url_ttl: u64,
+
     /// Log one line per request on stderr (never tokens).
     #[arg(long)]
     pub(crate) verbose: bool,

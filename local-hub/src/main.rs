@@ -1,5 +1,5 @@
 //! local-hub: a local Hugging Face Hub for Storage Buckets, with the official Xet CAS
-//! server (`xet-client` 1.8.0, `LocalServer`) inside, behind an authenticating front.
+//! storage (`xet-client` 1.8.0, `LocalClient`) inside, served by an authenticating front.
 //!
 //! Start it with `local-hub --port 0`; when ready it prints one JSON line on stdout:
 //! `{"hub":"http://127.0.0.1:P","cas":"http://127.0.0.1:Q","user":"demo","token":"hf_…",…}`.
@@ -20,11 +20,13 @@
 mod accounts;
 mod app;
 mod cas_front;
+mod cas_routes;
 mod cas_token;
 mod cli;
 mod config;
 mod error;
 mod faults;
+mod fetch_url;
 mod http_util;
 mod routes;
 mod store;

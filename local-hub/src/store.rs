@@ -53,6 +53,13 @@ impl Bucket {
     pub(crate) fn size(&self) -> u64 {
         self.files.values().map(|f| f.size).sum()
     }
+
+    /// Whether a current file has the Xet hash `xet_hash` (lowercase hex).
+    pub(crate) fn references(&self, xet_hash: &str) -> bool {
+        self.files
+            .values()
+            .any(|f| f.xet_hash.eq_ignore_ascii_case(xet_hash))
+    }
 }
 
 /// Repo kinds (buckets-api.md §14).
@@ -182,6 +189,17 @@ impl Repo {
     /// `namespace/name`.
     pub(crate) fn id(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
+    }
+
+    /// Whether a file of any revision has the Xet hash `xet_hash` (lowercase hex).
+    pub(crate) fn references(&self, xet_hash: &str) -> bool {
+        self.revisions.values().any(|files| {
+            files.values().any(|f| {
+                f.xet_hash
+                    .as_deref()
+                    .is_some_and(|h| h.eq_ignore_ascii_case(xet_hash))
+            })
+        })
     }
 
     /// The head commit id of `rev`: the one recorded by the last commit, else (seeded

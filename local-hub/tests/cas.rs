@@ -32,6 +32,12 @@ async fn token_checks() {
     let hub = Hub::start(&[]).await;
     hub.create_bucket("b", false).await;
     let (hash, _) = hub.upload("demo/b", 1, 3).await;
+    assert_eq!(
+        hub.batch("demo/b", &hub.token, &[add_line("f", &hash)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let (read, _, _) = hub
         .cas_token("/api/buckets/demo/b/xet-read-token", &hub.token)
         .await;
@@ -95,7 +101,7 @@ async fn token_checks() {
             "{path}"
         );
     }
-    // With a write token the request reaches the official server, which rejects the junk xorb itself.
+    // With a write token the request reaches the official storage, which rejects the junk xorb itself.
     let status = cas_status(&hub, Method::POST, &xorb, Some(&write), vec![0; 8]).await;
     assert!(
         status != StatusCode::UNAUTHORIZED && !status.is_success(),
@@ -383,6 +389,12 @@ async fn reversed_and_out_of_range_terms_are_refused() {
     let hub = Hub::start(&[]).await;
     hub.create_bucket("b", false).await;
     let (hash, _) = hub.upload("demo/b", 9, 4).await;
+    assert_eq!(
+        hub.batch("demo/b", &hub.token, &[add_line("f", &hash)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let (read, _, cas) = hub
         .cas_token("/api/buckets/demo/b/xet-read-token", &hub.token)
         .await;
@@ -402,45 +414,415 @@ async fn reversed_and_out_of_range_terms_are_refused() {
         info["url_range"]["start"].as_u64().unwrap(),
         info["url_range"]["end"].as_u64().unwrap(),
     );
+    let url = info["url"].as_str().unwrap();
+    let signed = &url[url.find("/v1/fetch_term").unwrap()..];
+    // The signed URL with another term: a reversed, empty or malformed one is 400 before the
+    // signature is looked at; a well-formed one breaks the signature (403).
     let term = |payload: String| {
-        format!(
-            "/v1/fetch_term?term={}",
-            URL_SAFE_NO_PAD.encode(payload.as_bytes())
-        )
+        let encoded = URL_SAFE_NO_PAD.encode(payload.as_bytes());
+        let (path, query) = signed.split_once('?').unwrap();
+        let query: Vec<String> = query
+            .split('&')
+            .map(|p| {
+                if p.starts_with("term=") {
+                    format!("term={encoded}")
+                } else {
+                    p.to_string()
+                }
+            })
+            .collect();
+        format!("{path}?{}", query.join("&"))
     };
     assert_eq!(
-        raw_get(&hub, &term(format!("{xorb}:{b}-{a}")), "").await,
+        raw_get(&hub, &term(format!("{xorb}:{}-{a}", b + 1)), "").await,
         400
     );
     assert_eq!(
-        raw_get(&hub, &term(format!("{xorb}:0-999999999")), "").await,
+        raw_get(&hub, &term(format!("{xorb}:{a}-{a}")), "").await,
         400
     );
     assert_eq!(raw_get(&hub, &term(format!("{xorb}:x-1")), "").await, 400);
     assert_eq!(raw_get(&hub, "/v1/fetch_term?term=!!", "").await, 400);
-    assert_eq!(raw_get(&hub, &term("ab".repeat(32)), "").await, 404);
-    // A reversed Range header is ignored (the whole xorb), a past-the-end one is 416.
-    let whole = term(xorb.clone());
     assert_eq!(
-        raw_get(&hub, &whole, &format!("Range: bytes={b}-{a}\r\n")).await,
-        200
+        raw_get(&hub, &term(format!("{xorb}:0-999999999")), "").await,
+        403
+    );
+    assert_eq!(raw_get(&hub, &term("ab".repeat(32)), "").await, 403);
+    // A reversed Range header is ignored (the signed range is served), a past-the-end one is 416.
+    assert_eq!(
+        raw_get(&hub, signed, &format!("Range: bytes={b}-{a}\r\n")).await,
+        206
     );
     assert_eq!(
-        raw_get(&hub, &whole, "Range: bytes=999999999-\r\n").await,
+        raw_get(&hub, signed, "Range: bytes=999999999-\r\n").await,
         416
     );
-    // The good range still works, byte-exact in length.
+    // The good range still works, byte-exact in length, and so does the URL without a Range.
     let r = hub
         .http
-        .get(info["url"].as_str().unwrap())
+        .get(url)
         .header("range", format!("bytes={a}-{b}"))
         .send()
         .await
         .unwrap();
     assert!(r.status().is_success(), "{}", r.status());
     assert_eq!(r.bytes().await.unwrap().len() as u64, b - a + 1);
+    let r = hub.http.get(url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(r.bytes().await.unwrap().len() as u64, b - a + 1);
+}
+
+/// Replaces the value of `key` in the query of `url`.
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap();
+    let query: Vec<String> = query
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((k, _)) if k == key => format!("{k}={value}"),
+            _ => p.to_string(),
+        })
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+fn param<'a>(url: &'a str, key: &str) -> &'a str {
+    url.split_once('?')
+        .unwrap()
+        .1
+        .split('&')
+        .find_map(|p| p.strip_prefix(&format!("{key}=")))
+        .unwrap()
+}
+
+/// Reconstruction fetch URLs are signed and expire: they need no token, and any change to the
+/// term (range or hash), the expiry, the repo or the signature is a 403, as is an expired URL
+/// (the client then asks for a fresh reconstruction, §6.5). The Range header is not signed.
+#[tokio::test(flavor = "multi_thread")]
+async fn fetch_urls_are_signed_and_expire() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let hub = Hub::start(&[]).await;
+    hub.create_bucket("b", false).await;
+    let (hash, _) = hub.upload("demo/b", 12, 30).await;
     assert_eq!(
-        raw_get(&hub, &term(format!("{xorb}:{a}-{}", b + 1)), "").await,
-        206
+        hub.batch("demo/b", &hub.token, &[add_line("f", &hash)])
+            .await
+            .status(),
+        StatusCode::OK
     );
+    let (read, _, cas) = hub
+        .cas_token("/api/buckets/demo/b/xet-read-token", &hub.token)
+        .await;
+    let v2 = |range: &'static str| {
+        let request = hub
+            .http
+            .get(format!("{cas}/v2/reconstructions/{hash}"))
+            .bearer_auth(&read)
+            .header("range", range);
+        async move {
+            let v: Value = request.send().await.unwrap().json().await.unwrap();
+            let (xorb, entries) = v["xorbs"].as_object().unwrap().iter().next().unwrap();
+            let entry = &entries[0];
+            let bytes = &entry["ranges"][0]["bytes"];
+            (
+                xorb.clone(),
+                entry["url"].as_str().unwrap().to_string(),
+                bytes["start"].as_u64().unwrap(),
+                bytes["end"].as_u64().unwrap(),
+            )
+        }
+    };
+    let (xorb, url, a, b) = v2("bytes=5000-60000").await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let exp: u64 = param(&url, "exp").parse().unwrap();
+    assert!((now + 3590..=now + 3610).contains(&exp), "{exp} vs {now}");
+    assert_eq!(param(&url, "repo"), "bucket%3Ademo%2Fb");
+    let get = |url: String| {
+        let request = hub.http.get(url).header("range", format!("bytes={a}-{b}"));
+        async move { request.send().await.unwrap() }
+    };
+    let r = get(url.clone()).await;
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(r.bytes().await.unwrap().len() as u64, b - a + 1);
+
+    let term = |payload: String| URL_SAFE_NO_PAD.encode(payload.as_bytes());
+    let other_xorb = "ab".repeat(32);
+    for (what, tampered) in [
+        (
+            "range",
+            with_param(&url, "term", &term(format!("{xorb}:{}-{}", a + 1, b + 1))),
+        ),
+        (
+            "hash",
+            with_param(&url, "term", &term(format!("{other_xorb}:{a}-{}", b + 1))),
+        ),
+        ("whole xorb", with_param(&url, "term", &term(xorb.clone()))),
+        ("expiry", with_param(&url, "exp", &(exp + 3600).to_string())),
+        ("repo", with_param(&url, "repo", "bucket%3Ademo%2Fother")),
+        ("signature", with_param(&url, "sig", &"A".repeat(43))),
+    ] {
+        let r = get(tampered).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{what}");
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"],
+            "invalid fetch URL signature",
+            "{what}"
+        );
+    }
+    // Without the signature or the expiry, or the unsigned form of the embedded server: 400.
+    let unsigned = format!("{cas}/v1/fetch_term?term={}", param(&url, "term"));
+    for broken in [
+        url.replace("&sig=", "&x="),
+        url.replace("&exp=", "&x="),
+        unsigned,
+    ] {
+        assert_eq!(get(broken).await.status(), StatusCode::BAD_REQUEST);
+    }
+    // A token is neither needed nor a substitute for the signature.
+    let r = hub
+        .http
+        .get(with_param(&url, "sig", &"A".repeat(43)))
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Expiry: URLs signed after the lifetime is set to 1 s stop working after it.
+    let r = hub
+        .admin(Method::PUT, "/admin/settings")
+        .json(&serde_json::json!({"fetchUrlTtlSecs": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["fetchUrlTtlSecs"], 1);
+    let (_, short, _, _) = v2("bytes=5000-60000").await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let r = get(short).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "fetch URL expired"
+    );
+    // The URL signed with the default lifetime still works.
+    assert_eq!(get(url).await.status(), StatusCode::PARTIAL_CONTENT);
+}
+
+async fn cas_get(hub: &Hub, path: &str, token: &str) -> (StatusCode, Value) {
+    let r = hub
+        .http
+        .get(format!("{}{path}", hub.cas))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A CAS token reads only files its bucket (or repo) references or uploaded: a file only in
+/// another bucket is a 404 exactly like an unknown hash (no existence oracle), on every
+/// reconstruction route and on `HEAD /v1/files`. A copy into the token's bucket makes it
+/// readable, a delete unreadable.
+#[tokio::test(flavor = "multi_thread")]
+async fn cas_tokens_read_only_what_their_bucket_references() {
+    let hub = Hub::start(&[]).await;
+    for name in ["a", "b"] {
+        hub.create_bucket(name, false).await;
+    }
+    let (in_b, _) = hub.upload("demo/b", 21, 5).await;
+    assert_eq!(
+        hub.batch("demo/b", &hub.token, &[add_line("f", &in_b)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let (uncommitted, _) = hub.upload("demo/a", 22, 5).await;
+    let unknown = "cd".repeat(32);
+    let (token_a, _, _) = hub
+        .cas_token("/api/buckets/demo/a/xet-write-token", &hub.token)
+        .await;
+    let (token_b, _, _) = hub
+        .cas_token("/api/buckets/demo/b/xet-read-token", &hub.token)
+        .await;
+    let paths = |h: &str| {
+        [
+            format!("/v1/reconstructions/{h}"),
+            format!("/v2/reconstructions/{h}"),
+            format!("/v1/reconstructions?file_id={h}"),
+        ]
+    };
+    for path in paths(&in_b) {
+        assert_eq!(
+            cas_get(&hub, &path, &token_b).await.0,
+            StatusCode::OK,
+            "{path}"
+        );
+        let (status, body) = cas_get(&hub, &path, &token_a).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        // The same answer as for a hash that exists nowhere.
+        let (status_unknown, body_unknown) =
+            cas_get(&hub, &path.replace(&in_b, &unknown), &token_a).await;
+        assert_eq!(status_unknown, StatusCode::NOT_FOUND);
+        assert_eq!(
+            body["error"].as_str().unwrap().replace(&in_b, "H"),
+            body_unknown["error"]
+                .as_str()
+                .unwrap()
+                .replace(&unknown, "H"),
+        );
+    }
+    // Uploaded with a's write token, not committed: a's tokens read it (a client may read what it
+    // uploaded before committing), b's do not.
+    for path in paths(&uncommitted) {
+        assert_eq!(
+            cas_get(&hub, &path, &token_a).await.0,
+            StatusCode::OK,
+            "{path}"
+        );
+        assert_eq!(
+            cas_get(&hub, &path, &token_b).await.0,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    // A batch with one foreign file is refused whole.
+    let both = format!("/v1/reconstructions?file_id={in_b}&file_id={uncommitted}");
+    assert_eq!(
+        cas_get(&hub, &both, &token_b).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let head = |token: &str, h: &str| {
+        hub.http
+            .head(format!("{}/v1/files/{h}", hub.cas))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(
+        head(&token_b, &in_b).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        head(&token_a, &in_b).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Copied into a: the same token now reads it.
+    let copy = serde_json::json!({"type": "copyFile", "path": "copied", "xetHash": in_b,
+        "sourceRepoType": "bucket", "sourceRepoId": "demo/b"});
+    assert_eq!(
+        hub.batch("demo/a", &hub.token, &[copy]).await.status(),
+        StatusCode::OK
+    );
+    for path in paths(&in_b) {
+        assert_eq!(
+            cas_get(&hub, &path, &token_a).await.0,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        head(&token_a, &in_b).await.unwrap().status(),
+        StatusCode::OK
+    );
+    // Deleted from a again: a's token no longer reads it (a never uploaded it).
+    let delete = serde_json::json!({"type": "deleteFile", "path": "copied"});
+    assert_eq!(
+        hub.batch("demo/a", &hub.token, &[delete]).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        cas_get(&hub, &format!("/v2/reconstructions/{in_b}"), &token_a)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+
+    // A repo token reads the files of its repo (any revision), not those of a bucket.
+    let seed = serde_json::json!({"type": "dataset", "id": "acme/d", "revision": "refs/pr/1",
+        "files": [{"path": "x.bin", "xetHash": in_b}]});
+    let r = hub
+        .admin(Method::POST, "/admin/repos")
+        .json(&seed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (token_d, _, _) = hub
+        .cas_token("/api/datasets/acme/d/xet-read-token/main", &hub.token)
+        .await;
+    let (in_a_only, _) = hub.upload("demo/a", 23, 2).await;
+    assert_eq!(
+        hub.batch("demo/a", &hub.token, &[add_line("g", &in_a_only)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let path = |h: &str| format!("/v2/reconstructions/{h}");
+    assert_eq!(
+        cas_get(&hub, &path(&in_b), &token_d).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        cas_get(&hub, &path(&in_a_only), &token_d).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// The TCP ports the process listens on, from /proc/<pid>/fd and /proc/<pid>/net/tcp{,6}.
+fn listening_ports(pid: u32) -> Vec<u16> {
+    let mut inodes = std::collections::HashSet::new();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap() {
+        let Ok(target) = std::fs::read_link(entry.unwrap().path()) else {
+            continue;
+        };
+        let target = target.to_string_lossy().to_string();
+        if let Some(inode) = target
+            .strip_prefix("socket:[")
+            .and_then(|t| t.strip_suffix(']'))
+        {
+            inodes.insert(inode.to_string());
+        }
+    }
+    let mut ports = Vec::new();
+    for table in ["tcp", "tcp6"] {
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local_address is field 1 ("ADDR:PORT" in hex), st field 3 (0A = LISTEN), inode 9.
+            if fields.len() > 9 && fields[3] == "0A" && inodes.contains(fields[9]) {
+                let port = fields[1].rsplit(':').next().unwrap();
+                ports.push(u16::from_str_radix(port, 16).unwrap());
+            }
+        }
+    }
+    ports.sort_unstable();
+    ports
+}
+
+/// The CAS has no port of its own: local-hub listens on exactly the two sockets it announces
+/// (Hub and CAS front), so nothing on the machine can reach the CAS storage without the front.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn listens_only_on_the_announced_ports() {
+    let hub = Hub::start(&[]).await;
+    // Exercise the CAS first (a lazily started listener would show up now).
+    hub.create_bucket("b", false).await;
+    let (hash, _) = hub.upload("demo/b", 3, 2).await;
+    assert_eq!(
+        hub.batch("demo/b", &hub.token, &[add_line("f", &hash)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let port = |url: &str| -> u16 { url.rsplit(':').next().unwrap().parse().unwrap() };
+    let mut announced = vec![port(&hub.hub), port(&hub.cas)];
+    announced.sort_unstable();
+    let pid = hub.child.id().unwrap();
+    assert_eq!(listening_ports(pid), announced);
 }

@@ -121,6 +121,12 @@ async fn settings(
             .ok_or_else(|| ApiError::BadRequest("casTokenTtlSecs must be an integer".into()))?;
         app.token_ttl_secs.store(ttl, Ordering::SeqCst);
     }
+    if let Some(ttl) = body.get("fetchUrlTtlSecs") {
+        let ttl = ttl
+            .as_u64()
+            .ok_or_else(|| ApiError::BadRequest("fetchUrlTtlSecs must be an integer".into()))?;
+        app.url_signer.set_ttl_secs(ttl);
+    }
     let mut feed = app.events.settings();
     let number = |key: &str| -> ApiResult<Option<u64>> {
         match body.get(key) {
@@ -145,6 +151,7 @@ async fn settings(
         StatusCode::OK,
         &json!({
             "casTokenTtlSecs": app.token_ttl_secs.load(Ordering::SeqCst),
+            "fetchUrlTtlSecs": app.url_signer.ttl_secs(),
             "eventsBufferSize": feed.buffer,
             "eventsPingMs": u64::try_from(feed.ping.as_millis()).unwrap_or(u64::MAX),
             "eventsMaxStreamMs": feed.max_stream.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),

@@ -421,7 +421,7 @@ pub(super) async fn read_token(
         &app,
         &headers,
         Scope::Read,
-        format!("bucket:{}", bucket.id()),
+        crate::cas_token::bucket_claim(&bucket.id()),
     ))
 }
 
@@ -440,6 +440,6 @@ pub(super) async fn write_token(
         &app,
         &headers,
         Scope::Write,
-        format!("bucket:{}", bucket.id()),
+        crate::cas_token::bucket_claim(&bucket.id()),
     ))
 }

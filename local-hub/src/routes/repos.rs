@@ -249,7 +249,7 @@ async fn token(
         &app,
         &headers,
         scope,
-        format!("{}:{}@{rev}", kind.as_str(), repo.id()),
+        crate::cas_token::repo_claim(kind, &repo.id(), &rev),
     ))
 }
 
