@@ -15,10 +15,11 @@ import del from './commands/delete.js';
 import move from './commands/move.js';
 import settings from './commands/settings.js';
 import cp from './commands/cp.js';
+import rm from './commands/rm.js';
 import localHub from './commands/local-hub.js';
 
 /** @type {import('./args.js').Command[]} */
-export const COMMANDS = [cp, create, del, info, list, move, settings, localHub];
+export const COMMANDS = [cp, create, del, info, list, move, rm, settings, localHub];
 
 /**
  * @typedef {object} Io

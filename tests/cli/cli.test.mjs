@@ -42,11 +42,11 @@ after(async () => {
 test('help lists the commands of this part, and never the token', async () => {
   const r = await cli(['--help'], { env });
   assert.equal(r.code, 0);
-  for (const c of ['cp', 'create', 'delete', 'info', 'list', 'move', 'settings', 'local-hub']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
-  for (const c of ['rm', 'sync']) assert.doesNotMatch(r.stdout, new RegExp(`^  ${c} `, 'm'));
+  for (const c of ['cp', 'create', 'delete', 'info', 'list', 'move', 'rm', 'settings', 'local-hub']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
+  for (const c of ['sync']) assert.doesNotMatch(r.stdout, new RegExp(`^  ${c} `, 'm'));
   const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
   assert.equal((await cli(['--version'], { env })).stdout, `${version}\n`);
-  for (const c of ['ls', 'cp', 'create', 'delete', 'info', 'move', 'settings', 'local-hub']) {
+  for (const c of ['ls', 'cp', 'create', 'delete', 'info', 'move', 'rm', 'remove', 'settings', 'local-hub']) {
     const h = await cli([c, '--help'], { env });
     assert.equal(h.code, 0);
     assert.match(h.stdout, /^Usage: hf-buckets /);
@@ -56,7 +56,11 @@ test('help lists the commands of this part, and never the token', async () => {
 
 test('bad input: a one-line error, exit 2 for usage, never a stack trace', async () => {
   assertOneLineError(await cli(['bogus'], { env }), 2, /No such command 'bogus'/);
-  assertOneLineError(await cli(['rm', 'a/b/c'], { env }), 2, /No such command 'rm'/);
+  assertOneLineError(await cli(['sync', 'a', 'b'], { env }), 2, /No such command 'sync'/);
+  assertOneLineError(await cli(['rm', 'a/b'], { env }), 2, /No file path specified\. .*use --recursive to remove all files\. To delete the entire bucket, use `hf-buckets delete a\/b`\./);
+  assertOneLineError(await cli(['rm', 'a/b/c', '--include', '*.tmp'], { env }), 2, /--include and --exclude require --recursive\./);
+  assertOneLineError(await cli(['rm', 'onlyns'], { env }), 2, /not a bucket id/);
+  assertOneLineError(await cli(['rm', 'a/b/c', '--include'], { env }), 2, /--include/);
   assertOneLineError(await cli(['settings', 'a/b'], { env }), 2, /Specify exactly one of --private or --public\./);
   assertOneLineError(await cli(['settings', 'a/b', '--private', '--public'], { env }), 2, /Specify exactly one/);
   assertOneLineError(await cli(['settings', 'a/b/c', '--private'], { env }), 2, /without a path/);
@@ -150,7 +154,7 @@ test('human output on a terminal: colours unless NO_COLOR, tables cut to its wid
 });
 
 test('a missing bucket: the official message, exit 1', async () => {
-  for (const args of [['info', 'demo/no-such-bucket'], ['ls', 'demo/no-such-bucket'], ['delete', 'demo/no-such-bucket', '-y'], ['cp', 'hf://buckets/demo/no-such-bucket/a', work + '/x']]) {
+  for (const args of [['info', 'demo/no-such-bucket'], ['ls', 'demo/no-such-bucket'], ['delete', 'demo/no-such-bucket', '-y'], ['cp', 'hf://buckets/demo/no-such-bucket/a', work + '/x'], ['rm', 'demo/no-such-bucket/logs', '-R', '-y'], ['rm', 'demo/no-such-bucket/a', '-y']]) {
     assertOneLineError(await cli(args, { env }), 1, /^Error: Bucket 'demo\/no-such-bucket' not found\.$/);
   }
   const r = await cli(['delete', 'demo/no-such-bucket', '-y', '--missing-ok', '--json'], { env });
@@ -280,6 +284,72 @@ test('delete asks first: refused unattended without -y, answered in a terminal',
   await cli(['create', id2], { env });
   r = await cli(['delete', `hf://buckets/${id2}`, '-y'], { env });
   assert.deepEqual(lines(r.stdout), ['✓ Bucket deleted', `  bucket_id: ${id2}`]);
+});
+
+test('rm: one file or a folder prefix (never logs.txt for logs), filters, dry runs, prompts; human, json, quiet', async () => {
+  const { BucketClient } = await import('hf-buckets');
+  const api = new BucketClient({ endpoint: hub.hub, accessToken: hub.token });
+  const tree = ['README.md', 'logs', 'logs.txt', 'logs/a.log', 'logs/sub/b.tmp', 'logs/keep.tmp', 'logs_old/x.log'];
+  const seed = async () => {
+    const id = `${hub.user}/${uniq('cli-rm')}`;
+    await api.createBucket(id.split('/')[1]);
+    const add = tree.map((destination) => ({ source: new TextEncoder().encode(`${destination}\n`), destination }));
+    assert.ok((await api.batchBucketFiles(id, { add })).success);
+    return id;
+  };
+  const files = async (id) => {
+    const out = [];
+    for await (const e of api.listBucketTree(id)) out.push(e.path);
+    return out.sort();
+  };
+  const id = await seed();
+  const under = ['logs', 'logs/a.log', 'logs/keep.tmp', 'logs/sub/b.tmp'];
+  const bytes = under.reduce((n, p) => n + p.length + 1, 0);
+
+  // Dry run: the official lines (human only), nothing deleted.
+  let r = await cli(['rm', `${id}/logs`, '-R', '--dry-run'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lines(r.stdout).sort(), [...under.map((p) => `delete: hf://buckets/${id}/${p}`), `(dry run) 4 file(s) totaling ${bytes} B would be removed.`].sort());
+  assert.match(lines(r.stdout).at(-1), /^\(dry run\)/);
+  r = await cli(['rm', `hf://buckets/${id}/logs/`, '-R', '--dry-run', '--json'], { env });
+  assert.deepEqual([r.code, r.stdout], [0, ''], 'json: the official CLI prints nothing for a dry run');
+  r = await cli(['rm', `${id}/README.md`, '--dry-run'], { env });
+  assert.deepEqual(lines(r.stdout), [`delete: hf://buckets/${id}/README.md`, '(dry run) 1 file would be removed.']);
+  assert.deepEqual(await files(id), [...tree].sort());
+
+  // Unattended without -y: the files listed, then refused.
+  r = await cli(['rm', `${id}/logs`, '-R'], { env });
+  assertOneLineError(r, 1, new RegExp(`^Error: Remove 4 file\\(s\\) totaling ${bytes} B from '${id}'\\? Use --yes to skip confirmation\\.$`));
+  assert.deepEqual(lines(r.stdout).sort(), under.map((p) => `  ${p}`).sort());
+  r = await cli(['rm', `${id}/README.md`], { env });
+  assertOneLineError(r, 1, new RegExp(`^Error: Remove 'README.md' from '${id}'\\? Use --yes`));
+  r = await inTerminal(cliLine(['rm', `${id}/logs`, '-R']), { env, input: 'n\n' });
+  assert.notEqual(r.code, 0);
+  assert.deepEqual(await files(id), [...tree].sort(), 'nothing deleted after "n" or without -y');
+
+  // Answered in a terminal: deletes the folder and the file named like it, nothing else.
+  r = await inTerminal(cliLine(['rm', `${id}/logs`, '-R']), { env: { ...env, NO_COLOR: '1' }, input: 'y\n' });
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(r.stdout, new RegExp(`Remove 4 file\\(s\\) totaling ${bytes} B from '${id}'\\? \\[y/N\\]`));
+  assert.match(r.stdout, new RegExp(`✓ Removed 4 file\\(s\\) totaling ${bytes} B from '${id}'\\s+bucket_id: ${id}\\s+files_deleted: 4\\s+size: ${bytes} B`));
+  assert.deepEqual(await files(id), ['README.md', 'logs.txt', 'logs_old/x.log']);
+
+  // Filters on the full path, json and quiet results, single files.
+  const id2 = await seed();
+  r = await cli(['rm', id2, '-R', '--include', '*.tmp', '--include', '*.log', '--exclude', 'logs_old/*', '--exclude', '*keep*', '-y', '--json'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { bucket_id: id2, files_deleted: 2, size: '26 B' });
+  assert.deepEqual(await files(id2), ['README.md', 'logs', 'logs.txt', 'logs/keep.tmp', 'logs_old/x.log']);
+  r = await cli(['remove', `hf://buckets/${id2}/logs.txt`, '-y', '-q'], { env });
+  assert.deepEqual([r.code, r.stdout], [0, 'logs.txt\n']);
+  r = await cli(['rm', `${id2}/README.md`, '-y'], { env });
+  assert.deepEqual(lines(r.stdout), ['✓ File removed', '  path: README.md', `  bucket_id: ${id2}`]);
+  assertOneLineError(await cli(['rm', `${id2}/README.md`, '-y'], { env }), 1, new RegExp(`^Error: File 'README.md' not found in bucket '${id2}'\\.$`));
+  r = await cli(['rm', `${id2}/nothing`, '-R', '-y'], { env });
+  assert.deepEqual([r.code, r.stdout], [0, 'No files to remove.\n']);
+  r = await cli(['rm', `${id2}/nothing`, '-R', '-y', '-q'], { env });
+  assert.deepEqual([r.code, r.stdout], [0, '']);
+  assert.deepEqual(await files(id2), ['logs', 'logs/keep.tmp', 'logs_old/x.log']);
 });
 
 test('settings: --private / --public change the visibility (human, json, quiet); a missing bucket', async () => {

@@ -121,3 +121,43 @@ test('hf buckets and hf-buckets: same json listings, same info, same state after
   const r = await cli(['info', `${b}-moved`], { env });
   assert.equal(r.stderr, `Error: Bucket '${b}-moved' not found.\n`);
 });
+
+test('rm -R with --include/--exclude: the same dry run, result and end state through hf and hf-buckets', { skip: !existsSync(HF) && 'no .venv/bin/hf' }, async () => {
+  const { BucketClient } = await import('hf-buckets');
+  const api = new BucketClient({ endpoint: hub.hub, accessToken: hub.token });
+  const tree = ['README.md', 'logs', 'logs.txt', 'logs/a.log', 'logs/sub/b.tmp', 'logs/keep.tmp', 'logs/sub/c.bin', 'logs_old/x.log', 'other/logs/d.log'];
+  const [a, b] = [`${hub.user}/rm-py`, `${hub.user}/rm-js`];
+  for (const id of [a, b]) {
+    await api.createBucket(id.split('/')[1]);
+    const add = tree.map((destination) => ({ source: new TextEncoder().encode(`${destination}\n`), destination }));
+    assert.ok((await api.batchBucketFiles(id, { add })).success);
+  }
+  const filters = ['--include', '*.log', '--include', '*.tmp', '--exclude', '*keep*'];
+  const text = (bytes, id) => bytes.toString('utf8').replaceAll(id, 'ID');
+  const sortLines = (t) => t.split('\n').sort().join('\n');
+  // Dry runs print the same lines (the listing order is the server's, the same for both).
+  for (const target of [(id) => `${id}/logs`, (id) => `hf://buckets/${id}/logs/`, (id) => id]) {
+    const py = text(await official(['rm', target(a), '-R', ...filters, '--dry-run']), a);
+    const js = text(await ours(['rm', target(b), '-R', ...filters, '--dry-run']), b);
+    assert.equal(sortLines(js), sortLines(py), target('ID'));
+    assert.match(py, /^\(dry run\) \d file\(s\) totaling \d+ B would be removed\.$/m);
+  }
+  assert.equal(text(await ours(['rm', `${b}/README.md`, '--dry-run']), b), text(await official(['rm', `${a}/README.md`, '--dry-run']), a));
+  // The same deletion through each CLI: the same result line and the same files left.
+  const pyResult = text(await official(['rm', `${a}/logs`, '-R', ...filters, '-y', '--json']), a);
+  const jsResult = text(await ours(['rm', `${b}/logs`, '-R', ...filters, '-y', '--json']), b);
+  assert.equal(jsResult, pyResult);
+  assert.deepEqual(JSON.parse(jsResult), { bucket_id: 'ID', files_deleted: 2, size: '26 B' });
+  // (An empty bucket lists as no output at all in json mode.)
+  const left = async (id) => {
+    const out = await official(['ls', id, '-R', '--json']);
+    return out.toString().trim() ? stable(json(out)) : [];
+  };
+  assert.deepEqual(await left(b), await left(a));
+  assert.deepEqual((await left(b)).map((e) => e.path), ['README.md', 'logs', 'logs.txt', 'logs/keep.tmp', 'logs/sub/c.bin', 'logs_old/x.log', 'other/logs/d.log']);
+  // A single file, then everything left.
+  assert.equal(text(await ours(['rm', `${b}/logs`, '-y']), b), text(await official(['rm', `${a}/logs`, '-y']), a));
+  assert.equal(text(await ours(['rm', b, '-R', '-y']), b), text(await official(['rm', a, '-R', '-y']), a));
+  assert.deepEqual(await left(a), []);
+  assert.deepEqual(await left(b), []);
+});
