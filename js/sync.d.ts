@@ -1,7 +1,7 @@
 // Types of directory sync between a local folder and a bucket (issue 11; the official
 // `hf buckets sync` rules). Re-exported by index.d.ts.
 
-import type { CallOptions, ClientOptions } from "./index.js";
+import type { BucketClient, BucketFile, CallOptions, ClientOptions } from "./index.js";
 
 /** What one operation of a sync plan does. */
 export type SyncAction = "upload" | "download" | "delete" | "skip";
@@ -117,6 +117,17 @@ export interface PlanSyncOptions extends CallOptions {
    */
   exclude?: string[];
   /**
+   * Compare content instead of times (not in the official client): a file both sides have with
+   * the same size is hashed locally (streamed through this package's Xet chunker) and compared
+   * with the bucket's `xetHash`: the same content is skipped (`identical (checksum)`) whatever the
+   * mtimes, other content is sent (`content differs (checksum)`), even with the same size and
+   * mtime. Files of different sizes are sent (`size differs`) without hashing. Plans made with it
+   * differ from `hf buckets sync` by design. Cannot be combined with `ignoreTimes` or `ignoreSizes`.
+   * @default false
+   * @example { checksum: true }
+   */
+  checksum?: boolean;
+  /**
    * A filter file: one rule per line, `+ PATTERN` (include) or `- PATTERN` (exclude), a line
    * without a sign includes, `#` lines and blank lines are ignored. Its rules are checked first,
    * in order, the first match deciding.
@@ -133,7 +144,7 @@ export interface PlanSyncOptions extends CallOptions {
  * path. Nothing is transferred. A file is sent when it is new on the receiver, its size differs,
  * or the source is newer by more than 1 second (see the options for the other modes).
  * @throws {ValidationError} before any request: not exactly one bucket side, conflicting options
- *   (`ignoreTimes` + `ignoreSizes`, `existing` + `ignoreExisting`), an upload source that is not
+ *   (`ignoreTimes` + `ignoreSizes`, `existing` + `ignoreExisting`, `checksum` + either `ignore*`), an upload source that is not
  *   an existing directory, a download destination that is a file, an unreadable `filterFrom`,
  *   a malformed `hf://` URI; after the listing, a bucket path that would escape the local directory
  * @throws {NotFoundError} a download from a bucket that does not exist (an upload treats it as empty)
@@ -162,3 +173,266 @@ export function formatSyncPlan(plan: Omit<SyncPlan, "toJSONL" | "direction" | "b
  * @example const plan = parseSyncPlan(await readFile("plan.jsonl", "utf8"));
  */
 export function parseSyncPlan(text: string): SyncPlan;
+
+// ----------------------------------------------------------------------------- executing syncs
+
+/** One path that could not be synced. */
+export interface SyncFailure {
+  /** Path relative to the local directory and the bucket prefix (for `downloadBucketFiles`, the local relative path). */
+  path: string;
+  /** What was attempted. */
+  action: "upload" | "download" | "delete";
+  /** Why: the Hub's reason for a batch line (a string), or the error of a download or a local write. */
+  error: string | Error;
+}
+
+/** One progress event of a sync or a many-file download; throttled (about 10 per second, plus one at each phase end). */
+export interface SyncProgressEvent {
+  /** What runs now (`done` in the last event). */
+  phase: "upload" | "download" | "delete" | "done";
+  /** Files (of uploads, downloads and deletes) finished, failed ones included. */
+  filesDone: number;
+  /** Files to transfer or delete in all. */
+  filesTotal: number;
+  /** Bytes read from local files (uploads) or written to them (downloads) so far. */
+  bytesDone: number;
+  /** Bytes of the files to transfer ({@link SyncSummary.totalSize}). */
+  bytesTotal: number;
+  /** Bytes read from local files and hashed (uploads). */
+  bytesRead: number;
+  /** Bytes found already stored in the bucket's storage (uploads; not sent again). */
+  bytesDeduplicated: number;
+  /** Bytes sent on the wire (compressed xorbs and shards; uploads). */
+  bytesSent: number;
+  /** Bytes of Xet data received (downloads). */
+  bytesFetched: number;
+  /** Some of the files in flight (at most 16). */
+  currentFiles: string[];
+}
+
+/** What {@link applySyncPlan} and {@link syncBucket} did. Nothing is transactional: see `failed`. */
+export interface SyncReport {
+  /** The plan that was executed. */
+  plan: SyncPlan;
+  /** Files uploaded and committed. */
+  uploaded: number;
+  /** Files downloaded (each renamed into place complete, with the bucket's mtime). */
+  downloaded: number;
+  /** Files deleted (in the bucket for an upload sync, locally for a download sync). */
+  deleted: number;
+  /** Operations of the plan that were skips. */
+  skipped: number;
+  /**
+   * Paths that failed without stopping the run: batch lines the Hub rejected (the other
+   * chunks are still sent, as the official client does), downloads that failed (the local
+   * deletes are then not done), upload sources gone since planning.
+   */
+  failed: SyncFailure[];
+  /** Files of a download that the bucket no longer has (skipped, like the official client's warning). */
+  missing: string[];
+  /** Bytes read from local files (uploads). */
+  bytesRead: number;
+  /** Bytes sent on the wire (uploads). */
+  bytesSent: number;
+  /** Bytes not sent because the storage had them (uploads). */
+  bytesDeduplicated: number;
+  /** Bytes of Xet data received (downloads). */
+  bytesFetched: number;
+  /** Bytes written to local files (downloads). */
+  bytesWritten: number;
+}
+
+/** Options of {@link applySyncPlan}: the client options, and how to run. */
+export interface ApplySyncPlanOptions extends CallOptions {
+  /**
+   * Progress of the whole run, one event stream.
+   * @default undefined
+   * @example { onProgress: (e) => console.log(`${e.filesDone}/${e.filesTotal}`) }
+   */
+  onProgress?: (event: SyncProgressEvent) => void;
+  /**
+   * Files downloaded at once (1–256). Uploads are read and hashed by the transfer engine's own pipeline.
+   * @default 8
+   * @example { concurrency: 16 }
+   */
+  concurrency?: number;
+  /**
+   * A client to use instead of the client options.
+   * @default a client made from the options
+   */
+  client?: BucketClient;
+}
+
+/**
+ * **Node only.** Executes a sync plan (from {@link planSync}, from {@link parseSyncPlan} — a plan
+ * file written by `hf buckets sync --plan` included — or built by hand), like
+ * `hf buckets sync --apply`. Upload: the `upload` operations are committed in batches of at most
+ * 1,000 files (each file's `mtime` is its own modification time), then the `delete` operations in
+ * batches of 1,000. Download: the destination and every needed folder are created first, then
+ * `concurrency` files at a time are written each to a hidden temp file in its folder
+ * (`.NAME.hfb-RANDOM.part`), flushed to disk with the bucket's `mtime` set, and renamed into
+ * place, so an interrupted run (even a killed process) never leaves a partial file under a real
+ * name; then the `delete` operations remove local files (and the folders they leave empty),
+ * unless a download failed. The plan's paths are checked again, so a hand-made plan cannot
+ * write outside the local directory.
+ * @throws {ValidationError} before any request or write: a plan that is not one (bad shape,
+ *   unknown action, a path with `..` segments, absolute or drive paths, not one local and one
+ *   bucket side), options that a plan must not be combined with (`Cannot specify delete when
+ *   using apply.`: `source`, `destination`, `delete`, `ignoreTimes`, `ignoreSizes`, `existing`,
+ *   `ignoreExisting`, `include`, `exclude`, `filterFrom`, `checksum`, `dryRun`), an upload from a
+ *   folder that does not exist, a download into a file; also (code `LOCAL_PATH_CONFLICT`) when a
+ *   local file sits where the bucket has a folder, before any byte moves
+ * @throws {AbortError} `signal` aborted: committed batches stay, nothing half-written stays under a real name
+ * @throws {HubError} any other Hub error (after retries) stops the run; earlier batches stay applied
+ * @example
+ * const plan = parseSyncPlan(await readFile("plan.jsonl", "utf8"));
+ * const report = await applySyncPlan(plan, { accessToken });
+ * if (report.failed.length) console.error(report.failed);
+ */
+export function applySyncPlan(plan: SyncPlan, options?: ApplySyncPlanOptions & ClientOptions): Promise<SyncReport>;
+
+/** Options of {@link syncBucket}. */
+export interface SyncBucketOptions extends PlanSyncOptions, ApplySyncPlanOptions {
+  /**
+   * Only plan: resolve to the plan (as {@link planSync}) and transfer nothing.
+   * @default false
+   */
+  dryRun?: boolean;
+}
+
+/** Options of {@link syncBucket} executing a plan made before (then no planning option may be given). */
+export interface SyncBucketApplyOptions extends ApplySyncPlanOptions {
+  /**
+   * The plan to execute, like `hf buckets sync --apply` (same as {@link applySyncPlan}).
+   * @example { plan: parseSyncPlan(text) }
+   */
+  plan: SyncPlan;
+}
+
+/**
+ * **Node only.** Syncs a local directory and a bucket (or a folder of it) in one call, like
+ * `hf buckets sync`: {@link planSync} then {@link applySyncPlan}. Beyond the official client,
+ * downloads set each file's modification time to the bucket's `mtime`, so an upload sync right
+ * after a download sync plans nothing. A folder upload is `syncBucket` without `delete`.
+ * @throws {ValidationError} as {@link planSync} and {@link applySyncPlan}, before any request or write
+ * @throws {NotFoundError} a download from a bucket that does not exist, or an upload into one
+ * @throws {AbortError} `signal` aborted
+ * @example
+ * const report = await syncBucket({ source: "./ckpts", destination: "hf://buckets/me-user/ckpts/run1", delete: true, accessToken });
+ * console.log(report.uploaded, report.deleted, report.bytesSent);
+ * @example
+ * const plan = await syncBucket({ source: "hf://buckets/me-user/ckpts", destination: "./ckpts", dryRun: true, accessToken });
+ */
+export function syncBucket(options: SyncBucketOptions & ClientOptions & { dryRun: true }): Promise<SyncPlan>;
+export function syncBucket(options: SyncBucketOptions & ClientOptions & { dryRun?: false }): Promise<SyncReport>;
+export function syncBucket(options: SyncBucketApplyOptions & ClientOptions): Promise<SyncReport>;
+export function syncBucket(options: SyncBucketOptions & ClientOptions): Promise<SyncPlan | SyncReport>;
+
+/** A file to download: its path in the bucket, or its entry from a listing (no lookup then). */
+export type DownloadFileItem = string | Pick<BucketFile, "path" | "size" | "xetHash" | "mtime">;
+
+/** Options of {@link downloadBucketFiles}: give `files` or `prefix`. */
+export interface DownloadBucketFilesOptions extends CallOptions {
+  /**
+   * The local folder to write into (created if missing). A file's local path is its bucket path
+   * (with `files`) or its path under `prefix` (with `prefix`, the folder-boundary rule of sync).
+   * @example "./ckpts"
+   */
+  destination: string;
+  /**
+   * These files (looked up with `getPathsInfo` unless entries from a listing are given; files the
+   * bucket does not have are listed in `missing`).
+   * @default undefined
+   * @example { files: ["run1/model.bin", "run1/config.json"] }
+   */
+  files?: DownloadFileItem[];
+  /**
+   * Every file under this folder of the bucket (`""` for all): `logs` takes `logs/…` (and a file
+   * named `logs`), never `logs.txt`.
+   * @default undefined
+   * @example { prefix: "run1" }
+   */
+  prefix?: string;
+  /** Only paths (relative to `prefix`) matching one of these globs, as {@link PlanSyncOptions.include}. @default [] @example ["*.json"] */
+  include?: string[];
+  /** Paths matching one of these globs are left out, as {@link PlanSyncOptions.exclude}. @default [] @example ["*.tmp"] */
+  exclude?: string[];
+  /** A filter file, as {@link PlanSyncOptions.filterFrom}. @default undefined @example "./filters.txt" */
+  filterFrom?: string;
+  /** Files downloaded at once (1–256). @default 8 @example { concurrency: 16 } */
+  concurrency?: number;
+  /** Progress of the whole call. @default undefined @example { onProgress: (e) => console.log(e.bytesDone) } */
+  onProgress?: (event: SyncProgressEvent) => void;
+  /** A client to use instead of the client options. @default a client made from the options */
+  client?: BucketClient;
+}
+
+/** What {@link downloadBucketFiles} did. */
+export interface DownloadFilesReport {
+  /** Files written (each complete, renamed into place, with the bucket's `mtime`). */
+  downloaded: number;
+  /** Files left out by `include` / `exclude` / `filterFrom`. */
+  skipped: number;
+  /** Files whose download or write failed (the others were still downloaded). */
+  failed: SyncFailure[];
+  /** Requested `files` the bucket does not have. */
+  missing: string[];
+  /** Bytes of Xet data received. */
+  bytesFetched: number;
+  /** Bytes written to local files. */
+  bytesWritten: number;
+}
+
+/**
+ * **Node only.** Downloads many files of a bucket into a local folder, `concurrency` at a time
+ * (the official `download_bucket_files`, with the folder chosen for you). Existing files are
+ * overwritten; each file is written to a hidden temp file, flushed, given the bucket's `mtime`
+ * and renamed into place. Empty files are created without a request.
+ * @throws {ValidationError} before any request or write: neither or both of `files` and
+ *   `prefix`, a destination that is a file, bad options; before any write, a bucket path that
+ *   would escape the destination (`..` segments, absolute or drive paths)
+ * @throws {NotFoundError} the bucket does not exist
+ * @throws {AbortError} `signal` aborted (nothing half-written stays under a real name)
+ * @example
+ * const report = await downloadBucketFiles("me-user/ckpts", { prefix: "run1", destination: "./run1", accessToken });
+ * console.log(report.downloaded, report.failed);
+ */
+export function downloadBucketFiles(bucketId: string, options: DownloadBucketFilesOptions & ClientOptions): Promise<DownloadFilesReport>;
+
+// ----------------------------------------------------------------------------- local sides (adapters)
+
+/**
+ * The local half of a sync, for writing a new kind of local side (a browser directory handle,
+ * OPFS…). Paths are relative, `/`-separated, already checked (no `..`, not absolute); `""` is the
+ * root. The Node one is a folder on disk.
+ */
+export interface SyncLocalSide {
+  /** What the root is (for messages). */
+  readonly root: unknown;
+  /** `file`, `directory`, or `null` when nothing is there. */
+  kind(path: string): Promise<"file" | "directory" | null>;
+  /** Calls `onPage` with flat pages `[path, size, mtimeSec, mtimeNsec, …]` of every file below the root. */
+  walk(onPage: (page: (string | number)[]) => void, signal?: AbortSignal): Promise<void>;
+  /** The files among `paths`, as one flat page like `walk`'s. */
+  statMany(paths: string[]): Promise<(string | number)[]>;
+  /** The file's bytes in order (for `checksum`); each piece is used before the next is asked for. */
+  read(path: string): AsyncIterable<Uint8Array>;
+  /** Creates the folder and its parents (fine when it exists; throws when a file is in the way). */
+  mkdirs(path: string): Promise<void>;
+  /** What to give `batchBucketFiles` as the file's `source` (its mtime is recorded). */
+  uploadSource(path: string): import("./transfer.js").UploadSource;
+  /** Starts writing a file: nothing appears under `path` before `commit`. */
+  createWriter(path: string): Promise<{
+    write(bytes: Uint8Array): Promise<void>;
+    /** Completes the file: sets its mtime (ms since the epoch) when given, then puts it in place. */
+    commit(mtimeMs?: number): Promise<void>;
+    /** Drops what was written. */
+    abort(): Promise<void>;
+  }>;
+  /** Makes the writes committed so far durable (optional). */
+  flush?(): Promise<void>;
+  /** Removes a file; `false` when there was none. */
+  remove(path: string): Promise<boolean>;
+  /** Removes the folders above `path` that are now empty, upwards, never the root. */
+  pruneEmptyParents(path: string): Promise<void>;
+}

@@ -7,4 +7,4 @@ initSync({ module: readFileSync(new URL('../../dist/client/hf_buckets_client_bg.
 
 export * from '../index.js';
 export { downloadBucketFile } from './transfer.js';
-export { planSync } from './sync.js';
+export { applySyncPlan, downloadBucketFiles, planSync, syncBucket } from './sync.js';

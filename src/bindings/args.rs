@@ -99,7 +99,7 @@ fn option_name(key: &str) -> String {
 
 /// `obj[key]` read by `read` (which gets the value and its name for errors), or `None` when
 /// it is `undefined`/`null`: the one "optional option" rule.
-fn opt_with<T>(
+pub(crate) fn opt_with<T>(
     obj: &JsValue,
     key: &str,
     read: impl FnOnce(&JsValue, &str) -> Result<T, Error>,
@@ -909,7 +909,7 @@ impl OpenArgs {
 }
 
 /// `planSync({ source, destination, delete?, ignoreTimes?, ignoreSizes?, existing?,
-/// ignoreExisting?, include?, exclude? })` (`filterFrom` is read by the JS glue, which passes
+/// ignoreExisting?, checksum?, include?, exclude? })` (`filterFrom` is read by the JS glue, which passes
 /// the file's text to the planner).
 pub(crate) struct SyncArgs {
     pub(crate) source: Option<String>,
@@ -933,6 +933,7 @@ impl SyncArgs {
                 ignore_sizes: flag("ignoreSizes")?,
                 existing: flag("existing")?,
                 ignore_existing: flag("ignoreExisting")?,
+                checksum: flag("checksum")?,
             },
             include: patterns("include")?,
             exclude: patterns("exclude")?,

@@ -20,8 +20,9 @@ use super::client::hub_from_options;
 use crate::error::Error;
 use crate::hub::{HubClient, TreeEntry, TreeListing};
 use crate::sync::{
-    format_plan, iso_from_ms, local_mtime_ms, parse_filter_rules, parse_plan, resolve_sides,
-    CompareOptions, Direction, Filter, Plan, Planner, Sides,
+    check_relative_path, format_plan, iso_from_ms, local_mtime_ms, parse_filter_rules, parse_plan,
+    relative_to_prefix, resolve_sides, CompareOptions, Direction, FileHasher, Filter, Plan,
+    Planner, Sides,
 };
 
 /// One sync being planned. Free it (the JS glue does) when done.
@@ -146,7 +147,7 @@ impl JsSyncPlanner {
                 for entry in &page {
                     if let TreeEntry::File(f) = entry {
                         planner
-                            .add_remote(&prefix, &f.path, f.size, f.mtime)
+                            .add_remote_file(&prefix, &f.path, f.size, f.mtime, Some(&f.xet_hash))
                             .map_err(Error::from)?;
                         files += 1;
                     }
@@ -167,6 +168,24 @@ impl JsSyncPlanner {
             .remote_paths()
             .map(JsValue::from_str)
             .collect()
+    }
+
+    /// With `checksum`: the relative paths whose local file must be hashed (same size on both
+    /// sides), after both listings are in.
+    #[wasm_bindgen(js_name = checksumPaths)]
+    pub fn checksum_paths(&self) -> Array {
+        self.planner
+            .borrow()
+            .checksum_paths()
+            .into_iter()
+            .map(JsValue::from_str)
+            .collect()
+    }
+
+    /// Records the Xet file hash of a local file (from a `SyncFileHasher`).
+    #[wasm_bindgen(js_name = setLocalHash)]
+    pub fn set_local_hash(&self, path: &str, xet_hash: &str) {
+        self.planner.borrow_mut().set_local_hash(path, xet_hash);
     }
 
     /// The plan, stamped `now_ms` (ms since the epoch).
@@ -241,4 +260,88 @@ pub fn parse_sync_plan(text: JsValue) -> Result<JsValue, JsValue> {
     )
     .map_err(Error::from)?;
     Ok(plan_to_js(&plan, &sides))
+}
+
+/// `checkSyncPath(path)`: throws the `ValidationError` of the §1.4.2 safety check when `path`
+/// (relative, bucket side) would escape the local directory it is joined onto. Used by the
+/// executor for plans it did not make and for `downloadBucketFiles`.
+#[wasm_bindgen(js_name = checkSyncPath)]
+pub fn check_sync_path(path: JsValue) -> Result<(), JsValue> {
+    let path = string_arg(&path, "path")?;
+    Ok(check_relative_path(&path).map_err(Error::from)?)
+}
+
+/// `relativeToPrefix(prefix, path)`: the folder-boundary rule (§1.4.2), `undefined` for a path
+/// outside `prefix`.
+#[wasm_bindgen(js_name = relativeToPrefix)]
+pub fn relative_to_prefix_js(prefix: JsValue, path: JsValue) -> Result<Option<String>, JsValue> {
+    let prefix = string_arg(&prefix, "prefix")?;
+    let path = string_arg(&path, "path")?;
+    Ok(relative_to_prefix(prefix.trim_matches('/'), &path).map(str::to_owned))
+}
+
+/// The §1.5 filters (`include`, `exclude`, filter-file text) as a predicate on relative paths.
+#[wasm_bindgen(js_name = SyncPathFilter)]
+pub struct JsSyncPathFilter {
+    filter: Filter,
+}
+
+#[wasm_bindgen(js_class = SyncPathFilter)]
+impl JsSyncPathFilter {
+    /// `options`: `{ include?: string[], exclude?: string[] }`; `rules`: the text of a filter
+    /// file, or `undefined`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue, rules: JsValue) -> Result<JsSyncPathFilter, JsValue> {
+        let o = super::args::options_object(&options, "options")?;
+        let list = |key: &str| {
+            super::args::opt_with(&o, key, super::args::string_array).map(Option::unwrap_or_default)
+        };
+        let rules = if super::args::present(&rules) {
+            parse_filter_rules(&string_arg(&rules, "filter file")?)
+        } else {
+            Vec::new()
+        };
+        Ok(JsSyncPathFilter {
+            filter: Filter::new(list("include")?, list("exclude")?, rules),
+        })
+    }
+
+    /// Whether `path` takes part.
+    pub fn matches(&self, path: &str) -> bool {
+        self.filter.matches(path)
+    }
+}
+
+/// The streaming Xet file hash of a local file (`checksum` syncs): `push` its bytes in order,
+/// then `finish` (which frees it) for the hash in hex.
+#[wasm_bindgen(js_name = SyncFileHasher)]
+pub struct JsSyncFileHasher {
+    hasher: FileHasher,
+}
+
+impl Default for JsSyncFileHasher {
+    fn default() -> Self {
+        JsSyncFileHasher::new()
+    }
+}
+
+#[wasm_bindgen(js_class = SyncFileHasher)]
+impl JsSyncFileHasher {
+    /// A hasher at the start of a file.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> JsSyncFileHasher {
+        JsSyncFileHasher {
+            hasher: FileHasher::new(),
+        }
+    }
+
+    /// Feeds the next bytes.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.hasher.push(bytes);
+    }
+
+    /// The file's Xet hash (64 hex digits).
+    pub fn finish(self) -> String {
+        self.hasher.finish()
+    }
 }

@@ -1,7 +1,8 @@
 //! Directory sync between a local folder and a bucket (workflows spec §1), the pure part: the
 //! `include`/`exclude` filters ([`filter`], §1.5), the planner ([`plan`]: sides and validation
 //! §1.3, remote path rules §1.4.2, the decision table §1.6) and the JSON Lines plan file
-//! ([`planfile`], §1.7, byte-compatible with the official client's, with the times of [`time`]).
+//! ([`planfile`], §1.7, byte-compatible with the official client's, with the times of [`time`]),
+//! and the streaming file hash of the `checksum` mode ([`checksum`]).
 //!
 //! No I/O here: the caller walks the local directory and lists the bucket, feeds both to a
 //! [`Planner`], and gets the operations in code-point order of the path.
@@ -20,11 +21,13 @@
 //! assert_eq!(format_plan(&plan).lines().count(), 3);
 //! ```
 
+pub mod checksum;
 pub mod filter;
 pub mod plan;
 pub mod planfile;
 pub mod time;
 
+pub use checksum::FileHasher;
 pub use filter::{fnmatchcase, parse_filter_rules, Filter, FilterRule};
 pub use plan::{
     check_relative_path, local_mtime_ms, relative_to_prefix, remote_mtime_ms, resolve_sides,

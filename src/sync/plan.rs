@@ -164,6 +164,9 @@ pub struct CompareOptions {
     pub existing: bool,
     /// Never touch files the receiver has.
     pub ignore_existing: bool,
+    /// Compare the content of same-size files (local Xet file hash against the bucket's
+    /// `xetHash`) instead of their mtimes; not an official mode (§1.1 has none).
+    pub checksum: bool,
 }
 
 /// The two sides of a sync, resolved from `source` and `destination` (§1.3).
@@ -265,6 +268,12 @@ pub fn resolve_sides(
     if options.existing && options.ignore_existing {
         return Err(both("existing", "ignoreExisting"));
     }
+    if options.checksum && options.ignore_times {
+        return Err(both("checksum", "ignoreTimes"));
+    }
+    if options.checksum && options.ignore_sizes {
+        return Err(both("checksum", "ignoreSizes"));
+    }
     Ok(sides)
 }
 
@@ -334,6 +343,10 @@ pub struct Planner {
     filter: super::Filter,
     local: BTreeMap<String, (u64, f64)>,
     remote: BTreeMap<String, (u64, f64)>,
+    /// With `checksum`: the bucket's `xetHash` of each kept remote file.
+    remote_hashes: BTreeMap<String, String>,
+    /// With `checksum`: the Xet file hash of local files, as the caller computed them.
+    local_hashes: BTreeMap<String, String>,
 }
 
 impl Planner {
@@ -345,6 +358,8 @@ impl Planner {
             filter,
             local: BTreeMap::new(),
             remote: BTreeMap::new(),
+            remote_hashes: BTreeMap::new(),
+            local_hashes: BTreeMap::new(),
         }
     }
 
@@ -380,6 +395,21 @@ impl Planner {
         size: u64,
         mtime: Option<i64>,
     ) -> Result<bool, ValidationError> {
+        self.add_remote_file(prefix, path, size, mtime, None)
+    }
+
+    /// [`Planner::add_remote`] with the file's `xetHash`, kept for the `checksum` comparison.
+    ///
+    /// # Errors
+    /// As [`Planner::add_remote`].
+    pub fn add_remote_file(
+        &mut self,
+        prefix: &str,
+        path: &str,
+        size: u64,
+        mtime: Option<i64>,
+        xet_hash: Option<&str>,
+    ) -> Result<bool, ValidationError> {
         let Some(rel) = relative_to_prefix(prefix, path) else {
             return Ok(false);
         };
@@ -388,8 +418,35 @@ impl Planner {
         if keep {
             self.remote
                 .insert(rel.to_string(), (size, remote_mtime_ms(mtime)));
+            if let (true, Some(hash)) = (self.options.checksum, xet_hash) {
+                self.remote_hashes
+                    .insert(rel.to_string(), hash.to_ascii_lowercase());
+            }
         }
         Ok(keep)
+    }
+
+    /// With `checksum`: the paths whose local file must be hashed, the ones both sides have
+    /// with the same size (the others are decided without content), in order.
+    pub fn checksum_paths(&self) -> Vec<&str> {
+        if !self.options.checksum || self.options.ignore_existing {
+            return Vec::new();
+        }
+        self.local
+            .iter()
+            .filter(|(path, (size, _))| {
+                self.remote
+                    .get(*path)
+                    .is_some_and(|(r_size, _)| r_size == size)
+            })
+            .map(|(path, _)| path.as_str())
+            .collect()
+    }
+
+    /// Records the Xet file hash of a local file (for `checksum`).
+    pub fn set_local_hash(&mut self, path: &str, xet_hash: &str) {
+        self.local_hashes
+            .insert(path.to_string(), xet_hash.to_ascii_lowercase());
     }
 
     /// The kept remote paths, in order (a download without `delete` stats only these locally).
@@ -489,6 +546,15 @@ impl Planner {
         let source_newer = s_mtime - r_mtime > TIME_WINDOW_MS;
         let (transfer, reason) = if o.ignore_existing {
             (false, "exists on receiver (--ignore-existing)")
+        } else if o.checksum {
+            let local = self.local_hashes.get(path);
+            if size_differs {
+                (true, "size differs")
+            } else if local.is_some() && local == self.remote_hashes.get(path) {
+                (false, "identical (checksum)")
+            } else {
+                (true, "content differs (checksum)")
+            }
         } else if o.ignore_sizes {
             if source_newer {
                 (true, source_newer_label)
@@ -568,6 +634,71 @@ mod tests {
         let ops = p.operations();
         assert!(ops.len() <= 1);
         ops.first().map(|op| (op.action, op.reason.clone()))
+    }
+
+    #[test]
+    fn checksum_compares_content_of_same_size_files_only() {
+        let o = opts(|o| o.checksum = true);
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        for direction in [Direction::Upload, Direction::Download] {
+            let mut p = Planner::new(direction, o, Filter::default());
+            // same size, same hash, local much newer: skipped (an mtime-only change)
+            p.add_local("same", 3, T + 60_000.0);
+            p.add_remote_file("", "same", 3, Some(T as i64), Some(&a))
+                .unwrap();
+            // same size and mtime, other content: sent
+            p.add_local("changed", 3, T);
+            p.add_remote_file("", "changed", 3, Some(T as i64), Some(&a))
+                .unwrap();
+            // size differs: sent without hashing
+            p.add_local("bigger", 4, T);
+            p.add_remote_file("", "bigger", 3, Some(T as i64), Some(&a))
+                .unwrap();
+            // not hashed (unreadable): sent
+            p.add_local("unread", 3, T);
+            p.add_remote_file("", "unread", 3, Some(T as i64), Some(&a))
+                .unwrap();
+            assert_eq!(p.checksum_paths(), ["changed", "same", "unread"]);
+            p.set_local_hash("same", &a.to_uppercase());
+            p.set_local_hash("changed", &b);
+            let got: Vec<_> = p
+                .operations()
+                .into_iter()
+                .map(|op| (op.path, op.action == Action::Skip, op.reason))
+                .collect();
+            let want = [
+                ("bigger", false, "size differs"),
+                ("changed", false, "content differs (checksum)"),
+                ("same", true, "identical (checksum)"),
+                ("unread", false, "content differs (checksum)"),
+            ];
+            let want: Vec<_> = want
+                .iter()
+                .map(|(p, skip, r)| (p.to_string(), *skip, r.to_string()))
+                .collect();
+            assert_eq!(got, want, "{direction:?}");
+        }
+        // Only with checksum, and not with the other comparison modes.
+        let plain = Planner::new(
+            Direction::Upload,
+            CompareOptions::default(),
+            Filter::default(),
+        );
+        assert!(plain.checksum_paths().is_empty());
+        for other in [
+            opts(|o| o.ignore_times = true),
+            opts(|o| o.ignore_sizes = true),
+        ] {
+            let both = CompareOptions {
+                checksum: true,
+                ..other
+            };
+            let e = resolve_sides(Some("./d"), Some("hf://buckets/a/b"), &both).unwrap_err();
+            assert!(
+                e.to_string().contains("Cannot specify both checksum and"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -4,8 +4,20 @@
 //       plans a sync with hf-buckets and prints `plan.toJSONL()`
 //   node sync_node.mjs reformat <plan file>
 //       reads a plan file with `parseSyncPlan` and prints it again with `toJSONL()`
+//   node sync_node.mjs sync <hub> <token> '{"source": …, "destination": …, …}'
+//       runs `syncBucket` and prints its report as one JSON line (the plan as its summary); with
+//       SYNC_PROGRESS=1 in the environment, each progress event first, as `{"progress": {…}}` lines
+//   node sync_node.mjs apply <hub> <token> <plan file>
+//       applies a plan file (`applySyncPlan(parseSyncPlan(text))`) and prints the report likewise
+// Also the child process of the interruption test (tests/js/sync-apply.test.mjs).
 import { readFile } from 'node:fs/promises';
-import { parseSyncPlan, planSync } from 'hf-buckets';
+import { applySyncPlan, parseSyncPlan, planSync, syncBucket } from 'hf-buckets';
+
+/** A report as one JSON line: the plan as its summary, errors as `{ name, message }`. */
+function printReport(report) {
+  const failed = report.failed.map((f) => ({ ...f, error: f.error instanceof Error ? `${f.error.name}: ${f.error.message}` : f.error }));
+  process.stdout.write(`${JSON.stringify({ ...report, plan: report.plan.summary, failed })}\n`);
+}
 
 const [cmd, ...args] = process.argv.slice(2);
 try {
@@ -13,6 +25,13 @@ try {
     const [endpoint, accessToken, arg] = args;
     const plan = await planSync({ endpoint, accessToken, ...JSON.parse(arg) });
     process.stdout.write(plan.toJSONL());
+  } else if (cmd === 'sync') {
+    const [endpoint, accessToken, arg] = args;
+    const onProgress = process.env.SYNC_PROGRESS === '1' ? (e) => process.stdout.write(`${JSON.stringify({ progress: e })}\n`) : undefined;
+    printReport(await syncBucket({ endpoint, accessToken, onProgress, ...JSON.parse(arg) }));
+  } else if (cmd === 'apply') {
+    const [endpoint, accessToken, file] = args;
+    printReport(await applySyncPlan(parseSyncPlan(await readFile(file, 'utf8')), { endpoint, accessToken }));
   } else if (cmd === 'reformat') {
     process.stdout.write(parseSyncPlan(await readFile(args[0], 'utf8')).toJSONL());
   } else {

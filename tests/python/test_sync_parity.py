@@ -10,6 +10,9 @@ The tree has nested folders, hidden files, unicode names, empty files, `logs` / 
 `logs/` / `logs-old/` sharing a prefix, and files changed in size only, in mtime only (newer,
 older, within the 1-second window, sub-millisecond times) and in content only.
 
+Also: plan files written by each client are applied by the other (`--apply` and
+`applySyncPlan(parseSyncPlan(…))`), with the same end state, upload and download.
+
 Run: .venv/bin/python -m pytest -q tests/python/test_sync_parity.py (needs the built package and
 the local-hub binary: $LOCAL_HUB_BIN, else target/debug/local-hub).
 """
@@ -228,3 +231,61 @@ def test_official_plan_files_read_back_byte_for_byte(hub, setup, tmp_path, direc
     )
     assert again.returncode == 0, again.stderr
     assert again.stdout == text
+
+
+def bucket_state(api, bucket, tmp_path):
+    """{path: bytes} of every file of `bucket`, downloaded with the official client."""
+    paths = sorted(f.path for f in api.list_bucket_tree(bucket, recursive=True) if f.type == "file")
+    out = tmp_path / f"state-{bucket.replace('/', '-')}"
+    api.download_bucket_files(bucket, [(p, out / p) for p in paths])
+    return {p: (out / p).read_bytes() for p in paths}
+
+
+def local_state(root):
+    """{relative path: bytes} of every file under `root`."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("direction", ["upload", "download"])
+def test_plan_files_cross_apply(api, hub, tmp_path, direction):
+    """A plan written by `hf buckets sync --plan` is applied by `applySyncPlan(parseSyncPlan(…))`,
+    and one written by `planSync` is applied by `hf buckets sync --apply`: same end state, and
+    not the start state (the plan moved files both ways round)."""
+    ends = {}
+    for writer in ("python", "node"):
+        name = f"cross-{direction}-{writer}"
+        api.create_bucket(name)
+        bucket = f"{hub['user']}/{name}"
+        staging = tmp_path / f"staging-{writer}"
+        write_tree(staging, REMOTE)
+        api.batch_bucket_files(bucket, add=[(str(staging / p), p) for p in REMOTE])
+        local = tmp_path / f"local-{writer}"
+        write_tree(local, LOCAL)
+        remote = f"hf://buckets/{bucket}"
+        source, dest = (str(local), remote) if direction == "upload" else (remote, str(local))
+        plan_file = tmp_path / f"{writer}.jsonl"
+        if writer == "python":
+            args = [str(HF), "buckets", "sync", source, dest, "--delete", "--plan", str(plan_file)]
+            made = subprocess.run(args, capture_output=True, text=True, timeout=300, env=os.environ.copy())
+            assert made.returncode == 0, made.stderr
+            applied = subprocess.run(
+                ["node", str(NODE_SIDE), "apply", hub["hub"], hub["token"], str(plan_file)],
+                cwd=ROOT, capture_output=True, text=True, timeout=300,
+            )
+            assert applied.returncode == 0, applied.stderr
+            report = json.loads(applied.stdout.splitlines()[-1])
+            assert "error" not in report, report
+            assert report["failed"] == [] and report["missing"] == [], report
+            moved = report["uploaded"] + report["downloaded"] + report["deleted"]
+            assert moved == report["plan"]["uploads"] + report["plan"]["downloads"] + report["plan"]["deletes"] > 0
+        else:
+            plan_file.write_text(node_plan(hub, source, dest, {"delete": True}))
+            applied = subprocess.run(
+                [str(HF), "buckets", "sync", "--apply", str(plan_file)],
+                capture_output=True, text=True, timeout=300, env=os.environ.copy(),
+            )
+            assert applied.returncode == 0, applied.stderr
+        ends[writer] = bucket_state(api, bucket, tmp_path) if direction == "upload" else local_state(local)
+    start = {p: data for p, (data, _) in (LOCAL if direction == "download" else REMOTE).items()}
+    assert ends["python"] != start
+    assert ends["node"] == ends["python"]

@@ -1,0 +1,574 @@
+// Executing directory syncs and many-file downloads (workflows spec §1.8–§1.11, §2; issue 11),
+// independent of where the local files live. Everything local goes through a `SyncLocalSide`
+// adapter (js/sync.d.ts): Node's is js/node/local-fs.js; a browser one (OPFS, directory
+// handles) plugs in the same way. This module imports no `node:*` module.
+//
+// Rules kept here, once: the order (uploads committed in chunks of ≤ 1,000 adds, then the
+// deletes; downloads in parallel, then the local deletes, skipped after a failed download), which
+// failures stop the run (anything but per-line batch failures and per-file download failures),
+// the temp-file-then-rename writes with the remote mtime, and one throttled progress stream.
+// Path rules, filters and plan checks are the Rust ones (src/sync/), reached through the wasm.
+
+import { checkSyncPath, relativeToPrefix, SyncFileHasher, SyncPathFilter, SyncPlanner } from '../dist/client/hf_buckets_client.js';
+import { AbortError, AuthError, ForbiddenError, NotFoundError, ValidationError } from '../dist/client/js/errors.js';
+import { formatSyncPlan, parseSyncPlan, withJsonl } from './sync-plan.js';
+
+/** Lines per batch call of an upload sync (the official client's chunk size, §1.8). */
+export const BATCH_LINES = 1000;
+/** Files downloaded at once unless `concurrency` says otherwise. */
+export const DEFAULT_CONCURRENCY = 8;
+/** Files per page handed to the planner. */
+const PAGE_FILES = 1000;
+/** Local files hashed at once by a `checksum` plan. */
+const HASH_CONCURRENCY = 4;
+/** Paths per `getPathsInfo` request (§2). */
+const PATHS_INFO_CHUNK = 1000;
+/** Progress events at most this often (plus one at each phase end). */
+const PROGRESS_INTERVAL_MS = 100;
+/** Options that a plan being applied must not be combined with (the CLI's `--apply` rules, §1.3). */
+const NOT_WITH_APPLY = [
+  'source',
+  'destination',
+  'delete',
+  'ignoreTimes',
+  'ignoreSizes',
+  'existing',
+  'ignoreExisting',
+  'include',
+  'exclude',
+  'filterFrom',
+  'checksum',
+  'dryRun',
+];
+
+const invalid = (message) => new ValidationError(message, { code: 'INVALID_ARGUMENT' });
+
+function checkAborted(signal) {
+  if (signal?.aborted) throw new AbortError('the operation was aborted', { cause: signal.reason });
+}
+
+function isAbort(e) {
+  return e?.name === 'AbortError';
+}
+
+/** Errors that make every later request fail as well: they stop the run instead of being listed per path. */
+function isFatal(e) {
+  return isAbort(e) || e instanceof AuthError || e instanceof ForbiddenError || e?.name === 'AuthError' || e?.name === 'ForbiddenError';
+}
+
+function concurrencyOf(value) {
+  if (value === undefined || value === null) return DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(value) || value < 1 || value > 256) throw invalid(`concurrency must be an integer from 1 to 256, got ${String(value)}`);
+  return value;
+}
+
+/** A value that counts as "given" for the `--apply` conflict rule. */
+function given(value) {
+  if (value === undefined || value === null || value === false) return false;
+  return !(Array.isArray(value) && value.length === 0);
+}
+
+/** ms since the epoch of a plan time (`…+00:00`), or undefined for none or the epoch (no mtime). */
+function planTimeMs(iso) {
+  if (typeof iso !== 'string') return undefined;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) && ms !== 0 ? ms : undefined;
+}
+
+function timeMs(value) {
+  if (value instanceof Date) return Number.isFinite(value.getTime()) ? value.getTime() : undefined;
+  return typeof value === 'number' && Number.isFinite(value) && value !== 0 ? value : undefined;
+}
+
+function parentOf(rel) {
+  const i = rel.lastIndexOf('/');
+  return i < 0 ? '' : rel.slice(0, i);
+}
+
+function joinRemote(prefix, rel) {
+  return prefix ? `${prefix}/${rel}` : rel;
+}
+
+/** The one progress stream of a call: counters, current files, throttled delivery. */
+class Progress {
+  constructor(onProgress, filesTotal, bytesTotal) {
+    this.onProgress = typeof onProgress === 'function' ? onProgress : null;
+    this.state = {
+      phase: 'upload',
+      filesDone: 0,
+      filesTotal,
+      bytesTotal,
+      bytesDone: 0,
+      bytesRead: 0,
+      bytesDeduplicated: 0,
+      bytesSent: 0,
+      bytesFetched: 0,
+    };
+    this.current = new Set();
+    this.last = 0;
+  }
+
+  emit(force = false) {
+    if (!this.onProgress) return;
+    const now = Date.now();
+    if (!force && now - this.last < PROGRESS_INTERVAL_MS) return;
+    this.last = now;
+    try {
+      this.onProgress({ ...this.state, currentFiles: [...this.current].slice(0, 16) });
+    } catch {
+      // A throwing callback must not break the transfer.
+    }
+  }
+}
+
+// ----------------------------------------------------------------------------- downloads
+
+/**
+ * Writes bucket files to the local side: parents created first (a file in the way stops the
+ * call before any byte moves, §1.10), then `concurrency` files at a time, each through the
+ * adapter's temp-file writer (renamed into place with its mtime only when complete). Per-file
+ * failures are listed; a missing file (deleted since the listing) is counted in `missing`;
+ * aborts and auth errors stop the call.
+ * `items`: `{ rel, remote, size?, xetHash?, mtimeMs? }`.
+ */
+async function writeDownloads(client, bucketId, items, local, { concurrency, signal, progress, report }) {
+  const folders = new Set(['']);
+  for (const item of items) folders.add(parentOf(item.rel));
+  for (const folder of [...folders].sort()) {
+    checkAborted(signal);
+    try {
+      await local.mkdirs(folder);
+    } catch (cause) {
+      // §1.10: a file where the bucket has a folder stops the call before any byte moves.
+      throw new ValidationError(`Cannot create the folder '${folder}' in the destination: ${cause instanceof Error ? cause.message : cause}`, {
+        code: 'LOCAL_PATH_CONFLICT',
+        cause,
+      });
+    }
+  }
+  const inner = new AbortController();
+  /** @type {Set<AbortController>} */
+  const active = new Set();
+  inner.signal.addEventListener('abort', () => {
+    for (const c of active) c.abort(inner.signal.reason);
+  });
+  const stop = () => inner.abort(signal?.reason);
+  signal?.addEventListener('abort', stop, { once: true });
+  let fatal = null;
+  let next = 0;
+  const one = async (item) => {
+    progress.current.add(item.rel);
+    let fetched = 0;
+    let writer = null;
+    // One controller per file (aborted with the run), so listeners do not pile up on one signal.
+    const own = new AbortController();
+    active.add(own);
+    try {
+      writer = await local.createWriter(item.rel);
+      let stream = null;
+      if (item.size !== 0) {
+        const open = item.xetHash && item.size !== undefined ? { xetHash: item.xetHash, size: item.size } : { path: item.remote };
+        stream = await client.openBucketFile(bucketId, {
+          ...open,
+          signal: own.signal,
+          onProgress: (e) => {
+            progress.state.bytesFetched += e.bytesFetched - fetched;
+            fetched = e.bytesFetched;
+            progress.emit();
+          },
+        });
+      }
+      let written = 0;
+      if (stream) {
+        for await (const piece of stream) {
+          await writer.write(piece);
+          written += piece.length;
+          progress.state.bytesDone += piece.length;
+          progress.emit();
+        }
+      }
+      await writer.commit(item.mtimeMs);
+      writer = null;
+      report.downloaded++;
+      report.bytesWritten += written;
+    } catch (/** @type {any} */ e) {
+      if (writer) await writer.abort().catch(() => {});
+      if (isFatal(e) || inner.signal.aborted) {
+        fatal ??= signal?.aborted ? new AbortError('the operation was aborted', { cause: signal.reason }) : e;
+        inner.abort(e);
+        return;
+      }
+      if (e instanceof NotFoundError || e?.name === 'NotFoundError') report.missing.push(item.rel);
+      else report.failed.push({ path: item.rel, action: 'download', error: e });
+    } finally {
+      active.delete(own);
+      progress.current.delete(item.rel);
+      progress.state.filesDone++;
+      progress.emit();
+    }
+  };
+  const worker = async () => {
+    while (!fatal && !inner.signal.aborted && next < items.length) await one(items[next++]);
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+    if (!fatal && signal?.aborted) fatal = new AbortError('the operation was aborted', { cause: signal.reason });
+    if (fatal) throw fatal;
+    await local.flush?.();
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
+/**
+ * Gives `items` without a hash their size and hash from `getPathsInfo` (1,000 paths a request,
+ * §2), so each download starts without a lookup of its own. Returns the found items; the paths
+ * the bucket does not have go to `missing`.
+ */
+async function resolveItems(client, bucketId, items, missing, signal) {
+  const out = [];
+  const pending = [];
+  for (const item of items) (item.xetHash && item.size !== undefined ? out : pending).push(item);
+  for (let i = 0; i < pending.length; i += PATHS_INFO_CHUNK) {
+    checkAborted(signal);
+    const chunk = pending.slice(i, i + PATHS_INFO_CHUNK);
+    const found = new Map((await client.getPathsInfo(bucketId, chunk.map((it) => it.remote), { signal })).map((e) => [e.path, e]));
+    for (const item of chunk) {
+      const e = found.get(item.remote);
+      if (!e) {
+        missing.push(item.rel);
+        continue;
+      }
+      item.size = e.size;
+      item.xetHash = e.xetHash;
+      item.mtimeMs = timeMs(e.mtime) ?? item.mtimeMs;
+      out.push(item);
+    }
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------------------- planning
+
+/** The text of a `filterFrom` file; unreadable → ValidationError. */
+async function readFilterFile(path, readText) {
+  try {
+    return await readText(path);
+  } catch (cause) {
+    throw new ValidationError(`Cannot read the filter file ${path}: ${cause instanceof Error ? cause.message : cause}`, {
+      code: 'INVALID_ARGUMENT',
+      cause,
+    });
+  }
+}
+
+/**
+ * Plans a sync (§1.1–§1.7) with the Rust planner, reading the local side through the adapter
+ * made by `localFor(localPath)`. `readText(path)` reads the `filterFrom` file.
+ */
+export async function planWith(options, localFor, readText) {
+  const planner = new SyncPlanner(options);
+  try {
+    const signal = options?.signal;
+    const local = localFor(planner.localPath);
+    const kind = await local.kind('');
+    if (planner.direction === 'upload' && kind !== 'directory') {
+      throw invalid(`Source must be an existing directory: ${planner.localPath}`);
+    }
+    if (planner.direction === 'download' && kind === 'file') {
+      throw invalid(`Destination must be a directory: ${planner.localPath}`);
+    }
+    if (options.filterFrom != null) planner.setFilterFile(await readFilterFile(options.filterFrom, readText));
+    checkAborted(signal);
+    if (planner.direction === 'upload') await local.walk((page) => planner.addLocal(page), signal);
+    while ((await planner.nextRemotePage({ signal })) !== null);
+    if (planner.direction === 'download' && kind === 'directory') {
+      if (planner.walksLocal) {
+        await local.walk((page) => planner.addLocal(page), signal);
+      } else {
+        const paths = planner.remotePaths();
+        for (let i = 0; i < paths.length; i += PAGE_FILES) {
+          checkAborted(signal);
+          const page = await local.statMany(paths.slice(i, i + PAGE_FILES));
+          if (page.length) planner.addLocal(page);
+        }
+      }
+    }
+    if (options.checksum === true) await hashLocalFiles(planner, local, signal);
+    return withJsonl(planner.finish(Date.now()));
+  } finally {
+    planner.free();
+  }
+}
+
+/**
+ * `checksum`: hashes the local files the planner asks about (same size on both sides), streamed
+ * through the wasm chunker, and hands it each Xet file hash. A file that cannot be read stays
+ * unhashed, so it is planned as different (and its upload then reports the failure).
+ */
+async function hashLocalFiles(planner, local, signal) {
+  const paths = planner.checksumPaths();
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      checkAborted(signal);
+      const path = paths[next++];
+      const hasher = new SyncFileHasher();
+      let hash;
+      try {
+        for await (const piece of local.read(path)) {
+          checkAborted(signal);
+          hasher.push(piece);
+        }
+        hash = hasher.finish();
+      } catch (e) {
+        hasher.free();
+        if (isAbort(e)) throw e;
+        continue;
+      }
+      planner.setLocalHash(path, hash);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, paths.length) }, worker));
+}
+
+// ----------------------------------------------------------------------------- applying a plan
+
+/**
+ * A plan object checked and normalised by the Rust plan rules (the `--apply` reading: shape,
+ * actions, path safety, one local side and one bucket side).
+ */
+export function checkedPlan(plan, options) {
+  for (const key of NOT_WITH_APPLY) {
+    if (given(options?.[key])) throw invalid(`Cannot specify ${key} when using apply.`);
+  }
+  if (plan === null || typeof plan !== 'object') throw invalid('plan must be a sync plan object (from planSync or parseSyncPlan)');
+  return parseSyncPlan(formatSyncPlan(plan));
+}
+
+function emptyReport(plan) {
+  return {
+    plan,
+    uploaded: 0,
+    downloaded: 0,
+    deleted: 0,
+    skipped: plan.summary.skips,
+    failed: [],
+    missing: [],
+    bytesRead: 0,
+    bytesSent: 0,
+    bytesDeduplicated: 0,
+    bytesFetched: 0,
+    bytesWritten: 0,
+  };
+}
+
+/** Sends the chunks of one kind of line; per-line failures are listed, other errors stop. */
+async function sendChunks(client, bucketId, kind, lines, { signal, progress, report, relOf }) {
+  for (let i = 0; i < lines.length; i += BATCH_LINES) {
+    checkAborted(signal);
+    const chunk = lines.slice(i, i + BATCH_LINES);
+    const base = { ...progress.state };
+    const seen = new Set();
+    const options = { signal };
+    if (kind === 'add') {
+      options.add = chunk;
+      options.onProgress = (e) => {
+        const s = progress.state;
+        s.bytesRead = base.bytesRead + e.bytesRead;
+        s.bytesDone = base.bytesDone + e.bytesRead;
+        s.bytesDeduplicated = base.bytesDeduplicated + e.bytesDeduplicated;
+        s.bytesSent = base.bytesSent + e.bytesSent;
+        if (e.file) {
+          if (e.file.done) {
+            progress.current.delete(relOf(e.file.path));
+            seen.add(e.file.path);
+          } else {
+            progress.current.add(relOf(e.file.path));
+          }
+        }
+        progress.emit();
+      };
+    } else {
+      options.delete = chunk;
+    }
+    const r = await client.batchBucketFiles(bucketId, options);
+    const action = kind === 'add' ? 'upload' : 'delete';
+    const failed = [...r.failed, ...r.skipped];
+    for (const f of failed) report.failed.push({ path: relOf(f.path), action, error: f.error });
+    const ok = chunk.length - failed.length;
+    if (kind === 'add') {
+      report.uploaded += ok;
+      if (r.upload) {
+        report.bytesRead += r.upload.bytes;
+        report.bytesSent += r.upload.bytesSent;
+        report.bytesDeduplicated += r.upload.dedupBytes;
+        Object.assign(progress.state, {
+          bytesRead: base.bytesRead + r.upload.bytes,
+          bytesDone: base.bytesDone + r.upload.bytes,
+          bytesSent: base.bytesSent + r.upload.bytesSent,
+          bytesDeduplicated: base.bytesDeduplicated + r.upload.dedupBytes,
+        });
+      }
+      for (const line of chunk) progress.current.delete(relOf(line.destination));
+    } else {
+      report.deleted += ok;
+    }
+    progress.state.filesDone += chunk.length;
+    progress.emit(true);
+  }
+}
+
+async function applyUpload(client, plan, local, { signal, progress, report }) {
+  const relOf = (remote) => (plan.prefix && remote.startsWith(`${plan.prefix}/`) ? remote.slice(plan.prefix.length + 1) : remote);
+  const adds = [];
+  for (const op of plan.operations) {
+    if (op.action !== 'upload') continue;
+    // Files are read at execution time (§1.8): one gone since planning is listed, not fatal.
+    if ((await local.kind(op.path)) !== 'file') {
+      report.failed.push({ path: op.path, action: 'upload', error: new NotFoundError(`${op.path} is no longer a file in ${plan.localPath}`) });
+      progress.state.filesDone++;
+      continue;
+    }
+    adds.push({ source: local.uploadSource(op.path), destination: joinRemote(plan.prefix, op.path) });
+  }
+  const deletes = plan.operations.filter((op) => op.action === 'delete').map((op) => joinRemote(plan.prefix, op.path));
+  progress.state.phase = 'upload';
+  await sendChunks(client, plan.bucketId, 'add', adds, { signal, progress, report, relOf });
+  progress.state.phase = 'delete';
+  await sendChunks(client, plan.bucketId, 'delete', deletes, { signal, progress, report, relOf });
+}
+
+async function applyDownload(client, plan, local, { signal, progress, report, concurrency }) {
+  const items = plan.operations
+    .filter((op) => op.action === 'download')
+    .map((op) => ({ rel: op.path, remote: joinRemote(plan.prefix, op.path), size: op.size, mtimeMs: planTimeMs(op.remoteMtime) }));
+  progress.state.phase = 'download';
+  // Sizes and hashes come from the bucket now (a plan can be old), in requests of 1,000 paths;
+  // files gone since planning are skipped and listed in `missing`, as the official client does.
+  const found = await resolveItems(client, plan.bucketId, items, report.missing, signal);
+  progress.state.filesDone += items.length - found.length;
+  await writeDownloads(client, plan.bucketId, found, local, { concurrency, signal, progress, report });
+  progress.emit(true);
+  // §1.11: a failed download leaves the written files and skips the local deletes.
+  if (report.failed.length) return;
+  progress.state.phase = 'delete';
+  for (const op of plan.operations) {
+    if (op.action !== 'delete') continue;
+    checkAborted(signal);
+    if (await local.remove(op.path)) {
+      report.deleted++;
+      await local.pruneEmptyParents(op.path);
+    }
+    progress.state.filesDone++;
+    progress.emit();
+  }
+  progress.emit(true);
+}
+
+/**
+ * Executes a plan (from `planWith`, `parseSyncPlan`, or one the caller built) with `client` (a
+ * `BucketClient`) and the local side made by `localFor(plan.localPath)`.
+ */
+export async function applyWith(plan, options, client, localFor) {
+  const checked = checkedPlan(plan, options);
+  const concurrency = concurrencyOf(options?.concurrency);
+  const signal = options?.signal;
+  const local = localFor(checked.localPath);
+  const kind = await local.kind('');
+  if (checked.direction === 'upload' && kind !== 'directory') throw invalid(`Source must be an existing directory: ${checked.localPath}`);
+  if (checked.direction === 'download' && kind === 'file') throw invalid(`Destination must be a directory: ${checked.localPath}`);
+  checkAborted(signal);
+  const report = emptyReport(plan);
+  const { uploads, downloads, deletes, totalSize } = checked.summary;
+  const progress = new Progress(options?.onProgress, uploads + downloads + deletes, totalSize);
+  const run = { signal, progress, report, concurrency };
+  if (checked.direction === 'upload') await applyUpload(client, checked, local, run);
+  else await applyDownload(client, checked, local, run);
+  report.bytesFetched = progress.state.bytesFetched;
+  progress.current.clear();
+  progress.state.phase = 'done';
+  progress.emit(true);
+  return report;
+}
+
+// ----------------------------------------------------------------------------- downloadBucketFiles
+
+/** Downloads many bucket files into a local folder (§2); see sync.d.ts `downloadBucketFiles`. */
+export async function downloadFilesWith(client, bucketId, options, local, readText) {
+  const o = options ?? {};
+  const hasFiles = o.files !== undefined && o.files !== null;
+  const hasPrefix = o.prefix !== undefined && o.prefix !== null;
+  if (hasFiles === hasPrefix) throw invalid('downloadBucketFiles: give exactly one of `files` and `prefix`');
+  if (hasFiles && !Array.isArray(o.files)) throw invalid('downloadBucketFiles: `files` must be an array of paths or file entries');
+  if (hasPrefix && typeof o.prefix !== 'string') throw invalid('downloadBucketFiles: `prefix` must be a string');
+  const concurrency = concurrencyOf(o.concurrency);
+  const signal = o.signal;
+  const rules = o.filterFrom != null ? await readFilterFile(o.filterFrom, readText) : undefined;
+  const filter = new SyncPathFilter({ include: o.include, exclude: o.exclude }, rules);
+  const kind = await local.kind('');
+  if (kind === 'file') throw invalid(`Destination must be a directory: ${o.destination}`);
+  const report = {
+    downloaded: 0,
+    skipped: 0,
+    /** @type {{ path: string, action: string, error: unknown }[]} */
+    failed: [],
+    /** @type {string[]} */
+    missing: [],
+    bytesFetched: 0,
+    bytesWritten: 0,
+  };
+  /** @type {{ rel: string, remote: string, size?: number, xetHash?: string, mtimeMs?: number }[]} */
+  const items = [];
+  try {
+    if (hasFiles) {
+      const named = [];
+      for (const f of o.files) {
+        const entry = typeof f === 'string' ? { path: f } : f;
+        if (entry === null || typeof entry !== 'object' || typeof entry.path !== 'string') {
+          throw invalid('downloadBucketFiles: each of `files` must be a path or a file entry ({ path, size, xetHash })');
+        }
+        checkSyncPath(entry.path);
+        if (!filter.matches(entry.path)) {
+          report.skipped++;
+          continue;
+        }
+        const known = typeof entry.xetHash === 'string' && typeof entry.size === 'number';
+        named.push({ rel: entry.path, remote: entry.path, ...(known ? { size: entry.size, xetHash: entry.xetHash } : {}), mtimeMs: timeMs(entry.mtime) });
+      }
+      items.push(...(await resolveItems(client, bucketId, named, report.missing, signal)));
+    } else {
+      const prefix = o.prefix.replace(/^\/+|\/+$/g, '');
+      for await (const e of client.listBucketTree(bucketId, { prefix, recursive: true, signal })) {
+        if (e.type !== 'file') continue;
+        const rel = relativeToPrefix(prefix, e.path);
+        if (rel === undefined) continue;
+        checkSyncPath(rel);
+        if (!filter.matches(rel)) {
+          report.skipped++;
+          continue;
+        }
+        items.push({ rel, remote: e.path, size: e.size, xetHash: e.xetHash, mtimeMs: timeMs(e.mtime) });
+      }
+    }
+  } finally {
+    filter.free();
+  }
+  const bytesTotal = items.reduce((n, it) => n + (it.size ?? 0), 0);
+  const progress = new Progress(o.onProgress, items.length, bytesTotal);
+  progress.state.phase = 'download';
+  const sink = { ...report, downloaded: 0 };
+  await writeDownloads(client, bucketId, items, local, { concurrency, signal, progress, report: sink });
+  Object.assign(report, {
+    downloaded: sink.downloaded,
+    failed: sink.failed,
+    missing: sink.missing,
+    bytesWritten: sink.bytesWritten,
+    bytesFetched: progress.state.bytesFetched,
+  });
+  progress.state.phase = 'done';
+  progress.emit(true);
+  return report;
+}
+
+export { writeDownloads };
