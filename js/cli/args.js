@@ -20,6 +20,7 @@ import { MODES } from './output.js';
  * @property {string[]} positionals
  * @property {import('./output.js').Output} out
  * @property {() => Promise<import('../index.js').BucketClient>} client the Hub client (token and endpoint resolved)
+ * @property {() => { accessToken?: string, endpoint?: string }} clientOptions the resolved token and endpoint (for calls that build their own client)
  * @property {() => Promise<typeof import('../node/index.js')>} hf the package (Node entry)
  * @property {AbortSignal} signal fires on Ctrl-C
  * @property {boolean} progress whether progress bars are drawn
