@@ -96,10 +96,8 @@ function invalidValue(/** @type {string} */ message) {
 function officialWording(error) {
   const e = /** @type {Error} */ (error);
   if (e?.name !== 'ValidationError' || typeof e.message !== 'string') return error;
-  let message = e.message.replace(/^invalid [^"]*"(?:[^"\\]|\\.)*": /, '');
-  message = message
-    .replace(/\b(source|destination) are required\./, 'source and dest are required (unless using apply).')
-    .replace('Both source and source and dest', 'Both source and dest')
+  const message = e.message
+    .replace(/^invalid [^"]*"(?:[^"\\]|\\.)*": /, '')
     .replace('One of source or destination must', 'One of source or dest must')
     .replace(/\b(ignoreTimes|ignoreSizes|ignoreExisting|filterFrom|dryRun)\b/g, (k) => PYTHON_NAMES[/** @type {keyof typeof PYTHON_NAMES} */ (k)]);
   const out = invalidValue(message);
