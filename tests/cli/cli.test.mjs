@@ -567,6 +567,35 @@ test('progress: a bar redrawn in place on a terminal, ending at 100 %; absent wh
   assert.doesNotMatch(r.stdout, /%/);
 });
 
+test('sync on a terminal: one bar for the whole sync, redrawn in place, ending at 100 %; Ctrl-C exits 130', async () => {
+  const id = `${hub.user}/${uniq('cli-sync-prog')}`;
+  await cli(['create', id], { env });
+  const dir = path.join(work, uniq('sync-prog'));
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < 4; i++) writeFileSync(path.join(dir, `part-${i}.bin`), randomBytes(6 * 1024 * 1024));
+  let r = await inTerminal(cliLine(['sync', dir, `hf://buckets/${id}`]), { env });
+  assert.equal(r.code, 0, r.stdout);
+  const draws = r.stdout.split('\x1b[1G').slice(1);
+  assert.ok(draws.length >= 2, `redrawn in place (${draws.length} draws)`);
+  assert.match(draws.at(-1), /^Uploading 4 files 100% \|█{20}\| 25\.2 MB\/25\.2 MB/);
+  assert.match(r.stdout, /Sync completed\./);
+  r = await cli(['sync', dir, `hf://buckets/${id}/again`], { env });
+  assert.doesNotMatch(r.stdout + r.stderr, /%|\x1b/, 'piped: no bar');
+  // Ctrl-C during a download sync: exit 130, no file half-written under its name.
+  const down = path.join(work, uniq('sync-int'));
+  await hub.setNetwork({ latencyMs: 0, bandwidthBytesPerSec: 2 * 1024 * 1024, target: 'any' });
+  try {
+    r = await inTerminal(`${cliLine(['sync', `hf://buckets/${id}`, down])} & pid=$!; sleep 3; kill -INT $pid; wait $pid`, { env });
+  } finally {
+    await hub.clearFaults();
+  }
+  assert.equal(r.code, 130, r.stdout);
+  assert.match(r.stdout, /Error: Interrupted\.\r?\n$/);
+  for (const name of existsSync(down) ? readdirSync(down) : []) {
+    if (name.startsWith('part-')) assert.equal(readFileSync(path.join(down, name)).length, 6 * 1024 * 1024, `${name} is whole`);
+  }
+});
+
 test('Ctrl-C during a 200 MiB cp exits 130 within 2 s and leaves the bucket unchanged', async () => {
   const id = `${hub.user}/${uniq('cli-int')}`;
   await cli(['create', id], { env });
