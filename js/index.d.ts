@@ -520,6 +520,65 @@ export interface BatchBucketFilesOptions extends CallOptions, BatchUploadOptions
   delete?: string[];
 }
 
+/**
+ * What `deleteBucketFiles` deletes: exactly one of `prefix` and `paths`, then `include` /
+ * `exclude` (the globs of `syncBucket`, matched against the full bucket path).
+ */
+export interface DeleteBucketFilesOptions extends CallOptions {
+  /**
+   * Every file at or below this folder: `"logs"` and `"logs/"` select `logs/a.txt` (and a file
+   * named `logs`), never `logs.txt` or `logs_old/…`. `""` selects every file of the bucket.
+   * @default none (give `prefix` or `paths`)
+   * @example { prefix: "run1/tmp" }
+   */
+  prefix?: string;
+  /**
+   * These files. They are looked up first: paths that are not files of the bucket are
+   * reported in `missing` and not sent.
+   * @default none (give `prefix` or `paths`)
+   * @example { paths: ["a.bin", "logs/today.txt"] }
+   */
+  paths?: string[];
+  /**
+   * Only paths matching one of these globs (Python `fnmatch`: `*` also matches `/`, anchored
+   * at both ends, case-sensitive; `\` reads as `/`).
+   * @default [] (every selected file)
+   * @example { prefix: "", include: ["*.tmp"] }
+   */
+  include?: string[];
+  /**
+   * Never paths matching one of these globs (checked before `include`).
+   * @default []
+   * @example { prefix: "logs", exclude: ["*.keep"] }
+   */
+  exclude?: string[];
+  /**
+   * Report what would be deleted; send no deletion.
+   * @default false
+   * @example { prefix: "tmp", dryRun: true }
+   */
+  dryRun?: boolean;
+}
+
+/** What `deleteBucketFiles` did (with `dryRun`: would do). */
+export interface DeleteBucketFilesReport {
+  /** Full paths deleted (dry run: that would be), in listing order (`prefix`) or as given (`paths`). */
+  deleted: string[];
+  /** Their total size, bytes. */
+  totalSize: number;
+  /** Whether this was a dry run (nothing was deleted). */
+  dryRun: boolean;
+  /** `paths` that are not files of the bucket (not sent). Always empty with `prefix`. */
+  missing: string[];
+  /**
+   * Deletions that did not take effect: rejected by the Hub, or not sent after a request of
+   * ≤ 1000 lines had failures. Not in `deleted`.
+   */
+  failed: BatchFailure[];
+  /** `true` when `failed` is empty. */
+  success: boolean;
+}
+
 export interface CopyFilesOptions extends CallOptions {
   /**
    * What to copy: `hf://buckets/ns/name/path`, or a repo `hf://[datasets/|spaces/]ns/name[@rev]/path`
@@ -687,6 +746,17 @@ export class BucketClient {
   batchBucketFiles(bucketId: string, options: BatchBucketFilesOptions): Promise<BatchReport>;
 
   /**
+   * Deletes many files: every file under a folder `prefix` (listed first; the folder boundary
+   * keeps `logs.txt` out of `logs`) or the given `paths` (looked up first), filtered by
+   * `include` / `exclude`, in requests of ≤ 1000 `deleteFile` lines. The engine of
+   * `hf-buckets rm -R`. Per-path failures are reported in `failed`, not thrown.
+   * @throws {ValidationError} for neither or both of `prefix` and `paths`, or an invalid path (nothing sent).
+   *   {@link NotFoundError} for a missing bucket. `AbortError` when `signal` aborts.
+   * @example const { deleted, totalSize } = await hub.deleteBucketFiles("me-user/ckpts", { prefix: "run1/tmp", exclude: ["*.keep"] });
+   */
+  deleteBucketFiles(bucketId: string, options: DeleteBucketFilesOptions): Promise<DeleteBucketFilesReport>;
+
+  /**
    * Server-side copy (no bytes move) of a file or folder from a bucket or a model/dataset/space
    * repo into a bucket, with the official Python client's path rules. Repo files stored in git
    * (no xetHash; small files) are downloaded and uploaded again through the transfer engine (in
@@ -726,6 +796,8 @@ export function whoami(options?: CallOptions & ClientOptions): Promise<WhoAmI>;
 export function moveBucket(options: MoveBucketOptions & ClientOptions): Promise<void>;
 /** See {@link BucketClient.batchBucketFiles}. @throws {ValidationError} @example await batchBucketFiles("me-user/ckpts", { delete: ["a"], accessToken }) */
 export function batchBucketFiles(bucketId: string, options: BatchBucketFilesOptions & ClientOptions): Promise<BatchReport>;
+/** See {@link BucketClient.deleteBucketFiles}. @throws {ValidationError} @example await deleteBucketFiles("me-user/ckpts", { prefix: "tmp", accessToken }) */
+export function deleteBucketFiles(bucketId: string, options: DeleteBucketFilesOptions & ClientOptions): Promise<DeleteBucketFilesReport>;
 /** See {@link BucketClient.copyFiles}. @throws {NotFoundError} @example await copyFiles({ source: "hf://buckets/me-user/a/x", destination: "hf://buckets/me-user/b/", accessToken }) */
 export function copyFiles(options: CopyFilesOptions & ClientOptions): Promise<BatchReport>;
 

@@ -105,6 +105,10 @@ export class BucketClient {
     return options?.add?.length ? this.#offload('batchBucketFiles', bucketId, options, here) : here();
   }
 
+  deleteBucketFiles(bucketId, options) {
+    return this.#raw.deleteBucketFiles(bucketId, options);
+  }
+
   copyFiles(options) {
     return this.#raw.copyFiles(options);
   }
@@ -206,6 +210,10 @@ export function moveBucket(options = {}) {
 
 export function batchBucketFiles(bucketId, options = {}) {
   return once(options, (c) => c.batchBucketFiles(bucketId, options));
+}
+
+export function deleteBucketFiles(bucketId, options = {}) {
+  return once(options, (c) => c.deleteBucketFiles(bucketId, options));
 }
 
 export function copyFiles(options = {}) {

@@ -16,6 +16,8 @@ pub mod error;
 #[cfg(feature = "client")]
 pub mod hub;
 #[cfg(feature = "client")]
+pub mod remove;
+#[cfg(feature = "client")]
 pub mod sync;
 #[cfg(feature = "client")]
 pub mod transport;

@@ -16,10 +16,11 @@ import { MODES } from './output.js';
 
 /**
  * @typedef {object} Context
- * @property {Record<string, string | boolean | undefined>} values
+ * @property {Record<string, string | boolean | string[] | undefined>} values
  * @property {string[]} positionals
  * @property {import('./output.js').Output} out
  * @property {() => Promise<import('../index.js').BucketClient>} client the Hub client (token and endpoint resolved)
+ * @property {() => { accessToken?: string, endpoint?: string }} clientOptions the resolved token and endpoint (for calls that build their own client)
  * @property {() => Promise<typeof import('../node/index.js')>} hf the package (Node entry)
  * @property {AbortSignal} signal fires on Ctrl-C
  * @property {boolean} progress whether progress bars are drawn
@@ -56,16 +57,16 @@ const HELP = { help: { type: 'boolean', description: 'Show this message and exit
  * Parses a command's arguments (after its name).
  * @param {Command} command
  * @param {string[]} argv
- * @returns {{ values: Record<string, string | boolean | undefined>, positionals: string[], mode: import('./output.js').Mode }}
+ * @returns {{ values: Record<string, string | boolean | string[] | undefined>, positionals: string[], mode: import('./output.js').Mode }}
  */
 export function parseCommand(command, argv) {
   const specs = { ...(command.noCommonOptions ? {} : COMMON_OPTIONS), ...command.options, ...HELP };
   /** @type {Record<string, { type: 'boolean' | 'string', short?: string, multiple?: boolean }>} */
   const options = {};
   for (const [name, spec] of Object.entries(specs)) {
-    options[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}) };
+    options[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
   }
-  /** @type {{ values: Record<string, string | boolean | undefined>, positionals: string[] }} */
+  /** @type {{ values: Record<string, string | boolean | string[] | undefined>, positionals: string[] }} */
   let parsed;
   try {
     parsed = /** @type {any} */ (parseArgs({ args: argv, options, allowPositionals: true, strict: true }));
@@ -83,7 +84,7 @@ export function parseCommand(command, argv) {
 }
 
 /**
- * @param {Record<string, string | boolean | undefined>} values
+ * @param {Record<string, string | boolean | string[] | undefined>} values
  * @param {string} command
  * @returns {import('./output.js').Mode}
  */

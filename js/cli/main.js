@@ -15,10 +15,12 @@ import del from './commands/delete.js';
 import move from './commands/move.js';
 import settings from './commands/settings.js';
 import cp from './commands/cp.js';
+import rm from './commands/rm.js';
+import sync from './commands/sync.js';
 import localHub from './commands/local-hub.js';
 
 /** @type {import('./args.js').Command[]} */
-export const COMMANDS = [cp, create, del, info, list, move, settings, localHub];
+export const COMMANDS = [cp, create, del, info, list, move, rm, settings, sync, localHub];
 
 /**
  * @typedef {object} Io
@@ -56,6 +58,10 @@ export async function run(argv, io) {
       io.stdout.write(commandHelp(command));
       return EXIT_OK;
     }
+    const clientOptions = () => ({
+      accessToken: resolveToken(/** @type {string | undefined} */ (values.token), io.env),
+      endpoint: resolveEndpoint(io.env),
+    });
     const out = new Output({ mode, streams: io, env: io.env, noTruncate: Boolean(values['no-truncate']) });
     /** @type {Promise<typeof import('../node/index.js')> | undefined} */
     let hf;
@@ -67,9 +73,9 @@ export async function run(argv, io) {
       hf: loadPackage,
       client: async () => {
         const { BucketClient } = await loadPackage();
-        const token = resolveToken(/** @type {string | undefined} */ (values.token), io.env);
-        return new BucketClient({ accessToken: token, endpoint: resolveEndpoint(io.env) });
+        return new BucketClient(clientOptions());
       },
+      clientOptions,
       signal: io.signal,
       progress: progressEnabled(mode, io, io.env),
       about,

@@ -28,6 +28,7 @@ export const fileExists = wasm.async(api.fileExists);
 export const whoami = wasm.async(api.whoami);
 export const moveBucket = wasm.async(api.moveBucket);
 export const batchBucketFiles = wasm.async(api.batchBucketFiles);
+export const deleteBucketFiles = wasm.async(api.deleteBucketFiles);
 export const copyFiles = wasm.async(api.copyFiles);
 export const uploadBucketFile = wasm.async(api.uploadBucketFile);
 export const getBucketFile = wasm.async(api.getBucketFile);

@@ -28,6 +28,7 @@ use crate::error::Error;
 use crate::hub::{
     BatchLine, BucketId, CreateBucketOptions, RepoType, ValidationError, MAX_LIST_LIMIT,
 };
+use crate::remove::{DeleteOptions, Selection};
 use crate::sync::{Action, CompareOptions, Operation, Plan};
 use crate::transport::fetch::cancel_from_signal;
 use crate::transport::retry::RetryPolicy;
@@ -510,6 +511,36 @@ impl ListTreeArgs {
             limit: list_limit(&o)?,
         })
     }
+}
+
+/// `deleteBucketFiles(bucketId, { prefix | paths, include?, exclude?, dryRun? })`: exactly one
+/// of `prefix` (`''` for the whole bucket) and `paths`.
+pub(crate) fn delete_files_args(options: &JsValue) -> Result<DeleteOptions, Error> {
+    let o = options_object(options, "options")?;
+    let patterns = |key: &str| opt_with(&o, key, string_array).map(Option::unwrap_or_default);
+    let selection = match (
+        opt_string(&o, "prefix")?,
+        opt_with(&o, "paths", string_array)?,
+    ) {
+        (Some(prefix), None) => Selection::Prefix(prefix),
+        (None, Some(paths)) => Selection::Paths(paths),
+        (Some(_), Some(_)) => {
+            return Err(invalid("options", &o, "give `prefix` or `paths`, not both"));
+        }
+        (None, None) => {
+            return Err(invalid(
+                "options",
+                &o,
+                "give `prefix` (`''` for every file) or `paths`",
+            ));
+        }
+    };
+    Ok(DeleteOptions {
+        selection,
+        include: patterns("include")?,
+        exclude: patterns("exclude")?,
+        dry_run: opt_bool(&o, "dryRun")?.unwrap_or(false),
+    })
 }
 
 /// `watchBucket(bucketId, { prefix?, cursor?, since?, initial?, timing? })`; `since` is an

@@ -42,11 +42,10 @@ after(async () => {
 test('help lists the commands of this part, and never the token', async () => {
   const r = await cli(['--help'], { env });
   assert.equal(r.code, 0);
-  for (const c of ['cp', 'create', 'delete', 'info', 'list', 'move', 'settings', 'local-hub']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
-  for (const c of ['rm', 'sync']) assert.doesNotMatch(r.stdout, new RegExp(`^  ${c} `, 'm'));
+  for (const c of ['cp', 'create', 'delete', 'info', 'list', 'move', 'rm', 'settings', 'sync', 'local-hub']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
   const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
   assert.equal((await cli(['--version'], { env })).stdout, `${version}\n`);
-  for (const c of ['ls', 'cp', 'create', 'delete', 'info', 'move', 'settings', 'local-hub']) {
+  for (const c of ['ls', 'cp', 'create', 'delete', 'info', 'move', 'rm', 'remove', 'settings', 'sync', 'local-hub']) {
     const h = await cli([c, '--help'], { env });
     assert.equal(h.code, 0);
     assert.match(h.stdout, /^Usage: hf-buckets /);
@@ -56,7 +55,11 @@ test('help lists the commands of this part, and never the token', async () => {
 
 test('bad input: a one-line error, exit 2 for usage, never a stack trace', async () => {
   assertOneLineError(await cli(['bogus'], { env }), 2, /No such command 'bogus'/);
-  assertOneLineError(await cli(['rm', 'a/b/c'], { env }), 2, /No such command 'rm'/);
+  assertOneLineError(await cli(['rsync', 'a', 'b'], { env }), 2, /No such command 'rsync'/);
+  assertOneLineError(await cli(['rm', 'a/b'], { env }), 2, /No file path specified\. .*use --recursive to remove all files\. To delete the entire bucket, use `hf-buckets delete a\/b`\./);
+  assertOneLineError(await cli(['rm', 'a/b/c', '--include', '*.tmp'], { env }), 2, /--include and --exclude require --recursive\./);
+  assertOneLineError(await cli(['rm', 'onlyns'], { env }), 2, /not a bucket id/);
+  assertOneLineError(await cli(['rm', 'a/b/c', '--include'], { env }), 2, /--include/);
   assertOneLineError(await cli(['settings', 'a/b'], { env }), 2, /Specify exactly one of --private or --public\./);
   assertOneLineError(await cli(['settings', 'a/b', '--private', '--public'], { env }), 2, /Specify exactly one/);
   assertOneLineError(await cli(['settings', 'a/b/c', '--private'], { env }), 2, /without a path/);
@@ -150,7 +153,7 @@ test('human output on a terminal: colours unless NO_COLOR, tables cut to its wid
 });
 
 test('a missing bucket: the official message, exit 1', async () => {
-  for (const args of [['info', 'demo/no-such-bucket'], ['ls', 'demo/no-such-bucket'], ['delete', 'demo/no-such-bucket', '-y'], ['cp', 'hf://buckets/demo/no-such-bucket/a', work + '/x']]) {
+  for (const args of [['info', 'demo/no-such-bucket'], ['ls', 'demo/no-such-bucket'], ['delete', 'demo/no-such-bucket', '-y'], ['cp', 'hf://buckets/demo/no-such-bucket/a', work + '/x'], ['rm', 'demo/no-such-bucket/logs', '-R', '-y'], ['rm', 'demo/no-such-bucket/a', '-y']]) {
     assertOneLineError(await cli(args, { env }), 1, /^Error: Bucket 'demo\/no-such-bucket' not found\.$/);
   }
   const r = await cli(['delete', 'demo/no-such-bucket', '-y', '--missing-ok', '--json'], { env });
@@ -282,6 +285,190 @@ test('delete asks first: refused unattended without -y, answered in a terminal',
   assert.deepEqual(lines(r.stdout), ['✓ Bucket deleted', `  bucket_id: ${id2}`]);
 });
 
+test('rm: one file or a folder prefix (never logs.txt for logs), filters, dry runs, prompts; human, json, quiet', async () => {
+  const { BucketClient } = await import('hf-buckets');
+  const api = new BucketClient({ endpoint: hub.hub, accessToken: hub.token });
+  const tree = ['README.md', 'logs', 'logs.txt', 'logs/a.log', 'logs/sub/b.tmp', 'logs/keep.tmp', 'logs_old/x.log'];
+  const seed = async () => {
+    const id = `${hub.user}/${uniq('cli-rm')}`;
+    await api.createBucket(id.split('/')[1]);
+    const add = tree.map((destination) => ({ source: new TextEncoder().encode(`${destination}\n`), destination }));
+    assert.ok((await api.batchBucketFiles(id, { add })).success);
+    return id;
+  };
+  const files = async (id) => {
+    const out = [];
+    for await (const e of api.listBucketTree(id)) out.push(e.path);
+    return out.sort();
+  };
+  const id = await seed();
+  const under = ['logs', 'logs/a.log', 'logs/keep.tmp', 'logs/sub/b.tmp'];
+  const bytes = under.reduce((n, p) => n + p.length + 1, 0);
+
+  // Dry run: the official lines (human only), nothing deleted.
+  let r = await cli(['rm', `${id}/logs`, '-R', '--dry-run'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lines(r.stdout).sort(), [...under.map((p) => `delete: hf://buckets/${id}/${p}`), `(dry run) 4 file(s) totaling ${bytes} B would be removed.`].sort());
+  assert.match(lines(r.stdout).at(-1), /^\(dry run\)/);
+  r = await cli(['rm', `hf://buckets/${id}/logs/`, '-R', '--dry-run', '--json'], { env });
+  assert.deepEqual([r.code, r.stdout], [0, ''], 'json: the official CLI prints nothing for a dry run');
+  r = await cli(['rm', `${id}/README.md`, '--dry-run'], { env });
+  assert.deepEqual(lines(r.stdout), [`delete: hf://buckets/${id}/README.md`, '(dry run) 1 file would be removed.']);
+  assert.deepEqual(await files(id), [...tree].sort());
+
+  // Unattended without -y: the files listed, then refused.
+  r = await cli(['rm', `${id}/logs`, '-R'], { env });
+  assertOneLineError(r, 1, new RegExp(`^Error: Remove 4 file\\(s\\) totaling ${bytes} B from '${id}'\\? Use --yes to skip confirmation\\.$`));
+  assert.deepEqual(lines(r.stdout).sort(), under.map((p) => `  ${p}`).sort());
+  r = await cli(['rm', `${id}/README.md`], { env });
+  assertOneLineError(r, 1, new RegExp(`^Error: Remove 'README.md' from '${id}'\\? Use --yes`));
+  r = await inTerminal(cliLine(['rm', `${id}/logs`, '-R']), { env, input: 'n\n' });
+  assert.notEqual(r.code, 0);
+  assert.deepEqual(await files(id), [...tree].sort(), 'nothing deleted after "n" or without -y');
+
+  // Answered in a terminal: deletes the folder and the file named like it, nothing else.
+  r = await inTerminal(cliLine(['rm', `${id}/logs`, '-R']), { env: { ...env, NO_COLOR: '1' }, input: 'y\n' });
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(r.stdout, new RegExp(`Remove 4 file\\(s\\) totaling ${bytes} B from '${id}'\\? \\[y/N\\]`));
+  assert.match(r.stdout, new RegExp(`✓ Removed 4 file\\(s\\) totaling ${bytes} B from '${id}'\\s+bucket_id: ${id}\\s+files_deleted: 4\\s+size: ${bytes} B`));
+  assert.deepEqual(await files(id), ['README.md', 'logs.txt', 'logs_old/x.log']);
+
+  // Filters on the full path, json and quiet results, single files.
+  const id2 = await seed();
+  r = await cli(['rm', id2, '-R', '--include', '*.tmp', '--include', '*.log', '--exclude', 'logs_old/*', '--exclude', '*keep*', '-y', '--json'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { bucket_id: id2, files_deleted: 2, size: '26 B' });
+  assert.deepEqual(await files(id2), ['README.md', 'logs', 'logs.txt', 'logs/keep.tmp', 'logs_old/x.log']);
+  r = await cli(['remove', `hf://buckets/${id2}/logs.txt`, '-y', '-q'], { env });
+  assert.deepEqual([r.code, r.stdout], [0, 'logs.txt\n']);
+  r = await cli(['rm', `${id2}/README.md`, '-y'], { env });
+  assert.deepEqual(lines(r.stdout), ['✓ File removed', '  path: README.md', `  bucket_id: ${id2}`]);
+  assertOneLineError(await cli(['rm', `${id2}/README.md`, '-y'], { env }), 1, new RegExp(`^Error: File 'README.md' not found in bucket '${id2}'\\.$`));
+  r = await cli(['rm', `${id2}/nothing`, '-R', '-y'], { env });
+  assert.deepEqual([r.code, r.stdout], [0, 'No files to remove.\n']);
+  r = await cli(['rm', `${id2}/nothing`, '-R', '-y', '-q'], { env });
+  assert.deepEqual([r.code, r.stdout], [0, '']);
+  assert.deepEqual(await files(id2), ['logs', 'logs/keep.tmp', 'logs_old/x.log']);
+});
+
+test('sync: the official validation messages, output of plans, dry runs, --plan/--apply, -v, quiet; both directions', async () => {
+  const { BucketClient } = await import('hf-buckets');
+  const api = new BucketClient({ endpoint: hub.hub, accessToken: hub.token });
+  const id = `${hub.user}/${uniq('cli-sync')}`;
+  await api.createBucket(id.split('/')[1]);
+  const uri = `hf://buckets/${id}/data`;
+  const src = path.join(work, uniq('sync-src'));
+  const files = { 'a.txt': 'alpha\n', 'logs/b.log': 'bravo\n', 'logs.txt': 'charlie\n', 'deep/er/c.bin': 'delta\n' };
+  for (const [rel, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(src, rel)), { recursive: true });
+    writeFileSync(path.join(src, rel), content);
+  }
+  const invalid = (msg) => new RegExp(`^Error: Invalid value\\. ${msg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const planFile = path.join(work, uniq('plan') + '.jsonl');
+  for (const [args, msg] of [
+    [[], 'Both source and dest are required (unless using apply).'],
+    [[src], 'Both source and dest are required (unless using apply).'],
+    [[src, path.join(work, 'other')], 'One of source or dest must be a bucket path (hf://buckets/...).'],
+    [[`hf://buckets/${id}`, `hf://buckets/${id}/x`], 'Remote to remote sync is not supported. One path must be local.'],
+    [[src, uri, '--ignore-times', '--ignore-sizes'], 'Cannot specify both ignore_times and ignore_sizes.'],
+    [[src, uri, '--existing', '--ignore-existing'], 'Cannot specify both existing and ignore_existing.'],
+    [[src, uri, '--dry-run', '--plan', planFile], 'Cannot specify both dry_run and plan.'],
+    [[path.join(work, 'no-such-dir'), uri], `Source must be an existing directory: ${path.join(work, 'no-such-dir')}`],
+    [[`hf://buckets/${id}`, path.join(src, 'a.txt')], `Destination must be a directory: ${path.join(src, 'a.txt')}`],
+    [['--apply', planFile, src, uri], 'Cannot specify source/dest when using apply.'],
+    [['--apply', planFile, '--plan', planFile], 'Cannot specify both plan and apply.'],
+  ]) {
+    assertOneLineError(await cli(['sync', ...args], { env }), 1, invalid(msg));
+  }
+
+  // A dry run prints the JSONL plan, in every output mode, and changes nothing.
+  let r = await cli(['sync', src, uri, '--dry-run', '-q'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const planLines = lines(r.stdout).map((l) => JSON.parse(l));
+  assert.deepEqual(planLines[0].summary, { uploads: 4, downloads: 0, deletes: 0, skips: 0, total_size: 26 });
+  assert.deepEqual(planLines.slice(1).map((o) => [o.action, o.path, o.reason]), [
+    ['upload', 'a.txt', 'new file'], ['upload', 'deep/er/c.bin', 'new file'], ['upload', 'logs.txt', 'new file'], ['upload', 'logs/b.log', 'new file'],
+  ]);
+  assert.match(r.stdout, /^\{"type": "header", "source": /);
+
+  // --plan saves it (summary, hint), --apply runs it; flags beside --apply are refused.
+  r = await cli(['sync', src, uri, '--plan', planFile], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lines(r.stdout), [`Sync plan: ${src} -> ${uri}`, '  Uploads: 4', '  Downloads: 0', '  Deletes: 0', '  Skips: 0', `Plan saved to: ${planFile}`]);
+  assert.equal(r.stderr, `Hint: Run \`hf-buckets sync --apply ${planFile}\` to execute this plan.\n`);
+  assert.deepEqual(JSON.parse(readFileSync(planFile, 'utf8').split('\n')[1]), planLines[1]);
+  for (const [flag, name] of [['--delete', 'delete'], ['--ignore-times', 'ignore_times'], ['--include=*.txt', 'include'], ['--dry-run', 'dry_run'], ['--checksum', 'checksum']]) {
+    assertOneLineError(await cli(['sync', '--apply', planFile, flag], { env }), 1, invalid(`Cannot specify ${name} when using apply.`));
+  }
+  r = await cli(['sync', '--apply', planFile, '-v'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lines(r.stdout), [
+    `Sync plan: ${src} -> ${uri}`, '  Uploads: 4', '  Downloads: 0', '  Deletes: 0', '  Skips: 0', 'Executing plan...',
+    '  Uploading: a.txt (new file)', '  Uploading: deep/er/c.bin (new file)', '  Uploading: logs.txt (new file)', '  Uploading: logs/b.log (new file)',
+    'Sync completed.',
+  ]);
+  r = await cli(['sync', src, uri, '--json'], { env });
+  assert.deepEqual(lines(r.stdout), [`Sync plan: ${src} -> ${uri}`, '  Uploads: 0', '  Downloads: 0', '  Deletes: 0', '  Skips: 4', 'Nothing to sync.']);
+
+  // Upload with --delete and filters; quiet prints nothing.
+  rmSync(path.join(src, 'a.txt'));
+  writeFileSync(path.join(src, 'new.txt'), 'echo\n');
+  r = await cli(['sync', src, uri, '--delete', '--exclude', 'deep/*', '-q'], { env });
+  assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', '']);
+  const remote = [];
+  for await (const e of api.listBucketTree(id)) remote.push(e.path);
+  assert.deepEqual(remote.sort(), ['data/deep/er/c.bin', 'data/logs.txt', 'data/logs/b.log', 'data/new.txt']);
+
+  // Download into a fresh folder, then --delete removes a local extra; --checksum finds nothing to do.
+  const dst = path.join(work, uniq('sync-dst'));
+  r = await cli(['sync', uri, dst], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lines(r.stdout), [`Sync plan: ${uri} -> ${dst}`, '  Uploads: 0', '  Downloads: 4', '  Deletes: 0', '  Skips: 0', 'Syncing...', 'Sync completed.']);
+  for (const rel of ['deep/er/c.bin', 'logs.txt', 'logs/b.log', 'new.txt']) assert.equal(readFileSync(path.join(dst, rel), 'utf8'), readFileSync(path.join(src, rel), 'utf8'));
+  writeFileSync(path.join(dst, 'extra.txt'), 'x');
+  r = await cli(['sync', uri, dst, '--delete', '-v'], { env });
+  assert.match(r.stdout, /^  Deleting: extra\.txt \(not in source \(--delete\)\)$/m);
+  assert.equal(existsSync(path.join(dst, 'extra.txt')), false);
+  r = await cli(['sync', dst, uri, '--checksum', '--dry-run'], { env });
+  assert.equal(JSON.parse(lines(r.stdout)[0]).summary.uploads, 0, 'download then upload: nothing to send');
+  assertOneLineError(await cli(['sync', `hf://buckets/${hub.user}/no-such-bucket`, dst], { env }), 1, new RegExp(`^Error: Bucket '${hub.user}/no-such-bucket' not found\\.$`));
+});
+
+test('cp -R: a local folder to a bucket prefix (no deletes) and back; SRC/ copies the contents', async () => {
+  const id = `${hub.user}/${uniq('cli-cpr')}`;
+  await cli(['create', id], { env });
+  const dir = path.join(work, uniq('cpr'), 'run1');
+  for (const [rel, content] of Object.entries({ 'a.txt': 'a\n', 'sub/b.txt': 'bb\n', 'sub/deeper/c.txt': 'ccc\n' })) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), content);
+  }
+  let r = await cli(['cp', '-R', dir, `hf://buckets/${id}/ckpt`, '--json'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { src: dir, dst: `hf://buckets/${id}/ckpt/run1`, files: 3 });
+  r = await cli(['cp', '-R', `${dir}/`, `hf://buckets/${id}/flat/`], { env });
+  assert.deepEqual(lines(r.stdout), ['✓ Uploaded', `  src: ${dir}/`, `  dst: hf://buckets/${id}/flat`, '  files: 3']);
+  // An upload never deletes: a bucket file absent locally stays.
+  await cli(['cp', '-', `hf://buckets/${id}/flat/remote-only.txt`], { env, input: 'r\n' });
+  r = await cli(['cp', '-R', `${dir}/`, `hf://buckets/${id}/flat`, '-q'], { env });
+  assert.deepEqual([r.code, r.stdout], [0, `${dir}/\n`]);
+  r = await cli(['ls', id, '-R', '-q'], { env });
+  assert.deepEqual(lines(r.stdout).sort(), ['ckpt/run1/a.txt', 'ckpt/run1/sub/b.txt', 'ckpt/run1/sub/deeper/c.txt', 'flat/a.txt', 'flat/remote-only.txt', 'flat/sub/b.txt', 'flat/sub/deeper/c.txt']);
+
+  const down = path.join(work, uniq('cpr-down'));
+  r = await cli(['cp', '-R', `hf://buckets/${id}/ckpt/run1`, down, '--json'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { src: `hf://buckets/${id}/ckpt/run1`, dst: path.join(down, 'run1'), files: 3 });
+  assert.equal(readFileSync(path.join(down, 'run1', 'sub', 'deeper', 'c.txt'), 'utf8'), 'ccc\n');
+  r = await cli(['cp', '-R', `hf://buckets/${id}/flat/`, down], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(path.join(down, 'remote-only.txt'), 'utf8'), 'r\n');
+  assert.equal(readFileSync(path.join(down, 'sub', 'b.txt'), 'utf8'), 'bb\n');
+
+  assertOneLineError(await cli(['cp', '-R', `hf://buckets/${id}/nothing`, down], { env }), 1, new RegExp(`^Error: No files found at 'hf://buckets/${id}/nothing' in bucket '${id}'\\.$`));
+  assertOneLineError(await cli(['cp', '-R', path.join(dir, 'a.txt'), `hf://buckets/${id}/x/`], { env }), 2, /Source must be an existing directory with -R/);
+  assertOneLineError(await cli(['cp', '-R', '-', `hf://buckets/${id}/x`], { env, input: '' }), 2, /-R copies folders/);
+});
+
 test('settings: --private / --public change the visibility (human, json, quiet); a missing bucket', async () => {
   const id = `${hub.user}/${uniq('cli-settings')}`;
   await cli(['create', id], { env });
@@ -378,6 +565,35 @@ test('progress: a bar redrawn in place on a terminal, ending at 100 %; absent wh
   // Not in json mode, even on a terminal.
   r = await inTerminal(cliLine(['cp', file, `hf://buckets/${id}/prog3.bin`, '--json']), { env });
   assert.doesNotMatch(r.stdout, /%/);
+});
+
+test('sync on a terminal: one bar for the whole sync, redrawn in place, ending at 100 %; Ctrl-C exits 130', async () => {
+  const id = `${hub.user}/${uniq('cli-sync-prog')}`;
+  await cli(['create', id], { env });
+  const dir = path.join(work, uniq('sync-prog'));
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < 4; i++) writeFileSync(path.join(dir, `part-${i}.bin`), randomBytes(6 * 1024 * 1024));
+  let r = await inTerminal(cliLine(['sync', dir, `hf://buckets/${id}`]), { env });
+  assert.equal(r.code, 0, r.stdout);
+  const draws = r.stdout.split('\x1b[1G').slice(1);
+  assert.ok(draws.length >= 2, `redrawn in place (${draws.length} draws)`);
+  assert.match(draws.at(-1), /^Uploading 4 files 100% \|█{20}\| 25\.2 MB\/25\.2 MB/);
+  assert.match(r.stdout, /Sync completed\./);
+  r = await cli(['sync', dir, `hf://buckets/${id}/again`], { env });
+  assert.doesNotMatch(r.stdout + r.stderr, /%|\x1b/, 'piped: no bar');
+  // Ctrl-C during a download sync: exit 130, no file half-written under its name.
+  const down = path.join(work, uniq('sync-int'));
+  await hub.setNetwork({ latencyMs: 0, bandwidthBytesPerSec: 2 * 1024 * 1024, target: 'any' });
+  try {
+    r = await inTerminal(`${cliLine(['sync', `hf://buckets/${id}`, down])} & pid=$!; sleep 3; kill -INT $pid; wait $pid`, { env });
+  } finally {
+    await hub.clearFaults();
+  }
+  assert.equal(r.code, 130, r.stdout);
+  assert.match(r.stdout, /Error: Interrupted\.\r?\n$/);
+  for (const name of existsSync(down) ? readdirSync(down) : []) {
+    if (name.startsWith('part-')) assert.equal(readFileSync(path.join(down, name)).length, 6 * 1024 * 1024, `${name} is whole`);
+  }
 });
 
 test('Ctrl-C during a 200 MiB cp exits 130 within 2 s and leaves the bucket unchanged', async () => {

@@ -121,3 +121,121 @@ test('hf buckets and hf-buckets: same json listings, same info, same state after
   const r = await cli(['info', `${b}-moved`], { env });
   assert.equal(r.stderr, `Error: Bucket '${b}-moved' not found.\n`);
 });
+
+test('rm -R with --include/--exclude: the same dry run, result and end state through hf and hf-buckets', { skip: !existsSync(HF) && 'no .venv/bin/hf' }, async () => {
+  const { BucketClient } = await import('hf-buckets');
+  const api = new BucketClient({ endpoint: hub.hub, accessToken: hub.token });
+  const tree = ['README.md', 'logs', 'logs.txt', 'logs/a.log', 'logs/sub/b.tmp', 'logs/keep.tmp', 'logs/sub/c.bin', 'logs_old/x.log', 'other/logs/d.log'];
+  const [a, b] = [`${hub.user}/rm-py`, `${hub.user}/rm-js`];
+  for (const id of [a, b]) {
+    await api.createBucket(id.split('/')[1]);
+    const add = tree.map((destination) => ({ source: new TextEncoder().encode(`${destination}\n`), destination }));
+    assert.ok((await api.batchBucketFiles(id, { add })).success);
+  }
+  const filters = ['--include', '*.log', '--include', '*.tmp', '--exclude', '*keep*'];
+  const text = (bytes, id) => bytes.toString('utf8').replaceAll(id, 'ID');
+  const sortLines = (t) => t.split('\n').sort().join('\n');
+  // Dry runs print the same lines (the listing order is the server's, the same for both).
+  for (const target of [(id) => `${id}/logs`, (id) => `hf://buckets/${id}/logs/`, (id) => id]) {
+    const py = text(await official(['rm', target(a), '-R', ...filters, '--dry-run']), a);
+    const js = text(await ours(['rm', target(b), '-R', ...filters, '--dry-run']), b);
+    assert.equal(sortLines(js), sortLines(py), target('ID'));
+    assert.match(py, /^\(dry run\) \d file\(s\) totaling \d+ B would be removed\.$/m);
+  }
+  assert.equal(text(await ours(['rm', `${b}/README.md`, '--dry-run']), b), text(await official(['rm', `${a}/README.md`, '--dry-run']), a));
+  // The same deletion through each CLI: the same result line and the same files left.
+  const pyResult = text(await official(['rm', `${a}/logs`, '-R', ...filters, '-y', '--json']), a);
+  const jsResult = text(await ours(['rm', `${b}/logs`, '-R', ...filters, '-y', '--json']), b);
+  assert.equal(jsResult, pyResult);
+  assert.deepEqual(JSON.parse(jsResult), { bucket_id: 'ID', files_deleted: 2, size: '26 B' });
+  // (An empty bucket lists as no output at all in json mode.)
+  const left = async (id) => {
+    const out = await official(['ls', id, '-R', '--json']);
+    return out.toString().trim() ? stable(json(out)) : [];
+  };
+  assert.deepEqual(await left(b), await left(a));
+  assert.deepEqual((await left(b)).map((e) => e.path), ['README.md', 'logs', 'logs.txt', 'logs/keep.tmp', 'logs/sub/c.bin', 'logs_old/x.log', 'other/logs/d.log']);
+  // A single file, then everything left.
+  assert.equal(text(await ours(['rm', `${b}/logs`, '-y']), b), text(await official(['rm', `${a}/logs`, '-y']), a));
+  assert.equal(text(await ours(['rm', b, '-R', '-y']), b), text(await official(['rm', a, '-R', '-y']), a));
+  assert.deepEqual(await left(a), []);
+  assert.deepEqual(await left(b), []);
+});
+
+test('sync through hf and hf-buckets: the same --dry-run plans (but the timestamp), the same end state after sync --delete', { skip: !existsSync(HF) && 'no .venv/bin/hf' }, async () => {
+  const { mkdirSync, readdirSync, statSync, utimesSync } = await import('node:fs');
+  const { BucketClient } = await import('hf-buckets');
+  const api = new BucketClient({ endpoint: hub.hub, accessToken: hub.token });
+  const [a, b] = [`${hub.user}/sync-py`, `${hub.user}/sync-js`];
+  for (const id of [a, b]) await api.createBucket(id.split('/')[1]);
+  const src = path.join(work, 'sync-src');
+  const T = 1_771_408_800; // 2026-02-18T10:00:00Z, seconds
+  const write = (rel, content, t = T) => {
+    const p = path.join(src, rel);
+    mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, content);
+    utimesSync(p, t, t);
+  };
+  for (const [rel, content] of Object.entries({ 'README.md': 'readme\n', 'logs.txt': 'top log\n', 'logs/a.log': 'a\n', 'logs/sub/b.tmp': 'tmp\n', 'data/ünï cødé.bin': 'unicode\n', 'empty.txt': '', '.hidden/h': 'h\n' })) write(rel, content);
+  /** The plan without its timestamp, and with the bucket id made neutral. */
+  const planOf = (bytes, id) => bytes.toString('utf8').replaceAll(id, 'ID').split('\n').filter(Boolean).map((l) => {
+    const o = JSON.parse(l);
+    delete o.timestamp;
+    return o;
+  });
+  const flagSets = [[], ['--delete'], ['--include', '*.log', '--exclude', 'logs/sub/*'], ['--existing'], ['--ignore-existing', '--delete'], ['--ignore-times'], ['--ignore-sizes']];
+  const samePlans = async (dirOf, label) => {
+    for (const flags of flagSets) {
+      const [py, js] = [await official(['sync', ...dirOf(a), ...flags, '--dry-run']), await ours(['sync', ...dirOf(b), ...flags, '--dry-run'])];
+      assert.deepEqual(planOf(js, b), planOf(py, a), `${label} ${flags.join(' ')}`);
+    }
+  };
+  const up = (id) => [src, `hf://buckets/${id}/tree`];
+  await samePlans(up, 'upload, empty bucket');
+  await official(['sync', ...up(a)]);
+  await ours(['sync', ...up(b)]);
+  // Changes: a size change, an mtime change, a content change with the same size, a new and a removed file.
+  write('README.md', 'readme, longer\n');
+  write('logs.txt', 'top log\n', T + 3600);
+  write('logs/a.log', 'A\n');
+  write('new/file.txt', 'new\n');
+  rmSync(path.join(src, 'logs/sub/b.tmp'));
+  await samePlans(up, 'upload, changed tree');
+  await official(['sync', ...up(a), '--delete']);
+  await ours(['sync', ...up(b), '--delete']);
+  const listing = async (id) => stable(json(await official(['ls', id, '-R', '--json']))).map((e) => ({ ...e, path: e.path }));
+  assert.deepEqual(await listing(b), await listing(a));
+  assert.ok((await listing(a)).some((e) => e.path === 'tree/new/file.txt'));
+  assert.ok(!(await listing(a)).some((e) => e.path === 'tree/logs/sub/b.tmp'));
+
+  // Download: the same plans into folders with extras, the same files after --delete.
+  const [dirPy, dirJs] = [path.join(work, 'sync-down-py'), path.join(work, 'sync-down-js')];
+  for (const d of [dirPy, dirJs]) {
+    mkdirSync(path.join(d, 'logs'), { recursive: true });
+    writeFileSync(path.join(d, 'extra.txt'), 'extra\n');
+    writeFileSync(path.join(d, 'logs', 'a.log'), 'local\n');
+  }
+  const down = (id) => [`hf://buckets/${id}/tree`, id === a ? dirPy : dirJs];
+  for (const flags of flagSets) {
+    const [py, js] = [await official(['sync', ...down(a), ...flags, '--dry-run']), await ours(['sync', ...down(b), ...flags, '--dry-run'])];
+    const neutral = (plan, dir) => plan.map((o) => (o.type === 'header' ? { ...o, dest: o.dest.replace(dir, 'DIR') } : { ...o, local_mtime: o.local_mtime ? 'T' : undefined }));
+    assert.deepEqual(neutral(planOf(js, b), dirJs), neutral(planOf(py, a), dirPy), `download ${flags.join(' ')}`);
+  }
+  await official(['sync', ...down(a), '--delete']);
+  await ours(['sync', ...down(b), '--delete']);
+  const tree = (root) => {
+    const out = {};
+    const walk = (d) => {
+      for (const name of readdirSync(d)) {
+        const p = path.join(d, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else out[path.relative(root, p)] = readFileSync(p, 'utf8');
+      }
+    };
+    walk(root);
+    return out;
+  };
+  assert.deepEqual(tree(dirJs), tree(dirPy));
+  assert.equal(tree(dirJs)['extra.txt'], undefined);
+  assert.equal(tree(dirJs)['README.md'], 'readme, longer\n');
+});

@@ -1,6 +1,8 @@
 // `hf-buckets cp SRC [DST]` (§3), one file per call: local file or `-` (stdin) → bucket,
 // bucket file → local path or `-` (stdout), and bucket or repo → bucket through `copyFiles`
-// (server-side). An "hf side" is an `hf://` URI; anything else is a local path.
+// (server-side). An "hf side" is an `hf://` URI; anything else is a local path. With `-R` (ours),
+// folders: local → bucket prefix through `syncBucket` (no deletes), bucket prefix → local
+// through `downloadBucketFiles`.
 
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,7 +21,13 @@ export default {
   summary: 'Copy a file between a local path (or - for stdin/stdout), repositories and buckets.',
   usage: 'SRC [DST]',
   positionals: [1, 2],
-  options: {},
+  options: {
+    recursive: {
+      type: 'boolean',
+      short: 'R',
+      description: 'Copy a folder: a local folder to a bucket prefix (an upload sync that never deletes) or a bucket prefix to a local folder (not in hf). SRC ending in / copies its contents; without it the folder goes into DST as DST/NAME.',
+    },
+  },
   examples: [
     'hf-buckets cp ./model.bin hf://buckets/user/my-bucket/ckpt/',
     'hf-buckets cp hf://buckets/user/my-bucket/config.json config.json',
@@ -40,6 +48,10 @@ export default {
     const remote = isHf(dst) ? /** @type {string} */ (dst) : src;
     if (!isBucket(remote)) {
       throw new UsageError('`hf-buckets cp` only works with buckets. Bucket-to-repo copy is not supported.', 'cp');
+    }
+    if (ctx.values.recursive && !(isHf(src) && isHf(dst))) {
+      if (dst === undefined || src === '-' || dst === '-') throw new UsageError('-R copies folders: give a local folder and a bucket folder (no -).', 'cp');
+      return isHf(src) ? downloadFolder(ctx, src, dst) : uploadFolder(ctx, src, /** @type {string} */ (dst));
     }
     if (isHf(src) && isHf(dst)) return copyRemote(ctx, src, /** @type {string} */ (dst));
     if (isHf(src)) return download(ctx, src, dst);
@@ -146,4 +158,73 @@ async function copyRemote({ out, client, signal, about }, src, dst) {
     throw new CliError(`Copy incomplete: ${report.succeeded} file(s) copied; ${first ? `${first.path}: ${first.error}` : 'some were not'}.`);
   }
   out.result('Copied', { src, dst });
+}
+
+/**
+ * The target folder of `cp -R`: SRC ending in `/` copies its contents into DST; without it the
+ * folder itself goes into DST (DST/NAME), as `rsync` and the official remote copy's "merge" rule.
+ * @param {string} src
+ * @param {string} base the folder's name
+ * @param {string} into DST's folder (bucket prefix or local path; '' for a bucket root)
+ * @param {string} separator
+ */
+function folderTarget(src, base, into, separator) {
+  if (/[\\/]$/.test(src) || !base) return into;
+  return into ? `${into.replace(/[\\/]+$/, '')}${separator}${base}` : base;
+}
+
+/**
+ * `cp -R LOCAL_DIR hf://buckets/ID[/PREFIX]`: an upload sync (new and changed files; nothing deleted).
+ * @param {import('../args.js').Context} ctx
+ * @param {string} src
+ * @param {string} dst
+ */
+async function uploadFolder({ out, hf, clientOptions, signal, progress, about, io }, src, dst) {
+  const target = bucketTarget(dst, 'cp', { path: true });
+  about.bucketId = target.bucketId;
+  const info = await stat(src).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UsageError(`Source must be an existing directory with -R: ${src}`, 'cp');
+  const prefix = folderTarget(src, path.basename(path.resolve(src)), target.path, '/');
+  const destination = `hf://buckets/${target.bucketId}${prefix ? `/${prefix}` : ''}`;
+  const { syncBucket } = await hf();
+  const bar = createProgress(progress, io.stderr, `Uploading ${src}`);
+  const report = /** @type {import('../../sync.js').SyncReport} */ (
+    await syncBucket({ ...clientOptions(), source: src, destination, signal, onProgress: (e) => bar.update(e.bytesDone, e.bytesTotal || undefined) }).finally(() => bar.finish())
+  );
+  failIfAny(report.failed);
+  out.result('Uploaded', { src, dst: destination, files: report.uploaded });
+}
+
+/**
+ * `cp -R hf://buckets/ID/PREFIX LOCAL_DIR`: every file under the prefix, into the folder.
+ * @param {import('../args.js').Context} ctx
+ * @param {string} src
+ * @param {string} dst
+ */
+async function downloadFolder({ out, hf, client, signal, progress, about, io }, src, dst) {
+  const source = bucketTarget(src, 'cp', { path: true });
+  about.bucketId = source.bucketId;
+  const base = source.path.split('/').pop() ?? '';
+  const destination = folderTarget(src, base, dst, path.sep);
+  const { downloadBucketFiles } = await hf();
+  const bar = createProgress(progress, io.stderr, `Downloading ${src}`);
+  const hub = await client();
+  const report = await downloadBucketFiles(source.bucketId, {
+    client: hub,
+    prefix: source.path,
+    destination,
+    signal,
+    onProgress: (e) => bar.update(e.bytesDone, e.bytesTotal || undefined),
+  }).finally(() => bar.finish());
+  failIfAny(report.failed);
+  if (report.downloaded === 0) throw new CliError(`No files found at '${src}' in bucket '${source.bucketId}'.`);
+  out.result('Downloaded', { src, dst: destination, files: report.downloaded });
+}
+
+/** @param {{ path: string, error: unknown }[]} failed */
+function failIfAny(failed) {
+  if (!failed.length) return;
+  const shown = failed.slice(0, 10).map((f) => `${f.path}: ${f.error instanceof Error ? f.error.message : String(f.error)}`);
+  if (failed.length > 10) shown.push(`... and ${failed.length - 10} more`);
+  throw new CliError(`${failed.length} file(s) failed: ${shown.join('; ')}`);
 }
