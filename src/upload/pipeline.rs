@@ -821,6 +821,9 @@ async fn run(
                     }
                 }
                 promote(&mut st, &mut reading, &mut held_bytes);
+                // The event is about the file just read (its counters as they are now).
+                st.focus(index);
+                st.meter.ev.borrow_mut().file_done = false;
                 st.report_progress(false);
                 // Give the event loop a turn now and then so network I/O progresses while we
                 // hash (in wasm, this loop and the network share one thread).
