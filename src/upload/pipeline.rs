@@ -24,8 +24,9 @@
 //!
 //! Small files share xorbs: the planner appends every new chunk to the open xorb whatever file
 //! it comes from, so 1,000 files of 4 KiB make one xorb, not 1,000. What is kept per file for
-//! the whole call is small (its report line, its terms and four counters), so a call with
-//! 100,000 files stays in tens of MB.
+//! the whole call is its report line, its terms, four counters and (once) its first chunk's
+//! hash; a Node process uploading 100,000 files of 1 KiB in one call peaked at 409 MiB RSS
+//! (one file: 80 MiB; 10,000 files: 205 MiB).
 //!
 //! Progress is reported in bytes (read, hashed, deduplicated, new, uploaded, sent), throttled.
 
