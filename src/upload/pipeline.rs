@@ -1228,7 +1228,7 @@ mod tests {
                 _ => random_bytes(i, 1 + (i as usize * 131) % 9000),
             })
             .collect();
-        let run = |reads: usize| {
+        let run = |reads: usize, queries: usize| {
             let contents = contents.clone();
             async move {
                 let mock = MockCas::new();
@@ -1247,14 +1247,24 @@ mod tests {
                         }),
                     })
                     .collect();
-                let options = UploadOptions::default().with_read_concurrency(reads as u64);
-                let report = upload_files(&cas, files, options, None, &Cancel::new())
-                    .await
-                    .unwrap();
+                let options = UploadOptions {
+                    max_queries_in_flight: queries,
+                    ..UploadOptions::default()
+                }
+                .with_read_concurrency(reads as u64);
+                // A stall (a query left queued with nothing to send it) fails instead of hanging.
+                let report = tokio::time::timeout(
+                    std::time::Duration::from_secs(60),
+                    upload_files(&cas, files, options, None, &Cancel::new()),
+                )
+                .await
+                .expect("the upload stalled")
+                .unwrap();
                 (mock, report, max_active.get())
             }
         };
-        let (mock, report, max_active) = run(16).await;
+        // One query slot: queries queue up behind it while 16 files are read.
+        let (mock, report, max_active) = run(16, 1).await;
         assert!(max_active > 8, "only {max_active} sources read at once");
         assert!(max_active <= 16, "{max_active} sources read at once");
         assert_eq!(report.files.len(), contents.len());
@@ -1275,7 +1285,7 @@ mod tests {
             .len();
         assert_eq!(report.dedup_queries, distinct_nonempty);
         // The same plan as reading one file at a time.
-        let (_, one_by_one, max_one) = run(1).await;
+        let (_, one_by_one, max_one) = run(1, 8).await;
         assert_eq!(max_one, 1);
         assert_eq!(report, one_by_one);
     }
