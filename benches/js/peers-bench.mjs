@@ -11,7 +11,8 @@
 // Workloads (--workloads, comma-separated; default all):
 //   upload-new     one file of --size-mib MiB of new random data
 //   reupload       the same file again, to another path (already stored: dedup only)
-//   small          --small files of 4 KiB in one call (one workload per count, e.g. 1000,10000)
+//   small          --small files of 4 KiB in one call (one workload per count, e.g. 1000,10000:
+//                  "1,000 × 4 KiB in one call", "10,000 × 4 KiB in one call")
 //   download       the --size-mib file to a local file, stored by Python and by hf-buckets
 // Options: --rounds 3  --size-mib 256  --small 1000  --peers ours,python,hubjs
 import { execFileSync, spawn } from 'node:child_process';
@@ -48,7 +49,10 @@ const work = mkdtempSync(path.join(tmpdir(), 'hfb-peers-'));
 /** Runs one operation of one peer in a fresh process; resolves to {ms, maxRssKiB}. */
 function runPeer(peer, op, hub, bucket, files, env) {
   const [cmd, script] = PEER_CMD[peer];
-  const child = spawn(cmd, [script, op, hub.hub, bucket, JSON.stringify(files)], {
+  // The file list goes through a file: 10,000 paths exceed what one argument may hold.
+  const list = path.join(work, `files-${process.hrtime.bigint()}.json`);
+  writeFileSync(list, JSON.stringify(files));
+  const child = spawn(cmd, [script, op, hub.hub, bucket, `@${list}`], {
     env: { ...process.env, HF_TOKEN: hub.token, HF_HUB_DISABLE_PROGRESS_BARS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -58,6 +62,7 @@ function runPeer(peer, op, hub, bucket, files, env) {
   child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
   return new Promise((resolve, reject) =>
     child.on('exit', (code) => {
+      rmSync(list, { force: true });
       if (code !== 0) return reject(new Error(`${peer} ${op} exited with ${code}:\n${err}`));
       resolve(JSON.parse(out.trim().split('\n').at(-1)));
     }),
@@ -126,7 +131,7 @@ try {
           }
           for (const [n, files] of trees) {
             const r = await runPeer(peer, 'upload', hub, bucket, files, env);
-            record(`${n} × 4 KiB in one call`, peer, r, 0);
+            record(`${n.toLocaleString('en-US')} × 4 KiB in one call`, peer, r, 0);
           }
         } finally {
           await hub.stop();

@@ -1,13 +1,14 @@
 // One benchmark operation with `@huggingface/hub` (pinned dev-dependency), in a fresh process.
 // Run by benches/js/peers-bench.mjs; same arguments and output as benches/peers/peer.py.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { downloadFile, uploadFiles } from '@huggingface/hub';
 
 const [op, hubUrl, bucket, filesJson] = process.argv.slice(2);
-const files = JSON.parse(filesJson);
+// FILES_JSON, or @path of a file holding it.
+const files = JSON.parse(filesJson.startsWith('@') ? readFileSync(filesJson.slice(1), 'utf8') : filesJson);
 const accessToken = process.env.HF_TOKEN;
 const repo = `buckets/${bucket}`;
 

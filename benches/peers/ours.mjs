@@ -1,9 +1,11 @@
 // One benchmark operation with hf-buckets (the built package), in a fresh process.
 // Run by benches/js/peers-bench.mjs; same arguments and output as benches/peers/peer.py.
+import { readFileSync } from 'node:fs';
 import { BucketClient, downloadBucketFile } from 'hf-buckets';
 
 const [op, endpoint, bucket, filesJson] = process.argv.slice(2);
-const files = JSON.parse(filesJson);
+// FILES_JSON, or @path of a file holding it.
+const files = JSON.parse(filesJson.startsWith('@') ? readFileSync(filesJson.slice(1), 'utf8') : filesJson);
 const accessToken = process.env.HF_TOKEN;
 const client = new BucketClient({ endpoint, accessToken });
 

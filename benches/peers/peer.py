@@ -4,6 +4,8 @@ process. Run by benches/js/peers-bench.mjs; prints one JSON line {"ms": …, "ma
     python peer.py upload   ENDPOINT BUCKET FILES_JSON   # FILES_JSON: [[local_path, remote_path], …]
     python peer.py download ENDPOINT BUCKET FILES_JSON   # FILES_JSON: [[remote_path, local_path], …]
 
+FILES_JSON may also be @path, a file that holds it (long lists do not fit in one argument).
+
 The token comes from $HF_TOKEN. Only the operation itself is timed (not the interpreter start-up
 or the imports), as for the other clients.
 """
@@ -17,6 +19,9 @@ import time
 
 def main() -> None:
     op, endpoint, bucket, files_json = sys.argv[1:5]
+    if files_json.startswith("@"):  # @path of a file holding FILES_JSON
+        with open(files_json[1:], encoding="utf-8") as f:
+            files_json = f.read()
     files = json.loads(files_json)
     from huggingface_hub import HfApi
 

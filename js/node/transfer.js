@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { setNodeSourceOpener, PIECE } from '../../dist/client/js/transfer-sources.js';
 import { openBucketFile } from '../index.js';
 
+/** Smallest read buffer of a file source (files that grow after `stat` still read in full). */
+const SMALL_READ = 16 << 10;
+
 async function openPath(path) {
   const file = typeof path === 'string' ? path : fileURLToPath(path);
   const handle = await open(file, 'r');
@@ -17,9 +20,11 @@ async function openPath(path) {
     await handle.close();
     throw new TypeError(`${file} is not a regular file`);
   }
-  // One buffer, reused: the engine copies each piece into wasm before reading the next.
-  const buffer = Buffer.allocUnsafe(PIECE);
+  // One buffer, reused: the engine copies each piece into wasm before reading the next. A small
+  // file gets a small one (a batch of many small files must not allocate 1 MiB per file).
+  const buffer = Buffer.allocUnsafe(Math.min(PIECE, Math.max(SMALL_READ, info.size + 1)));
   let closed = false;
+  let ended = false;
   const close = () => {
     if (!closed) {
       closed = true;
@@ -31,11 +36,19 @@ async function openPath(path) {
     name: file,
     mtime: info.mtimeMs,
     async read() {
-      if (closed) return undefined;
-      const { bytesRead } = await handle.read(buffer, 0, PIECE, null);
+      if (closed || ended) {
+        close();
+        return undefined;
+      }
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) {
         close();
         return undefined;
+      }
+      // A short read of a regular file is its end: skip the extra read that would say so.
+      if (bytesRead < buffer.length) {
+        ended = true;
+        close();
       }
       return buffer.subarray(0, bytesRead);
     },

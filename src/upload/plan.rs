@@ -35,7 +35,7 @@
 //! assert_eq!(session.shards.len(), 1);
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sha2::Digest;
 use xet::shard::{FileInfo, FileTerm, Shard, ShardBuilder, XorbInfo};
@@ -228,6 +228,8 @@ pub struct Planner {
     files: Vec<PlannedFile>,
     /// Hashes of xorbs already known (a dedup answer listing them again is skipped).
     known_hashes: HashMap<Hash, XorbId>,
+    /// Chunk hashes already asked about in this session ([`Planner::wants_query`]).
+    asked: HashSet<Hash>,
     now_s: u64,
 }
 
@@ -258,6 +260,7 @@ impl Planner {
             open_id: XorbId(0),
             files: Vec::new(),
             known_hashes: HashMap::new(),
+            asked: HashSet::new(),
             now_s: 0,
         };
         planner.open_id = planner.push_xorb(KnownXorb {
@@ -338,17 +341,23 @@ impl Planner {
     /// Whether the pipeline should ask the CAS's global-dedup index about the next chunk of a
     /// file, whose read-time state is `tracker` (call once per chunk, in order, when the chunk
     /// is read — possibly before earlier chunks were added).
-    pub fn wants_query(&self, tracker: &mut QueryTracker, hash: &Hash) -> bool {
+    ///
+    /// A hash asked about once in the session is not asked again (files of one call that start
+    /// alike share the first answer): like a hash the session already stores, it counts as
+    /// known, since the pipeline holds every chunk back until the queries issued before it are
+    /// answered.
+    pub fn wants_query(&mut self, tracker: &mut QueryTracker, hash: &Hash) -> bool {
         let position = tracker.position;
         tracker.position += 1;
         let candidate = position == 0 || xet::is_global_dedup_eligible(hash);
         let spaced = tracker
             .last_query
             .is_none_or(|q| position >= q + QUERY_SPACING);
-        if !candidate || !spaced || self.lookup(hash).is_some() {
+        if !candidate || !spaced || self.asked.contains(hash) || self.lookup(hash).is_some() {
             return false;
         }
         tracker.last_query = Some(position);
+        self.asked.insert(*hash);
         true
     }
 
@@ -1063,7 +1072,15 @@ mod tests {
         let mut f = p.start_file();
         p.add_chunk(&mut f, plain, &[0u8; 10]).unwrap();
         assert!(!p.wants_query(&mut QueryTracker::default(), &plain));
-        assert!(p.wants_query(&mut QueryTracker::default(), &eligible));
+        let other = *hashes
+            .iter()
+            .rev()
+            .find(|h| !xet::is_global_dedup_eligible(h))
+            .unwrap();
+        assert!(p.wants_query(&mut QueryTracker::default(), &other));
+        // A hash already asked about in this session is not asked again.
+        assert!(!p.wants_query(&mut QueryTracker::default(), &other));
+        assert!(!p.wants_query(&mut QueryTracker::default(), &eligible));
     }
 
     #[test]
