@@ -8,11 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /**
- * Limits in bytes, gzip -9. The client's is what it reached (358,451 bytes on 2026-12-07) + 1 %:
- * issue 12 asks for 150 KB, which is NOT met yet (docs/wasm-size.md). Lower it as cuts land.
+ * Limits in bytes, gzipped at level 9 by Node's zlib (about 0.8 % more than `gzip -9`, which
+ * scripts/build.sh prints). The client's is what it reached (361,233 here, 358,451 by `gzip -9`, on
+ * 2026-12-07) + 1 %: issue 12 asks for 150 KB, which is NOT met yet (docs/wasm-size.md). Lower it
+ * as cuts land.
  */
 const LIMITS = {
-  'hf-buckets/client.wasm': 362_000,
+  'hf-buckets/client.wasm': 364_800,
   'hf-buckets/xet.wasm': 30_000,
 };
 
