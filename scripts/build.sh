@@ -3,6 +3,8 @@
 #   dist/xet/     the `hf-buckets/xet` entry point (chunker, hashes, xorbs) — small
 #   dist/client/  the main entry point (everything)
 # Each: cargo (release, wasm32) → wasm-bindgen --target web → wasm-opt (npm binaryen).
+# WASM_NAMES=1 keeps the function names (a name section, not for shipping) for
+# scripts/wasm-size.py (docs/wasm-size.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,10 +40,12 @@ build_flavour() { # name, cargo feature args...
   local name=$1; shift
   cargo build --quiet --profile wasm-release --target $TARGET --lib "$@"
   rm -rf "dist/$name" && mkdir -p "dist/$name"
-  wasm-bindgen --target web --out-dir "dist/$name" --out-name "hf_buckets_$name" "$OUT"
+  local keep=() names=()
+  if [ "${WASM_NAMES:-}" = 1 ]; then keep=(--keep-debug) names=(-g); fi
+  wasm-bindgen --target web "${keep[@]}" --out-dir "dist/$name" --out-name "hf_buckets_$name" "$OUT"
   local wasm="dist/$name/hf_buckets_${name}_bg.wasm"
   # The producers and target-features sections are build metadata no engine reads.
-  "$WASM_OPT" -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+  "$WASM_OPT" -O3 "${names[@]}" --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --strip-producers --strip-target-features \
     "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
