@@ -9,12 +9,12 @@ import { gzipSync } from 'node:zlib';
 
 /**
  * Limits in bytes, gzipped at level 9 by Node's zlib (about 0.8 % more than `gzip -9`, which
- * scripts/build.sh prints). The client's is what it reached (361,233 here, 358,451 by `gzip -9`, on
- * 2026-12-07) + 1 %: issue 12 asks for 150 KB, which is NOT met yet (docs/wasm-size.md). Lower it
+ * scripts/build.sh prints). The client's is what it measured after the sync, delete and browser
+ * sync calls landed (376,975 here, 374,088 by `gzip -9`, on 2026-12-07) + 1 %: issue 12 asks for 150 KB, which is NOT met yet (docs/wasm-size.md). Lower it
  * as cuts land.
  */
 const LIMITS = {
-  'hf-buckets/client.wasm': 364_800,
+  'hf-buckets/client.wasm': 380_800,
   'hf-buckets/xet.wasm': 30_000,
 };
 
