@@ -419,6 +419,15 @@ test('sync: the official validation messages, output of plans, dry runs, --plan/
   for await (const e of api.listBucketTree(id)) remote.push(e.path);
   assert.deepEqual(remote.sort(), ['data/deep/er/c.bin', 'data/logs.txt', 'data/logs/b.log', 'data/new.txt']);
 
+  // --filter-from: rules in order, first match wins ('- logs/*' drops logs/b.log); '+' rules alone
+  // exclude nothing (the official rule, workflows §1.5); a missing filter file is one line.
+  const filterFile = path.join(work, uniq('filters') + '.txt');
+  writeFileSync(filterFile, '# comment\n- logs/*\n+ *.txt\n');
+  r = await cli(['sync', uri, path.join(work, uniq('filtered')), '--filter-from', filterFile, '--dry-run', '-q'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lines(r.stdout).slice(1).map((l) => JSON.parse(l)).map((o) => [o.action, o.path]), [['download', 'deep/er/c.bin'], ['download', 'logs.txt'], ['download', 'new.txt']]);
+  assertOneLineError(await cli(['sync', uri, path.join(work, uniq('filtered')), '--filter-from', path.join(work, 'no-such-filter.txt')], { env }), 1, /^Error: .*filter.*no-such-filter\.txt/i);
+
   // Download into a fresh folder, then --delete removes a local extra; --checksum finds nothing to do.
   const dst = path.join(work, uniq('sync-dst'));
   r = await cli(['sync', uri, dst], { env });
