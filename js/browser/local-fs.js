@@ -115,14 +115,19 @@ export async function walkHandle(root, onPage, signal) {
   if (page.length) onPage(page);
 }
 
-/** Looks up `paths` under `root`: a flat page of the ones that are files. */
-export async function statPaths(root, paths, cache = new Map()) {
+/**
+ * Looks up `paths` under `root`: a flat page of the ones that are files; `onFile(path, file)` is
+ * told each `File` found.
+ */
+export async function statPaths(root, paths, cache = new Map(), onFile = undefined) {
   const page = [];
   for (let j = 0; j < paths.length; j += LOOKUP_CONCURRENCY) {
     const group = paths.slice(j, j + LOOKUP_CONCURRENCY);
     const files = await Promise.all(group.map((p) => fileAt(root, p, cache)));
     files.forEach((file, k) => {
-      if (file) page.push(group[k], ...fileInfo(file));
+      if (!file) return;
+      onFile?.(group[k], file);
+      page.push(group[k], ...fileInfo(file));
     });
   }
   return page;
@@ -134,7 +139,7 @@ export async function statPaths(root, paths, cache = new Map()) {
  * `pruneEmptyParents`), as the Node one over a folder on disk.
  */
 export function browserLocalSide(root) {
-  /** Files seen by `kind` (a snapshot each), handed out by `uploadSource`. */
+  /** Files seen by `kind` or `statMany` (a snapshot each), handed out by `uploadSource`. */
   const seen = new Map();
   return {
     root,
@@ -163,8 +168,9 @@ export function browserLocalSide(root) {
       return walkHandle(root, onPage, signal);
     },
 
+    /** Looks up `paths`; the files found are the snapshots `uploadSource` hands out. */
     statMany(paths) {
-      return statPaths(root, paths);
+      return statPaths(root, paths, new Map(), (rel, file) => seen.set(rel, file));
     },
 
     /** Creates `rel` and its parents; a file in the way rejects (`TypeMismatchError`). */
