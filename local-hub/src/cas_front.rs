@@ -51,7 +51,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
 /// else (the `/simulation/*` test routes, legacy routes, dot segments, encoded separators) is
 /// refused by the front before it reaches the embedded server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
+pub(crate) enum Route {
     Health,
     Reconstruction,
     BatchReconstructions,
@@ -68,7 +68,7 @@ enum Route {
 
 /// Why the front refuses a request path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refusal {
+pub(crate) enum Refusal {
     /// 400: a path that a URL parser could rewrite (dot or empty segments, `%`, `\`) or a
     /// parameter of the wrong form.
     BadPath(&'static str),
@@ -92,7 +92,7 @@ fn is_prefix(segment: &str) -> bool {
 /// Classifies the raw request path (the one that is forwarded, byte for byte). Every segment
 /// must be non-empty and made of `[A-Za-z0-9_-]` only, so no URL parser on the way to the
 /// embedded server can normalise it into another route.
-fn route(method: &Method, path: &str) -> Result<Route, Refusal> {
+pub(crate) fn route(method: &Method, path: &str) -> Result<Route, Refusal> {
     let Some(rest) = path.strip_prefix('/') else {
         return Err(Refusal::BadPath("the path must start with '/'"));
     };
@@ -203,12 +203,12 @@ fn required_scope(route: Route) -> Option<Scope> {
 /// A `fetch_term` term: `base64url(xorb hex[":" start "-" end ("," start "-" end)*])`, ends
 /// exclusive (the embedded server's URL scheme, xet-protocol.md §10).
 #[derive(Debug, PartialEq, Eq)]
-struct Term {
-    hash: String,
-    ranges: Vec<(u64, u64)>,
+pub(crate) struct Term {
+    pub(crate) hash: String,
+    pub(crate) ranges: Vec<(u64, u64)>,
 }
 
-fn parse_term(query: &str) -> Result<Term, &'static str> {
+pub(crate) fn parse_term(query: &str) -> Result<Term, &'static str> {
     // The embedded server takes the first `term=` pair, undecoded; so does the front.
     let raw = query
         .split('&')
