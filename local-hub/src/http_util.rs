@@ -521,7 +521,7 @@ mod tests {
             "localhost:",
             "",
             "localhost@evil",
-            // Found by fuzz/hub_request: URL delimiters before `.localhost`.
+            // URL delimiters before `.localhost` (the fuzz/hub_request invariant).
             "evil.example/.localhost:80",
             "evil.example#.localhost",
             "evil.example?.localhost",
