@@ -2,17 +2,22 @@
 //! path from a CAS answer to the bytes it returns (`src/download/plan.rs`).
 //!
 //! Input: byte 0 holds flags (bit 0: parse as V1 instead of V2; bit 1: a byte count `want` is
-//! given; bit 2: a whole-file read, checked against a file hash), bytes 1..9 `want` (u64 LE),
+//! given; bit 2: a whole-file read, checked against a file hash; bit 3: `Verify::Structural`
+//! instead of `Verify::Full`, where a needed footer is parsed from the end of the body), bytes
+//! 1..9 `want` (u64 LE),
 //! bytes 9..11 the JSON's length `n` (u16 LE), with bit 2 the file hash as 64 hex characters,
 //! then `n` bytes of reconstruction JSON, then a body that every fetch of the plan is answered
 //! with (chunk records, as from `/v1/fetch_term`).
 //!
-//! Asserts that nothing panics, that the assembler never hands out more bytes than the plan
-//! asked for, and that a read it declares complete (`finish` is `Ok`) handed out exactly
-//! `plan.len` bytes.
+//! Asserts that nothing panics, that every step and piece of a plan lies inside its unit and
+//! the unit inside the protocol's limits, that the assembler never hands out more bytes than
+//! the plan asked for, and that a read it declares complete (`finish` is `Ok`) handed out
+//! exactly `plan.len` bytes.
 #![no_main]
 
+use hf_buckets::download::footer::ProvenXorb;
 use hf_buckets::download::plan::{decode_unit, Assembler, FetchPlan};
+use hf_buckets::download::Verify;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -54,17 +59,49 @@ fuzz_target!(|data: &[u8]| {
     let fresh = plan.clone();
     plan.renew_urls(&fresh);
     plan.prune();
-    let whole = file_hash.map(|h| (h, plan.len));
-    let mut assembler = Assembler::new(&plan, whole);
-    let mut emitted = 0u64;
     for step in &plan.steps {
         let Some(unit) = plan.units.get(step.unit) else {
             panic!("a step names unit {} of {}", step.unit, plan.units.len());
         };
+        assert!(unit.chunks.start < unit.chunks.end, "{unit:?}");
+        assert!(
+            unit.bytes.start <= unit.bytes.end && unit.bytes.end < 66 << 20,
+            "{unit:?}"
+        );
+        for p in &step.pieces {
+            assert!(
+                unit.chunks.start <= p.chunks.start
+                    && p.chunks.start < p.chunks.end
+                    && p.chunks.end <= unit.chunks.end,
+                "piece {p:?} outside {unit:?}"
+            );
+        }
+    }
+    let verify = if flags & 8 != 0 {
+        Verify::Structural
+    } else {
+        Verify::Full
+    };
+    let whole = file_hash.map(|h| (h, plan.len));
+    let mut assembler = Assembler::new(&plan, whole, verify);
+    let mut emitted = 0u64;
+    for step in &plan.steps {
+        let Some(unit) = plan.units.get(step.unit) else {
+            return;
+        };
         let Ok(decoded) = decode_unit(unit, body) else {
             return;
         };
-        match assembler.take(unit.xorb, step, &decoded) {
+        if assembler.needs_footer(unit.xorb, &decoded) {
+            let proof = xet::xorb::XorbFooter::parse_tail(body)
+                .ok()
+                .and_then(|(f, _)| ProvenXorb::from_footer(unit.xorb, &f).ok());
+            let Some(proof) = proof else {
+                return;
+            };
+            assembler.add_proof(unit.xorb, proof);
+        }
+        match assembler.take(unit, step, &decoded) {
             Ok(pieces) => emitted += pieces.iter().map(|p| p.len() as u64).sum::<u64>(),
             Err(_) => return,
         }

@@ -48,7 +48,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
 /// A CAS route the front serves (xet-protocol.md §6). Anything else (the official server's
 /// `/simulation/*` test routes, legacy routes, dot segments, encoded separators) is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
+pub(crate) enum Route {
     Health,
     /// `v2` = `/v2/reconstructions/{file}`.
     Reconstruction {
@@ -71,7 +71,7 @@ enum Route {
 
 /// Why the front refuses a request path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refusal {
+pub(crate) enum Refusal {
     /// 400: a path that a URL parser could rewrite (dot or empty segments, `%`, `\`) or a
     /// parameter of the wrong form.
     BadPath(&'static str),
@@ -95,7 +95,7 @@ fn is_prefix(segment: &str) -> bool {
 /// Classifies the raw request path (the one that is routed, byte for byte). Every segment
 /// must be non-empty and made of `[A-Za-z0-9_-]` only, so no URL parser can normalise it into
 /// another route.
-fn route(method: &Method, path: &str) -> Result<Route, Refusal> {
+pub(crate) fn route(method: &Method, path: &str) -> Result<Route, Refusal> {
     let Some(rest) = path.strip_prefix('/') else {
         return Err(Refusal::BadPath("the path must start with '/'"));
     };

@@ -58,7 +58,7 @@ fn is_hash(text: &str) -> bool {
 }
 
 /// Parses a term value (the `term` parameter, undecoded: base64url has no `%`).
-fn parse_term(raw: &str) -> Result<Term, UrlError> {
+pub(crate) fn parse_term(raw: &str) -> Result<Term, UrlError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(raw)
         .map_err(|_| UrlError::Malformed("the term is not base64url"))?;

@@ -195,7 +195,12 @@ impl HostPolicy {
                 return false;
             }
         }
-        if self.names.contains(&name) || name.ends_with(".localhost") {
+        // A `*.localhost` name must be a DNS name: `evil.example/.localhost` or
+        // `evil.example#.localhost` would make `casUrl` and `Link` URLs point elsewhere.
+        let dns_name = name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        if self.names.contains(&name) || (name.ends_with(".localhost") && dns_name) {
             return true;
         }
         let literal = name.trim_start_matches('[').trim_end_matches(']');
@@ -516,6 +521,11 @@ mod tests {
             "localhost:",
             "",
             "localhost@evil",
+            // URL delimiters before `.localhost` (the fuzz/hub_request invariant).
+            "evil.example/.localhost:80",
+            "evil.example#.localhost",
+            "evil.example?.localhost",
+            "user@evil.example/.localhost",
         ] {
             assert!(!loopback.allows(bad), "{bad}");
         }

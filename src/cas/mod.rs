@@ -34,7 +34,7 @@ use token::{CasToken, TokenCache};
 const MAX_METADATA_BODY: usize = 64 << 20;
 /// Largest stored xorb object a `200` answer to a suffix range may carry: 64 MiB of records
 /// plus a footer.
-const MAX_STORED_XORB: u64 = 66 << 20;
+pub(crate) const MAX_STORED_XORB: u64 = 66 << 20;
 /// Largest small JSON answer (xorb/shard upload results).
 const MAX_SMALL_BODY: usize = 64 << 10;
 
@@ -478,7 +478,9 @@ async fn read_range(
     } else {
         want
     };
-    let mut buf: Vec<u8> = Vec::with_capacity(limit.min(want.saturating_add(1 << 16)));
+    // `want` comes from the reconstruction: reserve at most a megabyte up front and let the
+    // buffer grow with the bytes actually received.
+    let mut buf: Vec<u8> = Vec::with_capacity(limit.min(want).min(1 << 20));
     while let Some(piece) = resp.chunk().await? {
         if buf.len() + piece.len() > limit {
             // More than asked for: for a 206 that is a protocol error; for a 200 we only need the

@@ -25,6 +25,7 @@
 //! A mismatch is [`Error::Integrity`]; bytes are never "fixed up".
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use xet::reconstruction::{ByteRange, ChunkRange, ReconstructionV1, ReconstructionV2, Term};
@@ -40,8 +41,8 @@ use crate::error::Error;
 pub struct FetchUnit {
     /// The xorb.
     pub xorb: Hash,
-    /// Presigned URL (fetched without the CAS token).
-    pub url: String,
+    /// Presigned URL (fetched without the CAS token), shared by the ranges of one entry.
+    pub url: Arc<str>,
     /// Chunk range covered.
     pub chunks: ChunkRange,
     /// Byte range of the records in the stored xorb, end inclusive.
@@ -81,6 +82,8 @@ pub struct FetchPlan {
     pub skip: u64,
     /// Bytes to emit after the skip.
     pub len: u64,
+    /// The units by xorb and chunk (see [`UnitIndex`]).
+    pub index: UnitIndex,
 }
 
 fn bad(message: impl Into<String>) -> Error {
@@ -109,10 +112,12 @@ impl FetchPlan {
         let mut units = Vec::new();
         for (xorb, entries) in &r.xorbs {
             for e in entries {
+                // One copy of the URL per entry, however many ranges it lists.
+                let url: Arc<str> = e.url.as_str().into();
                 for range in &e.ranges {
                     units.push(FetchUnit {
                         xorb: *xorb,
-                        url: e.url.clone(),
+                        url: url.clone(),
                         chunks: range.chunks,
                         bytes: range.bytes,
                     });
@@ -132,7 +137,7 @@ impl FetchPlan {
             for f in infos {
                 units.push(FetchUnit {
                     xorb: *xorb,
-                    url: f.url.clone(),
+                    url: f.url.as_str().into(),
                     chunks: f.range,
                     bytes: f.url_range,
                 });
@@ -147,10 +152,16 @@ impl FetchPlan {
         skip: u64,
         want: Option<u64>,
     ) -> Result<FetchPlan, Error> {
-        let total = terms
-            .iter()
-            .try_fold(0u64, |a, t| a.checked_add(t.unpacked_length));
-        let total = total.ok_or_else(|| bad("reconstruction sizes overflow"))?;
+        for (i, u) in units.iter().enumerate() {
+            check_unit(u).map_err(|m| bad(format!("fetch range {i} (xorb {}): {m}", u.xorb)))?;
+        }
+        let mut total = 0u64;
+        for (i, t) in terms.iter().enumerate() {
+            check_term(t).map_err(|m| bad(format!("term {i} (xorb {}): {m}", t.hash)))?;
+            total = total
+                .checked_add(t.unpacked_length)
+                .ok_or_else(|| bad("reconstruction sizes overflow"))?;
+        }
         let available = total.saturating_sub(skip);
         let len = match want {
             Some(w) if w > available => {
@@ -161,56 +172,41 @@ impl FetchPlan {
             Some(w) => w,
             None => available,
         };
-        // Units of each xorb, sorted by chunk start.
-        let mut by_xorb: HashMap<Hash, Vec<usize>> = HashMap::new();
-        for (i, u) in units.iter().enumerate() {
-            by_xorb.entry(u.xorb).or_default().push(i);
-        }
-        for list in by_xorb.values_mut() {
-            list.sort_by_key(|&i| {
-                units
-                    .get(i)
-                    .map(|u| (u.chunks.start, u32::MAX - u.chunks.end))
-            });
-        }
+        let index = UnitIndex::new(&units);
+        let max_pieces = max_pieces(terms.len(), units.len());
+        let mut pieces = 0usize;
         let mut steps: Vec<Step> = Vec::new();
+        let mut parts: Vec<(usize, ChunkRange)> = Vec::new();
         for (ti, term) in terms.iter().enumerate() {
-            let candidates = by_xorb
-                .get(&term.hash)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            // Prefer a single unit holding the whole term (the usual case).
-            let whole = candidates.iter().copied().find(|&i| {
-                units.get(i).is_some_and(|u| {
-                    u.chunks.start <= term.range.start && term.range.end <= u.chunks.end
-                })
-            });
-            let mut parts: Vec<(usize, ChunkRange)> = Vec::new();
-            if let Some(u) = whole {
-                parts.push((u, term.range));
-            } else {
-                // Chain units: at each point take the unit containing it that reaches furthest.
-                let mut at = term.range.start;
-                while at < term.range.end {
-                    let next = candidates
-                        .iter()
-                        .copied()
-                        .filter_map(|i| units.get(i).map(|u| (i, u)))
-                        .filter(|(_, u)| u.chunks.start <= at && at < u.chunks.end)
-                        .max_by_key(|(_, u)| u.chunks.end);
-                    let Some((i, u)) = next else {
-                        return Err(bad(format!(
-                            "term {ti} (xorb {}) is not covered by a fetch range",
-                            term.hash
-                        )));
-                    };
-                    let end = u.chunks.end.min(term.range.end);
-                    parts.push((i, ChunkRange { start: at, end }));
-                    at = end;
+            // Chain units: at each point take the unit holding it that reaches furthest (one
+            // unit for the whole term in the usual case).
+            parts.clear();
+            let mut at = term.range.start;
+            while at < term.range.end {
+                let found = index
+                    .covering(&term.hash, at)
+                    .and_then(|i| units.get(i).map(|u| (i, u)));
+                let Some((i, u)) = found else {
+                    return Err(bad(format!(
+                        "term {ti} (xorb {}) is not covered by a fetch range",
+                        term.hash
+                    )));
+                };
+                pieces += 1;
+                if pieces > max_pieces {
+                    return Err(bad(format!(
+                        "reconstruction splits {} terms over {} fetch ranges into more than \
+                         {max_pieces} pieces",
+                        terms.len(),
+                        units.len()
+                    )));
                 }
+                let end = u.chunks.end.min(term.range.end);
+                parts.push((i, ChunkRange { start: at, end }));
+                at = end;
             }
             let n = parts.len();
-            for (k, (unit, chunks)) in parts.into_iter().enumerate() {
+            for (k, &(unit, chunks)) in parts.iter().enumerate() {
                 let piece = Piece {
                     term: ti,
                     chunks,
@@ -231,7 +227,32 @@ impl FetchPlan {
             steps,
             skip,
             len,
+            index,
         })
+    }
+
+    /// A plan of nothing (an empty file).
+    pub fn empty() -> FetchPlan {
+        FetchPlan {
+            units: Vec::new(),
+            terms: Vec::new(),
+            steps: Vec::new(),
+            skip: 0,
+            len: 0,
+            index: UnitIndex::default(),
+        }
+    }
+
+    /// The unit of `xorb` that holds chunk `at` and reaches furthest, if any.
+    pub fn unit_covering(&self, xorb: &Hash, at: u32) -> Option<&FetchUnit> {
+        self.index
+            .covering(xorb, at)
+            .and_then(|i| self.units.get(i))
+    }
+
+    /// A unit of `xorb` (the one starting lowest), if any.
+    pub fn any_unit_of(&self, xorb: &Hash) -> Option<&FetchUnit> {
+        self.index.first(xorb).and_then(|i| self.units.get(i))
     }
 
     /// Drops the steps that only serve bytes past the requested length (a range that ends inside
@@ -255,20 +276,138 @@ impl FetchPlan {
     /// Replaces each unit's URL with the one a fresh reconstruction lists for the same xorb and
     /// chunks (URLs expire, §6.5: a `403` means "ask again"). Returns how many were renewed.
     pub fn renew_urls(&mut self, fresh: &FetchPlan) -> usize {
+        let by_range: HashMap<(Hash, ChunkRange), &FetchUnit> = fresh
+            .units
+            .iter()
+            .map(|f| ((f.xorb, f.chunks), f))
+            .collect();
         let mut renewed = 0;
         for u in &mut self.units {
-            let found = fresh.units.iter().find(|f| {
-                f.xorb == u.xorb && f.chunks.start <= u.chunks.start && u.chunks.end <= f.chunks.end
-            });
-            if let Some(f) = found {
-                if f.chunks == u.chunks {
-                    u.url.clone_from(&f.url);
-                    u.bytes = f.bytes;
-                    renewed += 1;
-                }
+            if let Some(f) = by_range.get(&(u.xorb, u.chunks)) {
+                u.url.clone_from(&f.url);
+                u.bytes = f.bytes;
+                renewed += 1;
             }
         }
         renewed
+    }
+}
+
+/// Most pieces a plan may hold: `PIECES_PER_ENTRY` per term and per fetch range, plus some slack.
+/// A term is normally served by one range; one that spans several ranges adds a piece per range
+/// it crosses, so an honest answer stays far below this, while a forged one (many terms each
+/// chained across many tiny ranges) would otherwise make planning terms × ranges.
+fn max_pieces(terms: usize, units: usize) -> usize {
+    terms
+        .saturating_add(units)
+        .saturating_mul(PIECES_PER_ENTRY)
+        .saturating_add(PIECES_SLACK)
+}
+
+/// See [`max_pieces`].
+const PIECES_PER_ENTRY: usize = 4;
+/// See [`max_pieces`].
+const PIECES_SLACK: usize = 1 << 16;
+
+/// Most chunks a stored xorb can hold: every record takes its header and at least one byte.
+const MAX_CHUNK_INDEX: u64 = crate::cas::MAX_STORED_XORB / (xet::xorb::CHUNK_HEADER_LEN as u64 + 1);
+
+/// Checks the sizes of a fetch range read from the server against the protocol's limits (xet
+/// spec §4): a non-empty chunk range inside one xorb, a byte range inside one stored xorb and
+/// between the smallest and largest size its records can take. Nothing is allocated from a
+/// range before it passes.
+fn check_unit(u: &FetchUnit) -> Result<(), String> {
+    let ChunkRange { start, end } = u.chunks;
+    if start >= end || u64::from(end) > MAX_CHUNK_INDEX {
+        return Err(format!("bad chunk range {start}..{end}"));
+    }
+    let ByteRange { start: lo, end: hi } = u.bytes;
+    if lo > hi || hi >= crate::cas::MAX_STORED_XORB {
+        return Err(format!("bad byte range {lo}..={hi}"));
+    }
+    let count = u64::from(end - start);
+    let header = xet::xorb::CHUNK_HEADER_LEN as u64;
+    let record_max = header + xet::xorb::MAX_COMPRESSED_CHUNK_LEN as u64;
+    let len = u.bytes.len();
+    if len < count * header || len > count * record_max {
+        return Err(format!(
+            "{len} bytes cannot hold the records of {count} chunks"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a term read from the server: a non-empty chunk range inside one xorb, and an
+/// `unpacked_length` those chunks can have (at least a byte, at most the largest chunk each).
+fn check_term(t: &Term) -> Result<(), String> {
+    let ChunkRange { start, end } = t.range;
+    if start >= end || u64::from(end) > MAX_CHUNK_INDEX {
+        return Err(format!("bad chunk range {start}..{end}"));
+    }
+    let count = u64::from(end - start);
+    let most = count * xet::chunker::MAX_CHUNK_SIZE as u64;
+    if t.unpacked_length < count || t.unpacked_length > most {
+        return Err(format!(
+            "{count} chunks cannot hold {} bytes",
+            t.unpacked_length
+        ));
+    }
+    Ok(())
+}
+
+/// The units of each xorb sorted by first chunk, each entry with the unit that reaches
+/// furthest among it and those before: the unit holding a chunk that reaches furthest is one
+/// binary search away, so planning is O((terms + ranges) log ranges) whatever the answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitIndex {
+    /// Per xorb: `(first chunk, furthest-reaching unit so far, its end chunk)`, by first chunk.
+    by_xorb: HashMap<Hash, Vec<(u32, usize, u32)>>,
+}
+
+impl UnitIndex {
+    /// Indexes `units` (each with a non-empty chunk range).
+    pub fn new(units: &[FetchUnit]) -> UnitIndex {
+        let mut lists: HashMap<Hash, Vec<usize>> = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            lists.entry(u.xorb).or_default().push(i);
+        }
+        let by_xorb = lists
+            .into_iter()
+            .map(|(xorb, mut list)| {
+                let key = |i: &usize| {
+                    units
+                        .get(*i)
+                        .map(|u| (u.chunks.start, u32::MAX - u.chunks.end))
+                };
+                list.sort_by_key(key);
+                let mut best: Option<(usize, u32)> = None;
+                let entries = list
+                    .into_iter()
+                    .filter_map(|i| {
+                        let u = units.get(i)?;
+                        if best.is_none_or(|(_, end)| u.chunks.end > end) {
+                            best = Some((i, u.chunks.end));
+                        }
+                        best.map(|(b, end)| (u.chunks.start, b, end))
+                    })
+                    .collect();
+                (xorb, entries)
+            })
+            .collect();
+        UnitIndex { by_xorb }
+    }
+
+    /// The unit of `xorb` holding chunk `at` that reaches furthest.
+    pub fn covering(&self, xorb: &Hash, at: u32) -> Option<usize> {
+        let list = self.by_xorb.get(xorb)?;
+        let k = list.partition_point(|&(start, _, _)| start <= at);
+        let &(_, unit, end) = list.get(k.checked_sub(1)?)?;
+        (at < end).then_some(unit)
+    }
+
+    /// The first unit of `xorb` (lowest first chunk).
+    pub fn first(&self, xorb: &Hash) -> Option<usize> {
+        self.by_xorb.get(xorb)?.first().map(|&(_, unit, _)| unit)
     }
 }
 
@@ -948,7 +1087,7 @@ mod tests {
         let mut plan = FetchPlan::from_v2(&r, None).unwrap();
         assert_eq!(plan.steps.len(), 1);
         // ...force a second fetch from the partial range instead.
-        let part_unit = plan.units.iter().position(|u| u.url == "v").unwrap();
+        let part_unit = plan.units.iter().position(|u| &*u.url == "v").unwrap();
         let second = plan.steps[0].pieces.pop().unwrap();
         plan.steps.push(Step {
             unit: part_unit,
@@ -958,7 +1097,7 @@ mod tests {
         assert_eq!(ok.len() as u64, 600_000 + u64::from(x.chunks[1].len));
         let bad = run(&plan, None, |u| {
             let mut b = s.body(u);
-            if u.url == "v" {
+            if &*u.url == "v" {
                 b[20] ^= 1;
             }
             b
@@ -1081,6 +1220,156 @@ mod tests {
             run(&plan, None, |u| s.body(u)).unwrap(),
             s.data[1000..900_000]
         );
+    }
+
+    /// A V2 answer for one forged xorb: `units` one-chunk ranges `[i, i + 1)` (100 bytes of
+    /// records each, all under one URL) and one term per entry of `terms` (a chunk range).
+    fn forged(units: u32, terms: impl Iterator<Item = (u32, u32)>) -> ReconstructionV2 {
+        let hash = xet::chunk_hash(b"forged");
+        let ranges = (0..units)
+            .map(|i| FetchRangeV2 {
+                chunks: ChunkRange {
+                    start: i,
+                    end: i + 1,
+                },
+                bytes: ByteRange {
+                    start: u64::from(i) * 100,
+                    end: u64::from(i) * 100 + 99,
+                },
+            })
+            .collect();
+        ReconstructionV2 {
+            offset_into_first_range: 0,
+            terms: terms
+                .map(|(start, end)| Term {
+                    hash,
+                    unpacked_length: u64::from(end - start) * 1000,
+                    range: ChunkRange { start, end },
+                })
+                .collect(),
+            xorbs: [(
+                hash,
+                vec![XorbFetchV2 {
+                    url: "http://cas/x".into(),
+                    ranges,
+                }],
+            )]
+            .into(),
+        }
+    }
+
+    #[test]
+    fn planning_is_linear_in_terms_and_ranges() {
+        // 200,000 one-chunk ranges and 200,000 terms, each served by a range near the end of
+        // the list: a planner that scans the ranges of a xorb per term does 4e10 steps (hours);
+        // this one takes well under a second in a release build.
+        let n = 200_000;
+        let r = forged(n, (0..n).map(|i| (n - 1 - i % 7, n - i % 7)));
+        let started = std::time::Instant::now();
+        let plan = FetchPlan::from_v2(&r, None).unwrap();
+        let elapsed = started.elapsed();
+        assert_eq!(plan.terms.len(), n as usize);
+        assert_eq!(
+            plan.steps.iter().map(|s| s.pieces.len()).sum::<usize>(),
+            n as usize
+        );
+        assert!(
+            elapsed < std::time::Duration::from_secs(20),
+            "planning took {elapsed:?}"
+        );
+        // Renewing every URL is linear too.
+        let mut renewed = plan.clone();
+        let started = std::time::Instant::now();
+        assert_eq!(renewed.renew_urls(&plan), n as usize);
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        // The index finds the unit holding a chunk, and none past the last.
+        let hash = plan.units[0].xorb;
+        assert_eq!(
+            plan.unit_covering(&hash, 12_345).unwrap().chunks.start,
+            12_345
+        );
+        assert!(plan.unit_covering(&hash, n).is_none());
+        assert_eq!(plan.any_unit_of(&hash).unwrap().chunks.start, 0);
+    }
+
+    #[test]
+    fn terms_chained_over_many_ranges_are_refused_not_multiplied() {
+        // 100,000 terms, each spanning the same 8,000 one-chunk ranges: 8e8 pieces if planned.
+        let r = forged(8_000, (0..100_000).map(|_| (0, 8_000)));
+        let started = std::time::Instant::now();
+        let e = FetchPlan::from_v2(&r, None).unwrap_err();
+        assert!(matches!(e, Error::Integrity { .. }), "{e:?}");
+        assert!(e.to_string().contains("pieces"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        // A few terms chained over a few ranges are fine.
+        let plan = FetchPlan::from_v2(&forged(100, (0..10).map(|_| (0, 100))), None).unwrap();
+        assert_eq!(plan.steps.len(), 10 * 100);
+    }
+
+    #[test]
+    fn forged_sizes_are_refused_before_any_allocation() {
+        let ok = forged(4, [(0, 4)].into_iter());
+        FetchPlan::from_v2(&ok, None).unwrap();
+        let hash = ok.terms[0].hash;
+        let with_range = |f: &dyn Fn(&mut FetchRangeV2)| {
+            let mut r = ok.clone();
+            f(&mut r.xorbs.get_mut(&hash).unwrap()[0].ranges[0]);
+            r
+        };
+        let with_term = |f: &dyn Fn(&mut Term)| {
+            let mut r = ok.clone();
+            f(&mut r.terms[0]);
+            r
+        };
+        let forged_answers = [
+            // A byte range of gigabytes (what `fetch_range` would reserve), past any stored
+            // xorb, reversed, or too short/long for its chunks' records.
+            with_range(&|g| g.bytes.end = 3 << 30),
+            with_range(&|g| g.bytes.end = u64::MAX),
+            with_range(&|g| g.bytes = ByteRange { start: 99, end: 0 }),
+            with_range(&|g| g.bytes.end = g.bytes.start + 4),
+            with_range(&|g| {
+                g.bytes.end = g.bytes.start + 2 * xet::xorb::MAX_COMPRESSED_CHUNK_LEN as u64
+            }),
+            // An empty, reversed or astronomically long chunk range.
+            with_range(&|g| g.chunks = ChunkRange { start: 1, end: 1 }),
+            with_range(&|g| g.chunks = ChunkRange { start: 2, end: 1 }),
+            with_range(&|g| g.chunks.end = u32::MAX),
+            with_term(&|t| t.range = ChunkRange { start: 3, end: 1 }),
+            with_term(&|t| {
+                t.range = ChunkRange {
+                    start: 0,
+                    end: u32::MAX,
+                }
+            }),
+            // An unpacked length the term's chunks cannot have.
+            with_term(&|t| t.unpacked_length = 1 << 50),
+            with_term(&|t| t.unpacked_length = 3),
+        ];
+        for (i, r) in forged_answers.iter().enumerate() {
+            let e = FetchPlan::from_v2(r, None).unwrap_err();
+            assert!(matches!(e, Error::Integrity { .. }), "answer {i}: {e:?}");
+            let v1 = crate::cas::mock::v1_of(r);
+            let e = FetchPlan::from_v1(&v1, None).unwrap_err();
+            assert!(matches!(e, Error::Integrity { .. }), "V1 answer {i}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn one_url_is_shared_by_the_ranges_of_an_entry() {
+        // A 1 MB URL listed once with 50,000 ranges must not become 50 GB of copies.
+        let mut r = forged(50_000, [(0, 1)].into_iter());
+        let long = format!("http://cas/{}", "x".repeat(1 << 20));
+        for es in r.xorbs.values_mut() {
+            es[0].url.clone_from(&long);
+        }
+        let plan = FetchPlan::from_v2(&r, None).unwrap();
+        assert_eq!(plan.units.len(), 50_000);
+        assert!(plan
+            .units
+            .iter()
+            .all(|u| Arc::ptr_eq(&u.url, &plan.units[0].url)));
+        assert_eq!(&*plan.units[0].url, long);
     }
 
     #[test]

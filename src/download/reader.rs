@@ -152,13 +152,7 @@ impl BlobReader {
                     "file {file_hash} has size 0 but a non-empty hash"
                 )));
             }
-            FetchPlan {
-                units: Vec::new(),
-                terms: Vec::new(),
-                steps: Vec::new(),
-                skip: 0,
-                len: 0,
-            }
+            FetchPlan::empty()
         } else {
             let answer = cas.reconstruction(&file_hash, None, cancel).await?;
             FetchPlan::from_reconstruction(&answer, Some(size))?
@@ -302,9 +296,7 @@ impl BlobReader {
                 }
                 state
                     .plan
-                    .units
-                    .iter()
-                    .find(|u| u.xorb == xorb)
+                    .any_unit_of(&xorb)
                     .map(|u| u.url.clone())
                     .ok_or_else(|| bad(format!("no fetch URL for xorb {xorb}")))?
             };
@@ -394,10 +386,7 @@ impl BlobReader {
                 let state = self.state.borrow();
                 state
                     .plan
-                    .units
-                    .iter()
-                    .filter(|u| u.xorb == xorb && u.chunks.start <= at && at < u.chunks.end)
-                    .max_by_key(|u| u.chunks.end)
+                    .unit_covering(&xorb, at)
                     .map(|u| (u.url.clone(), u.chunks.end.min(run.end)))
                     .ok_or_else(|| bad(format!("chunk {at} of xorb {xorb} has no fetch URL")))?
             };
@@ -429,7 +418,7 @@ impl BlobReader {
             .ok_or_else(|| bad(format!("no records for chunks of xorb {xorb}")))?;
         let unit = FetchUnit {
             xorb,
-            url: url.to_string(),
+            url: url.into(),
             chunks,
             bytes,
         };

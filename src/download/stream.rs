@@ -209,13 +209,7 @@ impl FileDownload {
                     target.file_hash
                 )));
             }
-            FetchPlan {
-                units: Vec::new(),
-                terms: Vec::new(),
-                steps: Vec::new(),
-                skip: 0,
-                len: 0,
-            }
+            FetchPlan::empty()
         } else {
             let answer = cas
                 .reconstruction(&target.file_hash, range, &cancel)

@@ -211,7 +211,7 @@ pub(super) async fn preupload(
 
 /// One operation line of a commit.
 #[derive(Debug)]
-enum CommitOp {
+pub(crate) enum CommitOp {
     File {
         path: String,
         content: Vec<u8>,
@@ -231,7 +231,7 @@ enum CommitOp {
 
 /// The header line's commit message and the operations, in line order (400 on anything
 /// malformed).
-fn parse_commit(body: &[u8]) -> ApiResult<(String, Vec<CommitOp>)> {
+pub(crate) fn parse_commit(body: &[u8]) -> ApiResult<(String, Vec<CommitOp>)> {
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::BadRequest("commit body is not UTF-8".into()))?;
     let mut summary = None;

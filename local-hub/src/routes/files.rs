@@ -205,13 +205,13 @@ pub(super) async fn paths_info(
 
 /// Where a copyFile line copies from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Source {
+pub(crate) enum Source {
     Bucket(String),
     Repo(RepoType, String),
 }
 
 #[derive(Debug)]
-enum Op {
+pub(crate) enum Op {
     Add {
         path: String,
         hash: String,
@@ -231,7 +231,7 @@ enum Op {
 }
 
 impl Op {
-    fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         match self {
             Op::Add { path, .. } | Op::Copy { path, .. } | Op::Delete { path } => path,
         }
@@ -309,7 +309,7 @@ fn parse_line(value: Value, n: usize) -> ApiResult<Op> {
 }
 
 /// Splits the NDJSON body into operations (400 for anything malformed).
-fn parse_batch(body: &[u8]) -> ApiResult<Vec<Op>> {
+pub(crate) fn parse_batch(body: &[u8]) -> ApiResult<Vec<Op>> {
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::BadRequest("batch body is not UTF-8".into()))?;
     let lines: Vec<(usize, &str)> = text

@@ -2,9 +2,9 @@
 
 pub(crate) mod admin;
 mod buckets;
-mod commits;
+pub(crate) mod commits;
 pub(crate) mod events;
-mod files;
+pub(crate) mod files;
 mod lfs;
 mod repo_admin;
 mod repos;
