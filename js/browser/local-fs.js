@@ -118,8 +118,12 @@ export async function walkHandle(root, onPage, signal) {
 /**
  * Looks up `paths` under `root`: a flat page of the ones that are files; `onFile(path, file)` is
  * told each `File` found.
+ * @param {any} root
+ * @param {string[]} paths
+ * @param {Map<string, any>} [cache]
+ * @param {(path: string, file: File) => void} [onFile]
  */
-export async function statPaths(root, paths, cache = new Map(), onFile = undefined) {
+export async function statPaths(root, paths, cache = new Map(), onFile) {
   const page = [];
   for (let j = 0; j < paths.length; j += LOOKUP_CONCURRENCY) {
     const group = paths.slice(j, j + LOOKUP_CONCURRENCY);

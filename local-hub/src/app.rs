@@ -210,24 +210,33 @@ async fn bind(host: &str, port: u16) -> Result<TcpListener, String> {
         .map_err(|e| format!("binding {host}:{port}: {e}"))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the SIGINT and SIGTERM handlers now and returns a future that ends at the first of
+/// them. Called before the start-up line is printed, so a signal sent right after that line
+/// always shuts down cleanly (temporary data dir removed) instead of killing the process.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        async fn first(signal: Option<Signal>) {
+            match signal {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            tokio::select! {
+                () = first(interrupt) => {},
+                () = first(terminate) => {},
+            }
+        }
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -379,7 +388,8 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
             .await
     });
 
-    // Ready: the start-up line is the first thing on stdout.
+    // Ready: the start-up line is the first thing on stdout, once signals are handled.
+    let shutdown = shutdown_signal();
     let line = serde_json::json!({
         "hub": hub_url,
         "cas": cas_url,
@@ -399,7 +409,7 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
         eprintln!("local-hub: listening on {} (not loopback only)", args.host);
     }
 
-    shutdown_signal().await;
+    shutdown.await;
     state.events.shut_down();
     let _ = stop_tx.send(());
     let wait = async {
