@@ -7,6 +7,7 @@ import { mkdir, open, opendir, rename, rmdir, stat, unlink } from 'node:fs/promi
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AbortError } from '../../dist/client/js/errors.js';
+import { syncDirectory } from './transfer.js';
 
 /** Files per page handed to the planner (4 values each). */
 const PAGE_FILES = 1000;
@@ -38,19 +39,6 @@ async function statFile(path) {
     sec -= 1n;
   }
   return [Number(info.size), Number(sec), Number(nsec)];
-}
-
-/** fsync of a directory, so renames in it survive a crash (a no-op where directories cannot be opened). */
-async function syncDirectory(dir) {
-  let handle;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Windows cannot open a directory: its renames are durable without this.
-  } finally {
-    await handle?.close().catch(() => {});
-  }
 }
 
 /** The local side for the folder `root` (a path as given). */

@@ -67,7 +67,7 @@ setNodeSourceOpener((value) => {
 });
 
 /** fsync of a directory, so a rename in it survives a crash (a no-op where directories cannot be opened). */
-async function syncDirectory(dir) {
+export async function syncDirectory(dir) {
   let handle;
   try {
     handle = await open(dir, 'r');
