@@ -507,6 +507,40 @@ export async function applyWith(plan, options, client, localFor) {
   return report;
 }
 
+/**
+ * `syncBucket` over one environment's `planSync` and `applySyncPlan`: with `plan`, applies it;
+ * otherwise checks the run options, plans, and (unless `dryRun`) applies the plan with the run
+ * options, a client made by `newClient(options)` unless one is given, and what `extra(plan)` adds
+ * (browsers: the folder handle).
+ * @param {any} options
+ * @param {{ planSync: (o: any) => Promise<any>, applySyncPlan: (plan: any, o: any) => Promise<any>, newClient: (o: any) => any, extra?: (plan: any) => object }} env
+ */
+export async function syncWith(options, { planSync, applySyncPlan, newClient, extra = () => ({}) }) {
+  const o = options ?? {};
+  if (o.plan !== undefined && o.plan !== null) {
+    const { plan, ...rest } = o;
+    return applySyncPlan(plan, rest);
+  }
+  if (o.dryRun !== undefined && typeof o.dryRun !== 'boolean') throw invalid(`dryRun must be a boolean, got ${typeof o.dryRun}`);
+  checkRunOptions(o);
+  const plan = await planSync(o);
+  if (o.dryRun) return plan;
+  const { client, signal, onProgress, concurrency, accessToken, endpoint, fetch, tokenProvider, retry, worker } = o;
+  return applySyncPlan(plan, {
+    client: client ?? newClient(o),
+    signal,
+    onProgress,
+    concurrency,
+    accessToken,
+    endpoint,
+    fetch,
+    tokenProvider,
+    retry,
+    worker,
+    ...extra(plan),
+  });
+}
+
 // ----------------------------------------------------------------------------- downloadBucketFiles
 
 /** Downloads many bucket files into a local folder (§2); see sync.d.ts `downloadBucketFiles`. */

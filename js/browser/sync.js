@@ -7,7 +7,7 @@
 
 import { ValidationError } from '../../dist/client/js/errors.js';
 import { BucketClient } from '../index.js';
-import { applyWith, downloadFilesWith, planWith } from '../sync-exec.js';
+import { applyWith, downloadFilesWith, planWith, syncWith } from '../sync-exec.js';
 import { browserLocalSide, filesLocalSide } from './local-fs.js';
 
 function invalid(message) {
@@ -159,31 +159,12 @@ export function applySyncPlan(plan, options = {}) {
 }
 
 /** Plans and executes a sync (or only plans, with `dryRun`); see sync.d.ts. */
-export async function syncBucket(options = {}) {
-  const o = options ?? {};
-  if (o.plan !== undefined && o.plan !== null) {
-    const { plan, ...rest } = o;
-    return applySyncPlan(plan, rest);
-  }
-  if (o.dryRun !== undefined && typeof o.dryRun !== 'boolean') {
-    throw invalid(`dryRun must be a boolean, got ${typeof o.dryRun}`);
-  }
-  const plan = await planSync(o);
-  if (o.dryRun) return plan;
-  const localFolder = plan.direction === 'upload' ? o.source : o.destination;
-  const { client, signal, onProgress, concurrency, accessToken, endpoint, fetch, tokenProvider, retry, worker } = o;
-  return applySyncPlan(plan, {
-    localFolder,
-    client: client ?? new BucketClient(o),
-    signal,
-    onProgress,
-    concurrency,
-    accessToken,
-    endpoint,
-    fetch,
-    tokenProvider,
-    retry,
-    worker,
+export function syncBucket(options = {}) {
+  return syncWith(options, {
+    planSync,
+    applySyncPlan,
+    newClient: (o) => new BucketClient(o),
+    extra: (plan) => ({ localFolder: plan.direction === 'upload' ? options?.source : options?.destination }),
   });
 }
 

@@ -4,7 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { BucketClient } from '../index.js';
-import { applyWith, checkRunOptions, downloadFilesWith, planWith } from '../sync-exec.js';
+import { applyWith, downloadFilesWith, planWith, syncWith } from '../sync-exec.js';
 import { ValidationError } from '../../dist/client/js/errors.js';
 import { nodeLocalSide } from './local-fs.js';
 
@@ -22,20 +22,8 @@ export async function applySyncPlan(plan, options = {}) {
 }
 
 /** Plans and executes a sync (or only plans, with `dryRun`); see sync.d.ts. */
-export async function syncBucket(options = {}) {
-  const o = options ?? {};
-  if (o.plan !== undefined && o.plan !== null) {
-    const { plan, ...rest } = o;
-    return applySyncPlan(plan, rest);
-  }
-  if (o.dryRun !== undefined && typeof o.dryRun !== 'boolean') {
-    throw new ValidationError(`dryRun must be a boolean, got ${typeof o.dryRun}`, { code: 'INVALID_ARGUMENT' });
-  }
-  checkRunOptions(o);
-  const plan = await planSync(o);
-  if (o.dryRun) return plan;
-  const { client, signal, onProgress, concurrency, accessToken, endpoint, fetch, tokenProvider, retry } = o;
-  return applySyncPlan(plan, { client: client ?? new BucketClient(o), signal, onProgress, concurrency, accessToken, endpoint, fetch, tokenProvider, retry });
+export function syncBucket(options = {}) {
+  return syncWith(options, { planSync, applySyncPlan, newClient: (o) => new BucketClient(o) });
 }
 
 /** Downloads many bucket files into a local folder; see sync.d.ts. */
