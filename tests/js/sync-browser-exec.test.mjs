@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as hf from 'hf-buckets';
 import { startLocalHub } from './helpers/local-hub.mjs';
 import { openBrowserPage } from './helpers/browser.mjs';
+import { bucketWithFiles } from './helpers/sync-fixtures.mjs';
 
 let local;
 let hub;
@@ -65,18 +66,8 @@ after(async () => {
 
 const uniq = (p) => `${p}-${(n++).toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
-async function newBucket(files = {}) {
-  const { bucketId } = await hub.createBucket(uniq('sync-exec'));
-  const add = Object.entries(files).map(([destination, [content, mtime]]) => ({
-    source: new TextEncoder().encode(content),
-    destination,
-    mtime,
-  }));
-  if (add.length) {
-    const r = await hub.batchBucketFiles(bucketId, { add });
-    assert.ok(r.success, JSON.stringify(r));
-  }
-  return bucketId;
+function newBucket(files = {}) {
+  return bucketWithFiles(hub, uniq('sync-exec'), files);
 }
 
 /** The bucket's files → their text. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as hf from 'hf-buckets';
 import { startLocalHub } from './helpers/local-hub.mjs';
 import { openBrowserPage } from './helpers/browser.mjs';
+import { bucketWithFiles } from './helpers/sync-fixtures.mjs';
 
 let local;
 let hub;
@@ -69,18 +70,8 @@ after(async () => {
 const uniq = (p) => `${p}-${(n++).toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
 /** A bucket holding `files` ({ path: [content, mtimeMs | undefined] }). */
-async function newBucket(files = {}) {
-  const { bucketId } = await hub.createBucket(uniq('sync-browser'));
-  const add = Object.entries(files).map(([destination, [content, mtime]]) => ({
-    source: new TextEncoder().encode(content),
-    destination,
-    mtime,
-  }));
-  if (add.length) {
-    const r = await hub.batchBucketFiles(bucketId, { add });
-    assert.ok(r.success, JSON.stringify(r));
-  }
-  return bucketId;
+function newBucket(files = {}) {
+  return bucketWithFiles(hub, uniq('sync-browser'), files);
 }
 
 /** The same tree on disk: `files` ({ path: text }) with `mtimes` ({ path: ms }); returns its path. */

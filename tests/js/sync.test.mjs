@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as hf from 'hf-buckets';
 import { startLocalHub } from './helpers/local-hub.mjs';
+import { bucketWithFiles } from './helpers/sync-fixtures.mjs';
 
 let local;
 let hub;
@@ -29,18 +30,8 @@ after(async () => {
 
 const opts = () => ({ endpoint: local.hub, accessToken: local.token });
 
-async function newBucket(files = {}) {
-  const { bucketId } = await hub.createBucket(`sync-${(n++).toString(36)}-${Math.random().toString(36).slice(2, 7)}`);
-  const add = Object.entries(files).map(([destination, [content, mtime]]) => ({
-    source: new TextEncoder().encode(content),
-    destination,
-    mtime,
-  }));
-  if (add.length) {
-    const r = await hub.batchBucketFiles(bucketId, { add });
-    assert.ok(r.success, JSON.stringify(r));
-  }
-  return bucketId;
+function newBucket(files = {}) {
+  return bucketWithFiles(hub, `sync-${(n++).toString(36)}-${Math.random().toString(36).slice(2, 7)}`, files);
 }
 
 /** Writes `files` ({ path: [content, mtimeMs] }) under a fresh folder; returns its path. */
