@@ -5,6 +5,8 @@ import { initSync } from '../../dist/client/hf_buckets_client.js';
 
 initSync({ module: readFileSync(new URL('../../dist/client/hf_buckets_client_bg.wasm', import.meta.url)) });
 
+import './small-get.js';
+
 export * from '../index.js';
 export { downloadBucketFile } from './transfer.js';
 export { applySyncPlan, downloadBucketFiles, planSync, syncBucket } from './sync.js';

@@ -214,6 +214,7 @@ impl CasClient {
                 Method::Get,
                 format!("{}/v1/chunks/default/{hex}", t.cas_url),
             )
+            .small_answer(MAX_METADATA_BODY)
         };
         match self
             .send_read(&build, cancel, &[404], MAX_METADATA_BODY)

@@ -124,6 +124,10 @@ pub struct Request {
     /// attempt). Transports that stream request bodies call it as the body goes out; others
     /// call it once with the full length when the response arrives. Used for upload progress.
     pub body_progress: Option<Rc<dyn Fn(u64)>>,
+    /// A hint that the answer is small and wanted whole (at most this many bytes): a transport
+    /// may then use a cheaper path that buffers it (the wasm transport in Node does, for the
+    /// CAS's many global-dedup queries). The answer is the same either way.
+    pub small_answer: Option<usize>,
 }
 
 impl Request {
@@ -137,6 +141,7 @@ impl Request {
             retry_safe: method.is_idempotent(),
             redirects: redirect::Redirects::SameOrigin,
             body_progress: None,
+            small_answer: None,
         }
     }
 
@@ -149,6 +154,12 @@ impl Request {
     /// Sets [`Request::body_progress`].
     pub fn on_body_progress(mut self, f: Rc<dyn Fn(u64)>) -> Request {
         self.body_progress = Some(f);
+        self
+    }
+
+    /// Sets [`Request::small_answer`].
+    pub fn small_answer(mut self, max: usize) -> Request {
+        self.small_answer = Some(max);
         self
     }
 
@@ -201,6 +212,7 @@ impl fmt::Debug for Request {
             .field("retry_safe", &self.retry_safe)
             .field("redirects", &self.redirects)
             .field("body_progress", &self.body_progress.is_some())
+            .field("small_answer", &self.small_answer)
             .finish()
     }
 }

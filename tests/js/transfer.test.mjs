@@ -138,6 +138,27 @@ test('every source kind: Blob, File, ArrayBuffer, DataView, ReadableStream, asyn
   assert.equal(infos['file.bin'].mtime.getTime(), 1_700_000_000_000);
 });
 
+test('Node paths at the edge of the one-read size (0, 1, 256 KiB, 256 KiB + 1 bytes, 3 pieces); a folder is refused', async () => {
+  const bucket = await newBucket('paths');
+  const sizes = [0, 1, 256 * 1024, 256 * 1024 + 1, 2 * MiB + 5];
+  const add = [];
+  const expected = {};
+  for (const size of sizes) {
+    const file = path.join(dir, `edge-${size}.bin`);
+    const data = bytes(size + 7, size);
+    await writeFile(file, data);
+    add.push({ source: file, destination: `edge/${size}.bin` });
+    expected[`edge/${size}.bin`] = sha256(data);
+  }
+  const r = await hub.batchBucketFiles(bucket, { add });
+  assert.equal(r.success, true, JSON.stringify(r.failed));
+  for (const [p, digest] of Object.entries(expected)) {
+    assert.equal(sha256(await hub.getBucketFile(bucket, { path: p })), digest, p);
+  }
+  await assert.rejects(hub.uploadBucketFile(bucket, { source: dir, destination: 'dir.bin' }), /not a regular file/);
+  await assert.rejects(hub.uploadBucketFile(bucket, { source: path.join(dir, 'missing.bin'), destination: 'm.bin' }), /ENOENT/);
+});
+
 test('explicit contentType and mtime win; content types are guessed from destinations', async () => {
   const bucket = await newBucket('meta');
   await hub.batchBucketFiles(bucket, {

@@ -1,0 +1,20 @@
+// What a platform's entry installs into the wasm transport (src/transport/fetch.rs, read by
+// src/bindings/client.rs when a client is made). Node's entry (js/node/small-get.js) installs a
+// GET for small answers over node:http; elsewhere nothing is installed and `fetch` does all.
+
+let smallGet;
+
+/**
+ * Installs `fn(url, headers, max)`: sends a bodiless GET (`headers` a flat `[name, value, …]`
+ * array) and resolves to `[status, rawHeaders, body]` (`body` a Uint8Array of at most `max`
+ * bytes), or rejects when no answer came. Clients made afterwards use it for requests marked as
+ * having small answers, unless they were given their own `fetch`.
+ */
+export function setSmallGet(fn) {
+  smallGet = fn;
+}
+
+/** The installed function, if any. */
+export function installedSmallGet() {
+  return smallGet;
+}
