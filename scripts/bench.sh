@@ -57,3 +57,11 @@ if [ "${PEERS_BENCH:-1}" != 0 ]; then
   node benches/js/peers-bench.mjs --size-mib "${PEERS_BENCH_MIB:-256}" \
     --rounds "${PEERS_BENCH_ROUNDS:-3}" --small "${PEERS_BENCH_SMALL:-1000,10000}"
 fi
+
+# The demo widget's longest main-thread task while a 200 MiB file uploads (issue 12), in headless
+# Chromium against local-hub. Env: WIDGET_BENCH_MIB (default 200), WIDGET_BENCH_RUNS (default 2),
+# WIDGET_BENCH=0 skips it.
+if [ "${WIDGET_BENCH:-1}" != 0 ]; then
+  log "widget long-task bench (headless Chromium)"
+  node benches/js/widget-longtask.mjs --size-mib "${WIDGET_BENCH_MIB:-200}" --runs "${WIDGET_BENCH_RUNS:-2}"
+fi
