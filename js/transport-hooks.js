@@ -6,8 +6,8 @@ let smallGet;
 
 /**
  * Installs `fn(url, headers, max)`: sends a bodiless GET (`headers` a flat `[name, value, …]`
- * array) and resolves to `[status, rawHeaders, body]` (`body` a Uint8Array of at most `max`
- * bytes), or rejects when no answer came. Clients made afterwards use it for requests marked as
+ * array) and resolves to `[status, headers, body]` (`headers` as `name: value` lines joined by
+ * CRLF, `body` a Uint8Array of at most `max` bytes), or rejects when no answer came. Clients made afterwards use it for requests marked as
  * having small answers, unless they were given their own `fetch`.
  */
 export function setSmallGet(fn) {

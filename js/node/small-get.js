@@ -33,7 +33,7 @@ async function viaFetch(url, headers, max) {
   const response = await globalThis.fetch(url, { headers: headerObject(headers), redirect: 'manual' });
   const body = new Uint8Array(await response.arrayBuffer());
   if (body.length > max) throw new Error(`the answer is larger than ${max} bytes`);
-  return [response.status, [...response.headers].flat(), body];
+  return [response.status, [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\r\n'), body];
 }
 
 function smallGet(url, headers, max) {
@@ -60,7 +60,10 @@ function smallGet(url, headers, max) {
         });
         response.on('end', () => {
           const body = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-          resolve([response.statusCode, response.rawHeaders, new Uint8Array(body.buffer, body.byteOffset, body.length)]);
+          const raw = response.rawHeaders;
+          const lines = [];
+          for (let i = 0; i + 1 < raw.length; i += 2) lines.push(`${raw[i]}: ${raw[i + 1]}`);
+          resolve([response.statusCode, lines.join('\r\n'), new Uint8Array(body.buffer, body.byteOffset, body.length)]);
         });
         response.on('error', reject);
       },

@@ -85,8 +85,8 @@ impl FetchClient {
     /// Sends requests marked [`Request::small_answer`] (bodiless GETs whose whole answer is
     /// wanted) through `small_get(url, headers, max)` instead of `fetch`, unless the caller
     /// injected its own `fetch` (which then sees every request). `headers` is a flat
-    /// `[name, value, …]` array; the function resolves to `[status, rawHeaders, body]`
-    /// (`rawHeaders` flat like `headers`, `body` a `Uint8Array` of at most `max` bytes) and
+    /// `[name, value, …]` array; the function resolves to `[status, headers, body]` (`headers`
+    /// as `name: value` lines joined by CRLF, `body` a `Uint8Array` of at most `max` bytes) and
     /// rejects when no answer came. Node's entry registers one over `node:http` with a
     /// keep-alive pool: a `fetch` costs several times more per request, which for a batch of
     /// many small files (one dedup query each) was most of the time.
@@ -111,18 +111,19 @@ impl FetchClient {
             headers.push(&JsValue::from_str(k));
             headers.push(&JsValue::from_str(v));
         }
-        let promise = small_get
+        let called = small_get
             .call3(
                 &JsValue::UNDEFINED,
                 &JsValue::from_str(&request.url),
                 &headers,
                 &JsValue::from_f64(max as f64),
             )
-            .map_err(|e| TransportError::InvalidRequest {
-                url: url.clone(),
-                message: describe_js_error(&e),
-            })?;
-        let answer = match with_cancel(JsFuture::from(Promise::resolve(&promise)), cancel).await? {
+            .map(|p| JsFuture::from(Promise::resolve(&p)));
+        let answer = match called {
+            Ok(pending) => with_cancel(pending, cancel).await?,
+            Err(e) => Err(e),
+        };
+        let answer = match answer {
             Ok(a) => a,
             Err(_) if cancel.is_cancelled() => return Err(TransportError::Aborted),
             Err(e) => {
@@ -132,37 +133,21 @@ impl FetchClient {
                 })
             }
         };
-        let bad = || TransportError::Connect {
-            url: url.clone(),
-            message:
-                "the small-answer transport resolved to something else than [status, headers, body]"
-                    .into(),
-        };
-        let status = Reflect::get_u32(&answer, 0)
-            .ok()
-            .and_then(|s| s.as_f64())
-            .filter(|s| (100.0..=599.0).contains(s))
-            .ok_or_else(bad)? as u16;
-        let raw = Reflect::get_u32(&answer, 1).unwrap_or(JsValue::UNDEFINED);
-        let raw: Array = raw.dyn_into().map_err(|_| bad())?;
-        let names_values: Vec<String> = raw.iter().filter_map(|v| v.as_string()).collect();
-        let headers = Headers::from_pairs(
-            names_values
-                .chunks_exact(2)
-                .map(|p| (p[0].clone(), p[1].clone())),
-        );
-        let body = Reflect::get_u32(&answer, 2)
-            .ok()
-            .and_then(|b| b.dyn_into::<Uint8Array>().ok())
-            .ok_or_else(bad)?;
-        if body.length() as usize > max {
-            return Err(TransportError::Body {
+        // `[status, headers, body]`; the caller checks the body's size (`bytes_limited`).
+        let part = |i| Reflect::get_u32(&answer, i).unwrap_or(JsValue::UNDEFINED);
+        let (Some(status), Some(headers), Ok(body)) = (
+            part(0).as_f64().filter(|s| (100.0..=599.0).contains(s)),
+            part(1).as_string(),
+            part(2).dyn_into::<Uint8Array>(),
+        ) else {
+            return Err(TransportError::Connect {
                 url,
-                message: format!("the answer is larger than {max} bytes"),
+                message: "the small-answer transport resolved to no [status, headers, body]".into(),
             });
-        }
+        };
+        let headers = parse_xhr_headers(&headers);
         Ok(Response::from_bytes(
-            status,
+            status as u16,
             headers,
             request.url.clone(),
             body.to_vec(),
@@ -240,7 +225,7 @@ fn has_xhr() -> bool {
         .is_some_and(|f| f.is_function())
 }
 
-/// Parses `getAllResponseHeaders()` ("name: value" lines).
+/// Parses `name: value` lines (`getAllResponseHeaders()`, and the small-answer transport's).
 fn parse_xhr_headers(all: &str) -> Headers {
     let pairs = all
         .split("\r\n")
