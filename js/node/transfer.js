@@ -49,6 +49,7 @@ function openPath(path) {
     }
     if (n <= info.size) {
       closeSync(fd);
+      /** @type {Buffer | undefined} */
       let piece = buffer.subarray(0, n);
       return {
         ...meta,

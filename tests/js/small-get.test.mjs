@@ -1,13 +1,17 @@
 // Node's cheap path for small answers (js/node/small-get.js): the CAS's global-dedup queries, one
-// per file of a batch, go over node:http with a keep-alive pool instead of `fetch`, with the same
-// answers; a process that routes `fetch` elsewhere (a replaced global `fetch`) and a client given
-// its own `fetch` keep every query on that route; failing queries cost only the dedup.
+// per file of a batch, go over its own keep-alive HTTP/1.1 client instead of `fetch`, with the
+// same answers; a process that routes `fetch` elsewhere (a replaced global `fetch`) and a client
+// given its own `fetch` keep every query on that route; failing queries cost only the dedup. The
+// client itself against a scripted server: framing (length, chunks, close), keep-alive and a
+// connection the server closed, limits, bad answers and bad headers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomFillSync } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
+import net from 'node:net';
 import { BucketClient } from 'hf-buckets';
 import { startLocalHub } from './helpers/local-hub.mjs';
+import { request } from '../../js/node/small-get.js';
 
 let local;
 let n = 0;
@@ -31,18 +35,22 @@ async function newBucket() {
 const smallFiles = (count) =>
   Array.from({ length: count }, (_, i) => ({ source: randomFillSync(new Uint8Array(4096)), destination: `f/${i}.bin` }));
 
-/** Counts node:http requests for dedup queries while `fn` runs. */
-async function countHttpQueries(fn) {
+/** Counts the dedup queries sent with `fetch` (Node's undici) while `fn` runs. */
+async function countFetchQueries(fn) {
   let count = 0;
-  const onStart = ({ request }) => {
+  let all = 0;
+  const onCreate = ({ request }) => {
+    all += 1;
     if (request.path.startsWith('/v1/chunks/')) count += 1;
   };
-  diagnostics.subscribe('http.client.request.start', onStart);
+  diagnostics.subscribe('undici:request:create', onCreate);
   try {
     const result = await fn();
+    // The channel works: the other requests of the call (token, xorb, shard, commit) used fetch.
+    assert.ok(all >= 3, `fetch requests seen: ${all}`);
     return { result, count };
   } finally {
-    diagnostics.unsubscribe('http.client.request.start', onStart);
+    diagnostics.unsubscribe('undici:request:create', onCreate);
   }
 }
 
@@ -56,30 +64,31 @@ function countingFetch(inner = globalThis.fetch) {
   return wrapped;
 }
 
-test('a batch of small files asks one dedup query per file over node:http; their answers deduplicate the same files in a new session', async () => {
+test('a batch of small files asks one dedup query per file, none with fetch; their answers deduplicate the same files in a new session', async () => {
   const files = smallFiles(40);
-  const first = await countHttpQueries(async () => client().batchBucketFiles(await newBucket(), { add: files }));
+  const first = await countFetchQueries(async () => client().batchBucketFiles(await newBucket(), { add: files }));
   assert.equal(first.result.success, true);
-  assert.equal(first.count, 40);
+  assert.equal(first.result.upload.dedupQueries, 40);
+  assert.equal(first.count, 0);
   assert.equal(first.result.upload.newBytes, 40 * 4096);
 
-  const again = await countHttpQueries(async () => client().batchBucketFiles(await newBucket(), { add: files }));
+  const again = await countFetchQueries(async () => client().batchBucketFiles(await newBucket(), { add: files }));
   assert.equal(again.result.success, true);
-  assert.ok(again.count >= 1, `${again.count}`);
+  assert.equal(again.count, 0);
+  assert.ok(again.result.upload.dedupQueries >= 1);
   assert.equal(again.result.upload.newBytes, 0);
   assert.equal(again.result.upload.dedupBytes, 40 * 4096);
   assert.equal(again.result.upload.xorbs, 0);
 });
 
-test('with the global fetch replaced, dedup queries go through it, not node:http', async () => {
+test('with the global fetch replaced, dedup queries go through it', async () => {
   const original = globalThis.fetch;
   const counting = countingFetch(original);
   globalThis.fetch = counting;
   try {
     const files = smallFiles(10);
-    const { result, count } = await countHttpQueries(async () => client().batchBucketFiles(await newBucket(), { add: files }));
+    const result = await client().batchBucketFiles(await newBucket(), { add: files });
     assert.equal(result.success, true);
-    assert.equal(count, 0);
     assert.equal(counting.queries, 10);
     const again = await client().batchBucketFiles(await newBucket(), { add: files });
     assert.equal(again.upload.newBytes, 0);
@@ -90,11 +99,8 @@ test('with the global fetch replaced, dedup queries go through it, not node:http
 
 test("a client given its own fetch sees every dedup query", async () => {
   const counting = countingFetch();
-  const { result, count } = await countHttpQueries(async () =>
-    client({ fetch: counting }).batchBucketFiles(await newBucket(), { add: smallFiles(10) }),
-  );
+  const result = await client({ fetch: counting }).batchBucketFiles(await newBucket(), { add: smallFiles(10) });
   assert.equal(result.success, true);
-  assert.equal(count, 0);
   assert.equal(counting.queries, 10);
 });
 
@@ -117,4 +123,108 @@ test('dedup queries that fail (503, cut connections) cost only the dedup', async
       await local.clearFaults();
     }
   }
+});
+
+// ------------------------------------------------------------- the client, against scripted servers
+
+/**
+ * A TCP server answering each request (read up to its blank line) with `script(n, text)`'s
+ * bytes (n counts requests over all connections); `script` may return `{ bytes, close }`.
+ */
+async function scripted(script) {
+  const sockets = new Set();
+  const server = net.createServer((socket) => {
+    server.connectionsSeen += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    let buffer = '';
+    socket.on('data', (d) => {
+      buffer += d.toString('latin1');
+      let end;
+      while ((end = buffer.indexOf('\r\n\r\n')) >= 0) {
+        const text = buffer.slice(0, end);
+        buffer = buffer.slice(end + 4);
+        server.requests.push(text);
+        const out = script(server.requests.length, text);
+        const { bytes, close } = typeof out === 'string' || out instanceof Buffer ? { bytes: out } : out;
+        socket.write(bytes);
+        if (close) socket.end();
+      }
+    });
+    socket.on('error', () => {});
+  });
+  server.requests = [];
+  server.connectionsSeen = 0;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const close = () => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise((resolve) => server.close(resolve));
+  };
+  return { server, url, close };
+}
+
+const text = (body) => new TextDecoder().decode(body);
+
+test('small GET client: lengths, chunks, close-delimited and empty bodies, interim answers, one kept-alive connection', async (t) => {
+  const s = await scripted((n) => {
+    switch (n) {
+      case 1: return 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Thing: a\r\n\r\nhello';
+      case 2: return 'HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n';
+      case 3: return 'HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n4\r\ndefg\r\n0\r\nTrailer: t\r\n\r\n';
+      case 4: return 'HTTP/1.1 204 No Content\r\n\r\n';
+      default: return { bytes: 'HTTP/1.0 200 OK\r\n\r\nuntil the end', close: true };
+    }
+  });
+  t.after(s.close);
+  const [status, headers, body] = await request(`${s.url}/a?b=c`, ['authorization', 'Bearer x'], 100);
+  assert.equal(status, 200);
+  assert.equal(text(body), 'hello');
+  assert.match(headers, /^content-length: 5\r\nx-thing: a$/);
+  assert.match(s.server.requests[0], /^GET \/a\?b=c HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nauthorization: Bearer x$/);
+  assert.equal((await request(`${s.url}/b`, [], 100))[0], 404);
+  const chunked = await request(`${s.url}/c`, [], 100);
+  assert.deepEqual([chunked[0], text(chunked[2])], [200, 'abcdefg']);
+  const empty = await request(`${s.url}/d`, [], 100);
+  assert.deepEqual([empty[0], empty[2].length], [204, 0]);
+  assert.equal(s.server.connectionsSeen, 1, 'one connection, kept alive');
+  assert.equal(text((await request(`${s.url}/e`, [], 100))[2]), 'until the end');
+});
+
+test('small GET client: a kept-alive connection the server closed is replaced; limits and bad answers reject', async (t) => {
+  const s = await scripted((n, req) => {
+    if (req.startsWith('GET /close-after')) return { bytes: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', close: true };
+    if (req.startsWith('GET /big-len')) return 'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n';
+    if (req.startsWith('GET /big-chunks')) return 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n' + 'x'.repeat(64) + '\r\n0\r\n\r\n';
+    if (req.startsWith('GET /garbage')) return 'SSH-2.0-OpenSSH\r\n\r\n';
+    if (req.startsWith('GET /cut')) return { bytes: 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', close: true };
+    if (req.startsWith('GET /bad-chunk')) return 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n';
+    return 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+  });
+  t.after(s.close);
+  assert.equal(text((await request(`${s.url}/first`, [], 100))[2]), 'ok');
+  // The server silently drops the idle connection: the next request still gets its answer.
+  await request(`${s.url}/close-after`, [], 100);
+  assert.equal(text((await request(`${s.url}/again`, [], 100))[2]), 'ok');
+  await assert.rejects(request(`${s.url}/big-len`, [], 100), /larger than 100 bytes/);
+  await assert.rejects(request(`${s.url}/big-chunks`, [], 32), /larger than 32 bytes/);
+  await assert.rejects(request(`${s.url}/garbage`, [], 100), /did not answer with HTTP/);
+  await assert.rejects(request(`${s.url}/cut`, [], 100), /closed before the answer was complete/);
+  await assert.rejects(request(`${s.url}/bad-chunk`, [], 100), /malformed chunk size/);
+  const before = s.server.requests.length;
+  await assert.rejects(request(`${s.url}/x`, ['x-evil', 'a\r\nhost: other'], 100), /invalid request header/);
+  await assert.rejects(request(`${s.url}/x`, ['bad name', 'v'], 100), /invalid request header/);
+  assert.equal(s.server.requests.length, before, 'nothing was sent');
+  await assert.rejects(request('ftp://127.0.0.1/x', [], 100), /not an http\(s\) URL/);
+});
+
+test('small GET client: a refused connection and a server that never answers the head in full reject', async (t) => {
+  const s = await scripted(() => 'HTTP/1.1 200 OK\r\n' + 'x-pad: ' + 'y'.repeat(70_000) + '\r\n');
+  t.after(s.close);
+  await assert.rejects(request(`${s.url}/h`, [], 100), /response headers too large/);
+  const closed = net.createServer();
+  await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = closed.address().port;
+  await new Promise((resolve) => closed.close(resolve));
+  await assert.rejects(request(`http://127.0.0.1:${port}/`, [], 100), /ECONNREFUSED/);
 });
