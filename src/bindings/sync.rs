@@ -15,14 +15,17 @@ use std::rc::Rc;
 use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::args::{local_page, plan_arg, run, set, string_arg, take_state, SyncArgs};
+use super::args::{
+    local_page, plan_arg, plan_header_arg, plan_operations_arg, run, set, string_arg, take_state,
+    SyncArgs,
+};
 use super::client::hub_from_options;
 use crate::error::Error;
 use crate::hub::{HubClient, TreeEntry, TreeListing};
 use crate::sync::{
     check_relative_path, format_plan, iso_from_ms, local_mtime_ms, parse_filter_rules, parse_plan,
     relative_to_prefix, resolve_sides, CompareOptions, Direction, FileHasher, Filter, Plan,
-    Planner, Sides,
+    Planner, Sides, Summary,
 };
 
 /// One sync being planned. Free it (the JS glue does) when done.
@@ -206,10 +209,7 @@ fn plan_to_js(plan: &Plan, sides: &Sides) -> JsValue {
     set(&obj, "source", plan.source.as_str());
     set(&obj, "destination", plan.dest.as_str());
     set(&obj, "timestamp", plan.timestamp.as_str());
-    set(&obj, "direction", sides.direction.as_str());
-    set(&obj, "bucketId", sides.bucket_id.to_string());
-    set(&obj, "prefix", sides.prefix.as_str());
-    set(&obj, "localPath", sides.local.as_str());
+    set_sides(&obj, sides);
     let ops: Array = plan
         .operations
         .iter()
@@ -231,15 +231,27 @@ fn plan_to_js(plan: &Plan, sides: &Sides) -> JsValue {
         })
         .collect();
     set(&obj, "operations", ops);
-    let s = plan.summary();
+    set(&obj, "summary", summary_to_js(&plan.summary()));
+    obj.into()
+}
+
+/// The sides of a plan as the plan object has them (`direction`, `bucketId`, `prefix`, `localPath`).
+fn set_sides(obj: &Object, sides: &Sides) {
+    set(obj, "direction", sides.direction.as_str());
+    set(obj, "bucketId", sides.bucket_id.to_string());
+    set(obj, "prefix", sides.prefix.as_str());
+    set(obj, "localPath", sides.local.as_str());
+}
+
+/// `SyncSummary` of `js/sync.d.ts`.
+fn summary_to_js(s: &Summary) -> Object {
     let summary = Object::new();
     set(&summary, "uploads", s.uploads as f64);
     set(&summary, "downloads", s.downloads as f64);
     set(&summary, "deletes", s.deletes as f64);
     set(&summary, "skips", s.skips as f64);
     set(&summary, "totalSize", s.total_size as f64);
-    set(&obj, "summary", summary);
-    obj.into()
+    summary
 }
 
 /// `formatSyncPlan(plan)` → the JSON Lines text of the official plan file.
@@ -260,6 +272,28 @@ pub fn parse_sync_plan(text: JsValue) -> Result<JsValue, JsValue> {
     )
     .map_err(Error::from)?;
     Ok(plan_to_js(&plan, &sides))
+}
+
+/// `checkSyncPlan(plan)`: the checks of applying a plan object, the same as reading it back from
+/// its plan file (`parseSyncPlan(formatSyncPlan(plan))`: one local side and one bucket side,
+/// known actions, sizes, safe paths), reading one operation at a time instead of copying the
+/// plan twice. Returns `{ direction, bucketId, prefix, localPath, summary }`; the executor then
+/// takes the operations from the plan object itself.
+#[wasm_bindgen(js_name = checkSyncPlan)]
+pub fn check_sync_plan(plan: JsValue) -> Result<JsValue, JsValue> {
+    let (source, dest, _) = plan_header_arg(&plan)?;
+    let sides =
+        resolve_sides(Some(&source), Some(&dest), &CompareOptions::default()).map_err(Error::from)?;
+    let mut summary = Summary::default();
+    plan_operations_arg(&plan, |op| {
+        check_relative_path(&op.path)?;
+        summary.add(&op);
+        Ok(())
+    })?;
+    let obj = Object::new();
+    set_sides(&obj, &sides);
+    set(&obj, "summary", summary_to_js(&summary));
+    Ok(obj.into())
 }
 
 /// `checkSyncPath(path)`: throws the `ValidationError` of the §1.4.2 safety check when `path`

@@ -117,17 +117,22 @@ impl Summary {
     pub fn of(ops: &[Operation]) -> Summary {
         let mut s = Summary::default();
         for op in ops {
-            match op.action {
-                Action::Upload => s.uploads += 1,
-                Action::Download => s.downloads += 1,
-                Action::Delete => s.deletes += 1,
-                Action::Skip => s.skips += 1,
-            }
-            if matches!(op.action, Action::Upload | Action::Download) {
-                s.total_size = s.total_size.saturating_add(op.size.unwrap_or(0));
-            }
+            s.add(op);
         }
         s
+    }
+
+    /// Counts one more operation.
+    pub fn add(&mut self, op: &Operation) {
+        match op.action {
+            Action::Upload => self.uploads += 1,
+            Action::Download => self.downloads += 1,
+            Action::Delete => self.deletes += 1,
+            Action::Skip => self.skips += 1,
+        }
+        if matches!(op.action, Action::Upload | Action::Download) {
+            self.total_size = self.total_size.saturating_add(op.size.unwrap_or(0));
+        }
     }
 }
 
