@@ -8,7 +8,10 @@
 // CAS deduplicates across buckets; the downloads share one hub where each object was stored once
 // by the Python client (its 64 MiB xorbs) and once by hf-buckets.
 //
-// Workloads (--workloads, comma-separated; default all):
+// local-hub is $LOCAL_HUB_BIN, else the release build under $CARGO_TARGET_DIR (or target/):
+// `cargo build --release -p local-hub` first (scripts/bench.sh does).
+//
+// Workloads (--workloads, comma-separated; default all but sync-rss):
 //   upload-new     one file of --size-mib MiB of new random data
 //   reupload       the same file again, to another path (already stored: dedup only)
 //   small          --small files of 4 KiB in one call (one workload per count, e.g. 1000,10000:
@@ -41,12 +44,16 @@ const opts = Object.fromEntries(
 const rounds = Number(opts.rounds ?? 3);
 const sizeMiB = Number(opts['size-mib'] ?? 256);
 const smallCounts = String(opts.small ?? '1000').split(',').map(Number);
-const workloads = new Set(String(opts.workloads ?? 'upload-new,reupload,small,download').split(','));
+const workloads = new Set(String(opts.workloads ?? 'upload-new,reupload,small,download,sync-up').split(','));
 const peers = String(opts.peers ?? 'ours,python,hubjs').split(',');
 const syncFiles = Number(opts['sync-files'] ?? 10000);
 const rssFiles = Number(opts['rss-files'] ?? 100000);
 /** Bucket prefix the sync workloads write under. */
 const SYNC_PREFIX = 'tree';
+
+// A release local-hub: a debug one is slow enough to be what the many-file workloads measure.
+process.env.LOCAL_HUB_BIN ??= path.join(process.env.CARGO_TARGET_DIR ?? path.join(REPO, 'target'), 'release', 'local-hub');
+const hubBuild = /[\\/]debug[\\/]/.test(process.env.LOCAL_HUB_BIN) ? 'DEBUG build: slow server, numbers not comparable' : 'release build';
 
 const PEER_CMD = {
   ours: [process.execPath, path.join(REPO, 'benches/peers/ours.mjs')],
@@ -160,7 +167,7 @@ async function newBucket(hub, name) {
 
 console.log(`# peers bench — ${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}`);
 console.log(`# python: ${execFileSync(PEER_CMD.python[0], ['-c', 'from importlib.metadata import version as v; print("huggingface_hub", v("huggingface_hub"), "+ hf_xet", v("hf_xet"))']).toString().trim()}`);
-console.log(`# local-hub: ${process.env.LOCAL_HUB_BIN ?? 'target/debug/local-hub'}; ${rounds} rounds, ${sizeMiB} MiB, load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`# local-hub: ${process.env.LOCAL_HUB_BIN} (${hubBuild}); ${rounds} rounds, ${sizeMiB} MiB, load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
 try {
   const big = path.join(work, 'big.bin');
