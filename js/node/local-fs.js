@@ -3,6 +3,7 @@
 // download to a hidden temp file in the destination folder, fsyncs it with its mtime set, and
 // renames it into place, so a crash or a kill never leaves a half-written file under a real name.
 
+import { statSync } from 'node:fs';
 import { mkdir, open, opendir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -31,6 +32,26 @@ async function statFile(path) {
   } catch {
     return null;
   }
+  return plannerStat(info);
+}
+
+/**
+ * `statFile` without the thread-pool round trip, for the walk: a 10,000-file walk took ~6× as
+ * long with one awaited `stat` per file as with these (the walk yields to the event loop after
+ * every page of 1,000 files, so it never blocks it for long).
+ */
+function statFileNow(path) {
+  let info;
+  try {
+    info = statSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return null;
+  }
+  return info ? plannerStat(info) : null;
+}
+
+/** `[size, mtimeSec, mtimeNsec]` of a stat result, or null for a folder. */
+function plannerStat(info) {
   if (info.isDirectory()) return null;
   let sec = info.mtimeNs / NS_PER_S;
   let nsec = info.mtimeNs % NS_PER_S;
@@ -70,6 +91,7 @@ export function nodeLocalSide(root) {
         if (page.length) onPage(page);
         page = [];
       };
+      const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
       const stack = [''];
       while (stack.length) {
         checkAborted(signal);
@@ -86,10 +108,14 @@ export function nodeLocalSide(root) {
             stack.push(child);
             continue;
           }
-          const info = await statFile(abs(child));
+          const info = statFileNow(abs(child));
           if (!info) continue;
           page.push(child, ...info);
-          if (page.length >= PAGE_FILES * 4) flush();
+          if (page.length >= PAGE_FILES * 4) {
+            flush();
+            checkAborted(signal);
+            await yieldToLoop();
+          }
         }
       }
       flush();
