@@ -9,9 +9,9 @@
 // the temp-file-then-rename writes with the remote mtime, and one throttled progress stream.
 // Path rules, filters and plan checks are the Rust ones (src/sync/), reached through the wasm.
 
-import { checkSyncPath, relativeToPrefix, SyncFileHasher, SyncPathFilter, SyncPlanner } from '../dist/client/hf_buckets_client.js';
+import { checkSyncPath, checkSyncPlan, relativeToPrefix, SyncFileHasher, SyncPathFilter, SyncPlanner } from '../dist/client/hf_buckets_client.js';
 import { AbortError, AuthError, ForbiddenError, NotFoundError, ValidationError } from '../dist/client/js/errors.js';
-import { formatSyncPlan, parseSyncPlan, withJsonl } from './sync-plan.js';
+import { withJsonl } from './sync-plan.js';
 
 /** Lines per batch call of an upload sync (the official client's chunk size, §1.8). */
 export const BATCH_LINES = 1000;
@@ -342,15 +342,30 @@ async function hashLocalFiles(planner, local, signal) {
 // ----------------------------------------------------------------------------- applying a plan
 
 /**
- * A plan object checked and normalised by the Rust plan rules (the `--apply` reading: shape,
- * actions, path safety, one local side and one bucket side).
+ * A plan object checked by the Rust plan rules (the `--apply` reading: shape, actions, path
+ * safety, one local side and one bucket side), without a copy of its operations: its sides and
+ * summary, plus what the run does, taken from the operations in the same synchronous step (so
+ * a plan changed later cannot slip an unchecked path in). Per-file state is one path (and, for
+ * downloads, one plan time) per operation that does something.
  */
 export function checkedPlan(plan, options) {
   for (const key of NOT_WITH_APPLY) {
     if (given(options?.[key])) throw invalid(`Cannot specify ${key} when using apply.`);
   }
   if (plan === null || typeof plan !== 'object') throw invalid('plan must be a sync plan object (from planSync or parseSyncPlan)');
-  return parseSyncPlan(formatSyncPlan(plan));
+  const checked = checkSyncPlan(plan);
+  /** @type {string[]} */
+  const uploads = [];
+  /** @type {string[]} */
+  const deletes = [];
+  /** @type {{ path: string, remoteMtime?: string }[]} */
+  const downloads = [];
+  for (const op of plan.operations ?? []) {
+    if (op.action === 'upload') uploads.push(op.path);
+    else if (op.action === 'delete') deletes.push(op.path);
+    else if (op.action === 'download') downloads.push({ path: op.path, remoteMtime: op.remoteMtime ?? undefined });
+  }
+  return { ...checked, uploads, deletes, downloads };
 }
 
 function emptyReport(plan) {
@@ -426,14 +441,19 @@ async function sendChunks(client, bucketId, kind, lines, { signal, progress, rep
   }
 }
 
+/**
+ * Uploads the plan's files in batch calls of up to 1,000 adds, built page by page (a file gone
+ * since planning is listed, not fatal: files are read at execution time, §1.8), then its deletes.
+ * Only one batch of add lines exists at a time.
+ */
 async function applyUpload(client, plan, local, { signal, progress, report }) {
   const relOf = (remote) => (plan.prefix && remote.startsWith(`${plan.prefix}/`) ? remote.slice(plan.prefix.length + 1) : remote);
-  const adds = [];
-  const uploads = plan.operations.filter((op) => op.action === 'upload').map((op) => op.path);
-  for (let i = 0; i < uploads.length; i += PAGE_FILES) {
+  const run = { signal, progress, report, relOf };
+  progress.state.phase = 'upload';
+  let adds = [];
+  for (let i = 0; i < plan.uploads.length; i += PAGE_FILES) {
     checkAborted(signal);
-    // Files are read at execution time (§1.8): one gone since planning is listed, not fatal.
-    const page = uploads.slice(i, i + PAGE_FILES);
+    const page = plan.uploads.slice(i, i + PAGE_FILES);
     const found = new Set((await local.statMany(page)).filter((_, k) => k % 4 === 0));
     for (const rel of page) {
       if (found.has(rel)) {
@@ -443,20 +463,21 @@ async function applyUpload(client, plan, local, { signal, progress, report }) {
         progress.state.filesDone++;
       }
     }
+    if (adds.length >= BATCH_LINES) {
+      await sendChunks(client, plan.bucketId, 'add', adds.slice(0, BATCH_LINES), run);
+      adds = adds.slice(BATCH_LINES);
+    }
   }
-  const deletes = plan.operations.filter((op) => op.action === 'delete').map((op) => joinRemote(plan.prefix, op.path));
-  progress.state.phase = 'upload';
-  await sendChunks(client, plan.bucketId, 'add', adds, { signal, progress, report, relOf });
+  await sendChunks(client, plan.bucketId, 'add', adds, run);
   progress.state.phase = 'delete';
-  await sendChunks(client, plan.bucketId, 'delete', deletes, { signal, progress, report, relOf });
+  const deletes = plan.deletes.map((rel) => joinRemote(plan.prefix, rel));
+  await sendChunks(client, plan.bucketId, 'delete', deletes, run);
 }
 
 async function applyDownload(client, plan, local, { signal, progress, report, concurrency }) {
-  const items = plan.operations
-    .filter((op) => op.action === 'download')
-    .map((op) => ({ rel: op.path, remote: joinRemote(plan.prefix, op.path), size: op.size, mtimeMs: planTimeMs(op.remoteMtime) }));
+  const items = plan.downloads.map((op) => ({ rel: op.path, remote: joinRemote(plan.prefix, op.path), mtimeMs: planTimeMs(op.remoteMtime) }));
   // Nothing to do: the destination is not even created (the official client stops before).
-  if (!items.length && !plan.operations.some((op) => op.action === 'delete')) return;
+  if (!items.length && !plan.deletes.length) return;
   progress.state.phase = 'download';
   // Sizes and hashes come from the bucket now (a plan can be old), in requests of 1,000 paths;
   // files gone since planning are skipped and listed in `missing`, as the official client does.
@@ -467,12 +488,11 @@ async function applyDownload(client, plan, local, { signal, progress, report, co
   // §1.11: a failed download leaves the written files and skips the local deletes.
   if (report.failed.length) return;
   progress.state.phase = 'delete';
-  for (const op of plan.operations) {
-    if (op.action !== 'delete') continue;
+  for (const rel of plan.deletes) {
     checkAborted(signal);
-    if (await local.remove(op.path)) {
+    if (await local.remove(rel)) {
       report.deleted++;
-      await local.pruneEmptyParents(op.path);
+      await local.pruneEmptyParents(rel);
     }
     progress.state.filesDone++;
     progress.emit();

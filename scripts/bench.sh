@@ -48,14 +48,33 @@ fi
 node benches/js/transfer-bench.mjs --rss-sizes-mib 512,2048 \
   --size-mib "${TRANSFER_BENCH_MIB:-256}" --runs "${TRANSFER_BENCH_RUNS:-3}"
 
-# Side by side with the peers (issue 12): hf-buckets, the official Python client (.venv) and
-# @huggingface/hub, each operation in a fresh process, rounds interleaved, against local-hub.
+# Side by side with the peers (issues 11, 12): hf-buckets, the official Python client (.venv) and
+# @huggingface/hub, each operation in a fresh process, rounds interleaved, against a RELEASE
+# local-hub (a debug one would make the server the bottleneck of the many-file workloads; an
+# explicit LOCAL_HUB_BIN from the caller is used only if it names a release build).
+# Workloads: upload-new, reupload, small (1,000 and 10,000 × 4 KiB in one call), download, and
+# sync-up (a 10,000-file tree upload-sync, then the no-op re-sync). sync-rss (a 100,000-file
+# sync: time and peak RSS of hf-buckets and Python, ~3 minutes a round on 2 cores) runs only
+# with PEERS_BENCH_SYNC_RSS=1.
 # Env: PEERS_BENCH_MIB (default 256), PEERS_BENCH_ROUNDS (default 3), PEERS_BENCH_SMALL
-# (default 1000,10000), PEERS_BENCH=0 skips it.
+# (default 1000,10000), PEERS_BENCH_SYNC_FILES (default 10000), PEERS_BENCH_SYNC_RSS=1 (adds
+# sync-rss), PEERS_BENCH_RSS_FILES (default 100000), PEERS_BENCH=0 skips it.
 if [ "${PEERS_BENCH:-1}" != 0 ]; then
   log "peers bench (hf-buckets, huggingface_hub + hf_xet, @huggingface/hub)"
-  node benches/js/peers-bench.mjs --size-mib "${PEERS_BENCH_MIB:-256}" \
-    --rounds "${PEERS_BENCH_ROUNDS:-3}" --small "${PEERS_BENCH_SMALL:-1000,10000}"
+  PEERS_HUB="${LOCAL_HUB_BIN:-}"
+  case "$PEERS_HUB" in
+    */release/local-hub) ;;
+    *)
+      cargo build --quiet --release -p local-hub
+      PEERS_HUB="$TGT/release/local-hub"
+      ;;
+  esac
+  PEERS_WORKLOADS=upload-new,reupload,small,download,sync-up
+  if [ "${PEERS_BENCH_SYNC_RSS:-0}" = 1 ]; then PEERS_WORKLOADS="$PEERS_WORKLOADS,sync-rss"; fi
+  LOCAL_HUB_BIN="$PEERS_HUB" node benches/js/peers-bench.mjs --size-mib "${PEERS_BENCH_MIB:-256}" \
+    --rounds "${PEERS_BENCH_ROUNDS:-3}" --small "${PEERS_BENCH_SMALL:-1000,10000}" \
+    --workloads "$PEERS_WORKLOADS" --sync-files "${PEERS_BENCH_SYNC_FILES:-10000}" \
+    --rss-files "${PEERS_BENCH_RSS_FILES:-100000}"
 fi
 
 # The demo widget's longest main-thread task while a 200 MiB file uploads (issue 12), in headless

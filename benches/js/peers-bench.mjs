@@ -8,13 +8,25 @@
 // CAS deduplicates across buckets; the downloads share one hub where each object was stored once
 // by the Python client (its 64 MiB xorbs) and once by hf-buckets.
 //
-// Workloads (--workloads, comma-separated; default all):
+// local-hub is $LOCAL_HUB_BIN, else the release build under $CARGO_TARGET_DIR (or target/):
+// `cargo build --release -p local-hub` first (scripts/bench.sh does).
+//
+// Workloads (--workloads, comma-separated; default all but sync-rss):
 //   upload-new     one file of --size-mib MiB of new random data
 //   reupload       the same file again, to another path (already stored: dedup only)
 //   small          --small files of 4 KiB in one call (one workload per count, e.g. 1000,10000:
 //                  "1,000 × 4 KiB in one call", "10,000 × 4 KiB in one call")
 //   download       the --size-mib file to a local file, stored by Python and by hf-buckets
-// Options: --rounds 3  --size-mib 256  --small 1000  --peers ours,python,hubjs
+//   sync-up        a generated tree of --sync-files files (default 10,000; nested folders, 1–16 KiB
+//                  each) uploaded to an empty bucket prefix by `syncBucket` / `HfApi.sync_bucket`
+//                  (@huggingface/hub has no sync: its `uploadFiles` of the folder URL is timed, and
+//                  the section title says so), then the same sync again with nothing to do (planning
+//                  cost: a walk, a listing and a comparison; hub.js has no such case)
+//   sync-rss       a tree of --rss-files files (default 100,000; 64 B–1 KiB each, generated once and
+//                  removed at the end) synced by hf-buckets and Python: time and peak RSS. Takes
+//                  minutes, so scripts/bench.sh runs it only with PEERS_BENCH_SYNC_RSS=1.
+// Options: --rounds 3  --size-mib 256  --small 1000  --peers ours,python,hubjs  --workloads …
+//          --sync-files 10000  --rss-files 100000
 import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
@@ -32,8 +44,16 @@ const opts = Object.fromEntries(
 const rounds = Number(opts.rounds ?? 3);
 const sizeMiB = Number(opts['size-mib'] ?? 256);
 const smallCounts = String(opts.small ?? '1000').split(',').map(Number);
-const workloads = new Set(String(opts.workloads ?? 'upload-new,reupload,small,download').split(','));
+const workloads = new Set(String(opts.workloads ?? 'upload-new,reupload,small,download,sync-up').split(','));
 const peers = String(opts.peers ?? 'ours,python,hubjs').split(',');
+const syncFiles = Number(opts['sync-files'] ?? 10000);
+const rssFiles = Number(opts['rss-files'] ?? 100000);
+/** Bucket prefix the sync workloads write under. */
+const SYNC_PREFIX = 'tree';
+
+// A release local-hub: a debug one is slow enough to be what the many-file workloads measure.
+process.env.LOCAL_HUB_BIN ??= path.join(process.env.CARGO_TARGET_DIR ?? path.join(REPO, 'target'), 'release', 'local-hub');
+const hubBuild = /[\\/]debug[\\/]/.test(process.env.LOCAL_HUB_BIN) ? 'DEBUG build: slow server, numbers not comparable' : 'release build';
 
 const PEER_CMD = {
   ours: [process.execPath, path.join(REPO, 'benches/peers/ours.mjs')],
@@ -88,6 +108,47 @@ function smallTree(dir, count) {
   return files;
 }
 
+/** A small deterministic generator (mulberry32), so every run draws the same file sizes. */
+function sizes(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * Writes `count` files of fresh random bytes, `minBytes`–`maxBytes` each, in nested folders
+ * (`p3/q7/f123.bin`, every 7th file one level deeper): returns the total size in bytes.
+ */
+function syncTree(dir, count, minBytes, maxBytes) {
+  const next = sizes(count);
+  const made = new Set();
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    let folder = path.join(dir, `p${i % 10}`, `q${Math.floor(i / 10) % 10}`);
+    if (i % 7 === 0) folder = path.join(folder, `r${i % 3}`);
+    if (!made.has(folder)) {
+      mkdirSync(folder, { recursive: true });
+      made.add(folder);
+    }
+    const size = minBytes + Math.floor(next() * (maxBytes - minBytes + 1));
+    writeFileSync(path.join(folder, `f${i}.bin`), randomFillSync(Buffer.allocUnsafe(size)));
+    total += size;
+  }
+  return total;
+}
+
+/** Files under `prefix/` in the bucket (a check that a sync stored the whole tree). */
+async function countFiles(hub, bucket, prefix) {
+  const client = new BucketClient({ endpoint: hub.hub, accessToken: hub.token });
+  let n = 0;
+  for await (const e of client.listBucketTree(bucket, { prefix, recursive: true })) if (e.type === 'file') n++;
+  return n;
+}
+
 const results = new Map(); // workload → peer → [{ms, maxRssKiB, bytes}]
 function record(workload, peer, r, bytes) {
   if (!results.has(workload)) results.set(workload, new Map());
@@ -95,7 +156,7 @@ function record(workload, peer, r, bytes) {
   if (!byPeer.has(peer)) byPeer.set(peer, []);
   byPeer.get(peer).push({ ...r, bytes, load: load() });
   const rate = bytes ? ` ${(bytes / MiB / (r.ms / 1000)).toFixed(1)} MiB/s` : '';
-  console.error(`[peers] ${workload.padEnd(22)} ${peer.padEnd(6)} ${(r.ms / 1000).toFixed(2)} s${rate}  rss ${(r.maxRssKiB / 1024).toFixed(0)} MiB  load ${load()}`);
+  console.error(`[peers] ${workload.slice(0, 40).padEnd(40)} ${peer.padEnd(6)} ${(r.ms / 1000).toFixed(2)} s${rate}  rss ${(r.maxRssKiB / 1024).toFixed(0)} MiB  load ${load()}`);
 }
 
 async function newBucket(hub, name) {
@@ -106,7 +167,7 @@ async function newBucket(hub, name) {
 
 console.log(`# peers bench — ${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}`);
 console.log(`# python: ${execFileSync(PEER_CMD.python[0], ['-c', 'from importlib.metadata import version as v; print("huggingface_hub", v("huggingface_hub"), "+ hf_xet", v("hf_xet"))']).toString().trim()}`);
-console.log(`# local-hub: ${process.env.LOCAL_HUB_BIN ?? 'target/debug/local-hub'}; ${rounds} rounds, ${sizeMiB} MiB, load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`# local-hub: ${process.env.LOCAL_HUB_BIN} (${hubBuild}); ${rounds} rounds, ${sizeMiB} MiB, load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
 try {
   const big = path.join(work, 'big.bin');
@@ -138,6 +199,62 @@ try {
         }
       }
       for (const [n] of trees) rmSync(path.join(work, `small-${round}-${n}`), { recursive: true, force: true });
+    }
+  }
+  if (workloads.has('sync-up')) {
+    const tree = path.join(work, 'sync-tree');
+    const bytes = syncTree(tree, syncFiles, 1024, 16 * 1024);
+    const n = syncFiles.toLocaleString('en-US');
+    const title = `sync-up: ${n} files (1–16 KiB, ${(bytes / MiB).toFixed(0)} MiB) to an empty prefix (hub.js: uploadFiles of the folder, no sync)`;
+    const noop = `sync-up: ${n} files again, nothing to do (planning only)`;
+    for (let round = 0; round < rounds; round++) {
+      const order = peers.map((_, i) => peers[(i + round) % peers.length]);
+      for (const peer of order) {
+        const hub = await startLocalHub();
+        const env = { HF_HOME: mkdtempSync(path.join(work, 'hf-home-')) };
+        try {
+          const bucket = await newBucket(hub, 'sync');
+          const target = [[tree, `hf://buckets/${bucket}/${SYNC_PREFIX}`]];
+          const r = await runPeer(peer, 'sync', hub, bucket, target, env);
+          const stored = await countFiles(hub, bucket, SYNC_PREFIX);
+          if (stored !== syncFiles) throw new Error(`${peer} sync stored ${stored} of ${syncFiles} files`);
+          record(title, peer, r, 0);
+          if (peer === 'hubjs') continue;
+          const again = await runPeer(peer, 'sync', hub, bucket, target, env);
+          if (again.uploads !== 0) throw new Error(`${peer}: the second sync uploaded ${again.uploads} files`);
+          record(noop, peer, again, 0);
+        } finally {
+          await hub.stop();
+        }
+      }
+    }
+    rmSync(tree, { recursive: true, force: true });
+  }
+  if (workloads.has('sync-rss')) {
+    const tree = path.join(work, 'rss-tree');
+    const started = performance.now();
+    const bytes = syncTree(tree, rssFiles, 64, 1024);
+    console.error(`[peers] sync-rss: ${rssFiles} files, ${(bytes / MiB).toFixed(1)} MiB generated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const title = `sync-rss: ${rssFiles.toLocaleString('en-US')} files (64 B–1 KiB, ${(bytes / MiB).toFixed(0)} MiB) to an empty prefix`;
+    const rssPeers = peers.filter((p) => p !== 'hubjs');
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const order = rssPeers.map((_, i) => rssPeers[(i + round) % rssPeers.length]);
+        for (const peer of order) {
+          const hub = await startLocalHub();
+          try {
+            const bucket = await newBucket(hub, 'rss');
+            const target = [[tree, `hf://buckets/${bucket}/${SYNC_PREFIX}`]];
+            const r = await runPeer(peer, 'sync', hub, bucket, target, { HF_HOME: mkdtempSync(path.join(work, 'hf-home-')) });
+            if (r.uploads !== rssFiles) throw new Error(`${peer} sync uploaded ${r.uploads} of ${rssFiles} files`);
+            record(title, peer, r, 0);
+          } finally {
+            await hub.stop();
+          }
+        }
+      }
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
     }
   }
   if (workloads.has('download')) {

@@ -26,6 +26,12 @@ if (op === 'upload') {
     if (!blob) throw new Error(`${remote}: not found`);
     await pipeline(Readable.fromWeb(blob.stream()), createWriteStream(local));
   }
+} else if (op === 'sync') {
+  // @huggingface/hub has no sync: its closest call is `uploadFiles` with the folder as a file:
+  // URL, which walks the folder and uploads every file under the prefix (nothing is compared).
+  const [[dir, destination]] = files;
+  const prefix = destination.replace(/^hf:\/\/buckets\/[^/]+\/[^/]+\/?/, '');
+  await uploadFiles({ repo, hubUrl, accessToken, files: [{ path: prefix, content: pathToFileURL(dir) }] });
 } else {
   throw new Error(`unknown operation ${op}`);
 }

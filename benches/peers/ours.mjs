@@ -1,7 +1,7 @@
 // One benchmark operation with hf-buckets (the built package), in a fresh process.
 // Run by benches/js/peers-bench.mjs; same arguments and output as benches/peers/peer.py.
 import { readFileSync } from 'node:fs';
-import { BucketClient, downloadBucketFile } from 'hf-buckets';
+import { BucketClient, downloadBucketFile, syncBucket } from 'hf-buckets';
 
 const [op, endpoint, bucket, filesJson] = process.argv.slice(2);
 // FILES_JSON, or @path of a file holding it.
@@ -10,6 +10,7 @@ const accessToken = process.env.HF_TOKEN;
 const client = new BucketClient({ endpoint, accessToken });
 
 const start = performance.now();
+let uploads;
 if (op === 'upload') {
   const report = await client.batchBucketFiles(bucket, {
     add: files.map(([local, remote]) => ({ source: local, destination: remote })),
@@ -17,8 +18,14 @@ if (op === 'upload') {
   if (!report.success) throw new Error(`upload failed: ${JSON.stringify(report.failed).slice(0, 500)}`);
 } else if (op === 'download') {
   for (const [remote, local] of files) await downloadBucketFile(bucket, { path: remote, to: local, client });
+} else if (op === 'sync') {
+  // FILES_JSON: [[localDir, "hf://buckets/ns/name/prefix"]]
+  const [[source, destination]] = files;
+  const report = await syncBucket({ source, destination, endpoint, accessToken });
+  if (report.failed.length) throw new Error(`sync failed: ${JSON.stringify(report.failed.slice(0, 5))}`);
+  uploads = report.uploaded;
 } else {
   throw new Error(`unknown operation ${op}`);
 }
 const ms = performance.now() - start;
-console.log(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS }));
+console.log(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS, uploads }));

@@ -1,8 +1,10 @@
 """One benchmark operation with the official Python client (huggingface_hub + hf_xet), in a fresh
-process. Run by benches/js/peers-bench.mjs; prints one JSON line {"ms": …, "maxRssKiB": …}.
+process. Run by benches/js/peers-bench.mjs; prints one JSON line {"ms": …, "maxRssKiB": …}
+(plus "uploads": the files a sync uploaded).
 
     python peer.py upload   ENDPOINT BUCKET FILES_JSON   # FILES_JSON: [[local_path, remote_path], …]
     python peer.py download ENDPOINT BUCKET FILES_JSON   # FILES_JSON: [[remote_path, local_path], …]
+    python peer.py sync     ENDPOINT BUCKET FILES_JSON   # FILES_JSON: [[local_dir, "hf://buckets/…"]]
 
 FILES_JSON may also be @path, a file that holds it (long lists do not fit in one argument).
 
@@ -27,15 +29,20 @@ def main() -> None:
 
     api = HfApi(endpoint=endpoint, token=os.environ["HF_TOKEN"])
     start = time.perf_counter()
+    uploads = None
     if op == "upload":
         api.batch_bucket_files(bucket, add=[(local, remote) for local, remote in files])
     elif op == "download":
         api.download_bucket_files(bucket, [(remote, local) for remote, local in files], raise_on_missing_files=True)
+    elif op == "sync":
+        [[source, dest]] = files
+        plan = api.sync_bucket(source, dest, quiet=True)
+        uploads = plan.summary()["uploads"]
     else:
         raise SystemExit(f"unknown operation {op!r}")
     ms = (time.perf_counter() - start) * 1000
     max_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"ms": ms, "maxRssKiB": max_rss_kib}))
+    print(json.dumps({"ms": ms, "maxRssKiB": max_rss_kib, "uploads": uploads}))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 // download to a hidden temp file in the destination folder, fsyncs it with its mtime set, and
 // renames it into place, so a crash or a kill never leaves a half-written file under a real name.
 
+import { statSync } from 'node:fs';
 import { mkdir, open, opendir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -11,8 +12,6 @@ import { syncDirectory } from './transfer.js';
 
 /** Files per page handed to the planner (4 values each). */
 const PAGE_FILES = 1000;
-/** Local lookups in flight at once. */
-const STAT_CONCURRENCY = 16;
 const NS_PER_S = 1_000_000_000n;
 /** Bytes per read of a file being hashed. */
 const READ_PIECE = 1 << 20;
@@ -23,14 +22,26 @@ function checkAborted(signal) {
   if (signal?.aborted) throw new AbortError('the operation was aborted', { cause: signal.reason });
 }
 
-/** `stat` (following symlinks) as the planner wants it, or null for a folder or a failure. */
-async function statFile(path) {
+/**
+ * `stat` (following symlinks) as the planner wants it, or null for a folder or a failure.
+ * Synchronous on purpose: one awaited thread-pool `stat` per file made a 10,000-file walk ~6×
+ * slower; callers yield to the event loop after every page of 1,000 files instead.
+ */
+function statFile(path) {
   let info;
   try {
-    info = await stat(path, { bigint: true });
+    info = statSync(path, { bigint: true, throwIfNoEntry: false });
   } catch {
     return null;
   }
+  return info ? plannerStat(info) : null;
+}
+
+/** Lets other work run between pages of synchronous stats. */
+const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
+
+/** `[size, mtimeSec, mtimeNsec]` of a stat result, or null for a folder. */
+function plannerStat(info) {
   if (info.isDirectory()) return null;
   let sec = info.mtimeNs / NS_PER_S;
   let nsec = info.mtimeNs % NS_PER_S;
@@ -86,10 +97,14 @@ export function nodeLocalSide(root) {
             stack.push(child);
             continue;
           }
-          const info = await statFile(abs(child));
+          const info = statFile(abs(child));
           if (!info) continue;
           page.push(child, ...info);
-          if (page.length >= PAGE_FILES * 4) flush();
+          if (page.length >= PAGE_FILES * 4) {
+            flush();
+            checkAborted(signal);
+            await yieldToLoop();
+          }
         }
       }
       flush();
@@ -98,12 +113,10 @@ export function nodeLocalSide(root) {
     /** Looks up these relative paths: a flat page of the ones that are files. */
     async statMany(paths) {
       const page = [];
-      for (let j = 0; j < paths.length; j += STAT_CONCURRENCY) {
-        const group = paths.slice(j, j + STAT_CONCURRENCY);
-        const infos = await Promise.all(group.map((p) => statFile(abs(p))));
-        infos.forEach((info, k) => {
-          if (info) page.push(group[k], ...info);
-        });
+      for (let j = 0; j < paths.length; j++) {
+        if (j > 0 && j % PAGE_FILES === 0) await yieldToLoop();
+        const info = statFile(abs(paths[j]));
+        if (info) page.push(paths[j], ...info);
       }
       return page;
     },

@@ -968,40 +968,68 @@ pub(crate) fn local_page(v: &JsValue) -> Result<Vec<(String, u64, i64, u32)>, Er
         .collect()
 }
 
+/// The header of a plan object (`source`, `destination`, `timestamp`), as `planSync` and
+/// `parseSyncPlan` return it.
+pub(crate) fn plan_header_arg(v: &JsValue) -> Result<(String, String, String), Error> {
+    let o = options_object(v, "plan")?;
+    Ok((
+        string_arg(&get(&o, "source"), "plan.source")?,
+        string_arg(&get(&o, "destination"), "plan.destination")?,
+        string_arg(&get(&o, "timestamp"), "plan.timestamp")?,
+    ))
+}
+
+/// Reads the operations of a plan object one at a time (only what the plan file holds), handing
+/// each to `each`: a plan of 100,000 lines is checked without a second copy of it.
+pub(crate) fn plan_operations_arg(
+    v: &JsValue,
+    mut each: impl FnMut(Operation) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let ops = get(v, "operations");
+    if !present(&ops) {
+        return Ok(());
+    }
+    if !Array::is_array(&ops) {
+        return Err(invalid("plan.operations", &ops, "must be an array"));
+    }
+    let arr: &Array = ops.unchecked_ref();
+    for i in 0..arr.length() {
+        let op = arr.get(i);
+        let what = |k: &str| format!("plan.operations[{i}]{k}");
+        if !op.is_object() {
+            return Err(invalid(&what(""), &op, "must be an object"));
+        }
+        let action = string_arg(&get(&op, "action"), &what(".action"))?;
+        let action = Action::parse(&action).ok_or_else(|| {
+            invalid(
+                &what(".action"),
+                &get(&op, "action"),
+                "must be 'upload', 'download', 'delete' or 'skip'",
+            )
+        })?;
+        let text = |k: &str| opt_named(&op, k, &what(&format!(".{k}")), string_arg);
+        each(Operation {
+            action,
+            path: string_arg(&get(&op, "path"), &what(".path"))?,
+            reason: text("reason")?.unwrap_or_default(),
+            size: opt_named(&op, "size", &what(".size"), |v, w| {
+                uint(v, w, MAX_SAFE_INTEGER)
+            })?,
+            local_mtime: text("localMtime")?,
+            remote_mtime: text("remoteMtime")?,
+        })?;
+    }
+    Ok(())
+}
+
 /// A plan object as `planSync`/`parseSyncPlan` return it (only what the plan file holds).
 pub(crate) fn plan_arg(v: &JsValue) -> Result<Plan, Error> {
-    let o = options_object(v, "plan")?;
-    let source = string_arg(&get(&o, "source"), "plan.source")?;
-    let dest = string_arg(&get(&o, "destination"), "plan.destination")?;
-    let timestamp = string_arg(&get(&o, "timestamp"), "plan.timestamp")?;
-    let ops = get(&o, "operations");
-    let items = object_array(&ops, "plan.operations")?;
-    let operations = items
-        .iter()
-        .enumerate()
-        .map(|(i, op)| {
-            let what = |k: &str| format!("plan.operations[{i}].{k}");
-            let action = string_arg(&get(op, "action"), &what("action"))?;
-            let action = Action::parse(&action).ok_or_else(|| {
-                invalid(
-                    &what("action"),
-                    &get(op, "action"),
-                    "must be 'upload', 'download', 'delete' or 'skip'",
-                )
-            })?;
-            let text = |k: &str| opt_named(op, k, &what(k), string_arg);
-            Ok(Operation {
-                action,
-                path: string_arg(&get(op, "path"), &what("path"))?,
-                reason: text("reason")?.unwrap_or_default(),
-                size: opt_named(op, "size", &what("size"), |v, w| {
-                    uint(v, w, MAX_SAFE_INTEGER)
-                })?,
-                local_mtime: text("localMtime")?,
-                remote_mtime: text("remoteMtime")?,
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
+    let (source, dest, timestamp) = plan_header_arg(v)?;
+    let mut operations = Vec::new();
+    plan_operations_arg(v, |op| {
+        operations.push(op);
+        Ok(())
+    })?;
     Ok(Plan {
         source,
         dest,

@@ -15,14 +15,17 @@ use std::rc::Rc;
 use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::args::{local_page, plan_arg, run, set, string_arg, take_state, SyncArgs};
+use super::args::{
+    local_page, plan_arg, plan_header_arg, plan_operations_arg, run, set, string_arg, take_state,
+    SyncArgs,
+};
 use super::client::hub_from_options;
 use crate::error::Error;
 use crate::hub::{HubClient, TreeEntry, TreeListing};
 use crate::sync::{
     check_relative_path, format_plan, iso_from_ms, local_mtime_ms, parse_filter_rules, parse_plan,
-    relative_to_prefix, resolve_sides, CompareOptions, Direction, FileHasher, Filter, Plan,
-    Planner, Sides,
+    relative_to_prefix, resolve_sides, CompareOptions, Direction, FileHasher, Filter, Operation,
+    Plan, Planner, Sides, Summary,
 };
 
 /// One sync being planned. Free it (the JS glue does) when done.
@@ -188,16 +191,56 @@ impl JsSyncPlanner {
         self.planner.borrow_mut().set_local_hash(path, xet_hash);
     }
 
-    /// The plan, stamped `now_ms` (ms since the epoch).
+    /// The plan, stamped `now_ms` (ms since the epoch). Operations go to JS one at a time.
     pub fn finish(&self, now_ms: f64) -> JsValue {
-        let plan = Plan {
-            source: self.source.clone(),
-            dest: self.destination.clone(),
-            timestamp: iso_from_ms(now_ms),
-            operations: self.planner.borrow().operations(),
-        };
-        plan_to_js(&plan, &self.sides)
+        let ops = Array::new();
+        let mut summary = Summary::default();
+        let mut words = Words::default();
+        self.planner.borrow().each_operation(|op| {
+            summary.add(&op);
+            ops.push(&operation_to_js(&op, &mut words));
+        });
+        let obj = Object::new();
+        set(&obj, "source", self.source.as_str());
+        set(&obj, "destination", self.destination.as_str());
+        set(&obj, "timestamp", iso_from_ms(now_ms));
+        set_plan_body(&obj, &self.sides, ops, &summary);
+        obj.into()
     }
+}
+
+/// JS strings of the words a plan repeats on every line (actions, reasons), made once per plan:
+/// 100,000 operations then share a few strings instead of holding 200,000 copies.
+#[derive(Default)]
+struct Words(Vec<(String, JsValue)>);
+
+impl Words {
+    fn get(&mut self, word: &str) -> JsValue {
+        if let Some((_, v)) = self.0.iter().find(|(w, _)| w == word) {
+            return v.clone();
+        }
+        let v = JsValue::from_str(word);
+        self.0.push((word.to_string(), v.clone()));
+        v
+    }
+}
+
+/// One `SyncOperation` of `js/sync.d.ts`.
+fn operation_to_js(op: &Operation, words: &mut Words) -> JsValue {
+    let o = Object::new();
+    set(&o, "action", words.get(op.action.as_str()));
+    set(&o, "path", op.path.as_str());
+    set(&o, "reason", words.get(&op.reason));
+    if let Some(size) = op.size {
+        set(&o, "size", size as f64);
+    }
+    if let Some(t) = &op.local_mtime {
+        set(&o, "localMtime", t.as_str());
+    }
+    if let Some(t) = &op.remote_mtime {
+        set(&o, "remoteMtime", t.as_str());
+    }
+    o.into()
 }
 
 /// The plan as the JS object of `js/index.d.ts` (`SyncPlan`).
@@ -206,40 +249,41 @@ fn plan_to_js(plan: &Plan, sides: &Sides) -> JsValue {
     set(&obj, "source", plan.source.as_str());
     set(&obj, "destination", plan.dest.as_str());
     set(&obj, "timestamp", plan.timestamp.as_str());
-    set(&obj, "direction", sides.direction.as_str());
-    set(&obj, "bucketId", sides.bucket_id.to_string());
-    set(&obj, "prefix", sides.prefix.as_str());
-    set(&obj, "localPath", sides.local.as_str());
+    let mut words = Words::default();
     let ops: Array = plan
         .operations
         .iter()
-        .map(|op| {
-            let o = Object::new();
-            set(&o, "action", op.action.as_str());
-            set(&o, "path", op.path.as_str());
-            set(&o, "reason", op.reason.as_str());
-            if let Some(size) = op.size {
-                set(&o, "size", size as f64);
-            }
-            if let Some(t) = &op.local_mtime {
-                set(&o, "localMtime", t.as_str());
-            }
-            if let Some(t) = &op.remote_mtime {
-                set(&o, "remoteMtime", t.as_str());
-            }
-            JsValue::from(o)
-        })
+        .map(|op| operation_to_js(op, &mut words))
         .collect();
-    set(&obj, "operations", ops);
-    let s = plan.summary();
+    set_plan_body(&obj, sides, ops, &plan.summary());
+    obj.into()
+}
+
+/// The rest of a plan object, after `source`, `destination` and `timestamp` (in this order, so
+/// plans from the planner and from a plan file have one shape).
+fn set_plan_body(obj: &Object, sides: &Sides, ops: Array, summary: &Summary) {
+    set_sides(obj, sides);
+    set(obj, "operations", ops);
+    set(obj, "summary", summary_to_js(summary));
+}
+
+/// The sides of a plan as the plan object has them (`direction`, `bucketId`, `prefix`, `localPath`).
+fn set_sides(obj: &Object, sides: &Sides) {
+    set(obj, "direction", sides.direction.as_str());
+    set(obj, "bucketId", sides.bucket_id.to_string());
+    set(obj, "prefix", sides.prefix.as_str());
+    set(obj, "localPath", sides.local.as_str());
+}
+
+/// `SyncSummary` of `js/sync.d.ts`.
+fn summary_to_js(s: &Summary) -> Object {
     let summary = Object::new();
     set(&summary, "uploads", s.uploads as f64);
     set(&summary, "downloads", s.downloads as f64);
     set(&summary, "deletes", s.deletes as f64);
     set(&summary, "skips", s.skips as f64);
     set(&summary, "totalSize", s.total_size as f64);
-    set(&obj, "summary", summary);
-    obj.into()
+    summary
 }
 
 /// `formatSyncPlan(plan)` → the JSON Lines text of the official plan file.
@@ -260,6 +304,28 @@ pub fn parse_sync_plan(text: JsValue) -> Result<JsValue, JsValue> {
     )
     .map_err(Error::from)?;
     Ok(plan_to_js(&plan, &sides))
+}
+
+/// `checkSyncPlan(plan)`: the checks of applying a plan object, the same as reading it back from
+/// its plan file (`parseSyncPlan(formatSyncPlan(plan))`: one local side and one bucket side,
+/// known actions, sizes, safe paths), reading one operation at a time instead of copying the
+/// plan twice. Returns `{ direction, bucketId, prefix, localPath, summary }`; the executor then
+/// takes the operations from the plan object itself.
+#[wasm_bindgen(js_name = checkSyncPlan)]
+pub fn check_sync_plan(plan: JsValue) -> Result<JsValue, JsValue> {
+    let (source, dest, _) = plan_header_arg(&plan)?;
+    let sides = resolve_sides(Some(&source), Some(&dest), &CompareOptions::default())
+        .map_err(Error::from)?;
+    let mut summary = Summary::default();
+    plan_operations_arg(&plan, |op| {
+        check_relative_path(&op.path)?;
+        summary.add(&op);
+        Ok(())
+    })?;
+    let obj = Object::new();
+    set_sides(&obj, &sides);
+    set(&obj, "summary", summary_to_js(&summary));
+    Ok(obj.into())
 }
 
 /// `checkSyncPath(path)`: throws the `ValidationError` of the §1.4.2 safety check when `path`

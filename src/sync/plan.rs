@@ -117,17 +117,22 @@ impl Summary {
     pub fn of(ops: &[Operation]) -> Summary {
         let mut s = Summary::default();
         for op in ops {
-            match op.action {
-                Action::Upload => s.uploads += 1,
-                Action::Download => s.downloads += 1,
-                Action::Delete => s.deletes += 1,
-                Action::Skip => s.skips += 1,
-            }
-            if matches!(op.action, Action::Upload | Action::Download) {
-                s.total_size = s.total_size.saturating_add(op.size.unwrap_or(0));
-            }
+            s.add(op);
         }
         s
+    }
+
+    /// Counts one more operation.
+    pub fn add(&mut self, op: &Operation) {
+        match op.action {
+            Action::Upload => self.uploads += 1,
+            Action::Download => self.downloads += 1,
+            Action::Delete => self.deletes += 1,
+            Action::Skip => self.skips += 1,
+        }
+        if matches!(op.action, Action::Upload | Action::Download) {
+            self.total_size = self.total_size.saturating_add(op.size.unwrap_or(0));
+        }
     }
 }
 
@@ -461,11 +466,18 @@ impl Planner {
 
     /// The operations, one per path of the sorted union (code-point order), per §1.6.
     pub fn operations(&self) -> Vec<Operation> {
+        let mut ops = Vec::new();
+        self.each_operation(|op| ops.push(op));
+        ops
+    }
+
+    /// [`Planner::operations`] handed over one at a time, so a caller converting them (the
+    /// wasm binding, to JS objects) never holds a second copy of a 100,000-line plan.
+    pub fn each_operation(&self, mut each: impl FnMut(Operation)) {
         let (source, receiver) = match self.direction {
             Direction::Upload => (&self.local, &self.remote),
             Direction::Download => (&self.remote, &self.local),
         };
-        let mut ops = Vec::new();
         let mut paths: Vec<&String> = source.keys().chain(receiver.keys()).collect();
         paths.sort_unstable();
         paths.dedup();
@@ -476,9 +488,10 @@ impl Planner {
                 (None, Some(&r)) if self.options.delete => Some(self.delete(path, r)),
                 _ => None,
             };
-            ops.extend(op);
+            if let Some(op) = op {
+                each(op);
+            }
         }
-        ops
     }
 
     /// `(local_mtime, remote_mtime)` from source and receiver times.

@@ -222,6 +222,33 @@ test('applySyncPlan runs a plan read from its JSON Lines (a source file gone sin
   await assert.rejects(hf.applySyncPlan({ ...plan, operations: [{ action: 'move', path: 'a' }] }, opts()), { name: 'ValidationError' });
 });
 
+test('an upload of more than 1,000 files goes in batch calls of exactly 1,000 adds (files gone since planning left out and listed)', async () => {
+  const bodies = [];
+  const fetch = async (url, init) => {
+    if (init?.method === 'POST' && String(url).endsWith('/batch')) {
+      bodies.push(typeof init.body === 'string' ? init.body : new TextDecoder().decode(init.body));
+    }
+    return globalThis.fetch(url, init);
+  };
+  const bucketId = await newBucket();
+  const files = Object.fromEntries(Array.from({ length: 1010 }, (_, i) => [`d${i % 3}/f${String(i).padStart(4, '0')}.txt`, `${i}`]));
+  const root = await newFolder(files);
+  const plan = await hf.planSync({ ...opts(), source: root, destination: `hf://buckets/${bucketId}/up` });
+  assert.equal(plan.summary.uploads, 1010);
+  // One gone from the first page of 1,000 planned paths, two from the second.
+  const uploads = plan.operations.map((op) => op.path);
+  const gone = [uploads[5], uploads[1000], uploads[1009]];
+  for (const rel of gone) await rm(path.join(root, rel));
+  const r = await hf.applySyncPlan(plan, { ...opts(), fetch });
+  assert.equal(r.uploaded, 1007);
+  assert.deepEqual(r.failed.map((f) => [f.path, f.action, f.error.name]), gone.map((p) => [p, 'upload', 'NotFoundError']));
+  const adds = bodies.map((b) => b.split('\n').filter((l) => l.includes('"addFile"')).length);
+  assert.deepEqual(adds, [1000, 7]);
+  const stored = [];
+  for await (const e of hub.listBucketTree(bucketId, { prefix: 'up', recursive: true })) if (e.type === 'file') stored.push(e.path.slice(3));
+  assert.deepEqual(stored.sort(), uploads.filter((p) => !gone.includes(p)).sort());
+});
+
 test('bad input is a ValidationError before any request or write', async () => {
   let requests = 0;
   const fetch = (...args) => {
@@ -245,6 +272,10 @@ test('bad input is a ValidationError before any request or write', async () => {
     ['drive plan path', () => hf.applySyncPlan(handMade('C:/x'), base), /absolute, drive-relative or UNC/],
     ['backslash .. plan path', () => hf.applySyncPlan(handMade('a\\..\\..\\x'), base), /'\.\.' path segment/],
     ['apply into a file', () => hf.applySyncPlan({ ...handMade('ok.txt'), destination: file }, base), /Destination must be a directory/],
+    ['negative plan size', () => hf.applySyncPlan({ ...handMade('ok.txt'), operations: [{ ...ops('ok.txt')[0], size: -1 }] }, base), /plan\.operations\[0\]\.size/],
+    ['plan operations not an array', () => hf.applySyncPlan({ ...handMade('ok.txt'), operations: { 0: ops('ok.txt')[0] } }, base), /plan\.operations/],
+    ['plan operation not an object', () => hf.applySyncPlan({ ...handMade('ok.txt'), operations: [...ops('ok.txt'), 'x'] }, base), /plan\.operations\[1\]/],
+    ['unsafe path after 1,000 safe ones', () => hf.applySyncPlan({ ...handMade('ok.txt'), operations: [...Array.from({ length: 1000 }, (_, i) => ops(`f${i}`)[0]), ...ops('../x')] }, base), /'\.\.' path segment/],
     ['.. in downloadBucketFiles', () => hf.downloadBucketFiles(bucketId, { ...base, files: ['ok.txt', '../x'], destination: dest }), /'\.\.' path segment/],
     ['downloadBucketFiles into a file', () => hf.downloadBucketFiles(bucketId, { ...base, prefix: '', destination: file }), /Destination must be a directory/],
     ['files and prefix', () => hf.downloadBucketFiles(bucketId, { ...base, prefix: '', files: [], destination: dest }), /exactly one of/],
