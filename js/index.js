@@ -13,6 +13,7 @@ import {
   parseHfUri as rawParseHfUri,
 } from '../dist/client/hf_buckets_client.js';
 import { pages } from './iter.js';
+import { rawClients } from './raw-clients.js';
 import * as transfer from './transfer-engine.js';
 import { TransferWorker } from './worker/client.js';
 
@@ -27,6 +28,7 @@ export class BucketClient {
 
   constructor(options = {}) {
     this.#raw = new RawClient(options);
+    rawClients.set(this, this.#raw);
     // The worker gets the endpoint as resolved here: a worker started from a blob: URL (a
     // cross-origin package) has no location to resolve `/hub` against.
     if (options?.worker) this.#worker = new TransferWorker({ ...options, endpoint: this.#raw.endpoint }, options.worker);

@@ -10,6 +10,7 @@
 // Path rules, filters and plan checks are the Rust ones (src/sync/), reached through the wasm.
 
 import { checkSyncPath, checkSyncPlan, relativeToPrefix, SyncFileHasher, SyncPathFilter, SyncPlanner } from '../dist/client/hf_buckets_client.js';
+import { rawClients } from './raw-clients.js';
 import { AbortError, AuthError, ForbiddenError, NotFoundError, ValidationError } from '../dist/client/js/errors.js';
 import { withJsonl } from './sync-plan.js';
 
@@ -274,7 +275,7 @@ async function readFilterFile(path, readText) {
  * made by `localFor(localPath)`. `readText(path)` reads the `filterFrom` file.
  */
 export async function planWith(options, localFor, readText) {
-  const planner = new SyncPlanner(options);
+  const planner = plannerFor(options);
   try {
     const signal = options?.signal;
     const local = localFor(planner.localPath);
@@ -306,6 +307,15 @@ export async function planWith(options, localFor, readText) {
   } finally {
     planner.free();
   }
+}
+
+/** A planner listing the bucket with `options.client` when one is given, else with a client made from the options. */
+function plannerFor(options) {
+  const client = options?.client;
+  if (client === undefined || client === null) return new SyncPlanner(options);
+  const raw = rawClients.get(client);
+  if (!raw) throw invalid('client must be a BucketClient');
+  return SyncPlanner.withClient(raw, options);
 }
 
 /**

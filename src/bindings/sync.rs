@@ -19,7 +19,7 @@ use super::args::{
     local_page, plan_arg, plan_header_arg, plan_operations_arg, run, set, string_arg, take_state,
     SyncArgs,
 };
-use super::client::hub_from_options;
+use super::client::{hub_from_options, JsBucketClient};
 use crate::error::Error;
 use crate::hub::{HubClient, TreeEntry, TreeListing};
 use crate::sync::{
@@ -50,13 +50,29 @@ impl JsSyncPlanner {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<JsSyncPlanner, JsValue> {
         let args = SyncArgs::read(&options)?;
+        let hub = Rc::new(hub_from_options(&options)?);
+        Ok(JsSyncPlanner::start(args, hub)?)
+    }
+
+    /// The same, listing the bucket with `client` (a `BucketClient`'s own: its endpoint, token
+    /// and `fetch`) instead of a client made from `options`.
+    #[wasm_bindgen(js_name = withClient)]
+    pub fn with_client(
+        client: &JsBucketClient,
+        options: JsValue,
+    ) -> Result<JsSyncPlanner, JsValue> {
+        let args = SyncArgs::read(&options)?;
+        Ok(JsSyncPlanner::start(args, client.hub.clone())?)
+    }
+}
+
+impl JsSyncPlanner {
+    fn start(args: SyncArgs, hub: Rc<HubClient>) -> Result<JsSyncPlanner, Error> {
         let sides = resolve_sides(
             args.source.as_deref(),
             args.destination.as_deref(),
             &args.compare,
-        )
-        .map_err(Error::from)?;
-        let hub = Rc::new(hub_from_options(&options)?);
+        )?;
         let listing = hub.list_tree(&sides.bucket_id, &sides.prefix, true, None)?;
         let filter = Filter::new(args.include.clone(), args.exclude.clone(), Vec::new());
         Ok(JsSyncPlanner {
@@ -75,7 +91,10 @@ impl JsSyncPlanner {
             sides,
         })
     }
+}
 
+#[wasm_bindgen(js_class = SyncPlanner)]
+impl JsSyncPlanner {
     /// `upload` or `download`.
     #[wasm_bindgen(getter)]
     pub fn direction(&self) -> String {

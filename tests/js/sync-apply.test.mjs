@@ -121,6 +121,24 @@ test('upload sync: the bucket folder ends identical; delete removes only with `d
   assert.deepEqual(asText(await bucketTree(bucketId, 'run1')), asText(await readTree(root)));
 });
 
+test('a sync with only `client` given plans and runs with that client (its endpoint and token), both ways; a client that is not a BucketClient is refused', async () => {
+  const bucketId = await newBucket();
+  const root = await newFolder({ 'a.txt': 'alpha', 'sub/b.txt': 'beta' });
+  const dest = `hf://buckets/${bucketId}/c`;
+  const plan = await hf.syncBucket({ client: hub, source: root, destination: dest, dryRun: true });
+  assert.deepEqual(plan.operations.map((o) => [o.action, o.path]).sort(), [['upload', 'a.txt'], ['upload', 'sub/b.txt']]);
+  const up = await hf.syncBucket({ client: hub, source: root, destination: dest });
+  assert.equal(up.uploaded, 2);
+  const back = path.join(dir, `client-${n++}`);
+  const down = await hf.syncBucket({ client: hub, source: dest, destination: back });
+  assert.equal(down.downloaded, 2);
+  assert.deepEqual(asText(await readTree(back)), asText(await readTree(root)));
+  await assert.rejects(
+    hf.planSync({ client: { endpoint: local.hub }, source: root, destination: dest }),
+    (e) => e instanceof hf.ValidationError && /client must be a BucketClient/.test(e.message),
+  );
+});
+
 test('download sync: files written with the bucket mtime, local deletes prune empty folders, no temp files left', async () => {
   const bucketId = await newBucket();
   const src = await newFolder({ 'x.txt': ['xx', T0], 'd/y.bin': [Buffer.alloc(40_000, 9), T0 + 1500], 'z/empty': ['', T0 + 250] });
