@@ -178,6 +178,8 @@ impl Stitcher {
         let mut pos = 0usize;
         let mut next_cut = 0usize; // index of the first segment chunk ending at or after `pos`
         let mut synced = false;
+        // The unread rest of the last window `bytes` gave (it starts at `pos`).
+        let mut window: &[u8] = &[];
         loop {
             if !synced && self.hasher.bytes_pending() == 0 {
                 let at = start + pos as u64;
@@ -197,20 +199,22 @@ impl Stitcher {
                     report.reused_chunks = reused.len();
                     self.hasher = ChunkHasher::at_offset(chunks_end);
                     pos = usize::try_from(chunks_end - start).unwrap_or(len);
+                    window = &[];
                     synced = true;
                 }
             }
             if pos >= len {
                 break;
             }
-            let window = bytes.bytes_at(pos);
-            let window = window
-                .get(..(len - pos).min(window.len()))
-                .unwrap_or_default();
             if window.is_empty() {
-                return Err(StitchError::ShortRead { at: pos, len });
+                let read = bytes.bytes_at(pos);
+                window = read.get(..(len - pos).min(read.len())).unwrap_or_default();
+                if window.is_empty() {
+                    return Err(StitchError::ShortRead { at: pos, len });
+                }
             }
             let (n, chunk) = self.hasher.push_to_boundary(window);
+            window = window.get(n..).unwrap_or_default();
             pos += n;
             report.rechunked_bytes += n as u64;
             out.extend(chunk);

@@ -7,7 +7,7 @@ mod common;
 
 use common::{splitmix64, text_lines};
 use xet::chunker::{MAX_CHUNK_SIZE, MIN_CHUNK_SIZE};
-use xet::segment::{chunk_segment, SegmentReport, StitchError, Stitcher};
+use xet::segment::{chunk_segment, SegmentBytes, SegmentReport, StitchError, Stitcher};
 use xet::{chunk_all, Chunk};
 
 struct Rng(u64);
@@ -290,5 +290,66 @@ fn bad_segment_chunks_are_typed_errors() {
             assert!(out.is_empty());
             assert_eq!(stitcher.next_offset(), 0);
         }
+    }
+}
+
+/// A segment read through a copy window of at most `window` bytes, as the wasm binding reads a
+/// JS buffer.
+struct Windowed<'a> {
+    data: &'a [u8],
+    window: usize,
+    scratch: Vec<u8>,
+    reads: usize,
+}
+
+impl SegmentBytes for Windowed<'_> {
+    fn bytes_at(&mut self, at: usize) -> &[u8] {
+        self.reads += 1;
+        let rest = self.data.get(at..).unwrap_or_default();
+        self.scratch.clear();
+        self.scratch
+            .extend_from_slice(&rest[..rest.len().min(self.window)]);
+        &self.scratch
+    }
+}
+
+#[test]
+fn segments_read_through_small_windows() {
+    let mut rng = Rng(31);
+    for window in [1usize, 1000, 65_536, 1 << 20] {
+        let len = 1_500_000 + rng.below(500_000) as usize;
+        let data = if window % 2 == 0 {
+            splitmix64(rng.next(), len)
+        } else {
+            text_lines(len)
+        };
+        let edges = random_edges(&mut rng, len);
+        let mut stitcher = Stitcher::new();
+        let mut out = Vec::new();
+        let mut from = 0;
+        for &to in edges.iter().chain([&len]) {
+            let segment = &data[from..to];
+            let found = chunk_segment(segment, from as u64);
+            let mut reader = Windowed {
+                data: segment,
+                window,
+                scratch: Vec::new(),
+                reads: 0,
+            };
+            let report = stitcher
+                .push_segment_from(segment.len(), &mut reader, &found, &mut out)
+                .unwrap();
+            // Each window is read once: no re-reads of bytes already handed out.
+            let expected_reads = (report.rechunked_bytes as usize).div_ceil(window);
+            assert!(
+                reader.reads <= expected_reads + 2,
+                "window {window}: {} reads for {} bytes",
+                reader.reads,
+                report.rechunked_bytes
+            );
+            from = to;
+        }
+        stitcher.finish(&mut out);
+        assert_eq!(out, chunk_all(&data), "window {window}");
     }
 }
