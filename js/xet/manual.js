@@ -13,7 +13,7 @@ export { InitError, isInitError } from '../wasm-init.js';
 
 export const Chunker = wasm.class(xet.Chunker);
 /** Without automatic wasm loading there are no workers: chunks on the calling thread. */
-export const ParallelChunker = defineParallelChunker(Chunker, undefined);
+export const ParallelChunker = defineParallelChunker(/** @type {any} */ (Chunker), undefined);
 export const bytesToHash = wasm.sync(xet.bytesToHash);
 export const chunkHash = wasm.sync(xet.chunkHash);
 export const fileHash = wasm.sync(xet.fileHash);

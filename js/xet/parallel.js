@@ -95,6 +95,11 @@ export function defineParallelChunker(Chunker, spawn) {
       return this.#serial(() => this.#finish());
     }
 
+    /** Workers started so far. */
+    get workerCount() {
+      return this.#workers.length;
+    }
+
     /** Stops the workers and frees the wasm memory; the chunker must not be used afterwards. */
     close() {
       this.#closed = true;

@@ -4,7 +4,10 @@ import { Worker } from 'node:worker_threads';
 
 /** @type {import('./parallel.js').SpawnSegmentWorker} */
 export function spawnSegmentWorker(onMessage, onError) {
-  const worker = new Worker(new URL('./worker-node.js', import.meta.url));
+  const worker = new Worker(new URL('./worker-node.js', import.meta.url), {
+    // A worker inherits the process's Node flags; `--input-type` (of `node -e`) makes it fail.
+    execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
+  });
   worker.on('message', onMessage);
   worker.on('error', onError);
   worker.on('exit', (code) => {

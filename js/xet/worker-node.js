@@ -4,4 +4,7 @@ import './node.js';
 import { onSegment } from './segment-task.js';
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
-port.on('message', (message) => port.postMessage(...onSegment(message)));
+port.on('message', (message) => {
+  const [reply, transfer] = onSegment(message);
+  port.postMessage(reply, /** @type {any[]} */ (transfer));
+});
