@@ -271,7 +271,8 @@ export function defineParallelChunker(Chunker, spawn) {
 
     /** @param {Uint8Array} bytes */
     #recycle(bytes) {
-      if (bytes.buffer.byteLength === this.#segmentBytes && this.#pool.length < 2) {
+      // Enough for every segment in flight: fresh buffers cost page faults on this thread.
+      if (bytes.buffer.byteLength === this.#segmentBytes && this.#pool.length <= 2 * this.#maxWorkers) {
         this.#pool.push(/** @type {ArrayBuffer} */ (bytes.buffer));
       }
     }

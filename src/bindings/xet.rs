@@ -390,15 +390,30 @@ pub fn chunk_segment_js(
 struct JsSegment<'a> {
     bytes: &'a Uint8Array,
     scratch: &'a mut Vec<u8>,
+    /// Bytes to copy at the next read: small at first, since a segment from `chunkSegment` is
+    /// usually re-chunked for a chunk or two only; then the full window.
+    next_window: u32,
+}
+
+impl<'a> JsSegment<'a> {
+    fn new(bytes: &'a Uint8Array, scratch: &'a mut Vec<u8>) -> JsSegment<'a> {
+        JsSegment {
+            bytes,
+            scratch,
+            next_window: WINDOW_BYTES / 8,
+        }
+    }
 }
 
 impl SegmentBytes for JsSegment<'_> {
     fn bytes_at(&mut self, at: usize) -> &[u8] {
         let total = self.bytes.length();
         let start = u32::try_from(at).unwrap_or(total).min(total);
+        let window = self.next_window;
+        self.next_window = WINDOW_BYTES;
         let view = self
             .bytes
-            .subarray(start, total.min(start.saturating_add(WINDOW_BYTES)));
+            .subarray(start, total.min(start.saturating_add(window)));
         let len = view.length() as usize;
         if self.scratch.len() < len {
             self.scratch.resize(len, 0);
@@ -501,10 +516,7 @@ impl JsChunker {
                 offset = offset.saturating_add(u64::from(len));
             }
         }
-        let mut segment = JsSegment {
-            bytes,
-            scratch: &mut self.scratch,
-        };
+        let mut segment = JsSegment::new(bytes, &mut self.scratch);
         self.inner
             .push_segment_from(
                 bytes.length() as usize,
