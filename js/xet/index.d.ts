@@ -216,7 +216,8 @@ export class ParallelChunker {
    * @returns The chunks completed so far, in file order.
    * @default [] while the first segments are still being chunked
    * @throws {XetError} `INVALID_ARGUMENT` (as a rejection) when `bytes` is not a `Uint8Array`,
-   *   or when a worker failed or the chunker was closed.
+   *   or when a worker failed or the chunker was closed. After a worker failed, the file must be
+   *   chunked again with a new chunker.
    * @example for (const c of await chunker.push(bytes)) console.log(c.offset, c.hash);
    */
   push(bytes: Uint8Array): Promise<ChunkInfo[]>;
