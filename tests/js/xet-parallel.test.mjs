@@ -117,3 +117,23 @@ test('idle workers do not keep a Node process alive', () => {
   });
   assert.equal(out.trim(), '2 8');
 });
+
+test('a worker that fails rejects with a XetError; a worker that cannot start leaves the work on this thread', async () => {
+  // The class as the entry points build it, with stand-in workers.
+  const { defineParallelChunker } = await import('../../js/xet/parallel.js');
+  const { Chunker: WasmChunker } = await import('../../dist/xet/hf_buckets_xet.js');
+  const Failing = defineParallelChunker(WasmChunker, (onMessage, onError) => ({
+    post: () => setTimeout(() => onError(new Error('boom'))),
+    ref() {},
+    unref() {},
+    terminate() {},
+  }));
+  const failing = new Failing({ workers: 1, segmentBytes: 100_000 });
+  await assert.rejects(failing.push(DATA.random.subarray(0, 1_000_000)), (e) => e instanceof XetError && e.cause?.message === 'boom');
+  failing.close();
+  const NoWorkers = defineParallelChunker(WasmChunker, () => undefined);
+  const local = new NoWorkers({ workers: 2, segmentBytes: 150_000 });
+  assert.deepEqual(await parallelChunks(local, DATA.text, [400_000]), oneThread(DATA.text));
+  assert.equal(local.workerCount, 0);
+  local.close();
+});
