@@ -373,6 +373,7 @@ const SEGMENT_RECORD_BYTES: usize = 4 + 32;
 /// Chunks one segment of a file as if a chunk started at its first byte (`xet::chunk_segment`),
 /// for a worker. Returns the complete chunks packed as 36-byte records (length `u32` LE, hash),
 /// which `Chunker.pushSegment` takes; the bytes after the last chunk are not in it.
+#[cfg(not(feature = "client"))]
 #[wasm_bindgen(js_name = chunkSegment)]
 pub fn chunk_segment_js(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &JsValue,
@@ -466,6 +467,8 @@ impl JsChunker {
     /// Consumes the next slice of the file together with its `chunkSegment` result (the slice
     /// chunked on its own); returns the chunks it completed, as `push` would. Reads only the
     /// bytes it re-chunks (near the slice's edges).
+    // Only in the `hf-buckets/xet` build: the client's JS never stitches (its wasm stays smaller).
+    #[cfg(not(feature = "client"))]
     #[wasm_bindgen(js_name = pushSegment, unchecked_return_type = "ChunkInfo[]")]
     pub fn push_segment_js(
         &mut self,
