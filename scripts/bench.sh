@@ -36,6 +36,11 @@ BENCH_MIB=$MIB cargo bench --quiet --no-default-features --bench native_chunk > 
 log "wasm engines in one Node process"
 node benches/js/chunk-bench.mjs --size-mib "$MIB" --runs "$RUNS" --native "$NATIVE_JSON"
 
+# The same in headless Chromium, in a page without cross-origin isolation: ours on the page's
+# thread, ours with 2 module Web Workers (ParallelChunker), the official engine on one thread.
+log "wasm engines in headless Chromium (no COOP/COEP)"
+node benches/js/chunk-bench-browser.mjs --size-mib "$MIB" --runs "$RUNS"
+
 # Transfer engine (issue 5): peak RSS of a Node process uploading 512 MiB and 2 GiB generated
 # streams, and upload/download MiB/s against local-hub with the machine's load.
 # Env: TRANSFER_BENCH_MIB (default 256), TRANSFER_BENCH_RUNS (default 3), LOCAL_HUB_BIN.

@@ -1,6 +1,8 @@
 // `npm run bench` (via scripts/bench.sh): chunk + chunk hashes + file hash throughput, in ONE
 // Node process, of
 //   - ours:      the built package, `hf-buckets/xet` (dist/xet), Chunker + fileHashFromChunks;
+//   - ours2w:    the same with 2 workers: ParallelChunker({ workers: 2 }) (worker_threads, no
+//                SharedArrayBuffer; the main thread copies segments and stitches) + fileHashFromChunks;
 //   - official:  xet-data 1.8.0 `Chunker` + xet-core-structures `file_hash`, compiled to wasm
 //                (benches/official-wasm, bench-only, BLAKE3 `wasm32_simd` enabled as in ours);
 //   - xetchunk:  the npm package @huggingface/xetchunk-wasm (older boundary rule);
@@ -12,7 +14,7 @@
 import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { Chunker, fileHashFromChunks } from 'hf-buckets/xet';
+import { Chunker, ParallelChunker, fileHashFromChunks } from 'hf-buckets/xet';
 import { createChunker, finalize, fileHash as xcFileHash, hashToHex, nextBlock } from '@huggingface/xetchunk-wasm';
 import { generate, loadVectors } from '../../tests/js/helpers/vectors.mjs';
 
@@ -39,7 +41,10 @@ function slices(data) {
   return out;
 }
 
-/** Each engine: bytes slices → { chunks, hash } (chunk count, file hash in xet hex). */
+/** Workers of the `ours2w` engine, started once (their start-up is not part of a run). */
+const parallel = new ParallelChunker({ workers: 2 });
+
+/** Each engine: bytes slices → { chunks, hash } (chunk count, file hash in xet hex), or a promise of it. */
 const ENGINES = {
   ours(parts) {
     const chunker = new Chunker();
@@ -50,6 +55,12 @@ const ENGINES = {
     } finally {
       chunker.free();
     }
+    return { chunks: chunks.length, hash: fileHashFromChunks(chunks) };
+  },
+  async ours2w(parts) {
+    const chunks = [];
+    for (const p of parts) for (const c of await parallel.push(p)) chunks.push(c);
+    for (const c of await parallel.finish()) chunks.push(c);
     return { chunks: chunks.length, hash: fileHashFromChunks(chunks) };
   },
   official(parts) {
@@ -88,14 +99,14 @@ function textData(size) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x) => (x === undefined ? '—' : x.toFixed(0).padStart(6));
 
-function bench(name, data) {
+async function bench(name, data) {
   const parts = slices(data);
   const rates = Object.fromEntries(Object.keys(ENGINES).map((e) => [e, []]));
   const results = {};
   for (let run = 0; run <= RUNS; run++) {
     for (const [engine, fn] of Object.entries(ENGINES)) {
       const t = process.hrtime.bigint();
-      const r = fn(parts);
+      const r = await fn(parts);
       const seconds = Number(process.hrtime.bigint() - t) / 1e9;
       if (run > 0) rates[engine].push(data.length / 2 ** 20 / seconds); // run 0 is the warm-up
       results[engine] = r;
@@ -194,21 +205,23 @@ const native = args.native ? JSON.parse(readFileSync(args.native, 'utf8')) : und
 const sets = [];
 {
   const random = randomData(SIZE_MIB << 20);
-  sets.push(bench('random', random));
+  sets.push(await bench('random', random));
 }
 {
   const text = textData(SIZE_MIB << 20);
-  sets.push(bench('text', text));
+  sets.push(await bench('text', text));
 }
 
-console.log('\n| data   | ours wasm | official wasm | xetchunk-wasm | ours native | ours / official | ours / xetchunk | chunks (ours/official/xetchunk) |');
-console.log('|--------|----------:|--------------:|--------------:|------------:|----------------:|----------------:|----|');
+parallel.close();
+
+console.log('\n| data   | ours wasm | ours wasm, 2 workers | official wasm | xetchunk-wasm | ours native | ours / official | 2 workers / official | ours / xetchunk | chunks (ours/official/xetchunk) |');
+console.log('|--------|----------:|---------------------:|--------------:|--------------:|------------:|----------------:|---------------------:|----------------:|----|');
 for (const s of sets) {
   const m = Object.fromEntries(Object.entries(s.rates).map(([e, r]) => [e, median(r)]));
   const nat = native?.[s.name]?.mib_s;
   console.log(
-    `| ${s.name.padEnd(6)} | ${fmt(m.ours)} MiB/s | ${fmt(m.official)} MiB/s | ${fmt(m.xetchunk)} MiB/s | ${fmt(nat)} MiB/s ` +
-      `| ${(m.ours / m.official).toFixed(2)}× | ${(m.ours / m.xetchunk).toFixed(2)}× ` +
+    `| ${s.name.padEnd(6)} | ${fmt(m.ours)} MiB/s | ${fmt(m.ours2w)} MiB/s | ${fmt(m.official)} MiB/s | ${fmt(m.xetchunk)} MiB/s | ${fmt(nat)} MiB/s ` +
+      `| ${(m.ours / m.official).toFixed(2)}× | ${(m.ours2w / m.official).toFixed(2)}× | ${(m.ours / m.xetchunk).toFixed(2)}× ` +
       `| ${s.results.ours.chunks}/${s.results.official.chunks}/${s.results.xetchunk.chunks} |`,
   );
 }
@@ -231,6 +244,8 @@ for (const s of sets) {
 console.log('\nagreement on the bench data:');
 for (const s of sets) {
   const { ours, official, xetchunk } = s.results;
+  const same2w = s.results.ours2w.hash === ours.hash && s.results.ours2w.chunks === ours.chunks;
+  console.log(`  ${s.name}: ours with 2 workers ${same2w ? '==' : '!='} ours on one thread`);
   console.log(`  ${s.name}: ours ${ours.hash === official.hash && ours.chunks === official.chunks ? '==' : '!='} official` +
     ` (file hash ${ours.hash.slice(0, 16)}…, ${ours.chunks} chunks);` +
     ` xetchunk-wasm ${xetchunk.hash === official.hash ? 'matches' : 'differs'} (${xetchunk.chunks} chunks)`);

@@ -163,6 +163,94 @@ export class Chunker {
   [Symbol.dispose](): void;
 }
 
+/** Options of a {@link ParallelChunker}. */
+export interface ParallelChunkerOptions {
+  /**
+   * Workers to chunk and hash on (started on first need, when a segment is full). `0` chunks
+   * on the calling thread. Where workers are unavailable (`workerd`, `hf-buckets/xet/manual`)
+   * this is ignored and everything runs on the calling thread.
+   * @default 2
+   * @example { workers: 2 }
+   */
+  workers?: number;
+  /**
+   * Bytes per segment handed to a worker. Memory stays near `(2 × workers + 1) × segmentBytes`
+   * however large the file; inputs shorter than one segment never reach a worker.
+   * @default 8388608 (8 MiB)
+   * @example { segmentBytes: 4 << 20 }
+   */
+  segmentBytes?: number;
+}
+
+/**
+ * A {@link Chunker} that chunks and hashes one file on several threads, with exactly the
+ * chunks a `Chunker` gives. No `SharedArrayBuffer`, so no cross-origin isolation (COOP/COEP) is
+ * needed: the input is copied into segments that move to workers (Node `worker_threads`,
+ * browser module Web Workers) as transferable buffers; each worker chunks its segments on their
+ * own, and the calling thread joins the results in file order, chunking itself only the bytes
+ * near each segment edge until its boundaries agree with the worker's.
+ *
+ * Calls are queued: each `push` and `finish` runs after the previous one settled.
+ *
+ * @example
+ * import { ParallelChunker, fileHashFromChunks } from 'hf-buckets/xet';
+ * using chunker = new ParallelChunker({ workers: 2 });
+ * const chunks = [];
+ * for await (const bytes of stream) chunks.push(...(await chunker.push(bytes)));
+ * chunks.push(...(await chunker.finish()));
+ * console.log(fileHashFromChunks(chunks));
+ */
+export class ParallelChunker {
+  /**
+   * A chunker at the start of a file; no worker starts until a segment is full.
+   * @param options Workers and segment size.
+   * @throws {XetError} `INVALID_ARGUMENT` when `workers` is not an integer from 0 to 64 or
+   *   `segmentBytes` not one from 1 to 2^30.
+   * @example const chunker = new ParallelChunker({ workers: 2 });
+   */
+  constructor(options?: ParallelChunkerOptions);
+  /**
+   * Consumes the next slice of the file (copied; the caller may reuse it once the promise
+   * settles).
+   * @param bytes The next bytes of the file.
+   * @returns The chunks completed so far, in file order.
+   * @default [] while the first segments are still being chunked
+   * @throws {XetError} `INVALID_ARGUMENT` (as a rejection) when `bytes` is not a `Uint8Array`,
+   *   or when a worker failed or the chunker was closed. After a worker failed, the file must be
+   *   chunked again with a new chunker.
+   * @example for (const c of await chunker.push(bytes)) console.log(c.offset, c.hash);
+   */
+  push(bytes: Uint8Array): Promise<ChunkInfo[]>;
+  /**
+   * Ends the file: resolves to its remaining chunks and resets for a new file (the workers
+   * stay up).
+   * @returns The chunks not returned by `push` yet, the last chunk included.
+   * @default [] for an empty file
+   * @throws {XetError} (as a rejection) when a worker failed or the chunker was closed.
+   * @example const rest = await chunker.finish();
+   */
+  finish(): Promise<ChunkInfo[]>;
+  /**
+   * Workers started so far (0 until a segment was full, and where workers are unavailable).
+   * @default 0
+   * @example chunker.workerCount // 2
+   */
+  readonly workerCount: number;
+  /**
+   * Stops the workers and frees the wasm memory; pending calls reject. Idle workers never keep
+   * a Node process alive, but a page's workers live until this is called.
+   * @throws never
+   * @example chunker.close();
+   */
+  close(): void;
+  /**
+   * Same as {@link ParallelChunker.close}, for `using`.
+   * @throws never
+   * @example { using chunker = new ParallelChunker(); }
+   */
+  [Symbol.dispose](): void;
+}
+
 /**
  * File hash of `bytes` taken as one whole file: chunks it, hashes the chunks and aggregates
  * them. For large files prefer a {@link Chunker} and {@link fileHashFromChunks}.

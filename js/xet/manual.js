@@ -3,6 +3,7 @@
 // chunker and the hashes fail with an `InitError` saying so.
 import load, * as xet from '../../dist/xet/hf_buckets_xet.js';
 import { wasmInit } from '../wasm-loader.js';
+import { defineParallelChunker } from './parallel.js';
 
 const wasm = wasmInit('hf-buckets/xet/manual', 'hf-buckets/xet.wasm', load);
 
@@ -11,6 +12,8 @@ export const init = wasm.init;
 export { InitError, isInitError } from '../wasm-init.js';
 
 export const Chunker = wasm.class(xet.Chunker);
+/** Without automatic wasm loading there are no workers: chunks on the calling thread. */
+export const ParallelChunker = defineParallelChunker(/** @type {any} */ (Chunker), undefined);
 export const bytesToHash = wasm.sync(xet.bytesToHash);
 export const chunkHash = wasm.sync(xet.chunkHash);
 export const fileHash = wasm.sync(xet.fileHash);

@@ -22,6 +22,7 @@ use core::fmt;
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use xet::segment::{SegmentBytes, StitchError, Stitcher};
 use xet::{Chunk, ChunkHasher, Hash, HashParseError};
 
 /// Bytes copied from JS into wasm memory at a time.
@@ -69,6 +70,8 @@ enum ArgError {
     },
     /// Raw hash bytes are not exactly 32 bytes.
     HashBytes { len: u32 },
+    /// Packed segment chunks are not whole records, or do not fit the segment.
+    Segment { reason: &'static str },
 }
 
 impl ArgError {
@@ -115,6 +118,7 @@ impl fmt::Display for ArgError {
             ),
             ArgError::Hash { arg, index, source } => write!(f, "{}: {source}", Place(arg, index)),
             ArgError::HashBytes { len } => write!(f, "a raw hash is 32 bytes, got {len}"),
+            ArgError::Segment { reason } => write!(f, "segment chunks: {reason}"),
         }
     }
 }
@@ -218,6 +222,21 @@ fn for_each_window(bytes: &Uint8Array, scratch: &mut Vec<u8>, mut sink: impl FnM
     }
 }
 
+/// Chunks and hashes `bytes` from a boundary at their first byte; with `finish`, the bytes after
+/// the last cut make the last chunk (a whole file), else they are left out (a segment).
+fn chunk_bytes(bytes: &Uint8Array, finish: bool) -> Vec<Chunk> {
+    let mut hasher = ChunkHasher::new();
+    let mut chunks = Vec::new();
+    let mut scratch = Vec::new();
+    for_each_window(bytes, &mut scratch, |window| {
+        hasher.push(window, &mut chunks)
+    });
+    if finish {
+        hasher.finish(&mut chunks);
+    }
+    chunks
+}
+
 /// `{ offset, length, hash }` for JS.
 fn chunk_to_js(chunk: &Chunk, keys: &ChunkKeys) -> JsValue {
     let object = Object::new();
@@ -264,65 +283,12 @@ fn drain_chunks(out: &mut Vec<Chunk>) -> Array {
     array
 }
 
-/// Streaming chunker of one file: `push` slices in order, then `finish`.
-#[wasm_bindgen(js_name = Chunker)]
-pub struct JsChunker {
-    inner: ChunkHasher,
-    out: Vec<Chunk>,
-    scratch: Vec<u8>,
-}
-
-#[wasm_bindgen(js_class = Chunker)]
-impl JsChunker {
-    /// A chunker at the start of a file.
-    #[wasm_bindgen(constructor)]
-    pub fn new() -> JsChunker {
-        JsChunker {
-            inner: ChunkHasher::new(),
-            out: Vec::new(),
-            scratch: Vec::new(),
-        }
-    }
-
-    /// Consumes the next slice of the file; returns the chunks it completed.
-    #[wasm_bindgen(unchecked_return_type = "ChunkInfo[]")]
-    pub fn push(
-        &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &JsValue,
-    ) -> Result<Array, JsValue> {
-        let bytes = as_bytes(bytes, "bytes")?;
-        let (inner, out) = (&mut self.inner, &mut self.out);
-        for_each_window(bytes, &mut self.scratch, |window| inner.push(window, out));
-        Ok(drain_chunks(&mut self.out))
-    }
-
-    /// Ends the file: returns the last chunk (if any) and resets for a new file.
-    #[wasm_bindgen(unchecked_return_type = "ChunkInfo[]")]
-    pub fn finish(&mut self) -> Array {
-        self.inner.finish(&mut self.out);
-        drain_chunks(&mut self.out)
-    }
-}
-
-impl Default for JsChunker {
-    fn default() -> Self {
-        JsChunker::new()
-    }
-}
-
 /// Chunks `bytes` as one whole file and returns its file hash.
 #[wasm_bindgen(js_name = fileHash)]
 pub fn file_hash(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &JsValue,
 ) -> Result<String, JsValue> {
-    let bytes = as_bytes(bytes, "bytes")?;
-    let mut hasher = ChunkHasher::new();
-    let mut chunks = Vec::new();
-    let mut scratch = Vec::new();
-    for_each_window(bytes, &mut scratch, |window| {
-        hasher.push(window, &mut chunks)
-    });
-    hasher.finish(&mut chunks);
+    let chunks = chunk_bytes(as_bytes(bytes, "bytes")?, true);
     let leaves: Vec<(Hash, u64)> = chunks.iter().map(|c| (c.hash, u64::from(c.len))).collect();
     Ok(xet::file_hash(&leaves).to_hex())
 }
@@ -399,4 +365,181 @@ pub fn is_global_dedup_eligible(
     Ok(xet::is_global_dedup_eligible(&parse_hash(
         hash, "hash", None,
     )?))
+}
+
+/// Bytes of one packed segment chunk: its length (`u32`, little-endian), then its chunk hash.
+const SEGMENT_RECORD_BYTES: usize = 4 + 32;
+
+/// Chunks one segment of a file as if a chunk started at its first byte (`xet::chunk_segment`),
+/// for a worker. Returns the complete chunks packed as 36-byte records (length `u32` LE, hash),
+/// which `Chunker.pushSegment` takes; the bytes after the last chunk are not in it.
+#[cfg(not(feature = "client"))]
+#[wasm_bindgen(js_name = chunkSegment)]
+pub fn chunk_segment_js(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &JsValue,
+) -> Result<Uint8Array, JsValue> {
+    let chunks = chunk_bytes(as_bytes(bytes, "bytes")?, false);
+    let mut packed = Vec::with_capacity(chunks.len() * SEGMENT_RECORD_BYTES);
+    for c in &chunks {
+        packed.extend_from_slice(&c.len.to_le_bytes());
+        packed.extend_from_slice(c.hash.as_bytes());
+    }
+    Ok(Uint8Array::from(&packed[..]))
+}
+
+/// A JS slice read by the chunker through the bounded copy window.
+struct JsSegment<'a> {
+    bytes: &'a Uint8Array,
+    scratch: &'a mut Vec<u8>,
+    /// Bytes to copy at the next read: small at first, since a segment from `chunkSegment` is
+    /// usually re-chunked for a chunk or two only; then the full window.
+    next_window: u32,
+}
+
+impl<'a> JsSegment<'a> {
+    fn new(bytes: &'a Uint8Array, scratch: &'a mut Vec<u8>) -> JsSegment<'a> {
+        JsSegment {
+            bytes,
+            scratch,
+            next_window: WINDOW_BYTES / 8,
+        }
+    }
+}
+
+impl SegmentBytes for JsSegment<'_> {
+    fn bytes_at(&mut self, at: usize) -> &[u8] {
+        let total = self.bytes.length();
+        let start = u32::try_from(at).unwrap_or(total).min(total);
+        let window = self.next_window;
+        self.next_window = WINDOW_BYTES;
+        let view = self
+            .bytes
+            .subarray(start, total.min(start.saturating_add(window)));
+        let len = view.length() as usize;
+        if self.scratch.len() < len {
+            self.scratch.resize(len, 0);
+        }
+        match self.scratch.get_mut(..len) {
+            Some(window) => {
+                view.copy_to(window);
+                window
+            }
+            None => &[],
+        }
+    }
+}
+
+/// Streaming chunker of one file: `push` slices in order, then `finish`.
+///
+/// It can also take segments already chunked elsewhere (`chunkSegment`, in workers) with
+/// `pushSegment`: it then chunks only the bytes near the segment's edges itself and yields the
+/// same chunks as `push` would (`xet::segment`).
+#[wasm_bindgen(js_name = Chunker)]
+pub struct JsChunker {
+    inner: Stitcher,
+    out: Vec<Chunk>,
+    parsed: Vec<Chunk>,
+    scratch: Vec<u8>,
+}
+
+#[wasm_bindgen(js_class = Chunker)]
+impl JsChunker {
+    /// A chunker at the start of a file.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> JsChunker {
+        JsChunker {
+            inner: Stitcher::new(),
+            out: Vec::new(),
+            parsed: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Consumes the next slice of the file; returns the chunks it completed.
+    #[wasm_bindgen(unchecked_return_type = "ChunkInfo[]")]
+    pub fn push(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &JsValue,
+    ) -> Result<Array, JsValue> {
+        self.push_segment(bytes, None)
+    }
+
+    /// Consumes the next slice of the file together with its `chunkSegment` result (the slice
+    /// chunked on its own); returns the chunks it completed, as `push` would. Reads only the
+    /// bytes it re-chunks (near the slice's edges).
+    // Only in the `hf-buckets/xet` build: the client's JS never stitches (its wasm stays smaller).
+    #[cfg(not(feature = "client"))]
+    #[wasm_bindgen(js_name = pushSegment, unchecked_return_type = "ChunkInfo[]")]
+    pub fn push_segment_js(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunks: &JsValue,
+    ) -> Result<Array, JsValue> {
+        self.push_segment(bytes, Some(chunks))
+    }
+
+    /// Ends the file: returns the last chunk (if any) and resets for a new file.
+    #[wasm_bindgen(unchecked_return_type = "ChunkInfo[]")]
+    pub fn finish(&mut self) -> Array {
+        self.inner.finish(&mut self.out);
+        drain_chunks(&mut self.out)
+    }
+}
+
+impl JsChunker {
+    /// A slice with no segment chunks is chunked whole by the stitcher.
+    fn push_segment(
+        &mut self,
+        bytes: &JsValue,
+        chunks: Option<&JsValue>,
+    ) -> Result<Array, JsValue> {
+        let bytes = as_bytes(bytes, "bytes")?;
+        self.parsed.clear();
+        if let Some(chunks) = chunks {
+            let packed = as_bytes(chunks, "chunks")?.to_vec();
+            if packed.len() % SEGMENT_RECORD_BYTES != 0 {
+                return Err(ArgError::Segment {
+                    reason: "not whole 36-byte records from chunkSegment",
+                }
+                .into());
+            }
+            let mut offset = self.inner.next_offset();
+            for record in packed.chunks_exact(SEGMENT_RECORD_BYTES) {
+                let (len, hash) = record.split_at(4);
+                let mut len_bytes = [0u8; 4];
+                len_bytes.copy_from_slice(len);
+                let mut hash_bytes = [0u8; 32];
+                hash_bytes.copy_from_slice(hash);
+                let len = u32::from_le_bytes(len_bytes);
+                self.parsed.push(Chunk {
+                    offset,
+                    len,
+                    hash: Hash::from_bytes(hash_bytes),
+                });
+                offset = offset.saturating_add(u64::from(len));
+            }
+        }
+        let mut segment = JsSegment::new(bytes, &mut self.scratch);
+        self.inner
+            .push_segment_from(
+                bytes.length() as usize,
+                &mut segment,
+                &self.parsed,
+                &mut self.out,
+            )
+            .map_err(|e| ArgError::Segment {
+                // Static reasons: formatting the numbers in `StitchError` costs wasm bytes.
+                reason: match e {
+                    StitchError::ShortRead { .. } => "the segment's bytes changed while stitching",
+                    _ => "they do not tile this segment from where the previous one ended",
+                },
+            })?;
+        Ok(drain_chunks(&mut self.out))
+    }
+}
+
+impl Default for JsChunker {
+    fn default() -> Self {
+        JsChunker::new()
+    }
 }

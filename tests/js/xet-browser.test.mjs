@@ -103,3 +103,33 @@ test('browser: invalid input throws the exported XetError, and the instance keep
   ]);
   assert.equal(report.after, 'e0f2cf784e7e5f10c34f84af150e9a5ff9664216debad915364d741049870f67');
 });
+
+test('browser: ParallelChunker on 2 module Web Workers without cross-origin isolation gives the chunks of one thread', async () => {
+  const report = await page.evaluate(async () => {
+    const xet = await import('/js/xet/browser.js');
+    const size = 3 << 20;
+    const random = new Uint8Array(size);
+    for (let at = 0; at < size; at += 65536) crypto.getRandomValues(random.subarray(at, at + 65536));
+    const text = new TextEncoder().encode(Array.from({ length: 90_000 }, (_, i) => `line ${i}: the quick brown fox ${i * i}\n`).join('')).subarray(0, size);
+    const results = [];
+    for (const bytes of [random, text, new Uint8Array(1 << 20).fill(0x61)]) {
+      const one = new xet.Chunker();
+      const want = [...one.push(bytes), ...one.finish()];
+      one.free();
+      const chunker = new xet.ParallelChunker({ workers: 2, segmentBytes: 250_001 });
+      const got = [];
+      for (let at = 0; at < bytes.length; at += 700_001) got.push(...(await chunker.push(bytes.subarray(at, at + 700_001))));
+      got.push(...(await chunker.finish()));
+      results.push({ same: JSON.stringify(got) === JSON.stringify(want), chunks: want.length, workers: chunker.workerCount });
+      chunker.close();
+    }
+    return { isolated: globalThis.crossOriginIsolated, sab: typeof SharedArrayBuffer, results };
+  });
+  assert.equal(report.isolated, false);
+  assert.equal(report.sab, 'undefined');
+  for (const r of report.results) {
+    assert.ok(r.same, JSON.stringify(r));
+    assert.equal(r.workers, 2);
+    assert.ok(r.chunks >= 8);
+  }
+});

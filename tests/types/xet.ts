@@ -4,6 +4,7 @@
 import * as xet from 'hf-buckets/xet';
 import {
   Chunker,
+  ParallelChunker,
   XetError,
   bytesToHash,
   chunkHash,
@@ -16,6 +17,7 @@ import {
   xorbHash,
   type ChunkInfo,
   type ChunkRef,
+  type ParallelChunkerOptions,
   type XetErrorCode,
 } from 'hf-buckets/xet';
 import * as generated from '../../dist/xet/hf_buckets_xet.js';
@@ -35,6 +37,19 @@ const dispose: () => void = chunker[Symbol.dispose];
 const disposable: Disposable = chunker;
 // @ts-expect-error push takes bytes, not a string
 chunker.push('text');
+
+// ParallelChunker: the same chunks, as promises; options are optional and checked.
+const ParallelCtor: new (options?: ParallelChunkerOptions) => ParallelChunker = ParallelChunker;
+const parallel = new ParallelCtor({ workers: 2, segmentBytes: 4 << 20 });
+const parallelPushed: Promise<ChunkInfo[]> = parallel.push(bytes);
+const parallelFinished: Promise<ChunkInfo[]> = parallel.finish();
+const workerCount: number = parallel.workerCount;
+const parallelDisposable: Disposable = parallel;
+parallel.close();
+// @ts-expect-error workers is a number
+new ParallelChunker({ workers: '2' });
+// @ts-expect-error workerCount is read-only
+parallel.workerCount = 3;
 
 // Functions.
 const fileHashFn: (bytes: Uint8Array) => string = fileHash;
@@ -70,6 +85,7 @@ if (isXetError(caught)) {
 type RuntimeExports = keyof typeof xet;
 const runtimeExports: Record<RuntimeExports, true> = {
   Chunker: true,
+  ParallelChunker: true,
   XetError: true,
   bytesToHash: true,
   chunkHash: true,

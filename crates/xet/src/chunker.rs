@@ -238,6 +238,17 @@ impl ChunkHasher {
         }
     }
 
+    /// A chunk hasher whose first chunk starts at file offset `offset`, in the state right after
+    /// a boundary. From a boundary on, chunking depends only on the bytes that follow it, so this
+    /// yields the same chunks (with offsets shifted by `offset`) as a hasher that reached a
+    /// boundary at `offset` in a whole-file pass.
+    pub fn at_offset(offset: u64) -> ChunkHasher {
+        ChunkHasher {
+            offset,
+            ..ChunkHasher::new()
+        }
+    }
+
     /// Consumes `data`, appending every chunk completed by it to `out`.
     pub fn push(&mut self, data: &[u8], out: &mut Vec<Chunk>) {
         let mut rest = data;
@@ -245,18 +256,43 @@ impl ChunkHasher {
             let (head, tail) = rest.split_at(k.min(rest.len()));
             self.hasher.update(head);
             self.pending += head.len() as u64;
-            self.emit(out);
+            out.push(self.take_chunk());
             rest = tail;
         }
         self.hasher.update(rest);
         self.pending += rest.len() as u64;
     }
 
+    /// Consumes bytes from the front of `data` up to the end of the pending chunk at most.
+    ///
+    /// Returns how many bytes were consumed and, when they complete the pending chunk, that
+    /// chunk; otherwise all of `data` was consumed.
+    pub fn push_to_boundary(&mut self, data: &[u8]) -> (usize, Option<Chunk>) {
+        match self.chunker.next_boundary(data) {
+            Some(k) => {
+                let head = data.get(..k).unwrap_or(data);
+                self.hasher.update(head);
+                self.pending += head.len() as u64;
+                (head.len(), Some(self.take_chunk()))
+            }
+            None => {
+                self.hasher.update(data);
+                self.pending += data.len() as u64;
+                (data.len(), None)
+            }
+        }
+    }
+
+    /// File offset of the pending chunk (where the next chunk starts).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
     /// Ends the file: appends the last chunk (if any bytes are pending) and resets for a new
     /// file starting at offset 0.
     pub fn finish(&mut self, out: &mut Vec<Chunk>) {
         if self.chunker.finish().is_some() {
-            self.emit(out);
+            out.push(self.take_chunk());
         }
         self.offset = 0;
     }
@@ -266,18 +302,20 @@ impl ChunkHasher {
         self.pending
     }
 
-    fn emit(&mut self, out: &mut Vec<Chunk>) {
+    /// Closes the pending chunk and starts the next one after it.
+    fn take_chunk(&mut self) -> Chunk {
         let hash = Hash::from_bytes(*self.hasher.finalize().as_bytes());
         self.hasher.reset();
         // A chunk never exceeds MAX_CHUNK_SIZE, which fits in u32.
         let len = u32::try_from(self.pending).unwrap_or(u32::MAX);
-        out.push(Chunk {
+        let chunk = Chunk {
             offset: self.offset,
             len,
             hash,
-        });
+        };
         self.offset += self.pending;
         self.pending = 0;
+        chunk
     }
 }
 

@@ -21,6 +21,7 @@ pub mod hash;
 pub mod reconstruction;
 #[cfg(any(test, feature = "reference"))]
 pub mod reference;
+pub mod segment;
 pub mod shard;
 pub mod xorb;
 
@@ -30,3 +31,4 @@ pub use hash::{
     chunk_hash, file_hash, file_hash_with_salt, hmac, is_global_dedup_eligible, merkle_root,
     verification_hash, xorb_hash, Hash, HashParseError,
 };
+pub use segment::{chunk_segment, StitchError, Stitcher};

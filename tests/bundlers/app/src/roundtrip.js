@@ -17,10 +17,10 @@ export function testBytes(size, seed) {
 }
 
 /**
- * @param {{ BucketClient: any, fileHash: (bytes: Uint8Array) => string }} pkg
+ * @param {{ BucketClient: any, fileHash: (bytes: Uint8Array) => string, ParallelChunker?: any, fileHashFromChunks?: any }} pkg
  * @param {{ endpoint: string, token: string, bucket: string, path: string, size?: number, seed?: number }} params
  */
-export async function roundTrip({ BucketClient, fileHash }, { endpoint, token, bucket, path, size = 300_000, seed = 7 }) {
+export async function roundTrip({ BucketClient, fileHash, ParallelChunker, fileHashFromChunks }, { endpoint, token, bucket, path, size = 300_000, seed = 7 }) {
   const hub = new BucketClient({ accessToken: token, endpoint });
   await hub.createBucket(bucket, { existOk: true });
   const bytes = testBytes(size, seed);
@@ -30,7 +30,20 @@ export async function roundTrip({ BucketClient, fileHash }, { endpoint, token, b
   const entry = listed.find((e) => e.path === path);
   const downloaded = await hub.getBucketFile(bucket, { path });
   const same = downloaded.length === bytes.length && downloaded.every((b, i) => b === bytes[i]);
+  const problems = [];
+  if (ParallelChunker) {
+    // The bundled chunking workers start and give the same file hash (3 segments).
+    const chunker = new ParallelChunker({ workers: 2, segmentBytes: 100_000 });
+    try {
+      const chunks = [...(await chunker.push(bytes)), ...(await chunker.finish())];
+      if (chunker.workerCount !== 2) problems.push(`ParallelChunker started ${chunker.workerCount} workers, not 2`);
+      if (fileHashFromChunks(chunks) !== fileHash(bytes)) problems.push('ParallelChunker hashes differently');
+    } finally {
+      chunker.close();
+    }
+  }
   return {
+    problems,
     uploadedHash: uploaded.xetHash,
     listedHash: entry?.xetHash ?? null,
     localHash: fileHash(bytes),
