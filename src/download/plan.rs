@@ -293,6 +293,80 @@ impl FetchPlan {
     }
 }
 
+/// Splits `step` (served by `unit`, a range of a xorb whose records `proof` knows from its
+/// footer) into several smaller range requests at chunk boundaries, each about `target` bytes of
+/// records, so that one large term is fetched over several connections and handed out part by
+/// part. Returns the parts in file order, each a unit (chunks and the exact byte range of their
+/// records) and the pieces it serves; chunks no piece needs are not fetched.
+///
+/// `None` when the step cannot be split this way: its pieces revisit chunks (a repeated term:
+/// fetched once, whole, instead), or the proof has no record offsets (it came from a whole read)
+/// or does not cover the unit.
+pub fn split_step(
+    step: &Step,
+    unit: &FetchUnit,
+    proof: &ProvenXorb,
+    target: u64,
+) -> Option<Vec<(FetchUnit, Step)>> {
+    let ChunkRange { start, end } = unit.chunks;
+    // Pieces must move forward through the unit, so that each part is fetched once.
+    let mut at = start;
+    for p in &step.pieces {
+        if p.chunks.start < at || p.chunks.end > end || p.chunks.start >= p.chunks.end {
+            return None;
+        }
+        at = p.chunks.end;
+    }
+    proof.record_range(start, end)?;
+    // Groups of consecutive chunks of about `target` bytes of records.
+    let mut groups: Vec<ChunkRange> = Vec::new();
+    let mut first = start;
+    for c in start..end {
+        let size = proof.record_range(first, c + 1)?.len();
+        if size >= target || c + 1 == end {
+            groups.push(ChunkRange {
+                start: first,
+                end: c + 1,
+            });
+            first = c + 1;
+        }
+    }
+    let mut parts: Vec<(FetchUnit, Step)> = Vec::new();
+    let mut g = 0usize;
+    for p in &step.pieces {
+        let mut from = p.chunks.start;
+        while from < p.chunks.end {
+            while groups.get(g).is_some_and(|r| r.end <= from) {
+                g += 1;
+            }
+            let group = *groups.get(g)?;
+            let to = group.end.min(p.chunks.end);
+            let piece = Piece {
+                term: p.term,
+                chunks: ChunkRange { start: from, end: to },
+                ends_term: p.ends_term && to == p.chunks.end,
+            };
+            match parts.last_mut() {
+                Some((u, s)) if u.chunks == group => s.pieces.push(piece),
+                _ => parts.push((
+                    FetchUnit {
+                        xorb: unit.xorb,
+                        url: unit.url.clone(),
+                        chunks: group,
+                        bytes: proof.record_range(group.start, group.end)?,
+                    },
+                    Step {
+                        unit: step.unit,
+                        pieces: vec![piece],
+                    },
+                )),
+            }
+            from = to;
+        }
+    }
+    Some(parts)
+}
+
 /// Most pieces a plan may hold: `PIECES_PER_ENTRY` per term and per fetch range, plus some slack.
 /// A term is normally served by one range; one that spans several ranges adds a piece per range
 /// it crosses, so an honest answer stays far below this, while a forged one (many terms each
@@ -550,6 +624,11 @@ impl Assembler {
             return false;
         }
         self.verify == Verify::Full
+    }
+
+    /// The proof of `xorb` known so far, if any.
+    pub fn proof(&self, xorb: &Hash) -> Option<&ProvenXorb> {
+        self.proven.get(xorb)
     }
 
     /// Records the proof of `xorb` read from its footer ([`super::footer::fetch_proof`]).
