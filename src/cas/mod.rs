@@ -460,6 +460,10 @@ impl From<TransportError> for ReadError {
     }
 }
 
+/// Largest range buffer reserved whole before its bytes arrive (a split download's ranges are
+/// about 8 MiB).
+const EXACT_RESERVE: usize = 16 << 20;
+
 /// Reads a ranged response into one buffer of exactly `want` bytes.
 async fn read_range(
     mut resp: Response,
@@ -478,11 +482,18 @@ async fn read_range(
     } else {
         want
     };
-    // `want` comes from the reconstruction: reserve at most a megabyte up front and let the
-    // buffer grow with the bytes actually received.
-    let mut buf: Vec<u8> = Vec::with_capacity(limit.min(want).min(1 << 20));
-    while let Some(piece) = resp.chunk().await? {
-        if buf.len() + piece.len() > limit {
+    // `want` comes from the reconstruction (checked against the protocol's limits when it was
+    // planned): reserve it up front, up to `EXACT_RESERVE`, so the buffer is not regrown, and
+    // let a larger one grow with the bytes actually received.
+    let mut buf: Vec<u8> = Vec::with_capacity(limit.min(want).min(EXACT_RESERVE));
+    loop {
+        let before = buf.len();
+        let Some(len) = resp.chunk_into(&mut buf, limit).await? else {
+            break;
+        };
+        let appended = buf.len() - before;
+        on_bytes(appended as u64);
+        if len > appended {
             // More than asked for: for a 206 that is a protocol error; for a 200 we only need the
             // prefix that ends at our range.
             if !whole_object {
@@ -491,13 +502,8 @@ async fn read_range(
                     format!("range answer longer than the {want} bytes asked for"),
                 )));
             }
-            let keep = limit - buf.len();
-            buf.extend_from_slice(piece.get(..keep).unwrap_or_default());
-            on_bytes(keep as u64);
             break;
         }
-        buf.extend_from_slice(&piece);
-        on_bytes(piece.len() as u64);
     }
     if whole_object && buf.len() == limit && limit != want {
         let start = usize::try_from(bytes.start).unwrap_or(usize::MAX);

@@ -247,9 +247,30 @@ pub async fn fetch_proof(
     cancel: &Cancel,
     on_bytes: &dyn Fn(u64),
 ) -> Result<ProvenXorb, Error> {
-    let mut body = cas
-        .fetch_tail(url, FOOTER_FIRST_REQUEST, cancel, on_bytes)
-        .await?;
+    fetch_proof_sized(cas, xorb, url, 0, cancel, on_bytes).await
+}
+
+/// Bytes of the footer of a xorb of `chunks` chunks, with its `info_length`.
+pub fn footer_len(chunks: u32) -> u64 {
+    4 + 92 + 40 * u64::from(chunks)
+}
+
+/// As [`fetch_proof`], with a first request sized for a xorb of at least `chunks_hint` chunks
+/// (a caller that read a unit up to chunk `n` knows the xorb has `n` or more), so that one
+/// request usually reads the whole footer.
+///
+/// # Errors
+/// As [`fetch_proof`].
+pub async fn fetch_proof_sized(
+    cas: &CasClient,
+    xorb: Hash,
+    url: &str,
+    chunks_hint: u32,
+    cancel: &Cancel,
+    on_bytes: &dyn Fn(u64),
+) -> Result<ProvenXorb, Error> {
+    let first = footer_len(chunks_hint).clamp(FOOTER_FIRST_REQUEST, MAX_FOOTER_REQUEST);
+    let mut body = cas.fetch_tail(url, first, cancel, on_bytes).await?;
     let info_length = footer_length(&body)
         .ok_or_else(|| bad(format!("footer of xorb {xorb}: fewer than 4 bytes")))?;
     let need = info_length.saturating_add(4);
@@ -259,7 +280,7 @@ pub async fn fetch_proof(
         )));
     }
     if need > body.len() as u64 {
-        if (body.len() as u64) < FOOTER_FIRST_REQUEST {
+        if (body.len() as u64) < first {
             // The whole object was shorter than the first request: no room for the footer.
             return Err(bad(format!(
                 "footer of xorb {xorb}: info_length {info_length} exceeds the object"

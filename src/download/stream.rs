@@ -22,7 +22,7 @@ use futures_util::stream::{FuturesOrdered, FuturesUnordered, StreamExt};
 use futures_util::FutureExt;
 use xet::Hash;
 
-use super::footer::{fetch_proof, footer_error, ProvenXorb, Verify};
+use super::footer::{fetch_proof, fetch_proof_sized, footer_error, ProvenXorb, Verify};
 use super::plan::{decode_unit, split_step, Assembler, DecodedUnit, FetchPlan, FetchUnit, Step};
 use crate::cas::CasClient;
 use crate::error::Error;
@@ -334,8 +334,9 @@ impl FileDownload {
         big.then_some((unit.xorb, unit))
     }
 
-    /// Starts reading the footer of `xorb` at `url` unless it is known or being read.
-    fn read_footer(&mut self, xorb: Hash, url: &str) {
+    /// Starts reading the footer of `xorb` (which has at least `chunks` chunks) at `url` unless
+    /// it is known or being read.
+    fn read_footer(&mut self, xorb: Hash, url: &str, chunks: u32) {
         if self.footer_state.contains_key(&xorb)
             || self.asm.as_ref().is_some_and(|a| a.proof(&xorb).is_some())
         {
@@ -356,7 +357,7 @@ impl FileDownload {
                 progress.fetched.set(progress.fetched.get() + n);
                 progress.report(http.now_ms(), false);
             };
-            let proof = fetch_proof(&cas, xorb, &url, &cancel, &on_bytes).await;
+            let proof = fetch_proof_sized(&cas, xorb, &url, chunks, &cancel, &on_bytes).await;
             (xorb, proof)
         };
         self.footers.push(fut.boxed_local());
@@ -384,14 +385,17 @@ impl FileDownload {
             return whole();
         }
         // Read the footers of the next large steps ahead, so they are known in time.
-        let ahead: Vec<(Hash, Arc<str>)> = (index + 1..plan.steps.len())
-            .filter_map(|i| self.splittable(i).map(|(x, u)| (x, u.url.clone())))
+        let ahead: Vec<(Hash, Arc<str>, u32)> = (index + 1..plan.steps.len())
+            .filter_map(|i| {
+                self.splittable(i)
+                    .map(|(x, u)| (x, u.url.clone(), u.chunks.end))
+            })
             .take(FOOTER_LOOKAHEAD)
             .collect();
         if let Some(proof) = self.asm.as_ref().and_then(|a| a.proof(&unit.xorb)) {
             let parts = split_step(step, unit, proof, self.options.split_bytes);
-            for (x, url) in ahead {
-                self.read_footer(x, &url);
+            for (x, url, chunks) in ahead {
+                self.read_footer(x, &url, chunks);
             }
             return match parts {
                 Some(parts) => Expanded::Jobs(
@@ -413,9 +417,9 @@ impl FileDownload {
             Some(Footer::Unavailable | Footer::Ready) => whole(),
             Some(Footer::Pending) => Expanded::WaitFooter,
             None => {
-                self.read_footer(unit.xorb, &unit.url);
-                for (x, url) in ahead {
-                    self.read_footer(x, &url);
+                self.read_footer(unit.xorb, &unit.url, unit.chunks.end);
+                for (x, url, chunks) in ahead {
+                    self.read_footer(x, &url, chunks);
                 }
                 Expanded::WaitFooter
             }

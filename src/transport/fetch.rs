@@ -586,9 +586,9 @@ impl FetchBody {
     }
 }
 
-#[async_trait::async_trait(?Send)]
-impl BodyStream for FetchBody {
-    async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
+impl FetchBody {
+    /// The next non-empty chunk as the JS stream hands it out (no copy), `None` at the end.
+    async fn next_array(&mut self) -> Result<Option<Uint8Array>, TransportError> {
         loop {
             let reader = match &self.state {
                 BodyState::Done => return Ok(None),
@@ -622,7 +622,7 @@ impl BodyStream for FetchBody {
                 Reflect::get(&result, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
             match value.dyn_into::<Uint8Array>() {
                 Ok(bytes) if bytes.length() == 0 => continue,
-                Ok(bytes) => return Ok(Some(Bytes::from(bytes.to_vec()))),
+                Ok(bytes) => return Ok(Some(bytes)),
                 Err(other) => {
                     return Err(self.fail(&JsValue::from_str(&format!(
                         "body chunk is not bytes: {other:?}"
@@ -630,6 +630,36 @@ impl BodyStream for FetchBody {
                 }
             }
         }
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl BodyStream for FetchBody {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
+        Ok(self.next_array().await?.map(|a| Bytes::from(a.to_vec())))
+    }
+
+    async fn next_chunk_into(
+        &mut self,
+        buf: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<Option<usize>, TransportError> {
+        let Some(array) = self.next_array().await? else {
+            return Ok(None);
+        };
+        // One copy, from the JS chunk straight into the caller's buffer.
+        let len = array.length() as usize;
+        let take = len.min(limit.saturating_sub(buf.len()));
+        let at = buf.len();
+        buf.resize(at + take, 0);
+        if let Some(dst) = buf.get_mut(at..) {
+            if take == len {
+                array.copy_to(dst);
+            } else {
+                array.subarray(0, take as u32).copy_to(dst);
+            }
+        }
+        Ok(Some(len))
     }
 }
 

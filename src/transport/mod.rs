@@ -252,6 +252,23 @@ impl Headers {
 pub trait BodyStream {
     /// The next chunk, or `None` at the end. After an error the stream is finished.
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError>;
+
+    /// Appends the next chunk to `buf`, but never past `limit` bytes in all (the rest of a
+    /// longer chunk is dropped), and returns the chunk's full length: a result larger than what
+    /// was appended means the body went past `limit`. `None` at the end. Transports override it
+    /// to copy straight from the platform's buffer.
+    async fn next_chunk_into(
+        &mut self,
+        buf: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<Option<usize>, TransportError> {
+        let Some(chunk) = self.next_chunk().await? else {
+            return Ok(None);
+        };
+        let room = limit.saturating_sub(buf.len());
+        buf.extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
+        Ok(Some(chunk.len()))
+    }
 }
 
 /// A whole body already in memory (mocks, empty bodies).
@@ -329,6 +346,16 @@ impl Response {
     /// The next chunk of the body, or `None` at its end. Memory stays bounded by one chunk.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
         self.body.next_chunk().await
+    }
+
+    /// Appends the next chunk of the body to `buf`, never past `limit` bytes in all; returns the
+    /// chunk's full length (see [`BodyStream::next_chunk_into`]), `None` at its end.
+    pub async fn chunk_into(
+        &mut self,
+        buf: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<Option<usize>, TransportError> {
+        self.body.next_chunk_into(buf, limit).await
     }
 
     /// Reads the whole body, failing with [`TransportError::TooLarge`] past `max_bytes` (so a
