@@ -343,7 +343,10 @@ pub fn split_step(
             let to = group.end.min(p.chunks.end);
             let piece = Piece {
                 term: p.term,
-                chunks: ChunkRange { start: from, end: to },
+                chunks: ChunkRange {
+                    start: from,
+                    end: to,
+                },
                 ends_term: p.ends_term && to == p.chunks.end,
             };
             match parts.last_mut() {
