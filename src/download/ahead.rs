@@ -206,3 +206,134 @@ impl Drop for Ahead {
         self.cancel();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cas::mock::{random_bytes, Fault, MockCas};
+    use crate::download::stream::{DownloadOptions, Target};
+    use crate::download::test_support::stored;
+    use crate::transport::Method;
+    use futures_util::future::join;
+
+    async fn open(mock: &Rc<MockCas>, data: &[u8], cancel: &Cancel) -> FileDownload {
+        open_with(mock, data, cancel, None).await
+    }
+
+    async fn open_with(
+        mock: &Rc<MockCas>,
+        data: &[u8],
+        cancel: &Cancel,
+        progress: Option<crate::download::stream::ProgressFn>,
+    ) -> FileDownload {
+        let (cas, hash) = stored(mock, data).await;
+        let target = Target {
+            file_hash: hash,
+            size: data.len() as u64,
+            range: None,
+        };
+        let options = DownloadOptions {
+            max_in_flight_bytes: 1 << 20,
+            split_bytes: 128 << 10,
+            progress_interval_ms: 0,
+            ..Default::default()
+        };
+        FileDownload::open(cas, target, options, progress, cancel)
+            .await
+            .unwrap()
+    }
+
+    async fn yield_many(n: usize) {
+        for _ in 0..n {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn fetches_go_on_while_the_consumer_is_busy() {
+        let mock = MockCas::new();
+        let data = random_bytes(8, 3 << 20);
+        let fetched = Rc::new(std::cell::Cell::new(0u64));
+        let sink = fetched.clone();
+        let progress: crate::download::stream::ProgressFn =
+            Rc::new(move |p: &crate::download::DownloadProgress| sink.set(p.bytes_fetched));
+        let dl = open_with(&mock, &data, &Cancel::new(), Some(progress)).await;
+        let (ahead, driver) = read_ahead(dl, 1 << 20);
+        let consumer = async {
+            let mut got = Vec::new();
+            let first = ahead.next().await.unwrap().unwrap();
+            got.extend_from_slice(&first);
+            let at_first = fetched.get();
+            // The consumer is busy: the driver keeps fetching and verifying, up to its bounds.
+            yield_many(2000).await;
+            let while_busy = fetched.get();
+            assert!(while_busy > at_first, "{at_first} → {while_busy}");
+            assert!(
+                while_busy - at_first <= 3 << 20,
+                "read {} bytes ahead",
+                while_busy - at_first
+            );
+            while let Some(b) = ahead.next_up_to(100_000).await.unwrap() {
+                assert!(b.len() <= 100_000);
+                got.extend_from_slice(&b);
+            }
+            assert!(ahead.next().await.unwrap().is_none());
+            got
+        };
+        let ((), got) = join(driver, consumer).await;
+        assert_eq!(got, data);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn dropping_or_aborting_mid_stream_stops_every_fetch() {
+        let mock = MockCas::new();
+        let data = random_bytes(9, 4 << 20);
+        // Dropped by the consumer after one piece: the driver ends, no body stays open.
+        let dl = open(&mock, &data, &Cancel::new()).await;
+        let (ahead, driver) = read_ahead(dl, 256 << 10);
+        let consumer = async {
+            let first = ahead.next().await.unwrap().unwrap();
+            assert_eq!(&first[..], &data[..first.len()]);
+            drop(ahead);
+        };
+        join(driver, consumer).await;
+        assert_eq!(mock.open_bodies(), 0);
+        let after = mock.count(Method::Get, "/fetch/");
+        yield_many(100).await;
+        assert_eq!(mock.count(Method::Get, "/fetch/"), after);
+        // The caller's signal fires mid-stream: the consumer gets `Aborted`.
+        let cancel = Cancel::new();
+        let dl = open(&mock, &data, &cancel).await;
+        let (ahead, driver) = read_ahead(dl, 256 << 10);
+        let consumer = async {
+            ahead.next().await.unwrap().unwrap();
+            cancel.cancel();
+            loop {
+                match ahead.next().await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => panic!("an aborted download ended normally"),
+                    Err(e) => return e,
+                }
+            }
+        };
+        let ((), e) = join(driver, consumer).await;
+        assert!(matches!(e, Error::Aborted), "{e:?}");
+        assert_eq!(mock.open_bodies(), 0);
+        // An integrity failure reaches the consumer after the verified bytes before it.
+        let first_range = |r: &str| r.starts_with("bytes=0-");
+        mock.fault(
+            Method::Get,
+            "/fetch/",
+            1,
+            Fault::OnRange(Rc::new(first_range), Box::new(Fault::Flip(9))),
+        );
+        let dl = open(&mock, &data, &Cancel::new()).await;
+        let (ahead, driver) = read_ahead(dl, 256 << 10);
+        let consumer = async {
+            let r = ahead.next().await;
+            assert!(matches!(r, Err(Error::Integrity { .. })), "{r:?}");
+            assert!(ahead.next().await.unwrap().is_none());
+        };
+        join(driver, consumer).await;
+    }
+}

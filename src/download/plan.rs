@@ -297,7 +297,8 @@ impl FetchPlan {
 /// footer) into several smaller range requests at chunk boundaries, each about `target` bytes of
 /// records, so that one large term is fetched over several connections and handed out part by
 /// part. Returns the parts in file order, each a unit (chunks and the exact byte range of their
-/// records) and the pieces it serves; chunks no piece needs are not fetched.
+/// records) and the pieces it serves; chunks before the first piece or after the last are not
+/// fetched.
 ///
 /// `None` when the step cannot be split this way: its pieces revisit chunks (a repeated term:
 /// fetched once, whole, instead), or the proof has no record offsets (it came from a whole read)
@@ -318,12 +319,17 @@ pub fn split_step(
         at = p.chunks.end;
     }
     proof.record_range(start, end)?;
-    // Groups of consecutive chunks of about `target` bytes of records.
+    // Groups of consecutive chunks of about `target` bytes of records, over the chunks the
+    // pieces span (a unit can hold more than its step needs).
+    let (lo, hi) = match (step.pieces.first(), step.pieces.last()) {
+        (Some(a), Some(b)) => (a.chunks.start, b.chunks.end),
+        _ => return None,
+    };
     let mut groups: Vec<ChunkRange> = Vec::new();
-    let mut first = start;
-    for c in start..end {
+    let mut first = lo;
+    for c in lo..hi {
         let size = proof.record_range(first, c + 1)?.len();
-        if size >= target || c + 1 == end {
+        if size >= target || c + 1 == hi {
             groups.push(ChunkRange {
                 start: first,
                 end: c + 1,
@@ -1435,6 +1441,83 @@ mod tests {
             let e = FetchPlan::from_v1(&v1, None).unwrap_err();
             assert!(matches!(e, Error::Integrity { .. }), "V1 answer {i}: {e:?}");
         }
+    }
+
+    #[test]
+    fn split_steps_cover_their_pieces_in_parts_of_whole_chunks() {
+        let s = store(
+            random_bytes(12, 1 << 20),
+            1000,
+            CompressionPolicy::Fixed(CompressionScheme::None),
+        );
+        let x = &s.xorbs[0];
+        let proof = ProvenXorb::from_footer(x.hash, &x.footer()).unwrap();
+        let n = x.chunks.len() as u32;
+        assert!(n >= 10);
+        let plan = FetchPlan::from_v2(&s.v2(None), None).unwrap();
+        let (step, unit) = (&plan.steps[0], &plan.units[plan.steps[0].unit]);
+        let parts = split_step(step, unit, &proof, 200_000).unwrap();
+        assert!(parts.len() >= 4, "{} parts", parts.len());
+        // The parts tile the unit's chunks and records, in order, and only the last piece ends
+        // the term.
+        let mut at = 0;
+        for (k, (u, st)) in parts.iter().enumerate() {
+            assert_eq!(u.chunks.start, at);
+            assert_eq!(
+                Some(u.bytes),
+                proof.record_range(u.chunks.start, u.chunks.end)
+            );
+            assert!(
+                u.bytes.len() < 200_000 + 70_000,
+                "part {k}: {} bytes",
+                u.bytes.len()
+            );
+            assert_eq!(st.pieces.len(), 1);
+            assert_eq!(st.pieces[0].ends_term, k + 1 == parts.len());
+            at = u.chunks.end;
+        }
+        assert_eq!(at, n);
+        // Fetched part by part and verified against the footer, they give the file.
+        let mut split = plan.clone();
+        split.units = parts.iter().map(|(u, _)| u.clone()).collect();
+        split.steps = parts
+            .iter()
+            .enumerate()
+            .map(|(i, (_, st))| Step {
+                unit: i,
+                pieces: st.pieces.clone(),
+            })
+            .collect();
+        let whole = Some((s.file_hash, s.data.len() as u64));
+        assert_eq!(run(&split, whole, |u| s.body(u)).unwrap(), s.data);
+        // Pieces of part of the unit: chunks no piece needs are not fetched.
+        let mut partial = step.clone();
+        partial.pieces[0].chunks = ChunkRange {
+            start: 3,
+            end: n - 3,
+        };
+        let parts = split_step(&partial, unit, &proof, 200_000).unwrap();
+        assert_eq!(parts[0].0.chunks.start, 3);
+        assert_eq!(parts.last().unwrap().0.chunks.end, n - 3);
+        // Pieces that go back (a repeated term) are not split.
+        let mut repeated = step.clone();
+        repeated.pieces = vec![
+            Piece {
+                term: 0,
+                chunks: ChunkRange { start: 0, end: 2 },
+                ends_term: true,
+            },
+            Piece {
+                term: 1,
+                chunks: ChunkRange { start: 0, end: 2 },
+                ends_term: true,
+            },
+        ];
+        assert!(split_step(&repeated, unit, &proof, 200_000).is_none());
+        // A proof without record offsets (from a whole read) cannot split.
+        let d = decode_unit(unit, &s.body(unit)).unwrap();
+        let self_proof = ProvenXorb::from_chunks(x.hash, d.chunks, &d.table).unwrap();
+        assert!(split_step(step, unit, &self_proof, 200_000).is_none());
     }
 
     #[test]

@@ -883,4 +883,123 @@ mod tests {
         tokio::task::yield_now().await;
         assert_eq!(mock.count(Method::Get, "/fetch/"), fetched);
     }
+
+    /// A 4 MiB file in 1 MiB xorbs, read with parts of 128 KiB (each unit split in about 8).
+    fn split_options() -> DownloadOptions {
+        DownloadOptions {
+            max_concurrent: 4,
+            max_in_flight_bytes: 1 << 20,
+            split_bytes: 128 << 10,
+            ..Default::default()
+        }
+    }
+
+    async fn read_split(
+        cas: &Rc<CasClient>,
+        hash: Hash,
+        size: u64,
+        range: Option<(u64, u64)>,
+    ) -> (Result<Vec<u8>, Error>, Vec<u8>, FileDownload) {
+        let target = Target {
+            file_hash: hash,
+            size,
+            range,
+        };
+        let mut dl = FileDownload::open(cas.clone(), target, split_options(), None, &Cancel::new())
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        loop {
+            match dl.next().await {
+                Ok(Some(b)) => got.extend_from_slice(&b),
+                Ok(None) => return (Ok(got.clone()), got, dl),
+                Err(e) => return (Err(e), got, dl),
+            }
+        }
+    }
+
+    /// A data range request that is not the first part of a xorb (`bytes=a-b`, `a > 0`).
+    fn later_part(range: &str) -> bool {
+        range.starts_with("bytes=")
+            && !range.starts_with("bytes=-")
+            && !range.starts_with("bytes=0-")
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn large_units_are_split_into_ranges_fetched_together() {
+        let mock = MockCas::new();
+        let data = random_bytes(6, 4 << 20);
+        let (cas, hash) = stored(&mock, &data).await;
+        let size = data.len() as u64;
+        let before = mock.count(Method::Get, "/fetch/");
+        let (r, _, dl) = read_split(&cas, hash, size, None).await;
+        assert_eq!(r.unwrap(), data);
+        let (footers, _) = dl.footer_stats();
+        let requests = (mock.count(Method::Get, "/fetch/") - before) as u64;
+        assert!(footers >= 4, "one footer per xorb: {footers}");
+        // Each footer is read in one request; every 1 MiB unit became several ranges.
+        assert!(
+            requests - footers >= 4 * footers,
+            "{requests} requests for {footers} xorbs"
+        );
+        assert!(
+            mock.max_open_bodies() >= 3,
+            "at most {} bodies read at once",
+            mock.max_open_bodies()
+        );
+        assert_eq!(mock.open_bodies(), 0);
+        // Ranges inside the file, across xorb edges, are split and exact too.
+        for (start, end) in [(300_000, size - 300_000), (1 << 20, (3 << 20) + 5), (5, 6)] {
+            let (r, _, _) = read_split(&cas, hash, size, Some((start, end))).await;
+            assert_eq!(r.unwrap(), &data[start as usize..end as usize]);
+        }
+        // A store that refuses the footer range: units are fetched whole, still verified.
+        mock.refuse_suffix.set(true);
+        let before = mock.count(Method::Get, "/fetch/");
+        let (r, _, _) = read_split(&cas, hash, size, None).await;
+        assert_eq!(r.unwrap(), data);
+        let requests = mock.count(Method::Get, "/fetch/") - before;
+        assert!(requests <= 2 * 5 + 1, "{requests} requests without footers");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_corrupt_chunk_in_a_later_range_fails_before_its_bytes_are_handed_out() {
+        let mock = MockCas::new();
+        let data = random_bytes(7, 4 << 20);
+        let (cas, hash) = stored(&mock, &data).await;
+        let size = data.len() as u64;
+        // The second range of the first xorb: a payload byte of its second chunk record.
+        for at in [9usize, 70_000] {
+            mock.fault(
+                Method::Get,
+                "/fetch/",
+                1,
+                Fault::OnRange(Rc::new(later_part), Box::new(Fault::Flip(at))),
+            );
+            let (r, got, _) = read_split(&cas, hash, size, None).await;
+            assert!(
+                matches!(r, Err(Error::Integrity { .. })),
+                "byte {at}: {r:?}"
+            );
+            // Only bytes of the ranges before it came out, and they are right.
+            assert!(
+                !got.is_empty() && got.len() < 1 << 20,
+                "{} bytes",
+                got.len()
+            );
+            assert_eq!(got, &data[..got.len()]);
+            mock.clear_faults();
+        }
+        // An expired URL on a later range renews the URLs and resumes at that range.
+        mock.fault(
+            Method::Get,
+            "/fetch/",
+            1,
+            Fault::OnRange(Rc::new(later_part), Box::new(Fault::Status(403))),
+        );
+        let recon = mock.count(Method::Get, "/v2/reconstructions/");
+        let (r, _, _) = read_split(&cas, hash, size, None).await;
+        assert_eq!(r.unwrap(), data);
+        assert_eq!(mock.count(Method::Get, "/v2/reconstructions/") - recon, 2);
+    }
 }
