@@ -35,15 +35,19 @@ function streamOf(download) {
       type: 'bytes',
       autoAllocateChunkSize: PIECE_BYTES,
       async pull(controller) {
+        // With `autoAllocateChunkSize` every pull has a request; without one, enqueue a piece.
         const request = controller.byobRequest;
         try {
-          const n = await download.nextInto(request.view);
-          if (n === undefined) {
+          const n = request?.view ? await download.nextInto(request.view) : undefined;
+          const piece = request?.view ? undefined : await download.next();
+          if (request?.view && n !== undefined) {
+            request.respond(n);
+          } else if (piece !== undefined) {
+            controller.enqueue(piece);
+          } else {
             finish();
             controller.close();
-            request.respond(0);
-          } else {
-            request.respond(n);
+            request?.respond(0);
           }
         } catch (e) {
           finish();

@@ -197,7 +197,7 @@ pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsVal
         )
         .await?;
         let len = dl.len();
-        let (ahead, driver) = read_ahead(dl, DEFAULT_READ_AHEAD_BYTES);
+        let (ahead, driver) = read_ahead(dl, DEFAULT_READ_AHEAD_BYTES, &call.cancel);
         wasm_bindgen_futures::spawn_local(driver);
         Ok(JsDownload {
             inner: Rc::new(RefCell::new(Some(ahead))),

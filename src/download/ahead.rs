@@ -10,11 +10,13 @@
 //!
 //! Pieces are queued only after [`FileDownload::next`] verified them, and an error is queued
 //! after the pieces that came before it, so the consumer sees exactly what the download yields.
+//! Once the caller's token fires, the next call returns [`Error::Aborted`], whatever was read
+//! ahead.
 //!
 //! ```no_run
 //! # use hf_buckets::download::{ahead::read_ahead, FileDownload};
 //! # async fn demo(dl: FileDownload) -> Result<(), hf_buckets::Error> {
-//! let (ahead, driver) = read_ahead(dl, 8 << 20);
+//! let (ahead, driver) = read_ahead(dl, 8 << 20, &hf_buckets::transport::Cancel::new());
 //! let consume = async {
 //!     while let Some(piece) = ahead.next().await? {
 //!         let _ = piece; // write it somewhere
@@ -58,7 +60,11 @@ struct Shared {
 /// The consumer side of [`read_ahead`].
 pub struct Ahead {
     shared: Rc<RefCell<Shared>>,
-    cancel: Cancel,
+    /// Stops the download (its own token).
+    stop: Cancel,
+    /// The caller's token the download was opened with: once it fires, nothing more is
+    /// handed out.
+    abort: Cancel,
     len: u64,
 }
 
@@ -76,11 +82,17 @@ pub type Driver = Pin<Box<dyn Future<Output = ()>>>;
 
 /// Splits `download` into a consumer handle and the future that drives it, with at most
 /// `max_queued_bytes` of verified pieces waiting for the consumer (at least one piece).
-pub fn read_ahead(mut download: FileDownload, max_queued_bytes: u64) -> (Ahead, Driver) {
+/// `abort` is the token the download was opened with (see the module docs).
+pub fn read_ahead(
+    mut download: FileDownload,
+    max_queued_bytes: u64,
+    abort: &Cancel,
+) -> (Ahead, Driver) {
     let shared = Rc::new(RefCell::new(Shared::default()));
     let ahead = Ahead {
         shared: shared.clone(),
-        cancel: download.canceller(),
+        stop: download.canceller(),
+        abort: abort.clone(),
         len: download.len(),
     };
     let driver = async move {
@@ -158,6 +170,17 @@ impl Ahead {
         let max = max.max(1);
         std::future::poll_fn(|cx: &mut Context<'_>| {
             let mut s = self.shared.borrow_mut();
+            // Once the download is aborted, what was read ahead is not handed out.
+            if self.abort.is_cancelled() && !s.closed {
+                s.closed = true;
+                s.queue.clear();
+                s.queued_bytes = 0;
+                s.end = Some(Ok(()));
+                if let Some(w) = s.producer.take() {
+                    w.wake();
+                }
+                return Poll::Ready(Err(Error::Aborted));
+            }
             if let Some(mut piece) = s.queue.pop_front() {
                 if piece.len() > max {
                     let rest = piece.split_off(max);
@@ -197,7 +220,7 @@ impl Ahead {
             w.wake();
         }
         drop(s);
-        self.cancel.cancel();
+        self.stop.cancel();
     }
 }
 
@@ -258,7 +281,7 @@ mod tests {
         let progress: crate::download::stream::ProgressFn =
             Rc::new(move |p: &crate::download::DownloadProgress| sink.set(p.bytes_fetched));
         let dl = open_with(&mock, &data, &Cancel::new(), Some(progress)).await;
-        let (ahead, driver) = read_ahead(dl, 1 << 20);
+        let (ahead, driver) = read_ahead(dl, 1 << 20, &Cancel::new());
         let consumer = async {
             let mut got = Vec::new();
             let first = ahead.next().await.unwrap().unwrap();
@@ -290,7 +313,7 @@ mod tests {
         let data = random_bytes(9, 4 << 20);
         // Dropped by the consumer after one piece: the driver ends, no body stays open.
         let dl = open(&mock, &data, &Cancel::new()).await;
-        let (ahead, driver) = read_ahead(dl, 256 << 10);
+        let (ahead, driver) = read_ahead(dl, 256 << 10, &Cancel::new());
         let consumer = async {
             let first = ahead.next().await.unwrap().unwrap();
             assert_eq!(&first[..], &data[..first.len()]);
@@ -304,17 +327,15 @@ mod tests {
         // The caller's signal fires mid-stream: the consumer gets `Aborted`.
         let cancel = Cancel::new();
         let dl = open(&mock, &data, &cancel).await;
-        let (ahead, driver) = read_ahead(dl, 256 << 10);
+        let (ahead, driver) = read_ahead(dl, 256 << 10, &cancel);
         let consumer = async {
             ahead.next().await.unwrap().unwrap();
+            // Pieces are waiting in the queue; none is handed out after the abort.
+            yield_many(500).await;
             cancel.cancel();
-            loop {
-                match ahead.next().await {
-                    Ok(Some(_)) => {}
-                    Ok(None) => panic!("an aborted download ended normally"),
-                    Err(e) => return e,
-                }
-            }
+            let e = ahead.next().await.unwrap_err();
+            assert!(ahead.next().await.unwrap().is_none());
+            e
         };
         let ((), e) = join(driver, consumer).await;
         assert!(matches!(e, Error::Aborted), "{e:?}");
@@ -328,7 +349,7 @@ mod tests {
             Fault::OnRange(Rc::new(first_range), Box::new(Fault::Flip(9))),
         );
         let dl = open(&mock, &data, &Cancel::new()).await;
-        let (ahead, driver) = read_ahead(dl, 256 << 10);
+        let (ahead, driver) = read_ahead(dl, 256 << 10, &Cancel::new());
         let consumer = async {
             let r = ahead.next().await;
             assert!(matches!(r, Err(Error::Integrity { .. })), "{r:?}");
