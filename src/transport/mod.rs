@@ -14,7 +14,8 @@
 //!   follows redirects on top, only to the request's origin, and every request is sent through
 //!   it (by [`retry::attempt`]). Browsers follow redirects themselves (see [`redirect`]).
 //! - The [`Response`] body is read afterwards, either as a stream of chunks
-//!   ([`Response::chunk`], memory-bounded: use this for file bytes) or whole
+//!   ([`Response::chunk`], memory-bounded: use this for file bytes; [`Response::chunk_into`]
+//!   appends each chunk to the caller's buffer, copied once from the platform's), or whole
 //!   ([`Response::bytes_limited`], for JSON).
 //! - Cancellation: every send takes a [`Cancel`]. Triggering it aborts the in-flight request
 //!   **and** any body still being read, and the pending call returns [`TransportError::Aborted`].
