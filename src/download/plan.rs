@@ -373,6 +373,12 @@ pub fn split_step(
             from = to;
         }
     }
+    // The record offsets come from the footer, which the xorb hash does not cover: hold the
+    // parts to the protocol's limits like any range from the server (a lie about them fails
+    // the chunk checks later; it must not make a huge allocation first).
+    if parts.iter().any(|(u, _)| check_unit(u).is_err()) {
+        return None;
+    }
     Some(parts)
 }
 
