@@ -15,13 +15,13 @@
 //!
 //! ```no_run
 //! # use hf_buckets::download::{ahead::read_ahead, FileDownload};
-//! # async fn demo(dl: FileDownload) -> Result<(), hf_buckets::Error> {
+//! # async fn demo(dl: FileDownload) -> Result<(), hf_buckets::error::Error> {
 //! let (ahead, driver) = read_ahead(dl, 8 << 20, &hf_buckets::transport::Cancel::new());
 //! let consume = async {
 //!     while let Some(piece) = ahead.next().await? {
 //!         let _ = piece; // write it somewhere
 //!     }
-//!     Ok::<(), hf_buckets::Error>(())
+//!     Ok::<(), hf_buckets::error::Error>(())
 //! };
 //! let ((), result) = futures_util::future::join(driver, consume).await;
 //! result

@@ -232,36 +232,22 @@ impl ProvenXorb {
     }
 }
 
-/// Reads and checks the footer of the stored xorb `xorb` at its transfer URL `url`: a suffix
-/// range of [`FOOTER_FIRST_REQUEST`] bytes, then, when the footer is longer, one of exactly its
-/// length. `on_bytes` counts the bytes received. Pass an error through [`footer_error`] before
-/// reporting it (a `403` may first mean an expired URL: the caller can renew it and try again).
-///
-/// # Errors
-/// [`Error::Integrity`] for a malformed footer or one that does not prove `xorb`; the server's
-/// status and transport errors (after retries) as they are; [`Error::Aborted`].
-pub async fn fetch_proof(
-    cas: &CasClient,
-    xorb: Hash,
-    url: &str,
-    cancel: &Cancel,
-    on_bytes: &dyn Fn(u64),
-) -> Result<ProvenXorb, Error> {
-    fetch_proof_sized(cas, xorb, url, 0, cancel, on_bytes).await
-}
-
 /// Bytes of the footer of a xorb of `chunks` chunks, with its `info_length`.
 pub fn footer_len(chunks: u32) -> u64 {
     4 + 92 + 40 * u64::from(chunks)
 }
 
-/// As [`fetch_proof`], with a first request sized for a xorb of at least `chunks_hint` chunks
-/// (a caller that read a unit up to chunk `n` knows the xorb has `n` or more), so that one
-/// request usually reads the whole footer.
+/// Reads and checks the footer of the stored xorb `xorb` at its transfer URL `url`: a suffix
+/// range of [`FOOTER_FIRST_REQUEST`] bytes, or of the footer of a xorb of `chunks_hint` chunks
+/// when that is longer (a caller that read a unit up to chunk `n` knows the xorb has `n` or
+/// more), then, when the footer is longer still, one of exactly its length. `on_bytes` counts
+/// the bytes received. Pass an error through [`footer_error`] before reporting it (a `403` may
+/// first mean an expired URL: the caller can renew it and try again).
 ///
 /// # Errors
-/// As [`fetch_proof`].
-pub async fn fetch_proof_sized(
+/// [`Error::Integrity`] for a malformed footer or one that does not prove `xorb`; the server's
+/// status and transport errors (after retries) as they are; [`Error::Aborted`].
+pub async fn fetch_proof(
     cas: &CasClient,
     xorb: Hash,
     url: &str,

@@ -22,7 +22,7 @@ use futures_util::stream::{FuturesOrdered, FuturesUnordered, StreamExt};
 use futures_util::FutureExt;
 use xet::Hash;
 
-use super::footer::{fetch_proof, fetch_proof_sized, footer_error, ProvenXorb, Verify};
+use super::footer::{fetch_proof, footer_error, ProvenXorb, Verify};
 use super::plan::{decode_unit, split_step, Assembler, DecodedUnit, FetchPlan, FetchUnit, Step};
 use crate::cas::CasClient;
 use crate::error::Error;
@@ -357,7 +357,7 @@ impl FileDownload {
                 progress.fetched.set(progress.fetched.get() + n);
                 progress.report(http.now_ms(), false);
             };
-            let proof = fetch_proof_sized(&cas, xorb, &url, chunks, &cancel, &on_bytes).await;
+            let proof = fetch_proof(&cas, xorb, &url, chunks, &cancel, &on_bytes).await;
             (xorb, proof)
         };
         self.footers.push(fut.boxed_local());
@@ -511,7 +511,7 @@ impl FileDownload {
             progress.report(http.now_ms(), false);
         };
         requests.set(requests.get() + 1);
-        fetch_proof(&self.cas, xorb, url, &self.cancel, &on_bytes).await
+        fetch_proof(&self.cas, xorb, url, 0, &self.cancel, &on_bytes).await
     }
 
     /// Footer reads of this download so far: `(reads, bytes received)`. A read is one or two
