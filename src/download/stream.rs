@@ -12,7 +12,7 @@
 //! `Cancel`) stops every fetch in flight.
 
 use std::cell::Cell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -132,17 +132,6 @@ struct Job {
 type Fetch = LocalBoxFuture<'static, Result<(Job, DecodedUnit), Error>>;
 type FooterFetch = LocalBoxFuture<'static, (Hash, Result<ProvenXorb, Error>)>;
 
-/// Where the footer of a xorb stands, for splitting its large units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Footer {
-    /// Being read.
-    Pending,
-    /// Read and proven (the assembler holds the proof).
-    Ready,
-    /// Not readable (refused, malformed, failed): the xorb's units are fetched whole.
-    Unavailable,
-}
-
 /// Large steps whose footers are read ahead of the step being planned.
 const FOOTER_LOOKAHEAD: usize = 2;
 
@@ -164,7 +153,11 @@ pub struct FileDownload {
     in_flight_ids: VecDeque<(usize, usize)>,
     in_flight_bytes: u64,
     footers: FuturesUnordered<FooterFetch>,
-    footer_state: HashMap<Hash, Footer>,
+    /// Xorbs whose footer was asked for (to split their large units), and those of them whose
+    /// footer could not be read (their units are fetched whole). Asked, not failed and not
+    /// proven by the assembler yet = being read.
+    footers_asked: HashSet<Hash>,
+    footers_failed: HashSet<Hash>,
     ready: VecDeque<Bytes>,
     ready_bytes: u64,
     cancel: Cancel,
@@ -297,7 +290,8 @@ impl FileDownload {
             in_flight_ids: VecDeque::new(),
             in_flight_bytes: 0,
             footers: FuturesUnordered::new(),
-            footer_state: HashMap::new(),
+            footers_asked: HashSet::new(),
+            footers_failed: HashSet::new(),
             ready: VecDeque::new(),
             ready_bytes: 0,
             cancel,
@@ -337,12 +331,12 @@ impl FileDownload {
     /// Starts reading the footer of `xorb` (which has at least `chunks` chunks) at `url` unless
     /// it is known or being read.
     fn read_footer(&mut self, xorb: Hash, url: &str, chunks: u32) {
-        if self.footer_state.contains_key(&xorb)
+        if self.footers_asked.contains(&xorb)
             || self.asm.as_ref().is_some_and(|a| a.proof(&xorb).is_some())
         {
             return;
         }
-        self.footer_state.insert(xorb, Footer::Pending);
+        self.footers_asked.insert(xorb);
         let cas = self.cas.clone();
         let url = url.to_string();
         let cancel = self.cancel.clone();
@@ -413,10 +407,14 @@ impl FileDownload {
                 None => whole(),
             };
         }
-        match self.footer_state.get(&unit.xorb) {
-            Some(Footer::Unavailable | Footer::Ready) => whole(),
-            Some(Footer::Pending) => Expanded::WaitFooter,
-            None => {
+        // Not proven (handled above): the footer failed, is being read, or was not asked for.
+        match (
+            self.footers_failed.contains(&unit.xorb),
+            self.footers_asked.contains(&unit.xorb),
+        ) {
+            (true, _) => whole(),
+            (false, true) => Expanded::WaitFooter,
+            (false, false) => {
                 self.read_footer(unit.xorb, &unit.url, unit.chunks.end);
                 for (x, url, chunks) in ahead {
                     self.read_footer(x, &url, chunks);
@@ -547,11 +545,10 @@ impl FileDownload {
                 if let Some(asm) = self.asm.as_mut() {
                     asm.add_proof(xorb, proof);
                 }
-                self.footer_state.insert(xorb, Footer::Ready);
             }
             Err(Error::Aborted) => return Err(Error::Aborted),
             Err(_) => {
-                self.footer_state.insert(xorb, Footer::Unavailable);
+                self.footers_failed.insert(xorb);
             }
         }
         Ok(())
