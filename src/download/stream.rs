@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::future::LocalBoxFuture;
-use futures_util::stream::{FuturesOrdered, FuturesUnordered, StreamExt};
+use futures_util::stream::{FuturesOrdered, StreamExt};
 use futures_util::FutureExt;
 use xet::Hash;
 
@@ -26,7 +26,7 @@ use super::footer::{fetch_proof, footer_error, ProvenXorb, Verify};
 use super::plan::{decode_unit, split_step, Assembler, DecodedUnit, FetchPlan, FetchUnit, Step};
 use crate::cas::CasClient;
 use crate::error::Error;
-use crate::transport::{race, Cancel, Either};
+use crate::transport::Cancel;
 
 /// How many expired-URL renewals one download may do.
 const MAX_URL_RENEWALS: u32 = 3;
@@ -129,8 +129,15 @@ struct Job {
     pieces: Step,
 }
 
-type Fetch = LocalBoxFuture<'static, Result<(Job, DecodedUnit), Error>>;
-type FooterFetch = LocalBoxFuture<'static, (Hash, Result<ProvenXorb, Error>)>;
+/// What a request in flight brought.
+enum Done {
+    /// A unit (or part), decoded.
+    Unit(Job, DecodedUnit),
+    /// The footer of a xorb, read to split its large units (its failure is not the download's).
+    Footer(Hash, Result<ProvenXorb, Error>),
+}
+
+type Fetch = LocalBoxFuture<'static, Result<Done, Error>>;
 
 /// Large steps whose footers are read ahead of the step being planned.
 const FOOTER_LOOKAHEAD: usize = 2;
@@ -148,11 +155,11 @@ pub struct FileDownload {
     skip_parts: usize,
     /// Jobs planned but not started, in file order.
     pending: VecDeque<Job>,
+    /// Range requests and footer reads in flight, results in the order they were started.
     in_flight: FuturesOrdered<Fetch>,
-    /// `(step, part)` of each job in flight, oldest first (results come in this order).
-    in_flight_ids: VecDeque<(usize, usize)>,
+    /// `(step, part)` of each request in flight, oldest first (`None` for a footer read).
+    in_flight_ids: VecDeque<Option<(usize, usize)>>,
     in_flight_bytes: u64,
-    footers: FuturesUnordered<FooterFetch>,
     /// Xorbs whose footer was asked for (to split their large units), and those of them whose
     /// footer could not be read (their units are fetched whole). Asked, not failed and not
     /// proven by the assembler yet = being read.
@@ -289,7 +296,6 @@ impl FileDownload {
             in_flight: FuturesOrdered::new(),
             in_flight_ids: VecDeque::new(),
             in_flight_bytes: 0,
-            footers: FuturesUnordered::new(),
             footers_asked: HashSet::new(),
             footers_failed: HashSet::new(),
             ready: VecDeque::new(),
@@ -352,9 +358,10 @@ impl FileDownload {
                 progress.report(http.now_ms(), false);
             };
             let proof = fetch_proof(&cas, xorb, &url, chunks, &cancel, &on_bytes).await;
-            (xorb, proof)
+            Ok(Done::Footer(xorb, proof))
         };
-        self.footers.push(fut.boxed_local());
+        self.in_flight.push_back(fut.boxed_local());
+        self.in_flight_ids.push_back(None);
     }
 
     /// Turns plan step `index` into jobs: one for its unit, or, for a large unit whose xorb's
@@ -457,7 +464,7 @@ impl FileDownload {
             let cas = self.cas.clone();
             let cancel = self.cancel.clone();
             let progress = self.progress.clone();
-            self.in_flight_ids.push_back((job.step, job.part));
+            self.in_flight_ids.push_back(Some((job.step, job.part)));
             let fut = async move {
                 let now = || cas.http().now_ms();
                 let on_bytes = |n: u64| {
@@ -468,7 +475,7 @@ impl FileDownload {
                     .fetch_range(&job.unit.url, job.unit.bytes, &cancel, &on_bytes)
                     .await?;
                 let decoded = decode_unit(&job.unit, &body)?;
-                Ok((job, decoded))
+                Ok(Done::Unit(job, decoded))
             };
             self.in_flight.push_back(fut.boxed_local());
             self.in_flight_bytes = self.in_flight_bytes.saturating_add(len);
@@ -483,6 +490,11 @@ impl FileDownload {
         self.in_flight_ids.clear();
         self.in_flight_bytes = 0;
         self.pending.clear();
+        // Footer reads in flight were dropped with the rest: ask again when needed.
+        let asm = self.asm.as_ref();
+        let failed = &self.footers_failed;
+        self.footers_asked
+            .retain(|x| failed.contains(x) || asm.is_some_and(|a| a.proof(x).is_some()));
         let answer = self
             .cas
             .reconstruction(&self.target.file_hash, self.target.range, &self.cancel)
@@ -531,7 +543,6 @@ impl FileDownload {
             self.ready_bytes = 0;
             self.pending.clear();
             self.in_flight = FuturesOrdered::new();
-            self.footers = FuturesUnordered::new();
             self.cancel.cancel();
         }
         result
@@ -574,41 +585,19 @@ impl FileDownload {
             }
             self.fill();
             if self.in_flight.is_empty() {
-                if self.footers.is_empty() {
-                    self.finished = true;
-                    if let Some(asm) = self.asm.take() {
-                        asm.finish()?;
-                    }
-                    self.progress.report(self.cas.http().now_ms(), true);
-                    return Ok(None);
+                self.finished = true;
+                if let Some(asm) = self.asm.take() {
+                    asm.finish()?;
                 }
-                // Waiting for a footer to split the next step.
-                let next = crate::transport::with_cancel(self.footers.next(), &self.cancel).await?;
-                if let Some((xorb, proof)) = next {
-                    self.footer_done(xorb, proof)?;
-                }
-                continue;
+                self.progress.report(self.cas.http().now_ms(), true);
+                return Ok(None);
             }
-            let raced = crate::transport::with_cancel(
-                race(self.in_flight.next(), self.footers.next()),
-                &self.cancel,
-            )
-            .await?;
-            let next = match raced {
-                Either::Right(Some((xorb, proof))) => {
-                    self.footer_done(xorb, proof)?;
-                    continue;
-                }
-                Either::Right(None) => {
-                    // No footer read pending: wait for the oldest fetch alone.
-                    crate::transport::with_cancel(self.in_flight.next(), &self.cancel).await?
-                }
-                Either::Left(next) => next,
-            };
-            let id = self.in_flight_ids.pop_front();
+            let next = crate::transport::with_cancel(self.in_flight.next(), &self.cancel).await?;
+            let id = self.in_flight_ids.pop_front().flatten();
             match next {
                 None => continue,
-                Some(Ok((job, decoded))) => {
+                Some(Ok(Done::Footer(xorb, proof))) => self.footer_done(xorb, proof)?,
+                Some(Ok(Done::Unit(job, decoded))) => {
                     self.in_flight_bytes =
                         self.in_flight_bytes.saturating_sub(job.unit.bytes.len());
                     let unit = &job.unit;
