@@ -460,8 +460,8 @@ impl From<TransportError> for ReadError {
     }
 }
 
-/// Largest range buffer reserved whole before its bytes arrive (a split download's ranges are
-/// about 8 MiB).
+/// Largest range read into a buffer allocated whole before its bytes arrive (a split
+/// download's ranges are about 8 MiB).
 const EXACT_RESERVE: usize = 16 << 20;
 
 /// Reads a ranged response into one buffer of exactly `want` bytes.
@@ -482,18 +482,39 @@ async fn read_range(
     } else {
         want
     };
-    // `want` comes from the reconstruction (checked against the protocol's limits when it was
-    // planned): reserve it up front, up to `EXACT_RESERVE`, so the buffer is not regrown, and
-    // let a larger one grow with the bytes actually received.
-    let mut buf: Vec<u8> = Vec::with_capacity(limit.min(want).min(EXACT_RESERVE));
-    loop {
-        let before = buf.len();
-        let Some(len) = resp.chunk_into(&mut buf, limit).await? else {
-            break;
-        };
-        let appended = buf.len() - before;
-        on_bytes(appended as u64);
-        if len > appended {
+    if !whole_object && want <= EXACT_RESERVE {
+        // The usual case (a split download's ranges are about 8 MiB): one zeroed buffer of
+        // exactly the range's size, each chunk copied into place once. `want` comes from the
+        // reconstruction or a proven footer, held to the protocol's limits when planned.
+        let mut buf = vec![0u8; want];
+        let mut filled = 0;
+        while let Some(len) = resp
+            .chunk_into(buf.get_mut(filled..).unwrap_or_default())
+            .await?
+        {
+            let appended = len.min(want - filled);
+            filled += appended;
+            on_bytes(appended as u64);
+            if len > appended {
+                return Err(ReadError::Invalid(Error::invalid_response(
+                    url,
+                    format!("range answer longer than the {want} bytes asked for"),
+                )));
+            }
+        }
+        if filled != want {
+            return Err(ReadError::Transport(TransportError::Body {
+                url: crate::transport::redact_url(url),
+                message: format!("range answer has {filled} bytes, expected {want}"),
+            }));
+        }
+        return Ok(Bytes::from(buf));
+    }
+    // A larger range, or a 200 with the whole object: a buffer that grows with the bytes
+    // received (at most a megabyte reserved up front).
+    let mut buf: Vec<u8> = Vec::with_capacity(limit.min(want).min(1 << 20));
+    while let Some(piece) = resp.chunk().await? {
+        if buf.len() + piece.len() > limit {
             // More than asked for: for a 206 that is a protocol error; for a 200 we only need the
             // prefix that ends at our range.
             if !whole_object {
@@ -502,8 +523,13 @@ async fn read_range(
                     format!("range answer longer than the {want} bytes asked for"),
                 )));
             }
+            let keep = limit - buf.len();
+            buf.extend_from_slice(piece.get(..keep).unwrap_or_default());
+            on_bytes(keep as u64);
             break;
         }
+        buf.extend_from_slice(&piece);
+        on_bytes(piece.len() as u64);
     }
     if whole_object && buf.len() == limit && limit != want {
         let start = usize::try_from(bytes.start).unwrap_or(usize::MAX);

@@ -639,24 +639,18 @@ impl BodyStream for FetchBody {
         Ok(self.next_array().await?.map(|a| Bytes::from(a.to_vec())))
     }
 
-    async fn next_chunk_into(
-        &mut self,
-        buf: &mut Vec<u8>,
-        limit: usize,
-    ) -> Result<Option<usize>, TransportError> {
+    async fn next_chunk_into(&mut self, dst: &mut [u8]) -> Result<Option<usize>, TransportError> {
         let Some(array) = self.next_array().await? else {
             return Ok(None);
         };
         // One copy, from the JS chunk straight into the caller's buffer.
         let len = array.length() as usize;
-        let take = len.min(limit.saturating_sub(buf.len()));
-        let at = buf.len();
-        buf.resize(at + take, 0);
-        if let Some(dst) = buf.get_mut(at..) {
+        let take = len.min(dst.len());
+        if let Some(to) = dst.get_mut(..take) {
             if take == len {
-                array.copy_to(dst);
+                array.copy_to(to);
             } else {
-                array.subarray(0, take as u32).copy_to(dst);
+                array.subarray(0, take as u32).copy_to(to);
             }
         }
         Ok(Some(len))
