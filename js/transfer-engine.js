@@ -16,6 +16,12 @@ export function uploadBucketFile(raw, bucketId, options = {}) {
   return transferUpload(raw, bucketId, options);
 }
 
+/** Bytes a pull asks for when the reader brings no buffer of its own (the engine's piece size). */
+const PIECE_BYTES = 4 << 20;
+
+// A byte stream: a reader in BYOB mode hands its own buffer to each read and the engine copies
+// the verified bytes straight into it (`nextInto`), so a consumer that reuses its buffers (as
+// `downloadBucketFile` does) allocates nothing per piece; a default reader gets fresh chunks.
 function streamOf(download) {
   let done = false;
   const finish = () => {
@@ -26,14 +32,22 @@ function streamOf(download) {
   };
   return new ReadableStream(
     {
+      type: 'bytes',
+      autoAllocateChunkSize: PIECE_BYTES,
       async pull(controller) {
+        // With `autoAllocateChunkSize` every pull has a request; without one, enqueue a piece.
+        const request = controller.byobRequest;
         try {
-          const piece = await download.next();
-          if (piece === undefined) {
+          const n = request?.view ? await download.nextInto(request.view) : undefined;
+          const piece = request?.view ? undefined : await download.next();
+          if (request?.view && n !== undefined) {
+            request.respond(n);
+          } else if (piece !== undefined) {
+            controller.enqueue(piece);
+          } else {
             finish();
             controller.close();
-          } else {
-            controller.enqueue(piece);
+            request?.respond(0);
           }
         } catch (e) {
           finish();
@@ -65,11 +79,15 @@ export async function getBucketFile(raw, bucketId, options = {}) {
   try {
     const out = new Uint8Array(download.length);
     let at = 0;
-    for (;;) {
-      const piece = await download.next();
-      if (piece === undefined) break;
-      out.set(piece, at);
-      at += piece.length;
+    // Straight into the result: no piece is allocated on the way.
+    while (at < out.length) {
+      const n = await download.nextInto(out.subarray(at));
+      if (n === undefined) break;
+      at += n;
+    }
+    // The end (and the final checks) come with one more call.
+    if (at === out.length && (await download.next()) !== undefined) {
+      throw new RangeError('the download yielded more bytes than its length');
     }
     return out;
   } finally {

@@ -14,6 +14,9 @@ import { openBucketFile } from '../index.js';
 /** Files up to this size are read whole, in one synchronous read (see `openPath`). */
 const SMALL_FILE = 256 << 10;
 
+/** Size of each of the two buffers `downloadBucketFile` reads into and writes from. */
+const DOWNLOAD_BUFFER = 4 << 20;
+
 const readAsync = promisify(fsRead);
 
 /**
@@ -134,6 +137,49 @@ export async function syncDirectory(dir) {
   }
 }
 
+async function writeAll(handle, bytes) {
+  let at = 0;
+  while (at < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, at, bytes.length - at);
+    at += bytesWritten;
+  }
+}
+
+/**
+ * Writes a stream of bytes to `handle` while the next bytes arrive. A byte stream is read in
+ * BYOB mode into two reused buffers: one is written while the engine fills the other. Other
+ * streams (e.g. one from the worker mode) are written piece by piece, also one write ahead.
+ */
+async function writeStream(stream, handle) {
+  let reader;
+  try {
+    reader = stream.getReader({ mode: 'byob' });
+  } catch {
+    reader = stream.getReader();
+  }
+  const byob = reader instanceof ReadableStreamBYOBReader;
+  const spare = byob ? [new Uint8Array(DOWNLOAD_BUFFER), new Uint8Array(DOWNLOAD_BUFFER)] : [];
+  let writing = Promise.resolve();
+  try {
+    for (;;) {
+      const { done, value } = byob ? await reader.read(spare.pop()) : await reader.read();
+      if (done) break;
+      await writing;
+      // A BYOB read hands its buffer back (transferred) with the bytes: reused once written.
+      writing = writeAll(handle, value).then(() => {
+        if (byob) spare.push(new Uint8Array(value.buffer));
+      });
+    }
+    await writing;
+  } catch (e) {
+    await writing.catch(() => {});
+    await reader.cancel(e).catch(() => {});
+    throw e;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 /**
  * Downloads a bucket file (or a byte range of it) to the local path `to`, through a temporary
  * file renamed into place only after every byte was verified. Options are those of
@@ -148,13 +194,7 @@ export async function downloadBucketFile(bucketId, options = {}) {
   const handle = await open(temp, 'wx');
   let ok = false;
   try {
-    for await (const piece of stream) {
-      let at = 0;
-      while (at < piece.length) {
-        const { bytesWritten } = await handle.write(piece, at, piece.length - at);
-        at += bytesWritten;
-      }
-    }
+    await writeStream(stream, handle);
     // Durable before visible: the bytes reach the disk before the rename, and the rename
     // reaches the disk before the call resolves (a crash leaves the old file or the new one).
     await handle.sync();

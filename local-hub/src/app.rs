@@ -29,6 +29,9 @@ pub(crate) struct AppState {
     /// The official CAS storage (`xet-client`'s `LocalClient`), which the CAS front's routes
     /// and the Hub routes (sizes, file bytes) call in-process.
     pub(crate) cas: Arc<dyn DirectAccessClient>,
+    /// The folder where that storage keeps one file per xorb (`default.<hash>`), for ranged
+    /// reads (see `cas_routes::read_xorb_range`).
+    pub(crate) xorb_dir: PathBuf,
     pub(crate) signer: Signer,
     /// Signs the `fetch_term` URLs of reconstruction answers (key drawn at start-up).
     pub(crate) url_signer: crate::fetch_url::UrlSigner,
@@ -304,6 +307,10 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
     let cas: Arc<dyn DirectAccessClient> = LocalClient::new(ctx, &data_dir.join("cas"))
         .await
         .map_err(|e| format!("opening the CAS storage: {e}"))?;
+    let cas_dir = data_dir.join("cas");
+    let xorb_dir = std::fs::canonicalize(&cas_dir)
+        .unwrap_or(cas_dir)
+        .join("xorbs");
     let url_signer = crate::fetch_url::UrlSigner::new(&crate::secure_random(32)?)?;
     url_signer.set_ttl_secs(args.fetch_url_ttl);
 
@@ -333,6 +340,7 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
         accounts_path,
         store,
         cas,
+        xorb_dir,
         signer: {
             let signer = Signer::new(&secret)?;
             if let Some(us) = revoked_before_us {

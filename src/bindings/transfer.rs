@@ -28,6 +28,7 @@ use web_sys::AbortSignal;
 use super::adapters::{cas_client, download_progress, upload_call};
 use super::args::{self, promise, run, take_state, BlobCall, OpenCall, OpenTarget, UploadMethod};
 use super::client::JsBucketClient;
+use crate::download::ahead::{read_ahead, Ahead, DEFAULT_READ_AHEAD_BYTES};
 use crate::download::{BlobReader, DownloadOptions, FileDownload, ReaderOptions, Target};
 use crate::hub::ValidationError;
 use crate::transport::Cancel;
@@ -58,10 +59,11 @@ pub fn check_transfer_call(
 // ---------------------------------------------------------------- download
 
 /// A download in progress: `next()` resolves to the next verified piece (`Uint8Array`) or
-/// `undefined` at the end. `js/transfer-engine.js` turns it into a `ReadableStream`.
+/// `undefined` at the end. `js/transfer-engine.js` turns it into a `ReadableStream`. The
+/// download runs ahead of `next()` on its own task (`download::ahead`), a few pieces at most.
 #[wasm_bindgen(js_name = Download)]
 pub struct JsDownload {
-    inner: Rc<RefCell<Option<FileDownload>>>,
+    inner: Rc<RefCell<Option<Ahead>>>,
     len: u64,
     file_size: u64,
     xet_hash: String,
@@ -95,7 +97,7 @@ impl JsDownload {
     pub fn next(&self) -> Promise {
         let inner = self.inner.clone();
         promise(self.signal.clone(), async move {
-            let mut dl = take_state(
+            let dl = take_state(
                 &inner,
                 "next()",
                 "called while another call is pending, or after the end",
@@ -105,6 +107,40 @@ impl JsDownload {
                 Ok(Some(b)) => {
                     *inner.borrow_mut() = Some(dl);
                     Ok(Uint8Array::from(&b[..]).into())
+                }
+                Ok(None) => Ok(JsValue::UNDEFINED),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
+    /// Copies the next bytes into `target` (a view of at least one byte) and resolves to their
+    /// count, or to `undefined` at the end (after the final checks): the allocation-free form
+    /// of `next()`, for a consumer that reuses its buffers. Calls must not overlap.
+    #[wasm_bindgen(js_name = nextInto)]
+    pub fn next_into(&self, target: Uint8Array) -> Promise {
+        let inner = self.inner.clone();
+        promise(self.signal.clone(), async move {
+            let room = target.length() as usize;
+            if room == 0 {
+                return Err(ValidationError::new(
+                    "target",
+                    "0 bytes",
+                    "must hold at least one byte",
+                )
+                .into());
+            }
+            let dl = take_state(
+                &inner,
+                "nextInto()",
+                "called while another call is pending, or after the end",
+            )?;
+            match dl.next_up_to(room).await {
+                Ok(Some(b)) => {
+                    *inner.borrow_mut() = Some(dl);
+                    let n = b.len();
+                    target.subarray(0, n as u32).copy_from(&b);
+                    Ok(JsValue::from(n as f64))
                 }
                 Ok(None) => Ok(JsValue::UNDEFINED),
                 Err(e) => Err(e),
@@ -161,8 +197,10 @@ pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsVal
         )
         .await?;
         let len = dl.len();
+        let (ahead, driver) = read_ahead(dl, DEFAULT_READ_AHEAD_BYTES, &call.cancel);
+        wasm_bindgen_futures::spawn_local(driver);
         Ok(JsDownload {
-            inner: Rc::new(RefCell::new(Some(dl))),
+            inner: Rc::new(RefCell::new(Some(ahead))),
             len,
             file_size: size,
             xet_hash: file_hash.to_hex(),

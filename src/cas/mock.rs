@@ -38,6 +38,9 @@ pub(crate) enum Fault {
     /// Answer with this status and a body echoing the request's `Authorization` header and URL
     /// (as a careless server's error page might).
     Echo(u16),
+    /// The inner fault, on the requests whose `Range` header (`""` without one) passes the
+    /// test; other requests do not use up the rule.
+    OnRange(Rc<dyn Fn(&str) -> bool>, Box<Fault>),
 }
 
 struct Rule {
@@ -69,6 +72,56 @@ pub(crate) struct MockCas {
     /// Answer 416 to suffix ranges on transfer URLs (a store that refuses the footer read).
     pub(crate) refuse_suffix: Cell<bool>,
     now: Cell<u64>,
+    /// Transfer bodies open now, and the most open at once (see [`StreamedBody`]).
+    bodies: Rc<(Cell<usize>, Cell<usize>)>,
+}
+
+/// A transfer body served in pieces of [`STREAMED_PIECE`] bytes, yielding to the executor
+/// between them as a socket would, so several bodies are read at the same time; counts itself
+/// in [`MockCas::open_bodies`] while open.
+struct StreamedBody {
+    data: Bytes,
+    open: Option<Rc<(Cell<usize>, Cell<usize>)>>,
+}
+
+/// Size of the pieces of a [`StreamedBody`].
+const STREAMED_PIECE: usize = 64 << 10;
+
+impl StreamedBody {
+    fn new(data: Bytes, counts: &Rc<(Cell<usize>, Cell<usize>)>) -> StreamedBody {
+        let now = counts.0.get() + 1;
+        counts.0.set(now);
+        counts.1.set(counts.1.get().max(now));
+        StreamedBody {
+            data,
+            open: Some(counts.clone()),
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some(c) = self.open.take() {
+            c.0.set(c.0.get() - 1);
+        }
+    }
+}
+
+impl Drop for StreamedBody {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl BodyStream for StreamedBody {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
+        tokio::task::yield_now().await;
+        if self.data.is_empty() {
+            self.close();
+            return Ok(None);
+        }
+        let n = STREAMED_PIECE.min(self.data.len());
+        Ok(Some(self.data.split_to(n)))
+    }
 }
 
 fn json(status: u16, body: String) -> Response {
@@ -110,6 +163,7 @@ impl MockCas {
             no_v2: Cell::new(false),
             refuse_suffix: Cell::new(false),
             now: Cell::new(1_700_000_000_000),
+            bodies: Rc::default(),
         })
     }
 
@@ -158,13 +212,32 @@ impl MockCas {
         Some(out)
     }
 
-    fn take_fault(&self, method: Method, path: &str) -> Option<Fault> {
+    fn take_fault(&self, method: Method, path: &str, range: &str) -> Option<Fault> {
         let mut rules = self.rules.borrow_mut();
-        let rule = rules
-            .iter_mut()
-            .find(|r| r.method == method && path.starts_with(r.path) && r.remaining > 0)?;
+        let rule = rules.iter_mut().find(|r| {
+            r.method == method
+                && path.starts_with(r.path)
+                && r.remaining > 0
+                && match &r.fault {
+                    Fault::OnRange(applies, _) => applies(range),
+                    _ => true,
+                }
+        })?;
         rule.remaining -= 1;
-        Some(rule.fault.clone())
+        match &rule.fault {
+            Fault::OnRange(_, inner) => Some((**inner).clone()),
+            other => Some(other.clone()),
+        }
+    }
+
+    /// Most transfer bodies that were being read at the same time so far.
+    pub(crate) fn max_open_bodies(&self) -> usize {
+        self.bodies.1.get()
+    }
+
+    /// Transfer bodies being read now (created and neither read to the end nor dropped).
+    pub(crate) fn open_bodies(&self) -> usize {
+        self.bodies.0.get()
     }
 
     fn post_xorb(&self, hash: &str, body: &[u8]) -> Response {
@@ -421,7 +494,11 @@ impl HttpClient for MockCas {
         self.seen
             .borrow_mut()
             .push((request.method, path.clone(), auth.clone()));
-        let fault = self.take_fault(request.method, &path);
+        let fault = self.take_fault(
+            request.method,
+            &path,
+            request.header_value("range").unwrap_or(""),
+        );
         if let Some(Fault::Status(status)) = fault {
             return Ok(json(status, r#"{"error":"injected"}"#.into()));
         }
@@ -500,6 +577,16 @@ impl HttpClient for MockCas {
                 );
             }
             _ => {}
+        }
+        if transfer && resp.is_success() && !matches!(fault, Some(Fault::Cut(_))) {
+            let status = resp.status;
+            let full = resp.bytes_limited(usize::MAX).await?;
+            resp = Response::new(
+                status,
+                Headers::default(),
+                "http://cas/",
+                Box::new(StreamedBody::new(full, &self.bodies)),
+            );
         }
         Ok(resp)
     }

@@ -461,6 +461,10 @@ impl From<TransportError> for ReadError {
     }
 }
 
+/// Largest range read into a buffer allocated whole before its bytes arrive (a split
+/// download's ranges are about 8 MiB).
+const EXACT_RESERVE: usize = 16 << 20;
+
 /// Reads a ranged response into one buffer of exactly `want` bytes.
 async fn read_range(
     mut resp: Response,
@@ -479,8 +483,36 @@ async fn read_range(
     } else {
         want
     };
-    // `want` comes from the reconstruction: reserve at most a megabyte up front and let the
-    // buffer grow with the bytes actually received.
+    if !whole_object && want <= EXACT_RESERVE {
+        // The usual case (a split download's ranges are about 8 MiB): one zeroed buffer of
+        // exactly the range's size, each chunk copied into place once. `want` comes from the
+        // reconstruction or a proven footer, held to the protocol's limits when planned.
+        let mut buf = vec![0u8; want];
+        let mut filled = 0;
+        while let Some(len) = resp
+            .chunk_into(buf.get_mut(filled..).unwrap_or_default())
+            .await?
+        {
+            let appended = len.min(want - filled);
+            filled += appended;
+            on_bytes(appended as u64);
+            if len > appended {
+                return Err(ReadError::Invalid(Error::invalid_response(
+                    url,
+                    format!("range answer longer than the {want} bytes asked for"),
+                )));
+            }
+        }
+        if filled != want {
+            return Err(ReadError::Transport(TransportError::Body {
+                url: crate::transport::redact_url(url),
+                message: format!("range answer has {filled} bytes, expected {want}"),
+            }));
+        }
+        return Ok(Bytes::from(buf));
+    }
+    // A larger range, or a 200 with the whole object: a buffer that grows with the bytes
+    // received (at most a megabyte reserved up front).
     let mut buf: Vec<u8> = Vec::with_capacity(limit.min(want).min(1 << 20));
     while let Some(piece) = resp.chunk().await? {
         if buf.len() + piece.len() > limit {

@@ -232,10 +232,17 @@ impl ProvenXorb {
     }
 }
 
+/// Bytes of the footer of a xorb of `chunks` chunks, with its `info_length`.
+pub fn footer_len(chunks: u32) -> u64 {
+    4 + 92 + 40 * u64::from(chunks)
+}
+
 /// Reads and checks the footer of the stored xorb `xorb` at its transfer URL `url`: a suffix
-/// range of [`FOOTER_FIRST_REQUEST`] bytes, then, when the footer is longer, one of exactly its
-/// length. `on_bytes` counts the bytes received. Pass an error through [`footer_error`] before
-/// reporting it (a `403` may first mean an expired URL: the caller can renew it and try again).
+/// range of [`FOOTER_FIRST_REQUEST`] bytes, or of the footer of a xorb of `chunks_hint` chunks
+/// when that is longer (a caller that read a unit up to chunk `n` knows the xorb has `n` or
+/// more), then, when the footer is longer still, one of exactly its length. `on_bytes` counts
+/// the bytes received. Pass an error through [`footer_error`] before reporting it (a `403` may
+/// first mean an expired URL: the caller can renew it and try again).
 ///
 /// # Errors
 /// [`Error::Integrity`] for a malformed footer or one that does not prove `xorb`; the server's
@@ -244,12 +251,12 @@ pub async fn fetch_proof(
     cas: &CasClient,
     xorb: Hash,
     url: &str,
+    chunks_hint: u32,
     cancel: &Cancel,
     on_bytes: &dyn Fn(u64),
 ) -> Result<ProvenXorb, Error> {
-    let mut body = cas
-        .fetch_tail(url, FOOTER_FIRST_REQUEST, cancel, on_bytes)
-        .await?;
+    let first = footer_len(chunks_hint).clamp(FOOTER_FIRST_REQUEST, MAX_FOOTER_REQUEST);
+    let mut body = cas.fetch_tail(url, first, cancel, on_bytes).await?;
     let info_length = footer_length(&body)
         .ok_or_else(|| bad(format!("footer of xorb {xorb}: fewer than 4 bytes")))?;
     let need = info_length.saturating_add(4);
@@ -259,7 +266,7 @@ pub async fn fetch_proof(
         )));
     }
     if need > body.len() as u64 {
-        if (body.len() as u64) < FOOTER_FIRST_REQUEST {
+        if (body.len() as u64) < first {
             // The whole object was shorter than the first request: no room for the footer.
             return Err(bad(format!(
                 "footer of xorb {xorb}: info_length {info_length} exceeds the object"

@@ -5,8 +5,11 @@
 //! * [`footer`] proves the chunks of a partial xorb read with the xorb's footer.
 //! * [`stream`] runs a plan against the CAS as a pull-based stream with bounded concurrency and
 //!   memory.
+//! * [`ahead`] drives a stream on its own task, so fetching and verifying go on while the
+//!   consumer handles the previous piece.
 //! * [`reader`] serves any byte range of a file, with an LRU of verified chunks (`openBucketBlob`).
 
+pub mod ahead;
 pub mod footer;
 pub mod plan;
 pub mod reader;

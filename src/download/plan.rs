@@ -293,6 +293,95 @@ impl FetchPlan {
     }
 }
 
+/// Splits `step` (served by `unit`, a range of a xorb whose records `proof` knows from its
+/// footer) into several smaller range requests at chunk boundaries, each about `target` bytes of
+/// records, so that one large term is fetched over several connections and handed out part by
+/// part. Returns the parts in file order, each a unit (chunks and the exact byte range of their
+/// records) and the pieces it serves; chunks before the first piece or after the last are not
+/// fetched.
+///
+/// `None` when the step cannot be split this way: its pieces revisit chunks (a repeated term:
+/// fetched once, whole, instead), or the proof has no record offsets (it came from a whole read)
+/// or does not cover the unit.
+pub fn split_step(
+    step: &Step,
+    unit: &FetchUnit,
+    proof: &ProvenXorb,
+    target: u64,
+) -> Option<Vec<(FetchUnit, Step)>> {
+    let ChunkRange { start, end } = unit.chunks;
+    // Pieces must move forward through the unit, so that each part is fetched once.
+    let mut at = start;
+    for p in &step.pieces {
+        if p.chunks.start < at || p.chunks.end > end || p.chunks.start >= p.chunks.end {
+            return None;
+        }
+        at = p.chunks.end;
+    }
+    proof.record_range(start, end)?;
+    // Groups of consecutive chunks of about `target` bytes of records, over the chunks the
+    // pieces span (a unit can hold more than its step needs).
+    let (lo, hi) = match (step.pieces.first(), step.pieces.last()) {
+        (Some(a), Some(b)) => (a.chunks.start, b.chunks.end),
+        _ => return None,
+    };
+    let mut groups: Vec<ChunkRange> = Vec::new();
+    let mut first = lo;
+    for c in lo..hi {
+        let size = proof.record_range(first, c + 1)?.len();
+        if size >= target || c + 1 == hi {
+            groups.push(ChunkRange {
+                start: first,
+                end: c + 1,
+            });
+            first = c + 1;
+        }
+    }
+    let mut parts: Vec<(FetchUnit, Step)> = Vec::new();
+    let mut g = 0usize;
+    for p in &step.pieces {
+        let mut from = p.chunks.start;
+        while from < p.chunks.end {
+            while groups.get(g).is_some_and(|r| r.end <= from) {
+                g += 1;
+            }
+            let group = *groups.get(g)?;
+            let to = group.end.min(p.chunks.end);
+            let piece = Piece {
+                term: p.term,
+                chunks: ChunkRange {
+                    start: from,
+                    end: to,
+                },
+                ends_term: p.ends_term && to == p.chunks.end,
+            };
+            match parts.last_mut() {
+                Some((u, s)) if u.chunks == group => s.pieces.push(piece),
+                _ => parts.push((
+                    FetchUnit {
+                        xorb: unit.xorb,
+                        url: unit.url.clone(),
+                        chunks: group,
+                        bytes: proof.record_range(group.start, group.end)?,
+                    },
+                    Step {
+                        unit: step.unit,
+                        pieces: vec![piece],
+                    },
+                )),
+            }
+            from = to;
+        }
+    }
+    // The record offsets come from the footer, which the xorb hash does not cover: hold the
+    // parts to the protocol's limits like any range from the server (a lie about them fails
+    // the chunk checks later; it must not make a huge allocation first).
+    if parts.iter().any(|(u, _)| check_unit(u).is_err()) {
+        return None;
+    }
+    Some(parts)
+}
+
 /// Most pieces a plan may hold: `PIECES_PER_ENTRY` per term and per fetch range, plus some slack.
 /// A term is normally served by one range; one that spans several ranges adds a piece per range
 /// it crosses, so an honest answer stays far below this, while a forged one (many terms each
@@ -550,6 +639,11 @@ impl Assembler {
             return false;
         }
         self.verify == Verify::Full
+    }
+
+    /// The proof of `xorb` known so far, if any.
+    pub fn proof(&self, xorb: &Hash) -> Option<&ProvenXorb> {
+        self.proven.get(xorb)
     }
 
     /// Records the proof of `xorb` read from its footer ([`super::footer::fetch_proof`]).
@@ -1353,6 +1447,83 @@ mod tests {
             let e = FetchPlan::from_v1(&v1, None).unwrap_err();
             assert!(matches!(e, Error::Integrity { .. }), "V1 answer {i}: {e:?}");
         }
+    }
+
+    #[test]
+    fn split_steps_cover_their_pieces_in_parts_of_whole_chunks() {
+        let s = store(
+            random_bytes(12, 1 << 20),
+            1000,
+            CompressionPolicy::Fixed(CompressionScheme::None),
+        );
+        let x = &s.xorbs[0];
+        let proof = ProvenXorb::from_footer(x.hash, &x.footer()).unwrap();
+        let n = x.chunks.len() as u32;
+        assert!(n >= 10);
+        let plan = FetchPlan::from_v2(&s.v2(None), None).unwrap();
+        let (step, unit) = (&plan.steps[0], &plan.units[plan.steps[0].unit]);
+        let parts = split_step(step, unit, &proof, 200_000).unwrap();
+        assert!(parts.len() >= 4, "{} parts", parts.len());
+        // The parts tile the unit's chunks and records, in order, and only the last piece ends
+        // the term.
+        let mut at = 0;
+        for (k, (u, st)) in parts.iter().enumerate() {
+            assert_eq!(u.chunks.start, at);
+            assert_eq!(
+                Some(u.bytes),
+                proof.record_range(u.chunks.start, u.chunks.end)
+            );
+            assert!(
+                u.bytes.len() < 200_000 + 70_000,
+                "part {k}: {} bytes",
+                u.bytes.len()
+            );
+            assert_eq!(st.pieces.len(), 1);
+            assert_eq!(st.pieces[0].ends_term, k + 1 == parts.len());
+            at = u.chunks.end;
+        }
+        assert_eq!(at, n);
+        // Fetched part by part and verified against the footer, they give the file.
+        let mut split = plan.clone();
+        split.units = parts.iter().map(|(u, _)| u.clone()).collect();
+        split.steps = parts
+            .iter()
+            .enumerate()
+            .map(|(i, (_, st))| Step {
+                unit: i,
+                pieces: st.pieces.clone(),
+            })
+            .collect();
+        let whole = Some((s.file_hash, s.data.len() as u64));
+        assert_eq!(run(&split, whole, |u| s.body(u)).unwrap(), s.data);
+        // Pieces of part of the unit: chunks no piece needs are not fetched.
+        let mut partial = step.clone();
+        partial.pieces[0].chunks = ChunkRange {
+            start: 3,
+            end: n - 3,
+        };
+        let parts = split_step(&partial, unit, &proof, 200_000).unwrap();
+        assert_eq!(parts[0].0.chunks.start, 3);
+        assert_eq!(parts.last().unwrap().0.chunks.end, n - 3);
+        // Pieces that go back (a repeated term) are not split.
+        let mut repeated = step.clone();
+        repeated.pieces = vec![
+            Piece {
+                term: 0,
+                chunks: ChunkRange { start: 0, end: 2 },
+                ends_term: true,
+            },
+            Piece {
+                term: 1,
+                chunks: ChunkRange { start: 0, end: 2 },
+                ends_term: true,
+            },
+        ];
+        assert!(split_step(&repeated, unit, &proof, 200_000).is_none());
+        // A proof without record offsets (from a whole read) cannot split.
+        let d = decode_unit(unit, &s.body(unit)).unwrap();
+        let self_proof = ProvenXorb::from_chunks(x.hash, d.chunks, &d.table).unwrap();
+        assert!(split_step(step, unit, &self_proof, 200_000).is_none());
     }
 
     #[test]

@@ -302,7 +302,7 @@ impl BlobReader {
             };
             self.state.borrow_mut().stats.footer_reads += 1;
             let counted = |n: u64| self.state.borrow_mut().stats.bytes_fetched += n;
-            match fetch_proof(&self.cas, xorb, &url, cancel, &counted).await {
+            match fetch_proof(&self.cas, xorb, &url, 0, cancel, &counted).await {
                 Ok(p) => {
                     let p = Rc::new(p);
                     self.state.borrow_mut().proofs.insert(xorb, p.clone());

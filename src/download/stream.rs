@@ -12,8 +12,9 @@
 //! `Cancel`) stops every fetch in flight.
 
 use std::cell::Cell;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::future::LocalBoxFuture;
@@ -21,8 +22,8 @@ use futures_util::stream::{FuturesOrdered, StreamExt};
 use futures_util::FutureExt;
 use xet::Hash;
 
-use super::footer::{fetch_proof, footer_error, Verify};
-use super::plan::{decode_unit, Assembler, DecodedUnit, FetchPlan};
+use super::footer::{fetch_proof, footer_error, ProvenXorb, Verify};
+use super::plan::{decode_unit, split_step, Assembler, DecodedUnit, FetchPlan, FetchUnit, Step};
 use crate::cas::CasClient;
 use crate::error::Error;
 use crate::transport::Cancel;
@@ -33,6 +34,10 @@ const MAX_URL_RENEWALS: u32 = 3;
 /// Largest piece [`FileDownload::next`] returns (a fetched unit can hold 64 MiB; consumers get
 /// it in slices of this size, without copying).
 pub const MAX_PIECE: usize = 4 << 20;
+
+/// Default size of the range requests a large unit is split into (see
+/// [`DownloadOptions::split_bytes`]).
+pub const DEFAULT_SPLIT_BYTES: u64 = 8 << 20;
 
 /// Tunables of a download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +50,9 @@ pub struct DownloadOptions {
     pub progress_interval_ms: u64,
     /// How partial xorb reads are verified (see [`super::footer`]).
     pub verify: Verify,
+    /// Units of more than 1.5 × this many bytes are fetched as several range requests of
+    /// about this size, split at chunk boundaries read from the xorb's footer (0: never split).
+    pub split_bytes: u64,
 }
 
 impl Default for DownloadOptions {
@@ -54,6 +62,7 @@ impl Default for DownloadOptions {
             max_in_flight_bytes: 64 << 20,
             progress_interval_ms: 100,
             verify: Verify::Full,
+            split_bytes: DEFAULT_SPLIT_BYTES,
         }
     }
 }
@@ -110,7 +119,28 @@ impl Progress {
     }
 }
 
-type Fetch = LocalBoxFuture<'static, Result<(usize, DecodedUnit, u64), Error>>;
+/// One range request of a download: a unit of the plan, or a part of one (see
+/// [`super::plan::split_step`]), and the pieces of the file it serves.
+struct Job {
+    /// Index of the plan step it serves, and which part of it (0 for a step fetched whole).
+    step: usize,
+    part: usize,
+    unit: FetchUnit,
+    pieces: Step,
+}
+
+/// What a request in flight brought.
+enum Done {
+    /// A unit (or part), decoded.
+    Unit(Job, DecodedUnit),
+    /// The footer of a xorb, read to split its large units (its failure is not the download's).
+    Footer(Hash, Result<ProvenXorb, Error>),
+}
+
+type Fetch = LocalBoxFuture<'static, Result<Done, Error>>;
+
+/// Large steps whose footers are read ahead of the step being planned.
+const FOOTER_LOOKAHEAD: usize = 2;
 
 /// A download in progress. See the module docs.
 pub struct FileDownload {
@@ -119,10 +149,24 @@ pub struct FileDownload {
     options: DownloadOptions,
     plan: Rc<FetchPlan>,
     asm: Option<Assembler>,
+    /// Next plan step to turn into jobs, and how many of its parts to drop (after a renewal
+    /// that restarts inside a split step).
     next_step: usize,
+    skip_parts: usize,
+    /// Jobs planned but not started, in file order.
+    pending: VecDeque<Job>,
+    /// Range requests and footer reads in flight, results in the order they were started.
     in_flight: FuturesOrdered<Fetch>,
+    /// `(step, part)` of each request in flight, oldest first (`None` for a footer read).
+    in_flight_ids: VecDeque<Option<(usize, usize)>>,
     in_flight_bytes: u64,
+    /// Xorbs whose footer was asked for (to split their large units), and those of them whose
+    /// footer could not be read (their units are fetched whole). Asked, not failed and not
+    /// proven by the assembler yet = being read.
+    footers_asked: HashSet<Hash>,
+    footers_failed: HashSet<Hash>,
     ready: VecDeque<Bytes>,
+    ready_bytes: u64,
     cancel: Cancel,
     progress: Rc<Progress>,
     renewals: u32,
@@ -172,6 +216,14 @@ pub fn clamp_range(range: Option<(u64, u64)>, size: u64) -> Result<Option<(u64, 
         .into()),
         Some((start, end)) => Ok(Some((start, end.min(size)))),
     }
+}
+
+/// What [`FileDownload::expand`] made of a plan step.
+enum Expanded {
+    /// The jobs of the step, in file order.
+    Jobs(Vec<Job>),
+    /// The step waits for its xorb's footer (being read) to be split.
+    WaitFooter,
 }
 
 impl FileDownload {
@@ -239,9 +291,15 @@ impl FileDownload {
             plan: Rc::new(plan),
             asm: Some(asm),
             next_step: 0,
+            skip_parts: 0,
+            pending: VecDeque::new(),
             in_flight: FuturesOrdered::new(),
+            in_flight_ids: VecDeque::new(),
             in_flight_bytes: 0,
+            footers_asked: HashSet::new(),
+            footers_failed: HashSet::new(),
             ready: VecDeque::new(),
+            ready_bytes: 0,
             cancel,
             progress,
             renewals: 0,
@@ -262,55 +320,181 @@ impl FileDownload {
         self.progress.total == 0
     }
 
-    /// Starts fetches while the concurrency and byte budgets allow.
-    fn fill(&mut self) {
-        while self.next_step < self.plan.steps.len()
-            && self.in_flight.len() < self.options.max_concurrent
+    /// A handle that stops this download (and every fetch in flight) when cancelled.
+    pub fn canceller(&self) -> Cancel {
+        self.cancel.clone()
+    }
+
+    /// Whether plan step `index` is large enough to be split (once its footer is known).
+    fn splittable(&self, index: usize) -> Option<(Hash, &FetchUnit)> {
+        let split = self.options.split_bytes;
+        let step = self.plan.steps.get(index)?;
+        let unit = self.plan.units.get(step.unit)?;
+        let big = split > 0 && unit.bytes.len() > split.saturating_add(split / 2);
+        big.then_some((unit.xorb, unit))
+    }
+
+    /// Starts reading the footer of `xorb` (which has at least `chunks` chunks) at `url` unless
+    /// it is known or being read.
+    fn read_footer(&mut self, xorb: Hash, url: &str, chunks: u32) {
+        if self.footers_asked.contains(&xorb)
+            || self.asm.as_ref().is_some_and(|a| a.proof(&xorb).is_some())
         {
-            let Some(step) = self.plan.steps.get(self.next_step) else {
-                break;
+            return;
+        }
+        self.footers_asked.insert(xorb);
+        let cas = self.cas.clone();
+        let url = url.to_string();
+        let cancel = self.cancel.clone();
+        let progress = self.progress.clone();
+        let requests = self.footer_requests.clone();
+        let bytes = self.footer_bytes.clone();
+        requests.set(requests.get() + 1);
+        let fut = async move {
+            let http = cas.http().clone();
+            let on_bytes = move |n: u64| {
+                bytes.set(bytes.get() + n);
+                progress.fetched.set(progress.fetched.get() + n);
+                progress.report(http.now_ms(), false);
             };
-            let Some(unit) = self.plan.units.get(step.unit) else {
-                break;
+            let proof = fetch_proof(&cas, xorb, &url, chunks, &cancel, &on_bytes).await;
+            Ok(Done::Footer(xorb, proof))
+        };
+        self.in_flight.push_back(fut.boxed_local());
+        self.in_flight_ids.push_back(None);
+    }
+
+    /// Turns plan step `index` into jobs: one for its unit, or, for a large unit whose xorb's
+    /// footer is known, one per part (see [`super::plan::split_step`]).
+    fn expand(&mut self, index: usize) -> Expanded {
+        let plan = self.plan.clone();
+        let Some(step) = plan.steps.get(index) else {
+            return Expanded::Jobs(Vec::new());
+        };
+        let Some(unit) = plan.units.get(step.unit) else {
+            return Expanded::Jobs(Vec::new());
+        };
+        let whole = || {
+            Expanded::Jobs(vec![Job {
+                step: index,
+                part: 0,
+                unit: unit.clone(),
+                pieces: step.clone(),
+            }])
+        };
+        if self.splittable(index).is_none() {
+            return whole();
+        }
+        // Read the footers of the next large steps ahead, so they are known in time.
+        let ahead: Vec<(Hash, Arc<str>, u32)> = (index + 1..plan.steps.len())
+            .filter_map(|i| {
+                self.splittable(i)
+                    .map(|(x, u)| (x, u.url.clone(), u.chunks.end))
+            })
+            .take(FOOTER_LOOKAHEAD)
+            .collect();
+        if let Some(proof) = self.asm.as_ref().and_then(|a| a.proof(&unit.xorb)) {
+            let parts = split_step(step, unit, proof, self.options.split_bytes);
+            for (x, url, chunks) in ahead {
+                self.read_footer(x, &url, chunks);
+            }
+            return match parts {
+                Some(parts) => Expanded::Jobs(
+                    parts
+                        .into_iter()
+                        .enumerate()
+                        .map(|(part, (unit, pieces))| Job {
+                            step: index,
+                            part,
+                            unit,
+                            pieces,
+                        })
+                        .collect(),
+                ),
+                None => whole(),
             };
-            let len = unit.bytes.len();
+        }
+        // Not proven (handled above): the footer failed, is being read, or was not asked for.
+        match (
+            self.footers_failed.contains(&unit.xorb),
+            self.footers_asked.contains(&unit.xorb),
+        ) {
+            (true, _) => whole(),
+            (false, true) => Expanded::WaitFooter,
+            (false, false) => {
+                self.read_footer(unit.xorb, &unit.url, unit.chunks.end);
+                for (x, url, chunks) in ahead {
+                    self.read_footer(x, &url, chunks);
+                }
+                Expanded::WaitFooter
+            }
+        }
+    }
+
+    /// Plans and starts fetches while the concurrency and byte budgets allow (bytes in flight
+    /// and verified bytes not handed out yet both count).
+    fn fill(&mut self) {
+        while self.in_flight.len() < self.options.max_concurrent {
+            if self.pending.is_empty() {
+                if self.next_step >= self.plan.steps.len() {
+                    break;
+                }
+                match self.expand(self.next_step) {
+                    Expanded::Jobs(jobs) => {
+                        let skip = std::mem::take(&mut self.skip_parts);
+                        self.pending.extend(jobs.into_iter().skip(skip));
+                        self.next_step += 1;
+                        continue;
+                    }
+                    Expanded::WaitFooter => break,
+                }
+            }
+            let Some(len) = self.pending.front().map(|j| j.unit.bytes.len()) else {
+                continue;
+            };
+            let held = self.in_flight_bytes.saturating_add(self.ready_bytes);
             if !self.in_flight.is_empty()
-                && self.in_flight_bytes.saturating_add(len) > self.options.max_in_flight_bytes
+                && held.saturating_add(len) > self.options.max_in_flight_bytes
             {
                 break;
             }
-            let index = self.next_step;
+            let Some(job) = self.pending.pop_front() else {
+                break;
+            };
             let cas = self.cas.clone();
-            let plan = self.plan.clone();
             let cancel = self.cancel.clone();
             let progress = self.progress.clone();
+            self.in_flight_ids.push_back(Some((job.step, job.part)));
             let fut = async move {
-                let Some(unit) = plan.steps.get(index).and_then(|s| plan.units.get(s.unit)) else {
-                    return Err(Error::internal("fetch step out of range"));
-                };
                 let now = || cas.http().now_ms();
                 let on_bytes = |n: u64| {
                     progress.fetched.set(progress.fetched.get() + n);
                     progress.report(now(), false);
                 };
                 let body = cas
-                    .fetch_range(&unit.url, unit.bytes, &cancel, &on_bytes)
+                    .fetch_range(&job.unit.url, job.unit.bytes, &cancel, &on_bytes)
                     .await?;
-                let decoded = decode_unit(unit, &body)?;
-                Ok((index, decoded, len))
+                let decoded = decode_unit(&job.unit, &body)?;
+                Ok(Done::Unit(job, decoded))
             };
             self.in_flight.push_back(fut.boxed_local());
             self.in_flight_bytes = self.in_flight_bytes.saturating_add(len);
-            self.next_step += 1;
         }
     }
 
     /// After a `403` (expired transfer URLs): fetch a fresh reconstruction, renew the URLs and
-    /// restart from `step`.
-    async fn renew(&mut self, step: usize) -> Result<(), Error> {
+    /// restart from part `part` of plan step `step`.
+    async fn renew(&mut self, step: usize, part: usize) -> Result<(), Error> {
         self.renewals += 1;
         self.in_flight = FuturesOrdered::new();
+        self.in_flight_ids.clear();
         self.in_flight_bytes = 0;
+        self.pending.clear();
+        // Footer reads in flight were dropped with the rest: ask again when needed.
+        let asm = self.asm.as_ref();
+        let failed = &self.footers_failed;
+        self.footers_asked
+            .retain(|x| failed.contains(x) || asm.is_some_and(|a| a.proof(x).is_some()));
         let answer = self
             .cas
             .reconstruction(&self.target.file_hash, self.target.range, &self.cancel)
@@ -320,6 +504,7 @@ impl FileDownload {
         plan.renew_urls(&fresh);
         self.plan = Rc::new(plan);
         self.next_step = step;
+        self.skip_parts = part;
         Ok(())
     }
 
@@ -336,7 +521,7 @@ impl FileDownload {
             progress.report(http.now_ms(), false);
         };
         requests.set(requests.get() + 1);
-        fetch_proof(&self.cas, xorb, url, &self.cancel, &on_bytes).await
+        fetch_proof(&self.cas, xorb, url, 0, &self.cancel, &on_bytes).await
     }
 
     /// Footer reads of this download so far: `(reads, bytes received)`. A read is one or two
@@ -355,10 +540,29 @@ impl FileDownload {
         if result.is_err() {
             self.finished = true;
             self.ready.clear();
+            self.ready_bytes = 0;
+            self.pending.clear();
             self.in_flight = FuturesOrdered::new();
             self.cancel.cancel();
         }
         result
+    }
+
+    /// Records the outcome of a footer read made to split a xorb's units. A failed read only
+    /// means the units are fetched whole (and verified as such); an abort ends the download.
+    fn footer_done(&mut self, xorb: Hash, proof: Result<ProvenXorb, Error>) -> Result<(), Error> {
+        match proof {
+            Ok(proof) => {
+                if let Some(asm) = self.asm.as_mut() {
+                    asm.add_proof(xorb, proof);
+                }
+            }
+            Err(Error::Aborted) => return Err(Error::Aborted),
+            Err(_) => {
+                self.footers_failed.insert(xorb);
+            }
+        }
+        Ok(())
     }
 
     async fn next_inner(&mut self) -> Result<Option<Bytes>, Error> {
@@ -368,6 +572,9 @@ impl FileDownload {
                     let rest = b.split_off(MAX_PIECE);
                     self.ready.push_front(rest);
                 }
+                self.ready_bytes = self.ready_bytes.saturating_sub(b.len() as u64);
+                // Keep the fetches going while the consumer works on this piece.
+                self.fill();
                 return Ok(Some(b));
             }
             if self.finished {
@@ -377,24 +584,25 @@ impl FileDownload {
                 return Err(Error::Aborted);
             }
             self.fill();
-            let next = crate::transport::with_cancel(self.in_flight.next(), &self.cancel).await?;
-            match next {
-                None => {
-                    self.finished = true;
-                    if let Some(asm) = self.asm.take() {
-                        asm.finish()?;
-                    }
-                    self.progress.report(self.cas.http().now_ms(), true);
-                    return Ok(None);
+            if self.in_flight.is_empty() {
+                self.finished = true;
+                if let Some(asm) = self.asm.take() {
+                    asm.finish()?;
                 }
-                Some(Ok((index, decoded, len))) => {
-                    self.in_flight_bytes = self.in_flight_bytes.saturating_sub(len);
-                    let plan = self.plan.clone();
-                    let (Some(step), Some(asm)) = (plan.steps.get(index), self.asm.as_mut()) else {
-                        return Err(Error::internal("fetch step out of range"));
-                    };
-                    let Some(unit) = plan.units.get(step.unit) else {
-                        return Err(Error::internal("fetch unit out of range"));
+                self.progress.report(self.cas.http().now_ms(), true);
+                return Ok(None);
+            }
+            let next = crate::transport::with_cancel(self.in_flight.next(), &self.cancel).await?;
+            let id = self.in_flight_ids.pop_front().flatten();
+            match next {
+                None => continue,
+                Some(Ok(Done::Footer(xorb, proof))) => self.footer_done(xorb, proof)?,
+                Some(Ok(Done::Unit(job, decoded))) => {
+                    self.in_flight_bytes =
+                        self.in_flight_bytes.saturating_sub(job.unit.bytes.len());
+                    let unit = &job.unit;
+                    let Some(asm) = self.asm.as_mut() else {
+                        return Err(Error::internal("download already finished"));
                     };
                     if asm.needs_footer(unit.xorb, &decoded) {
                         // Part of a xorb not proven yet: read its footer (once per xorb) before
@@ -412,7 +620,7 @@ impl FileDownload {
                             {
                                 // Maybe the URL expired while the unit waited: renew once.
                                 self.footer_renewed = true;
-                                self.renew(index).await?;
+                                self.renew(job.step, job.part).await?;
                                 continue;
                             }
                             Err(e) => return Err(footer_error(unit.xorb, e)),
@@ -421,16 +629,19 @@ impl FileDownload {
                     let Some(asm) = self.asm.as_mut() else {
                         return Err(Error::internal("download already finished"));
                     };
-                    let out = asm.take(unit, step, &decoded)?;
+                    let out = asm.take(unit, &job.pieces, &decoded)?;
                     let n: u64 = out.iter().map(|b| b.len() as u64).sum();
                     self.progress.verified.set(self.progress.verified.get() + n);
                     self.progress.report(self.cas.http().now_ms(), false);
+                    self.ready_bytes = self.ready_bytes.saturating_add(n);
                     self.ready.extend(out.into_iter().filter(|b| !b.is_empty()));
                 }
                 Some(Err(e)) if e.status() == Some(403) && self.renewals < MAX_URL_RENEWALS => {
                     // The failed fetch is the oldest in flight (results come in order).
-                    let step = self.next_step - self.in_flight.len() - 1;
-                    self.renew(step).await?;
+                    let Some((step, part)) = id else {
+                        return Err(e);
+                    };
+                    self.renew(step, part).await?;
                 }
                 Some(Err(e)) => return Err(e),
             }
@@ -657,5 +868,124 @@ mod tests {
         drop(dl);
         tokio::task::yield_now().await;
         assert_eq!(mock.count(Method::Get, "/fetch/"), fetched);
+    }
+
+    /// A 4 MiB file in 1 MiB xorbs, read with parts of 128 KiB (each unit split in about 8).
+    fn split_options() -> DownloadOptions {
+        DownloadOptions {
+            max_concurrent: 4,
+            max_in_flight_bytes: 1 << 20,
+            split_bytes: 128 << 10,
+            ..Default::default()
+        }
+    }
+
+    async fn read_split(
+        cas: &Rc<CasClient>,
+        hash: Hash,
+        size: u64,
+        range: Option<(u64, u64)>,
+    ) -> (Result<Vec<u8>, Error>, Vec<u8>, FileDownload) {
+        let target = Target {
+            file_hash: hash,
+            size,
+            range,
+        };
+        let mut dl = FileDownload::open(cas.clone(), target, split_options(), None, &Cancel::new())
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        loop {
+            match dl.next().await {
+                Ok(Some(b)) => got.extend_from_slice(&b),
+                Ok(None) => return (Ok(got.clone()), got, dl),
+                Err(e) => return (Err(e), got, dl),
+            }
+        }
+    }
+
+    /// A data range request that is not the first part of a xorb (`bytes=a-b`, `a > 0`).
+    fn later_part(range: &str) -> bool {
+        range.starts_with("bytes=")
+            && !range.starts_with("bytes=-")
+            && !range.starts_with("bytes=0-")
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn large_units_are_split_into_ranges_fetched_together() {
+        let mock = MockCas::new();
+        let data = random_bytes(6, 4 << 20);
+        let (cas, hash) = stored(&mock, &data).await;
+        let size = data.len() as u64;
+        let before = mock.count(Method::Get, "/fetch/");
+        let (r, _, dl) = read_split(&cas, hash, size, None).await;
+        assert_eq!(r.unwrap(), data);
+        let (footers, _) = dl.footer_stats();
+        let requests = (mock.count(Method::Get, "/fetch/") - before) as u64;
+        assert!(footers >= 4, "one footer per xorb: {footers}");
+        // Each footer is read in one request; every 1 MiB unit became several ranges.
+        assert!(
+            requests - footers >= 4 * footers,
+            "{requests} requests for {footers} xorbs"
+        );
+        assert!(
+            mock.max_open_bodies() >= 3,
+            "at most {} bodies read at once",
+            mock.max_open_bodies()
+        );
+        assert_eq!(mock.open_bodies(), 0);
+        // Ranges inside the file, across xorb edges, are split and exact too.
+        for (start, end) in [(300_000, size - 300_000), (1 << 20, (3 << 20) + 5), (5, 6)] {
+            let (r, _, _) = read_split(&cas, hash, size, Some((start, end))).await;
+            assert_eq!(r.unwrap(), &data[start as usize..end as usize]);
+        }
+        // A store that refuses the footer range: units are fetched whole, still verified.
+        mock.refuse_suffix.set(true);
+        let before = mock.count(Method::Get, "/fetch/");
+        let (r, _, _) = read_split(&cas, hash, size, None).await;
+        assert_eq!(r.unwrap(), data);
+        let requests = mock.count(Method::Get, "/fetch/") - before;
+        assert!(requests <= 2 * 5 + 1, "{requests} requests without footers");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_corrupt_chunk_in_a_later_range_fails_before_its_bytes_are_handed_out() {
+        let mock = MockCas::new();
+        let data = random_bytes(7, 4 << 20);
+        let (cas, hash) = stored(&mock, &data).await;
+        let size = data.len() as u64;
+        // The second range of the first xorb: a payload byte of its second chunk record.
+        for at in [9usize, 70_000] {
+            mock.fault(
+                Method::Get,
+                "/fetch/",
+                1,
+                Fault::OnRange(Rc::new(later_part), Box::new(Fault::Flip(at))),
+            );
+            let (r, got, _) = read_split(&cas, hash, size, None).await;
+            assert!(
+                matches!(r, Err(Error::Integrity { .. })),
+                "byte {at}: {r:?}"
+            );
+            // Only bytes of the ranges before it came out, and they are right.
+            assert!(
+                !got.is_empty() && got.len() < 1 << 20,
+                "{} bytes",
+                got.len()
+            );
+            assert_eq!(got, &data[..got.len()]);
+            mock.clear_faults();
+        }
+        // An expired URL on a later range renews the URLs and resumes at that range.
+        mock.fault(
+            Method::Get,
+            "/fetch/",
+            1,
+            Fault::OnRange(Rc::new(later_part), Box::new(Fault::Status(403))),
+        );
+        let recon = mock.count(Method::Get, "/v2/reconstructions/");
+        let (r, _, _) = read_split(&cas, hash, size, None).await;
+        assert_eq!(r.unwrap(), data);
+        assert_eq!(mock.count(Method::Get, "/v2/reconstructions/") - recon, 2);
     }
 }

@@ -672,9 +672,9 @@ impl FetchBody {
     }
 }
 
-#[async_trait::async_trait(?Send)]
-impl BodyStream for FetchBody {
-    async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
+impl FetchBody {
+    /// The next non-empty chunk as the JS stream hands it out (no copy), `None` at the end.
+    async fn next_array(&mut self) -> Result<Option<Uint8Array>, TransportError> {
         loop {
             let reader = match &self.state {
                 BodyState::Done => return Ok(None),
@@ -708,7 +708,7 @@ impl BodyStream for FetchBody {
                 Reflect::get(&result, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
             match value.dyn_into::<Uint8Array>() {
                 Ok(bytes) if bytes.length() == 0 => continue,
-                Ok(bytes) => return Ok(Some(Bytes::from(bytes.to_vec()))),
+                Ok(bytes) => return Ok(Some(bytes)),
                 Err(other) => {
                     return Err(self.fail(&JsValue::from_str(&format!(
                         "body chunk is not bytes: {other:?}"
@@ -716,6 +716,30 @@ impl BodyStream for FetchBody {
                 }
             }
         }
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl BodyStream for FetchBody {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
+        Ok(self.next_array().await?.map(|a| Bytes::from(a.to_vec())))
+    }
+
+    async fn next_chunk_into(&mut self, dst: &mut [u8]) -> Result<Option<usize>, TransportError> {
+        let Some(array) = self.next_array().await? else {
+            return Ok(None);
+        };
+        // One copy, from the JS chunk straight into the caller's buffer.
+        let len = array.length() as usize;
+        let take = len.min(dst.len());
+        if let Some(to) = dst.get_mut(..take) {
+            if take == len {
+                array.copy_to(to);
+            } else {
+                array.subarray(0, take as u32).copy_to(to);
+            }
+        }
+        Ok(Some(len))
     }
 }
 

@@ -14,7 +14,8 @@
 //!   follows redirects on top, only to the request's origin, and every request is sent through
 //!   it (by [`retry::attempt`]). Browsers follow redirects themselves (see [`redirect`]).
 //! - The [`Response`] body is read afterwards, either as a stream of chunks
-//!   ([`Response::chunk`], memory-bounded: use this for file bytes) or whole
+//!   ([`Response::chunk`], memory-bounded: use this for file bytes; [`Response::chunk_into`]
+//!   copies each chunk into the caller's buffer, once from the platform's), or whole
 //!   ([`Response::bytes_limited`], for JSON).
 //! - Cancellation: every send takes a [`Cancel`]. Triggering it aborts the in-flight request
 //!   **and** any body still being read, and the pending call returns [`TransportError::Aborted`].
@@ -264,6 +265,21 @@ impl Headers {
 pub trait BodyStream {
     /// The next chunk, or `None` at the end. After an error the stream is finished.
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError>;
+
+    /// Copies the next chunk into the front of `dst` (at most `dst.len()` bytes; the rest of a
+    /// longer chunk is dropped) and returns the chunk's full length: a result larger than
+    /// `dst.len()` means the body had more than room for. `None` at the end. Transports
+    /// override it to copy straight from the platform's buffer.
+    async fn next_chunk_into(&mut self, dst: &mut [u8]) -> Result<Option<usize>, TransportError> {
+        let Some(chunk) = self.next_chunk().await? else {
+            return Ok(None);
+        };
+        let take = chunk.len().min(dst.len());
+        if let (Some(to), Some(from)) = (dst.get_mut(..take), chunk.get(..take)) {
+            to.copy_from_slice(from);
+        }
+        Ok(Some(chunk.len()))
+    }
 }
 
 /// A whole body already in memory (mocks, empty bodies).
@@ -341,6 +357,12 @@ impl Response {
     /// The next chunk of the body, or `None` at its end. Memory stays bounded by one chunk.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
         self.body.next_chunk().await
+    }
+
+    /// Copies the next chunk of the body into the front of `dst`; returns the chunk's full
+    /// length (see [`BodyStream::next_chunk_into`]), `None` at its end.
+    pub async fn chunk_into(&mut self, dst: &mut [u8]) -> Result<Option<usize>, TransportError> {
+        self.body.next_chunk_into(dst).await
     }
 
     /// Reads the whole body, failing with [`TransportError::TooLarge`] past `max_bytes` (so a

@@ -10,11 +10,14 @@ import { gzipSync } from 'node:zlib';
 /**
  * Limits in bytes, gzipped at level 9 by Node's zlib (about 0.8 % more than `gzip -9`, which
  * scripts/build.sh prints). The client's is what it measured after the sync, delete and browser
- * sync calls landed (376,975 here, 374,088 by `gzip -9`, on 2026-12-07) + 1 %: issue 12 asks for 150 KB, which is NOT met yet (docs/wasm-size.md). Lower it
- * as cuts land.
+ * sync calls landed (376,975 here, 374,088 by `gzip -9`, on 2026-12-07) + 1 %, then the pipelined
+ * download (split ranges, read-ahead, `nextInto`), the small-answer transport, the streamed plan
+ * checks, `SyncPlanner.withClient` and the segment stitcher behind `Chunker` landed together
+ * (390,008 on 2026-12-07, + 1 %): issue 12 asks for 150 KB, which is NOT met yet
+ * (docs/wasm-size.md). Lower it as cuts land.
  */
 const LIMITS = {
-  'hf-buckets/client.wasm': 380_800,
+  'hf-buckets/client.wasm': 393_900,
   'hf-buckets/xet.wasm': 30_000,
 };
 
