@@ -349,10 +349,11 @@ pub fn next_stable_chunk_boundary(position: u64, boundaries: &[u64]) -> Option<u
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn lcg_bytes(n: usize, mut seed: u64) -> Vec<u8> {
+    /// Bytes of a 64-bit LCG (its top byte per step), for unit tests here and in `segment`.
+    pub(crate) fn lcg_bytes(n: usize, mut seed: u64) -> Vec<u8> {
         (0..n)
             .map(|_| {
                 seed = seed

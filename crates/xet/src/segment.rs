@@ -264,17 +264,7 @@ fn check_chunks(chunks: &[Chunk], start: u64, len: usize) -> Result<u64, StitchE
 mod tests {
     use super::*;
     use crate::chunk_all;
-
-    fn lcg_bytes(n: usize, mut seed: u64) -> Vec<u8> {
-        (0..n)
-            .map(|_| {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (seed >> 56) as u8
-            })
-            .collect()
-    }
+    use crate::chunker::tests::lcg_bytes;
 
     fn stitch(data: &[u8], edges: &[usize]) -> (Vec<Chunk>, Vec<SegmentReport>) {
         let mut stitcher = Stitcher::new();

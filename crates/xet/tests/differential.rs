@@ -12,6 +12,8 @@
 
 mod common;
 
+use common::Rng;
+
 use std::io::Cursor;
 use std::time::Instant;
 
@@ -40,36 +42,6 @@ fn to_official(h: &Hash) -> MerkleHash {
 fn from_official(h: &MerkleHash) -> Hash {
     let bytes: [u8; 32] = (*h).into();
     Hash::from_bytes(bytes)
-}
-
-/// splitmix64 generator for reproducible choices.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next() % n
-        }
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut out = Vec::with_capacity(n + 8);
-        while out.len() < n {
-            out.extend_from_slice(&self.next().to_le_bytes());
-        }
-        out.truncate(n);
-        out
-    }
 }
 
 /// One input: size skewed towards small files (a quarter under 256 KiB, a few of exactly

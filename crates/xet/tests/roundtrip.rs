@@ -4,27 +4,14 @@
 
 mod common;
 
+use common::Rng;
+
 use xet::reconstruction::{parse_v1, parse_v2};
 use xet::shard::{parse_shard, FileInfo, FileTerm, FooterOptions, ShardBuilder, XorbInfo};
 use xet::xorb::{
     decode_chunks, parse_xorb, CompressionPolicy, CompressionScheme, XorbBuilder, XorbFooter,
 };
 use xet::Hash;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 /// A chunk of one of several textures (random, constant, text, float-like).
 fn chunk(rng: &mut Rng) -> Vec<u8> {

@@ -5,25 +5,10 @@
 
 mod common;
 
-use common::{splitmix64, text_lines};
+use common::{splitmix64, text_lines, Rng};
 use xet::chunker::{MAX_CHUNK_SIZE, MIN_CHUNK_SIZE};
 use xet::segment::{chunk_segment, SegmentBytes, SegmentReport, StitchError, Stitcher};
 use xet::{chunk_all, Chunk};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 /// Chunks `data` in the segments cut at `edges` (increasing, within the data) and stitches them.
 fn stitched(data: &[u8], edges: &[usize]) -> (Vec<Chunk>, Vec<SegmentReport>) {
