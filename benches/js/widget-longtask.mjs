@@ -2,14 +2,15 @@
 // task in the demo's upload widget while a 200 MiB file uploads, in headless Chromium against
 // local-hub (issue 12: "≤ 50 ms"). Long tasks come from a `longtask` PerformanceObserver (tasks
 // of 50 ms or more); the largest gap between timer ticks (any length) is printed beside them, so a
-// run with no long task still shows how responsive the page stayed.
+// run with no long task still shows how responsive the page stayed (probes shared with the demo
+// test: tests/js/helpers/browser.mjs).
 // Options: --size-mib 200  --runs 2
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { BucketClient } from 'hf-buckets';
-import { startDemoStack } from '../../tests/js/helpers/browser.mjs';
+import { installLongTaskProbe, longTaskStats, startDemoStack } from '../../tests/js/helpers/browser.mjs';
 
 const opts = Object.fromEntries(
   process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])),
@@ -32,20 +33,7 @@ try {
     const context = await stack.browser.newContext({ viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();
     page.on('pageerror', (error) => console.error(`# page error: ${error.message}`));
-    await page.addInitScript(() => {
-      globalThis.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) globalThis.__longTasks.push({ start: e.startTime, duration: e.duration });
-      }).observe({ type: 'longtask', buffered: true });
-      globalThis.__maxGap = [0, 0];
-      let last = performance.now();
-      setInterval(() => {
-        const now = performance.now();
-        globalThis.__gaps ??= [];
-        globalThis.__gaps.push([last, now - last]);
-        last = now;
-      }, 10);
-    });
+    await installLongTaskProbe(page);
     await page.goto(stack.server.url);
     await page.waitForSelector('.hfb[data-engine]');
     const engine = await page.getAttribute('.hfb', 'data-engine');
@@ -54,16 +42,7 @@ try {
     await page.setInputFiles('input[data-role="file-input"]', file);
     await page.waitForSelector('li.hfb-upload[data-path="big.bin"][data-status="done"]', { timeout: 600_000 });
     const end = await page.evaluate(() => performance.now());
-    const { at, longest, count, maxGap } = await page.evaluate(([from, to]) => {
-      const tasks = globalThis.__longTasks.filter((e) => e.start + e.duration >= from && e.start <= to);
-      const gaps = (globalThis.__gaps ?? []).filter(([t]) => t >= from && t <= to).map(([, g]) => g);
-      return {
-        at: tasks.map((e) => `${Math.round(e.start - from)}+${Math.round(e.duration)}`).join(' '),
-        longest: tasks.reduce((m, e) => Math.max(m, e.duration), 0),
-        count: tasks.length,
-        maxGap: gaps.reduce((m, g) => Math.max(m, g), 0),
-      };
-    }, [start, end]);
+    const { at, longest, longTasks: count, maxGap } = await longTaskStats(page, start, end);
     const seconds = (end - start) / 1000;
     console.log(
       `[longtask] run ${run}: ${sizeMiB} MiB uploaded by the widget (${engine}) in ${seconds.toFixed(1)} s`

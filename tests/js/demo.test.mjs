@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemoStack } from './helpers/browser.mjs';
+import { installLongTaskProbe, longTaskStats, startDemoStack } from './helpers/browser.mjs';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
 import { BucketClient } from 'hf-buckets';
 
@@ -54,22 +54,8 @@ async function filesIn(bucketId) {
 async function openWidget(context, query = '') {
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`# page error: ${error.message}`));
+  await installLongTaskProbe(page);
   await page.addInitScript(() => {
-    // Long tasks (≥ 50 ms) on the main thread, and the largest gap between timer ticks (any length).
-    globalThis.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) globalThis.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-    globalThis.__gaps = [];
-    let last = performance.now();
-    const tick = () => {
-      const now = performance.now();
-      globalThis.__gaps.push([last, now - last]);
-      if (globalThis.__gaps.length > 20000) globalThis.__gaps.splice(0, 10000);
-      last = now;
-      setTimeout(tick, 4);
-    };
-    setTimeout(tick, 4);
     // Saving through the File System Access API, without its dialog: keep the bytes and hash them.
     globalThis.__saved = {};
     if (typeof globalThis.showSaveFilePicker === 'function') {
@@ -342,15 +328,7 @@ describe('upload widget in Chromium', () => {
       `main-thread wasm ${wasmMs.toFixed(1)} ms must be < 10 % of ${mainThreadEquivalentMs.toFixed(0)} ms: chunking ran in the worker`);
 
     // The longest main-thread task during the 50 MiB upload: a measurement, printed, not asserted.
-    const { longest, longTasks, maxGap } = await page.evaluate(([from, to]) => {
-      const inWindow = globalThis.__longTasks.filter((e) => e.start + e.duration >= from && e.start <= to);
-      const gaps = globalThis.__gaps.filter(([t]) => t >= from && t <= to).map(([, g]) => g);
-      return {
-        longest: inWindow.reduce((m, e) => Math.max(m, e.duration), 0),
-        longTasks: inWindow.length,
-        maxGap: gaps.reduce((m, g) => Math.max(m, g), 0),
-      };
-    }, window);
+    const { longest, longTasks, maxGap } = await longTaskStats(page, window[0], window[1]);
     console.log(`# longest main-thread task during the 50 MiB upload: ${longTasks ? `${longest.toFixed(0)} ms` : 'none ≥ 50 ms'}`
       + ` (${longTasks} long tasks; largest timer gap ${maxGap.toFixed(0)} ms; upload window ${((window[1] - window[0]) / 1000).toFixed(1)} s;`
       + ` machine load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores)`);

@@ -88,3 +88,51 @@ export async function openBrowserPage({ served, title }) {
     throw e;
   }
 }
+
+/**
+ * Installs, before any script of `page` runs, the main-thread probes the widget measurements read:
+ * `__longTasks` ({ start, duration } of each task of 50 ms or more) and `__gaps` ([tick, gap]
+ * between timer ticks every ~4 ms, any length; the last 10,000–20,000 kept). `longTaskStats(page,
+ * from, to)` summarises them over a window.
+ * @param {import('playwright-core').Page} page
+ */
+export async function installLongTaskProbe(page) {
+  await page.addInitScript(() => {
+    const g = /** @type {any} */ (globalThis);
+    g.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) g.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+    g.__gaps = [];
+    let last = performance.now();
+    const tick = () => {
+      const now = performance.now();
+      g.__gaps.push([last, now - last]);
+      if (g.__gaps.length > 20000) g.__gaps.splice(0, 10000);
+      last = now;
+      setTimeout(tick, 4);
+    };
+    setTimeout(tick, 4);
+  });
+}
+
+/**
+ * The probes of `installLongTaskProbe` over the page-time window [from, to]: the longest long
+ * task, their count, each as "start+duration" ms from `from`, and the largest timer gap.
+ * @param {import('playwright-core').Page} page
+ * @param {number} from
+ * @param {number} to
+ */
+export function longTaskStats(page, from, to) {
+  return page.evaluate(([from, to]) => {
+    const g = /** @type {any} */ (globalThis);
+    const tasks = g.__longTasks.filter((/** @type {any} */ e) => e.start + e.duration >= from && e.start <= to);
+    const gaps = g.__gaps.filter((/** @type {any} */ [t]) => t >= from && t <= to).map((/** @type {any} */ [, gap]) => gap);
+    return {
+      longest: tasks.reduce((/** @type {number} */ m, /** @type {any} */ e) => Math.max(m, e.duration), 0),
+      longTasks: tasks.length,
+      at: tasks.map((/** @type {any} */ e) => `${Math.round(e.start - from)}+${Math.round(e.duration)}`).join(' '),
+      maxGap: gaps.reduce((/** @type {number} */ m, /** @type {number} */ x) => Math.max(m, x), 0),
+    };
+  }, [from, to]);
+}
