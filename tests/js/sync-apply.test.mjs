@@ -456,18 +456,19 @@ test('interruption: a 2,000-file upload sync (and a 500-file download sync) kill
   const lap = (what) => kills.push(`${what} at ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   // Upload: kill at random points, then see what the bucket has. A run that ends before its kill
-  // point found little to do: new files are added, so each of the 5 kills interrupts real work.
+  // point found little to do: 1,500 new files are added (a run of a few hundred small files ends
+  // within the kill delay), so each of the 5 kills interrupts real work.
   let uploadKills = 0;
   let extra = 0;
   for (let attempt = 0; uploadKills < 5 && attempt < 15; attempt++) {
-    const r = await childSync({ source: src, destination: remote }, { fraction: 0.1 + random() * 0.8, delayMs: Math.floor(random() * 300) });
+    const r = await childSync({ source: src, destination: remote }, { fraction: 0.1 + random() * 0.8, delayMs: Math.floor(random() * 150) });
     kills.push(`upload at ${r.at}: ${r.signal ?? 'done'}`);
     if (r.signal === 'SIGKILL') {
       uploadKills++;
       continue;
     }
     const added = {};
-    for (let i = 0; i < 400; i++, extra++) added[`more/m${extra}.bin`] = Buffer.from(`extra file ${extra} of seed ${seed}\n`.repeat(1 + (i % 7)));
+    for (let i = 0; i < 1500; i++, extra++) added[`more/m${extra}.bin`] = Buffer.from(`extra file ${extra} of seed ${seed}\n`.repeat(1 + (i % 7)));
     await writeFiles(src, added);
     Object.assign(files, added);
   }
