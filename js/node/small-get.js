@@ -7,10 +7,11 @@
 // was most of the time. Only bodiless GETs come here; redirects are not followed (the transport's
 // redirect rules see the 3xx), and TLS verifies certificates as `node:https` does.
 //
-// When the process routes `fetch` elsewhere (a replaced `globalThis.fetch`, e.g. a mock, or a
-// global undici dispatcher other than a plain Agent, e.g. a ProxyAgent), the request goes
-// through `fetch` too, so it follows the same route as every other request. (Node installs a
-// plain Agent as the global dispatcher on its first `fetch`.)
+// When the process routes `fetch` elsewhere (a replaced `globalThis.fetch`, e.g. a mock, a
+// global undici dispatcher other than a plain Agent, e.g. a ProxyAgent, or Node's own proxy
+// support turned on with NODE_USE_ENV_PROXY), the request goes through `fetch` too, so it follows
+// the same route as every other request. (Node installs a plain Agent as the global dispatcher
+// on its first `fetch`.)
 
 import net from 'node:net';
 import tls from 'node:tls';
@@ -382,7 +383,8 @@ async function viaFetch(url, headers, max) {
  */
 function smallGet(url, headers, max) {
   const dispatcher = globalThis[DISPATCHER];
-  if (globalThis.fetch !== nodeFetch || (dispatcher !== undefined && dispatcher?.constructor?.name !== 'Agent')) {
+  const envProxy = Boolean(process.env.NODE_USE_ENV_PROXY) && process.env.NODE_USE_ENV_PROXY !== '0';
+  if (envProxy || globalThis.fetch !== nodeFetch || (dispatcher !== undefined && dispatcher?.constructor?.name !== 'Agent')) {
     return viaFetch(url, headers, max);
   }
   return request(url, headers, max);

@@ -97,6 +97,19 @@ test('with the global fetch replaced, dedup queries go through it', async () => 
   }
 });
 
+test('with NODE_USE_ENV_PROXY set (Node routes fetch through HTTP(S)_PROXY), dedup queries go through fetch', async () => {
+  const before = process.env.NODE_USE_ENV_PROXY;
+  process.env.NODE_USE_ENV_PROXY = '1';
+  try {
+    const { result, count } = await countFetchQueries(async () => client().batchBucketFiles(await newBucket(), { add: smallFiles(6) }));
+    assert.equal(result.success, true);
+    assert.equal(count, 6);
+  } finally {
+    if (before === undefined) delete process.env.NODE_USE_ENV_PROXY;
+    else process.env.NODE_USE_ENV_PROXY = before;
+  }
+});
+
 test("a client given its own fetch sees every dedup query", async () => {
   const counting = countingFetch();
   const result = await client({ fetch: counting }).batchBucketFiles(await newBucket(), { add: smallFiles(10) });
