@@ -3,17 +3,21 @@
 // this file. Node-only sources (file paths, and anything the Node entry knows how to open) are
 // handled by an opener that `js/node/transfer.js` registers, so browsers never load `node:fs`.
 //
-// A reader is `{ read(): Promise<Uint8Array | undefined>, close(): void, size?: number,
-// name?: string }`: `read()` resolves to the next piece (at most PIECE bytes; the bytes are
-// copied into wasm before `read()` is called again, so a reader may reuse its buffer) or
-// `undefined` at the end; `close()` releases the source early (abort, error).
+// A reader is `{ read(): Uint8Array | undefined | Promise<Uint8Array | undefined>, close(): void,
+// size?: number, name?: string, ended?: boolean }`: `read()` gives (or resolves to) the next
+// piece (at most PIECE bytes; the bytes are copied into wasm before `read()` is called again, so
+// a reader may reuse its buffer) or `undefined` at the end; a reader that knows a piece is its
+// last sets `ended` before handing it out, so no read is needed to learn the end (it must then
+// have released what it holds). `close()` releases the source early (abort, error). Readers
+// answer synchronously where they can: for many small sources, a promise per read was a
+// large part of the cost.
 
 /** Largest piece handed to wasm at once. */
 export const PIECE = 1 << 20;
 
 let nodeOpener;
 
-/** Registers the Node opener: `(value) => Promise<reader> | undefined` (undefined: not mine). */
+/** Registers the Node opener: `(value) => reader | Promise<reader> | undefined` (undefined: not mine). */
 export function setNodeSourceOpener(fn) {
   nodeOpener = fn;
 }
@@ -28,10 +32,18 @@ function* pieces(bytes) {
 }
 
 function fromBytes(bytes) {
-  const it = pieces(bytes);
+  let offset = 0;
   return {
     size: bytes.length,
-    read: async () => it.next().value,
+    ended: false,
+    read() {
+      if (offset >= bytes.length) return undefined;
+      const end = Math.min(offset + PIECE, bytes.length);
+      const piece = bytes.subarray(offset, end);
+      offset = end;
+      this.ended = end >= bytes.length;
+      return piece;
+    },
     close() {},
   };
 }
@@ -114,20 +126,18 @@ function fromAsyncIterable(iterable) {
 /**
  * Opens an upload source. Accepts `Uint8Array` (and any typed array / DataView), `ArrayBuffer`,
  * `Blob`/`File`, a WHATWG `ReadableStream` of bytes, any async iterable of bytes (e.g. a Node
- * `Readable`), and in Node a file path (`string` or `file:` URL).
- * @returns {Promise<{read(): Promise<Uint8Array|undefined>, close(): void, size?: number, name?: string}>}
+ * `Readable`), and in Node a file path (`string` or `file:` URL). Returns the reader, or a
+ * promise of it when opening takes I/O; throws a TypeError for what it cannot read.
  */
-export async function openSource(value) {
+export function openSource(value) {
   if (value instanceof Uint8Array) return fromBytes(value);
   if (ArrayBuffer.isView(value)) return fromBytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
   if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)) {
     return fromBytes(new Uint8Array(value));
   }
   if (typeof Blob !== 'undefined' && value instanceof Blob) return fromBlob(value);
-  if (nodeOpener) {
-    const opened = await nodeOpener(value);
-    if (opened) return opened;
-  }
+  const opened = nodeOpener?.(value);
+  if (opened) return opened;
   if (typeof ReadableStream !== 'undefined' && value instanceof ReadableStream) return fromStream(value);
   if (value && typeof value.getReader === 'function') return fromStream(value);
   if (value && typeof value[Symbol.asyncIterator] === 'function') return fromAsyncIterable(value);

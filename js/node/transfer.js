@@ -56,9 +56,11 @@ function openPath(path) {
       let piece = buffer.subarray(0, n);
       return {
         ...meta,
-        async read() {
+        ended: false,
+        read() {
           const out = piece;
           piece = undefined;
+          this.ended = true;
           return out;
         },
         close() {},
@@ -82,6 +84,7 @@ function pieceReader(fd, meta, first) {
   };
   return {
     ...meta,
+    ended: false,
     async read() {
       if (first) {
         const out = first;
@@ -106,6 +109,7 @@ function pieceReader(fd, meta, first) {
       // A short read of a regular file is its end: skip the extra read that would say so.
       if (bytesRead < buffer.length) {
         ended = true;
+        this.ended = true;
         close();
       }
       return buffer.subarray(0, bytesRead);

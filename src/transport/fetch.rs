@@ -552,16 +552,37 @@ impl HttpClient for FetchClient {
         Sleep::new(ms).await
     }
 
+    /// 1 ms where `sleep(0)` is a `setImmediate` (Node, Bun); else the default (a browser's
+    /// `setTimeout(0)` may wait 4 ms).
+    fn yield_every_ms(&self) -> u64 {
+        if global_function("setImmediate").is_some() {
+            1
+        } else {
+            20
+        }
+    }
+
     fn now_ms(&self) -> u64 {
         js_sys::Date::now().max(0.0) as u64
     }
 }
 
+/// The global function `name`, if there is one.
+fn global_function(name: &str) -> Option<Function> {
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+}
+
 /// A `setTimeout` future that clears its timer when dropped (a timeout that lost a race must
-/// not keep Node's event loop alive, nor fire later).
+/// not keep Node's event loop alive, nor fire later). A 0 ms sleep (a yield to the event loop)
+/// uses `setImmediate` where there is one (Node, Bun): it runs right after pending I/O,
+/// where `setTimeout(0)` waits at least 1 ms.
 struct Sleep {
     shared: Rc<RefCell<SleepState>>,
     timer: Option<JsValue>,
+    /// The function that cancels `timer` (`clearTimeout` or `clearImmediate`).
+    clear: &'static str,
     _closure: Option<Closure<dyn FnMut()>>,
 }
 
@@ -575,14 +596,16 @@ impl Sleep {
     fn new(ms: u64) -> Sleep {
         let shared = Rc::new(RefCell::new(SleepState::default()));
         let global = js_sys::global();
-        let set_timeout = Reflect::get(&global, &JsValue::from_str("setTimeout"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok());
+        let (set_timeout, clear) = match (ms, global_function("setImmediate")) {
+            (0, Some(set_immediate)) => (Some(set_immediate), "clearImmediate"),
+            _ => (global_function("setTimeout"), "clearTimeout"),
+        };
         let Some(set_timeout) = set_timeout else {
             shared.borrow_mut().done = true;
             return Sleep {
                 shared,
                 timer: None,
+                clear,
                 _closure: None,
             };
         };
@@ -609,6 +632,7 @@ impl Sleep {
         Sleep {
             shared,
             timer,
+            clear,
             _closure: Some(closure),
         }
     }
@@ -634,7 +658,7 @@ impl Drop for Sleep {
         let done = self.shared.try_borrow().map(|s| s.done).unwrap_or(false);
         if let (false, Some(timer)) = (done, self.timer.take()) {
             let global = js_sys::global();
-            if let Ok(clear) = Reflect::get(&global, &JsValue::from_str("clearTimeout"))
+            if let Ok(clear) = Reflect::get(&global, &JsValue::from_str(self.clear))
                 .and_then(|f| f.dyn_into::<Function>())
             {
                 let _ = clear.call1(&global, &timer);

@@ -483,6 +483,13 @@ pub trait HttpClient {
     /// Wall-clock time in milliseconds since the Unix epoch (for `Retry-After` dates and token
     /// expiry; mocks may return virtual time).
     fn now_ms(&self) -> u64;
+
+    /// How long CPU-bound work (hashing files) may run before it gives the event loop a turn
+    /// with `sleep(0)`, in ms: short where that turn is cheap, so that the answers of requests
+    /// in flight are read soon; longer where `sleep(0)` waits for a clamped timer.
+    fn yield_every_ms(&self) -> u64 {
+        20
+    }
 }
 
 /// Sleeps `ms` milliseconds, or returns [`TransportError::Aborted`] as soon as `cancel` fires.

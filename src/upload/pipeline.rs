@@ -700,6 +700,7 @@ async fn run(
     let mut held_bytes: u64 = 0;
     let mut readers: FuturesUnordered<ReadFuture> = FuturesUnordered::new();
     let mut last_yield = cas.http().now_ms();
+    let yield_every = cas.http().yield_every_ms();
     let mut chunks: Vec<(Hash, Bytes)> = Vec::new();
     let max_reads = st.options.max_reads_in_flight.max(1);
     // Queries issued but not answered: past this, reading waits (bounds the queue's memory
@@ -829,7 +830,7 @@ async fn run(
                 // Give the event loop a turn now and then so network I/O progresses while we
                 // hash (in wasm, this loop and the network share one thread).
                 let now = cas.http().now_ms();
-                if now.saturating_sub(last_yield) >= 20
+                if now.saturating_sub(last_yield) >= yield_every
                     && !(st.uploads.is_empty() && st.queries.is_empty())
                 {
                     crate::transport::sleep(&**cas.http(), 0, cancel).await?;
