@@ -8,8 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { setNodeSourceOpener, PIECE } from '../../dist/client/js/transfer-sources.js';
 import { openBucketFile } from '../index.js';
+import { SegmentWorkers } from '../xet/segment-workers.js';
+import { spawnSegmentWorker } from '../xet/spawn-node.js';
 
 /** Files up to this size are read whole, in one synchronous read (see `openPath`). */
 const SMALL_FILE = 256 << 10;
@@ -18,6 +21,47 @@ const SMALL_FILE = 256 << 10;
 const DOWNLOAD_BUFFER = 4 << 20;
 
 const readAsync = promisify(fsRead);
+
+/** Bytes per segment of a large file chunked in workers (see `segmentReader`). */
+const SEGMENT = 8 << 20;
+/** Segments read and being chunked ahead of the one the engine takes. */
+const AHEAD = 3;
+/** Files of at least this size are chunked in workers once the workers run. */
+const SEGMENTED_FILE = 2 * SEGMENT;
+/**
+ * The chunking workers of uploads (shared by every upload of the process; started for the first
+ * file of at least `HF_BUCKETS_CHUNK_WORKERS_FROM_MIB`, idle ones do not keep the process alive).
+ * @type {SegmentWorkers | undefined}
+ */
+let segmentWorkers;
+
+/**
+ * A whole number from the environment variable `name`, else `fallback`.
+ * @param {string} name
+ * @param {number} fallback
+ */
+function envCount(name, fallback) {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d{1,6}$/.test(text.trim())) throw new TypeError(`${name} must be a whole number, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/**
+ * The chunking workers for a file of `size` bytes, if it should use them. Starting them costs
+ * about 100 ms and 30 MiB of memory each, which a file must be large enough to repay (by
+ * default 512 MiB); once they run, every file from SEGMENTED_FILE on uses them.
+ * @param {number} size
+ */
+function chunkWorkersFor(size) {
+  if (size < SEGMENTED_FILE) return undefined;
+  const count = envCount('HF_BUCKETS_CHUNK_WORKERS', Math.min(4, availableParallelism()));
+  if (count === 0) return undefined;
+  if (!segmentWorkers && size >= envCount('HF_BUCKETS_CHUNK_WORKERS_FROM_MIB', 512) * 2 ** 20) {
+    segmentWorkers = new SegmentWorkers(spawnSegmentWorker, count);
+  }
+  return segmentWorkers?.available ? segmentWorkers : undefined;
+}
 
 /**
  * Opens a local file as an upload source. The open, the `fstat` and (for files of at most
@@ -68,7 +112,105 @@ function openPath(path) {
     }
     return pieceReader(fd, meta, buffer.subarray(0, n));
   }
-  return pieceReader(fd, meta, undefined);
+  let workers;
+  try {
+    workers = chunkWorkersFor(info.size);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return workers ? segmentReader(fd, meta, workers) : pieceReader(fd, meta, undefined);
+}
+
+/**
+ * Reads the open file `fd` in SEGMENT-sized pieces and has `workers` chunk and hash each one
+ * while the next ones are read, so that one large file is hashed on several cores: each piece
+ * comes as `{ bytes, chunks }` (the packed chunks the worker found, which the engine stitches in,
+ * re-chunking only the bytes near the piece's edges). A worker that fails costs only its
+ * segment's speed: the segment is read again and handed out without chunks.
+ * @param {number} fd
+ * @param {{ size: number, name: string, mtime: number }} meta
+ * @param {SegmentWorkers} workers
+ */
+function segmentReader(fd, meta, workers) {
+  /** Segments read or being read, in file order. @type {Promise<{ bytes: Uint8Array, chunks?: Uint8Array } | undefined>[]} */
+  const queue = [];
+  /** Free segment buffers. @type {ArrayBuffer[]} */
+  const pool = [];
+  /** The buffer of the piece handed out last (the engine copied it before asking for more). @type {ArrayBuffer | undefined} */
+  let lent;
+  let position = 0;
+  let atEnd = false;
+  let closed = false;
+  const close = () => {
+    if (!closed) {
+      closed = true;
+      fsClose(fd, () => {});
+    }
+  };
+  /**
+   * Reads the segment at `at` into a buffer, then has a worker chunk it.
+   * @param {number} at
+   */
+  const segment = async (at) => {
+    const buffer = pool.pop() ?? new ArrayBuffer(SEGMENT);
+    const { bytesRead } = await readAsync(fd, new Uint8Array(buffer), 0, SEGMENT, at);
+    if (bytesRead < SEGMENT) atEnd = true;
+    if (bytesRead === 0) return undefined;
+    // While the workers start (tens of ms, a good part of a fresh process's upload), segments
+    // are chunked here.
+    const chunked = workers.chunk(buffer, bytesRead, true);
+    if (!chunked) return { bytes: new Uint8Array(buffer, 0, bytesRead) };
+    try {
+      return await chunked;
+    } catch {
+      // The worker failed (its copy of the bytes is gone): read them again, chunk them here.
+      const again = new Uint8Array(bytesRead);
+      const { bytesRead: n } = await readAsync(fd, again, 0, bytesRead, at);
+      return { bytes: again.subarray(0, n) };
+    }
+  };
+  const fill = () => {
+    // Past the size `fstat` gave, one segment at a time: it is empty unless the file grew.
+    while (!atEnd && !closed && queue.length < (position < meta.size ? AHEAD : 1)) {
+      const at = position;
+      position += SEGMENT;
+      const next = segment(at);
+      // A failed read surfaces when its turn comes; until then it must not count as unhandled.
+      next.catch(() => {});
+      queue.push(next);
+    }
+  };
+  return {
+    ...meta,
+    ended: false,
+    async read() {
+      if (lent && lent.byteLength === SEGMENT && pool.length < AHEAD) pool.push(lent);
+      lent = undefined;
+      if (closed) return undefined;
+      fill();
+      const next = queue.shift();
+      let piece;
+      try {
+        piece = next && (await next);
+      } catch (e) {
+        close();
+        throw e;
+      }
+      fill();
+      if (!piece) {
+        close();
+        return undefined;
+      }
+      lent = /** @type {ArrayBuffer} */ (piece.bytes.buffer);
+      if (atEnd && queue.length === 0) {
+        this.ended = true;
+        close();
+      }
+      return piece;
+    },
+    close,
+  };
 }
 
 /** Reads the open file `fd` on asynchronously, `first` (if any) being its first piece. */

@@ -10,6 +10,7 @@
 // Workers); where there are none (workerd, `hf-buckets/xet/manual`), and for inputs shorter than
 // one segment, everything runs on the calling thread with the same results.
 import { XetError } from '../../dist/xet/js/xet/errors.js';
+import { SegmentWorkers } from './segment-workers.js';
 
 /** Default bytes per segment. */
 const DEFAULT_SEGMENT_BYTES = 8 << 20;
@@ -17,8 +18,7 @@ const DEFAULT_SEGMENT_BYTES = 8 << 20;
 const DEFAULT_WORKERS = 2;
 
 /**
- * @typedef {{ post(message: any, transfer: Transferable[]): void, ref(): void, unref(): void, terminate(): void }} SegmentPort
- * @typedef {(onMessage: (message: any) => void, onError: (error: unknown) => void) => SegmentPort | undefined} SpawnSegmentWorker
+ * @typedef {import('./segment-workers.js').SpawnSegmentWorker} SpawnSegmentWorker
  * @typedef {{ offset: number, length: number, hash: string }} ChunkInfo
  * @typedef {{ push(bytes: Uint8Array): ChunkInfo[], pushSegment(bytes: Uint8Array, chunks: Uint8Array): ChunkInfo[], finish(): ChunkInfo[], free(): void }} StitchingChunker
  */
@@ -48,8 +48,7 @@ export function defineParallelChunker(Chunker, spawn) {
   return class ParallelChunker {
     /** @type {StitchingChunker | undefined} */
     #chunker;
-    /** @type {{ port: SegmentPort, inFlight: number }[]} */
-    #workers = [];
+    #workers;
     #maxWorkers;
     #segmentBytes;
     /** @type {Uint8Array | undefined} the segment being filled */
@@ -59,14 +58,9 @@ export function defineParallelChunker(Chunker, spawn) {
     #queue = [];
     /** @type {ArrayBuffer[]} */
     #pool = [];
-    /** @type {Map<number, { resolve: (m: any) => void, reject: (e: unknown) => void, worker: { port: SegmentPort, inFlight: number } }>} */
-    #pending = new Map();
-    #nextId = 0;
     /** @type {Promise<unknown>} serialises push/finish calls */
     #tail = Promise.resolve();
     #closed = false;
-    /** Set when a worker could not start: no further tries, segments go to this thread. */
-    #spawnFailed = false;
 
     /**
      * @param {{ workers?: number, segmentBytes?: number }} [options]
@@ -75,6 +69,7 @@ export function defineParallelChunker(Chunker, spawn) {
       if (options === null || typeof options !== 'object') throw new XetError('options must be an object');
       this.#maxWorkers = spawn ? integerOption(options.workers, 'workers', DEFAULT_WORKERS, 0, 64) : 0;
       this.#segmentBytes = integerOption(options.segmentBytes, 'segmentBytes', DEFAULT_SEGMENT_BYTES, 1, 1 << 30);
+      this.#workers = new SegmentWorkers(spawn, this.#maxWorkers);
     }
 
     /**
@@ -97,17 +92,13 @@ export function defineParallelChunker(Chunker, spawn) {
 
     /** Workers started so far. */
     get workerCount() {
-      return this.#workers.length;
+      return this.#workers.count;
     }
 
     /** Stops the workers and frees the wasm memory; the chunker must not be used afterwards. */
     close() {
       this.#closed = true;
-      for (const w of this.#workers) w.port.terminate();
-      this.#workers = [];
-      const error = new XetError('the ParallelChunker was closed');
-      for (const p of this.#pending.values()) p.reject(error);
-      this.#pending.clear();
+      this.#workers.close(new XetError('the ParallelChunker was closed'));
       this.#chunker?.free();
       this.#chunker = undefined;
     }
@@ -164,7 +155,7 @@ export function defineParallelChunker(Chunker, spawn) {
       const out = [];
       const stitcher = this.#stitcher();
       if (this.#fill && this.#filled > 0) {
-        if (this.#workers.length === 0) {
+        if (this.#workers.count === 0) {
           // Shorter than one segment: not worth a worker.
           for (const c of stitcher.push(this.#fill.subarray(0, this.#filled))) out.push(c);
           this.#recycle(this.#fill);
@@ -183,73 +174,11 @@ export function defineParallelChunker(Chunker, spawn) {
       const length = this.#filled;
       this.#fill = undefined;
       this.#filled = 0;
-      let worker = this.#workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a), this.#workers[0]);
-      if (!worker || (worker.inFlight > 0 && this.#workers.length < this.#maxWorkers)) {
-        worker = this.#start() ?? worker;
-      }
-      const id = this.#nextId++;
-      const entry = { done: false, result: Promise.resolve({ bytes: fill, chunks: new Uint8Array(0) }) };
-      if (!worker) {
-        // No worker could start: chunk on this thread (an empty segment list re-chunks it all).
-        entry.done = true;
-        entry.result = Promise.resolve({ bytes: fill.subarray(0, length), chunks: new Uint8Array(0) });
-      } else {
-        const w = worker;
-        entry.result = new Promise((resolve, reject) => {
-          this.#pending.set(id, { resolve, reject, worker: w });
-        });
-        entry.result.then(() => (entry.done = true), () => (entry.done = true));
-        if (w.inFlight++ === 0) w.port.ref();
-        w.port.post({ id, buffer: fill.buffer, length }, [fill.buffer]);
-      }
+      const result = this.#workers.chunk(/** @type {ArrayBuffer} */ (fill.buffer), length);
+      // No worker could start: chunk on this thread (an empty segment list re-chunks it all).
+      const entry = { done: !result, result: result ?? Promise.resolve({ bytes: fill.subarray(0, length), chunks: new Uint8Array(0) }) };
+      entry.result.then(() => (entry.done = true), () => (entry.done = true));
       this.#queue.push(entry);
-    }
-
-    /** @returns {{ port: SegmentPort, inFlight: number } | undefined} */
-    #start() {
-      /** @type {{ port: SegmentPort, inFlight: number }} */
-      const worker = { port: /** @type {any} */ (undefined), inFlight: 0 };
-      if (this.#spawnFailed) return undefined;
-      const port = spawn?.(
-        (message) => this.#onMessage(message),
-        (error) => this.#onWorkerError(worker, error),
-      );
-      if (!port) {
-        this.#spawnFailed = true;
-        return undefined;
-      }
-      worker.port = port;
-      this.#workers.push(worker);
-      return worker;
-    }
-
-    /** @param {any} message */
-    #onMessage(message) {
-      const pending = this.#pending.get(message?.id);
-      if (!pending) return;
-      this.#pending.delete(message.id);
-      if (--pending.worker.inFlight === 0) pending.worker.port.unref();
-      if (message.error !== undefined) {
-        pending.reject(new XetError(`a chunking worker failed: ${message.error}`));
-      } else {
-        pending.resolve({ bytes: new Uint8Array(message.buffer, 0, message.length), chunks: new Uint8Array(message.chunks) });
-      }
-    }
-
-    /**
-     * @param {{ port: SegmentPort, inFlight: number }} worker
-     * @param {unknown} error
-     */
-    #onWorkerError(worker, error) {
-      const failure = new XetError('a chunking worker failed', { cause: error });
-      for (const [id, p] of this.#pending) {
-        if (p.worker === worker) {
-          this.#pending.delete(id);
-          p.reject(failure);
-        }
-      }
-      worker.port.terminate();
-      this.#workers = this.#workers.filter((w) => w !== worker);
     }
 
     /**

@@ -1,7 +1,7 @@
 // What a chunking worker of `ParallelChunker` (parallel.js) does with one message: chunks and
 // hashes the segment on its own and sends the packed chunks back, with the segment's buffer so
 // the main thread can stitch and reuse it. Shared by worker-node.js and worker-browser.js, which
-// initialise the wasm first.
+// initialise the wasm first and then send `{ ready: true }`.
 import { chunkSegment } from '../../dist/xet/hf_buckets_xet.js';
 
 /**

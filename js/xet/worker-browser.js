@@ -16,3 +16,4 @@ scope.onmessage = (/** @type {MessageEvent} */ event) => {
     (error) => scope.postMessage({ id: event.data?.id, error: `the wasm did not load: ${error}` }),
   );
 };
+ready.then(() => scope.postMessage({ ready: true }), () => {});

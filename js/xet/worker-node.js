@@ -8,3 +8,4 @@ port.on('message', (message) => {
   const [reply, transfer] = onSegment(message);
   port.postMessage(reply, /** @type {any[]} */ (transfer));
 });
+port.postMessage({ ready: true });

@@ -25,7 +25,7 @@ use crate::hub::{BucketId, HubClient, ValidationError};
 use crate::transport::fetch::describe_js_error;
 use crate::transport::Cancel;
 use crate::upload::commit::{upload_and_commit, CommitOptions, NewFile};
-use crate::upload::{ProgressFn, Source, SourceMeta, UploadProgress};
+use crate::upload::{Piece, ProgressFn, Source, SourceMeta, UploadProgress};
 
 #[wasm_bindgen(module = "/js/transfer-sources.js")]
 extern "C" {
@@ -170,6 +170,10 @@ impl JsSource {
 #[async_trait::async_trait(?Send)]
 impl Source for JsSource {
     async fn read(&mut self) -> Result<Option<Bytes>, Error> {
+        Ok(self.read_piece().await?.map(|p| p.bytes))
+    }
+
+    async fn read_piece(&mut self) -> Result<Option<Piece>, Error> {
         if self.done {
             return Ok(None);
         }
@@ -207,14 +211,24 @@ impl Source for JsSource {
             self.done = true;
             return Ok(None);
         }
-        let bytes = value
+        // A piece is bytes, or `{ bytes, chunks }` with the packed chunks a worker found in them.
+        let (bytes, chunks) = if value.is_instance_of::<Uint8Array>() {
+            (value, None)
+        } else {
+            let chunks = get(&value, "chunks").dyn_into::<Uint8Array>().ok();
+            (get(&value, "bytes"), chunks)
+        };
+        let bytes = bytes
             .dyn_into::<Uint8Array>()
             .map_err(|v| self.failed(&v))?;
         // A reader that knows it handed out its last piece says so: no read to learn the end.
         if get(&reader, "ended").is_truthy() {
             self.done = true;
         }
-        Ok(Some(Bytes::from(bytes.to_vec())))
+        Ok(Some(Piece {
+            bytes: Bytes::from(bytes.to_vec()),
+            chunks: chunks.map(|c| Bytes::from(c.to_vec())),
+        }))
     }
 
     fn meta(&self) -> SourceMeta {

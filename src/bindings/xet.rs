@@ -367,9 +367,6 @@ pub fn is_global_dedup_eligible(
     )?))
 }
 
-/// Bytes of one packed segment chunk: its length (`u32`, little-endian), then its chunk hash.
-const SEGMENT_RECORD_BYTES: usize = 4 + 32;
-
 /// Chunks one segment of a file as if a chunk started at its first byte (`xet::chunk_segment`),
 /// for a worker. Returns the complete chunks packed as 36-byte records (length `u32` LE, hash),
 /// which `Chunker.pushSegment` takes; the bytes after the last chunk are not in it.
@@ -379,12 +376,7 @@ pub fn chunk_segment_js(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &JsValue,
 ) -> Result<Uint8Array, JsValue> {
     let chunks = chunk_bytes(as_bytes(bytes, "bytes")?, false);
-    let mut packed = Vec::with_capacity(chunks.len() * SEGMENT_RECORD_BYTES);
-    for c in &chunks {
-        packed.extend_from_slice(&c.len.to_le_bytes());
-        packed.extend_from_slice(c.hash.as_bytes());
-    }
-    Ok(Uint8Array::from(&packed[..]))
+    Ok(Uint8Array::from(&xet::pack_chunks(&chunks)[..]))
 }
 
 /// A JS slice read by the chunker through the bounded copy window.
@@ -497,27 +489,11 @@ impl JsChunker {
         self.parsed.clear();
         if let Some(chunks) = chunks {
             let packed = as_bytes(chunks, "chunks")?.to_vec();
-            if packed.len() % SEGMENT_RECORD_BYTES != 0 {
-                return Err(ArgError::Segment {
+            xet::unpack_chunks(&packed, self.inner.next_offset(), &mut self.parsed).map_err(
+                |_| ArgError::Segment {
                     reason: "not whole 36-byte records from chunkSegment",
-                }
-                .into());
-            }
-            let mut offset = self.inner.next_offset();
-            for record in packed.chunks_exact(SEGMENT_RECORD_BYTES) {
-                let (len, hash) = record.split_at(4);
-                let mut len_bytes = [0u8; 4];
-                len_bytes.copy_from_slice(len);
-                let mut hash_bytes = [0u8; 32];
-                hash_bytes.copy_from_slice(hash);
-                let len = u32::from_le_bytes(len_bytes);
-                self.parsed.push(Chunk {
-                    offset,
-                    len,
-                    hash: Hash::from_bytes(hash_bytes),
-                });
-                offset = offset.saturating_add(u64::from(len));
-            }
+                },
+            )?;
         }
         let mut segment = JsSegment::new(bytes, &mut self.scratch);
         self.inner

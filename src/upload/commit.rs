@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::mime;
 use super::pipeline::{
-    upload_files, BytesSource, ProgressFn, Source, SourceMeta, UploadFile, UploadOptions,
+    upload_files, BytesSource, Piece, ProgressFn, Source, SourceMeta, UploadFile, UploadOptions,
     UploadReport, UploadedFile,
 };
 use crate::cas::CasClient;
@@ -195,7 +195,11 @@ struct Watched {
 #[async_trait::async_trait(?Send)]
 impl Source for Watched {
     async fn read(&mut self) -> Result<Option<Bytes>, Error> {
-        let piece = self.inner.read().await?;
+        Ok(self.read_piece().await?.map(|p| p.bytes))
+    }
+
+    async fn read_piece(&mut self) -> Result<Option<Piece>, Error> {
+        let piece = self.inner.read_piece().await?;
         let mut meta = self.meta.borrow_mut();
         if meta.is_none() {
             *meta = Some(self.inner.meta());

@@ -13,6 +13,6 @@ pub mod plan;
 pub mod xorbs;
 
 pub use pipeline::{
-    upload_files, BytesSource, ProgressFn, Source, SourceMeta, UploadFile, UploadOptions,
+    upload_files, BytesSource, Piece, ProgressFn, Source, SourceMeta, UploadFile, UploadOptions,
     UploadProgress, UploadReport, UploadedFile,
 };

@@ -39,21 +39,44 @@ use bytes::Bytes;
 use futures_util::future::LocalBoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use futures_util::FutureExt;
-use xet::chunker::ChunkHasher;
+use xet::chunker::Chunk;
 use xet::shard::Shard;
 use xet::xorb::SerializedXorb;
 use xet::Hash;
+use xet::Stitcher;
 
 use super::plan::{FileCursor, Planner, PlannerConfig, QueryTracker};
 use crate::cas::CasClient;
 use crate::error::Error;
 use crate::transport::Cancel;
 
+/// A piece of a source, perhaps with its chunks already found on another thread.
+#[derive(Debug, Clone, Default)]
+pub struct Piece {
+    /// The bytes.
+    pub bytes: Bytes,
+    /// [`xet::pack_chunks`] records of [`xet::chunk_segment`] run over exactly these bytes (a
+    /// worker's job: the same code on another thread), or `None`. The upload stitches them in
+    /// ([`xet::Stitcher`]), so it chunks and hashes only the bytes near the piece's edges itself;
+    /// records that do not tile the piece (torn, or running past its end) are ignored and the
+    /// piece is chunked here.
+    pub chunks: Option<Bytes>,
+}
+
 /// A byte source read in order, a piece at a time.
 #[async_trait::async_trait(?Send)]
 pub trait Source {
     /// The next piece, or `None` at the end. Empty pieces are allowed.
     async fn read(&mut self) -> Result<Option<Bytes>, Error>;
+
+    /// The next piece with its chunks when the source has them (see [`Piece`]); by default
+    /// [`Source::read`] without.
+    async fn read_piece(&mut self) -> Result<Option<Piece>, Error> {
+        Ok(self.read().await?.map(|bytes| Piece {
+            bytes,
+            chunks: None,
+        }))
+    }
 
     /// What the source knows about itself (a file name, a modification time), once the first
     /// [`Source::read`] returned; used for the defaults of a commit (see `upload::commit`).
@@ -320,11 +343,12 @@ enum Pending {
 
 /// Splits pieces into chunks, keeping the bytes of the chunk in progress.
 struct Splitter {
-    hasher: ChunkHasher,
+    stitcher: Stitcher,
+    /// A piece's unpacked chunks from another thread, and the true chunks of a piece.
+    given: Vec<Chunk>,
+    done: Vec<Chunk>,
     /// Bytes of the chunk in progress (before the current piece).
     carry: Vec<u8>,
-    /// File offset of `carry[0]`.
-    carry_offset: u64,
     /// File offset of the next piece.
     offset: u64,
 }
@@ -332,21 +356,35 @@ struct Splitter {
 impl Splitter {
     fn new() -> Splitter {
         Splitter {
-            hasher: ChunkHasher::new(),
+            stitcher: Stitcher::new(),
+            given: Vec::new(),
+            done: Vec::new(),
             carry: Vec::new(),
-            carry_offset: 0,
             offset: 0,
         }
     }
 
-    /// Feeds a piece; returns the chunks it completed with their bytes.
-    fn push(&mut self, piece: &Bytes, out: &mut Vec<(Hash, Bytes)>) {
-        let mut done = Vec::new();
-        self.hasher.push(piece, &mut done);
+    /// Feeds a piece (with the chunks another thread found in it, if any); returns the chunks
+    /// it completed with their bytes.
+    fn push(&mut self, piece: &Bytes, chunks: Option<&[u8]>, out: &mut Vec<(Hash, Bytes)>) {
+        self.done.clear();
+        let given = chunks.is_some_and(|packed| {
+            xet::unpack_chunks(packed, self.offset, &mut self.given).is_ok()
+                && self
+                    .stitcher
+                    .push_segment(piece, &self.given, &mut self.done)
+                    .is_ok()
+        });
+        if !given {
+            // No chunks, or chunks that do not fit this piece (the stitcher then took nothing):
+            // chunk the piece here.
+            self.done.clear();
+            let _ = self.stitcher.push_segment(piece, &[], &mut self.done);
+        }
         let piece_offset = self.offset;
         self.offset += piece.len() as u64;
         let mut consumed = 0usize; // bytes of `piece` already attributed to a chunk
-        for c in done {
+        for c in self.done.drain(..) {
             let end = c.offset + u64::from(c.len);
             if c.offset >= piece_offset && self.carry.is_empty() {
                 let lo = (c.offset - piece_offset) as usize;
@@ -361,7 +399,6 @@ impl Splitter {
                 out.push((c.hash, Bytes::from(data)));
                 consumed = hi;
             }
-            self.carry_offset = end;
         }
         self.carry
             .extend_from_slice(piece.get(consumed..).unwrap_or_default());
@@ -369,16 +406,16 @@ impl Splitter {
 
     /// Ends the file: the last chunk, if any.
     fn finish(&mut self, out: &mut Vec<(Hash, Bytes)>) {
-        let mut done = Vec::new();
-        self.hasher.finish(&mut done);
-        if let Some(c) = done.into_iter().next() {
+        self.done.clear();
+        self.stitcher.finish(&mut self.done);
+        if let Some(c) = self.done.pop() {
             out.push((c.hash, Bytes::from(std::mem::take(&mut self.carry))));
         }
     }
 }
 
 /// A finished read: (file index, its source, the piece).
-type ReadFuture = LocalBoxFuture<'static, (usize, Box<dyn Source>, Result<Option<Bytes>, Error>)>;
+type ReadFuture = LocalBoxFuture<'static, (usize, Box<dyn Source>, Result<Option<Piece>, Error>)>;
 /// A global-dedup answer (boxed: a parsed shard is large).
 type QueryFuture = LocalBoxFuture<'static, (u64, Result<Option<Box<Shard>>, Error>)>;
 /// A finished xorb upload: (id, bytes sent, inserted, the buffer to reuse).
@@ -386,7 +423,7 @@ type XorbDone = (u64, u64, bool, Option<Vec<u8>>);
 type XorbFuture = LocalBoxFuture<'static, Result<XorbDone, Error>>;
 
 enum Event {
-    Read(usize, Box<dyn Source>, Result<Option<Bytes>, Error>),
+    Read(usize, Box<dyn Source>, Result<Option<Piece>, Error>),
     Query(u64, Result<Option<Box<Shard>>, Error>),
     Uploaded(Result<XorbDone, Error>),
 }
@@ -745,7 +782,7 @@ async fn run(
                     let index = r.index;
                     readers.push(
                         async move {
-                            let result = source.read().await;
+                            let result = source.read_piece().await;
                             (index, source, result)
                         }
                         .boxed_local(),
@@ -787,12 +824,15 @@ async fn run(
                 };
                 chunks.clear();
                 match piece {
-                    Some(piece) => {
+                    Some(Piece {
+                        bytes: piece,
+                        chunks: given,
+                    }) => {
                         r.source = Some(source);
                         st.count(index, 0, piece.len() as u64);
                         st.meter.ev.borrow_mut().bytes_read += piece.len() as u64;
                         st.report.bytes += piece.len() as u64;
-                        r.splitter.push(&piece, &mut chunks);
+                        r.splitter.push(&piece, given.as_deref(), &mut chunks);
                     }
                     None => {
                         drop(source);
@@ -963,6 +1003,102 @@ mod tests {
         );
         assert_eq!(again.files[0].hash, r.files[0].hash);
         assert!(again.dedup_hits >= 1);
+    }
+
+    /// Pieces of `segment` bytes, each with the chunks `chunks_for` says another thread found.
+    struct Segmented {
+        data: Bytes,
+        segment: usize,
+        at: usize,
+        chunks_for: fn(&[u8], u64) -> Option<Bytes>,
+    }
+
+    #[async_trait::async_trait(?Send)]
+    impl Source for Segmented {
+        async fn read(&mut self) -> Result<Option<Bytes>, Error> {
+            Ok(self.read_piece().await?.map(|p| p.bytes))
+        }
+
+        async fn read_piece(&mut self) -> Result<Option<Piece>, Error> {
+            if self.at >= self.data.len() {
+                return Ok(None);
+            }
+            let end = (self.at + self.segment).min(self.data.len());
+            let bytes = self.data.slice(self.at..end);
+            let chunks = (self.chunks_for)(&bytes, self.at as u64);
+            self.at = end;
+            Ok(Some(Piece { bytes, chunks }))
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn pieces_chunked_elsewhere_upload_as_if_chunked_here_and_bad_chunks_are_ignored() {
+        // Random data, then a long constant stretch (only maximum-size cuts, which never line up
+        // across a segment edge), then text-like data.
+        let data: Bytes = [
+            random_bytes(11, 3 << 20),
+            vec![7u8; 1 << 20],
+            (0..2_000_000u32)
+                .map(|i| b"the quick brown fox "[(i % 20) as usize] ^ (i / 977) as u8)
+                .collect(),
+        ]
+        .concat()
+        .into();
+        let plain = {
+            let mock = MockCas::new();
+            let (cas, _) = client(&mock);
+            let files = vec![UploadFile {
+                path: "f".into(),
+                source: Box::new(BytesSource::new(data.clone(), 1 << 20)),
+            }];
+            upload_files(&cas, files, UploadOptions::default(), None, &Cancel::new())
+                .await
+                .unwrap()
+        };
+        let good: fn(&[u8], u64) -> Option<Bytes> =
+            |bytes, at| Some(xet::pack_chunks(&xet::chunk_segment(bytes, at)).into());
+        let torn: fn(&[u8], u64) -> Option<Bytes> = |bytes, at| {
+            let mut packed = xet::pack_chunks(&xet::chunk_segment(bytes, at));
+            packed.pop();
+            Some(packed.into())
+        };
+        let overrun: fn(&[u8], u64) -> Option<Bytes> = |bytes, at| {
+            let mut chunks = xet::chunk_segment(bytes, at);
+            let end = chunks.last().map_or(at, |c| c.offset + u64::from(c.len));
+            chunks.push(xet::Chunk {
+                offset: end,
+                len: (at + bytes.len() as u64 - end) as u32 + 1,
+                hash: xet::Hash::from_bytes([1; 32]),
+            });
+            Some(xet::pack_chunks(&chunks).into())
+        };
+        let none: fn(&[u8], u64) -> Option<Bytes> = |_, _| None;
+        for (name, chunks_for) in [
+            ("good", good),
+            ("torn", torn),
+            ("overrun", overrun),
+            ("none", none),
+        ] {
+            for segment in [700_001, 1 << 20, 3 << 20] {
+                let mock = MockCas::new();
+                let (cas, _) = client(&mock);
+                let files = vec![UploadFile {
+                    path: "f".into(),
+                    source: Box::new(Segmented {
+                        data: data.clone(),
+                        segment,
+                        at: 0,
+                        chunks_for,
+                    }),
+                }];
+                let r = upload_files(&cas, files, UploadOptions::default(), None, &Cancel::new())
+                    .await
+                    .unwrap_or_else(|e| panic!("{name} {segment}: {e}"));
+                assert_eq!(r.files[0].hash, plain.files[0].hash, "{name} {segment}");
+                assert_eq!(r.xorb_bytes_sent, plain.xorb_bytes_sent, "{name} {segment}");
+                assert_eq!(stored(&mock, &r.files[0]), data, "{name} {segment}");
+            }
+        }
     }
 
     #[tokio::test(flavor = "current_thread")]

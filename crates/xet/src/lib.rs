@@ -31,4 +31,4 @@ pub use hash::{
     chunk_hash, file_hash, file_hash_with_salt, hmac, is_global_dedup_eligible, merkle_root,
     verification_hash, xorb_hash, Hash, HashParseError,
 };
-pub use segment::{chunk_segment, StitchError, Stitcher};
+pub use segment::{chunk_segment, pack_chunks, unpack_chunks, StitchError, Stitcher};

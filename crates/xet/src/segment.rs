@@ -52,6 +52,50 @@ pub fn chunk_segment(data: &[u8], offset: u64) -> Vec<Chunk> {
     out
 }
 
+/// Bytes of one packed chunk record ([`pack_chunks`]): its length (`u32`, little-endian), then
+/// its chunk hash.
+pub const PACKED_CHUNK_BYTES: usize = 4 + 32;
+
+/// Packs a segment's chunks for another thread: one [`PACKED_CHUNK_BYTES`] record per chunk, in
+/// order (offsets are implied: the first chunk starts at the segment's first byte).
+pub fn pack_chunks(chunks: &[Chunk]) -> Vec<u8> {
+    let mut packed = Vec::with_capacity(chunks.len() * PACKED_CHUNK_BYTES);
+    for c in chunks {
+        packed.extend_from_slice(&c.len.to_le_bytes());
+        packed.extend_from_slice(c.hash.as_bytes());
+    }
+    packed
+}
+
+/// Unpacks [`pack_chunks`] records of a segment starting at file offset `offset` into `out`
+/// (cleared first).
+///
+/// # Errors
+/// [`StitchError::Packing`] when `packed` is not whole records (nothing else is checked here:
+/// [`Stitcher::push_segment`] checks that the chunks fit the segment).
+pub fn unpack_chunks(packed: &[u8], offset: u64, out: &mut Vec<Chunk>) -> Result<(), StitchError> {
+    out.clear();
+    if packed.len() % PACKED_CHUNK_BYTES != 0 {
+        return Err(StitchError::Packing { len: packed.len() });
+    }
+    let mut offset = offset;
+    for record in packed.chunks_exact(PACKED_CHUNK_BYTES) {
+        let (len, hash) = record.split_at(4);
+        let mut len_bytes = [0u8; 4];
+        len_bytes.copy_from_slice(len);
+        let mut hash_bytes = [0u8; 32];
+        hash_bytes.copy_from_slice(hash);
+        let len = u32::from_le_bytes(len_bytes);
+        out.push(Chunk {
+            offset,
+            len,
+            hash: crate::Hash::from_bytes(hash_bytes),
+        });
+        offset = offset.saturating_add(u64::from(len));
+    }
+    Ok(())
+}
+
 /// A segment's chunks that cannot come from [`chunk_segment`] over that segment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -82,6 +126,12 @@ pub enum StitchError {
         end: u64,
         /// Where the segment ends.
         segment_end: u64,
+    },
+    /// Packed chunks ([`unpack_chunks`]) that are not whole records.
+    #[error("packed segment chunks of {len} bytes are not whole 36-byte records")]
+    Packing {
+        /// Their length.
+        len: usize,
     },
     /// The segment's bytes ran out before its declared length.
     #[error("segment bytes ended at {at} of {len}")]
@@ -265,6 +315,26 @@ mod tests {
     use super::*;
     use crate::chunk_all;
     use crate::chunker::tests::lcg_bytes;
+
+    #[test]
+    fn packed_chunks_round_trip_and_partial_records_are_refused() {
+        let data = lcg_bytes(700_000, 5);
+        let found = chunk_segment(&data[100_000..], 100_000);
+        assert!(found.len() > 3);
+        let packed = pack_chunks(&found);
+        assert_eq!(packed.len(), found.len() * PACKED_CHUNK_BYTES);
+        let mut back = vec![found[0]];
+        unpack_chunks(&packed, 100_000, &mut back).unwrap();
+        assert_eq!(back, found);
+        unpack_chunks(&[], 7, &mut back).unwrap();
+        assert!(back.is_empty());
+        assert_eq!(
+            unpack_chunks(&packed[..packed.len() - 1], 0, &mut back),
+            Err(StitchError::Packing {
+                len: packed.len() - 1
+            })
+        );
+    }
 
     fn stitch(data: &[u8], edges: &[usize]) -> (Vec<Chunk>, Vec<SegmentReport>) {
         let mut stitcher = Stitcher::new();

@@ -1,0 +1,91 @@
+// Large files uploaded from a path in Node are chunked and hashed in worker threads, a segment
+// each (js/node/transfer.js, js/xet/segment-workers.js), and stitched by the engine: the stored
+// file, its hash and its dedup are exactly those of the same bytes uploaded on one thread. The
+// workers start for files from HF_BUCKETS_CHUNK_WORKERS_FROM_MIB (512 by default; 16 here, so
+// that a 40 MiB file starts them).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomFillSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BucketClient } from 'hf-buckets';
+import { startLocalHub } from './helpers/local-hub.mjs';
+
+let local;
+let dir;
+before(async () => {
+  local = await startLocalHub();
+  dir = mkdtempSync(path.join(tmpdir(), 'hfb-segments-'));
+});
+after(async () => {
+  await local?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** 40 MiB + 12,345 bytes: random, a constant stretch (only maximum-size cuts), text-like. */
+function mixedBytes() {
+  const random = randomFillSync(new Uint8Array(24 << 20));
+  const constant = new Uint8Array(6 << 20).fill(7);
+  const text = new Uint8Array((10 << 20) + 12_345);
+  const words = new TextEncoder().encode('the quick brown fox jumps over the lazy dog ');
+  for (let i = 0; i < text.length; i++) text[i] = words[i % words.length] ^ ((i >> 14) & 3);
+  const all = new Uint8Array(random.length + constant.length + text.length);
+  all.set(random);
+  all.set(constant, random.length);
+  all.set(text, random.length + constant.length);
+  return all;
+}
+
+test('a large file from a path is chunked in workers, with the hash, bytes and dedup of one thread', async () => {
+  const client = new BucketClient({ endpoint: local.hub, accessToken: local.token });
+  const { bucketId } = await client.createBucket(`segments-${Date.now().toString(36)}`);
+  const data = mixedBytes();
+  const file = path.join(dir, 'big.bin');
+  writeFileSync(file, data);
+  let workers = 0;
+  const counting = () => workers++;
+  process.on('worker', counting);
+  process.env.HF_BUCKETS_CHUNK_WORKERS_FROM_MIB = '16';
+  let fromPath;
+  try {
+    fromPath = await client.batchBucketFiles(bucketId, { add: [{ source: file, destination: 'path.bin' }] });
+  } finally {
+    process.off('worker', counting);
+    delete process.env.HF_BUCKETS_CHUNK_WORKERS_FROM_MIB;
+  }
+  assert.ok(workers >= 1, 'chunking workers started');
+  assert.equal(fromPath.success, true);
+  // The same bytes from memory (one thread) in another bucket: same hash, same new bytes.
+  const other = await client.createBucket(`segments-b-${Date.now().toString(36)}`);
+  const fromBytes = await client.batchBucketFiles(other.bucketId, { add: [{ source: data, destination: 'bytes.bin' }] });
+  assert.equal(fromPath.upload.files[0].xetHash, fromBytes.upload.files[0].xetHash);
+  assert.equal(fromPath.upload.files[0].size, data.length);
+  const back = await client.getBucketFile(bucketId, { path: 'path.bin' });
+  assert.equal(back.length, data.length);
+  assert.ok(Buffer.from(back).equals(Buffer.from(data)), 'the stored bytes are the file');
+  // Uploaded again from the path: everything is found stored.
+  const again = await client.batchBucketFiles(bucketId, { add: [{ source: file, destination: 'again.bin' }] });
+  assert.equal(again.upload.files[0].xetHash, fromBytes.upload.files[0].xetHash);
+  assert.equal(again.upload.newBytes, 0);
+  assert.equal(again.upload.dedupBytes, data.length);
+});
+
+test('HF_BUCKETS_CHUNK_WORKERS must be a whole number: the upload says so before sending anything', async () => {
+  const client = new BucketClient({ endpoint: local.hub, accessToken: local.token });
+  const { bucketId } = await client.createBucket(`segments-env-${Date.now().toString(36)}`);
+  const file = path.join(dir, 'twenty.bin');
+  writeFileSync(file, new Uint8Array(20 << 20));
+  process.env.HF_BUCKETS_CHUNK_WORKERS = 'two';
+  try {
+    await assert.rejects(
+      client.batchBucketFiles(bucketId, { add: [{ source: file, destination: 'x.bin' }] }),
+      (e) => e.name === 'ValidationError' && /HF_BUCKETS_CHUNK_WORKERS must be a whole number/.test(e.message),
+    );
+  } finally {
+    delete process.env.HF_BUCKETS_CHUNK_WORKERS;
+  }
+  const listed = [];
+  for await (const entry of client.listBucketTree(bucketId)) listed.push(entry.path);
+  assert.deepEqual(listed, []);
+});
