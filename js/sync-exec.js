@@ -335,7 +335,9 @@ async function hashLocalFiles(planner, local, signal) {
       try {
         for await (const piece of local.read(path)) {
           checkAborted(signal);
-          hasher.push(piece);
+          if (piece instanceof Uint8Array) hasher.push(piece);
+          else if (piece.chunks) hasher.pushSegment(piece.bytes, piece.chunks);
+          else hasher.push(piece.bytes);
         }
         hash = hasher.finish();
       } catch (e) {

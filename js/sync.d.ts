@@ -416,8 +416,13 @@ export interface SyncLocalSide {
   walk(onPage: (page: (string | number)[]) => void, signal?: AbortSignal): Promise<void>;
   /** The files among `paths`, as one flat page like `walk`'s. */
   statMany(paths: string[]): Promise<(string | number)[]>;
-  /** The file's bytes in order (for `checksum`); each piece is used before the next is asked for. */
-  read(path: string): AsyncIterable<Uint8Array>;
+  /**
+   * The file's bytes in order (for `checksum`); each piece is used before the next is asked for.
+   * A piece may come with the chunks a worker found in exactly its bytes (`chunks`: what
+   * `hf-buckets/xet`'s workers return, packed 36-byte records); they are then stitched in rather
+   * than found again (records that do not fit are ignored). The Node side does this for large files.
+   */
+  read(path: string): AsyncIterable<Uint8Array | { bytes: Uint8Array; chunks?: Uint8Array }>;
   /** Creates the folder and its parents (fine when it exists; throws when a file is in the way). */
   mkdirs(path: string): Promise<void>;
   /** What to give `batchBucketFiles` as the file's `source` (its mtime is recorded). */

@@ -8,13 +8,11 @@ import { mkdir, open, opendir, rename, rmdir, stat, unlink } from 'node:fs/promi
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AbortError } from '../../dist/client/js/errors.js';
-import { syncDirectory } from './transfer.js';
+import { readFilePieces, syncDirectory } from './transfer.js';
 
 /** Files per page handed to the planner (4 values each). */
 const PAGE_FILES = 1000;
 const NS_PER_S = 1_000_000_000n;
-/** Bytes per read of a file being hashed. */
-const READ_PIECE = 1 << 20;
 /** Bytes of a file name kept in its temp name (names stay under the usual 255-byte limit). */
 const TEMP_NAME_CHARS = 64;
 
@@ -122,18 +120,8 @@ export function nodeLocalSide(root) {
     },
 
     /** The file's bytes, in pieces of up to 1 MiB (one buffer, reused: use each piece before the next). */
-    async *read(rel) {
-      const handle = await open(abs(rel), 'r');
-      try {
-        const buffer = Buffer.allocUnsafe(READ_PIECE);
-        for (;;) {
-          const { bytesRead } = await handle.read(buffer, 0, READ_PIECE, null);
-          if (bytesRead === 0) return;
-          yield buffer.subarray(0, bytesRead);
-        }
-      } finally {
-        await handle.close();
-      }
+    read(rel) {
+      return readFilePieces(abs(rel));
     },
 
     async mkdirs(rel) {

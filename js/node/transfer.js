@@ -213,6 +213,27 @@ function segmentReader(fd, meta, workers) {
   };
 }
 
+/**
+ * The bytes of the file at `path`, in order (for hashing): a large file as `{ bytes, chunks }`
+ * segments chunked by the workers when they apply (see `chunkWorkersFor`), else pieces of at
+ * most PIECE bytes. A piece's buffer is reused once the next one is asked for.
+ * @param {string} path
+ * @returns {AsyncGenerator<Uint8Array | { bytes: Uint8Array, chunks?: Uint8Array }>}
+ */
+export async function* readFilePieces(path) {
+  const reader = openPath(path);
+  try {
+    for (;;) {
+      const piece = await reader.read();
+      if (piece === undefined) return;
+      yield piece;
+      if (reader.ended) return;
+    }
+  } finally {
+    reader.close();
+  }
+}
+
 /** Reads the open file `fd` on asynchronously, `first` (if any) being its first piece. */
 function pieceReader(fd, meta, first) {
   const buffer = Buffer.allocUnsafe(Math.min(PIECE, Math.max(SMALL_FILE, meta.size + 1)));

@@ -425,6 +425,12 @@ impl JsSyncFileHasher {
         self.hasher.push(bytes);
     }
 
+    /// Feeds the next bytes with the packed chunks a chunking worker found in them.
+    #[wasm_bindgen(js_name = pushSegment)]
+    pub fn push_segment(&mut self, bytes: &[u8], chunks: &[u8]) {
+        self.hasher.push_segment(bytes, Some(chunks));
+    }
+
     /// The file's Xet hash (64 hex digits).
     pub fn finish(self) -> String {
         self.hasher.finish()

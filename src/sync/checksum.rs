@@ -11,14 +11,15 @@
 //! assert_eq!(FileHasher::new().finish(), "0".repeat(64));
 //! ```
 
-use xet::{Chunk, ChunkHasher, Hash};
+use xet::{Chunk, Hash, Stitcher};
 
 /// Streaming Xet file hash of one file.
 #[derive(Debug, Default)]
 pub struct FileHasher {
-    chunker: ChunkHasher,
+    chunker: Stitcher,
     leaves: Vec<(Hash, u64)>,
     out: Vec<Chunk>,
+    scratch: Vec<Chunk>,
 }
 
 impl FileHasher {
@@ -29,7 +30,15 @@ impl FileHasher {
 
     /// Feeds the next bytes of the file.
     pub fn push(&mut self, bytes: &[u8]) {
-        self.chunker.push(bytes, &mut self.out);
+        self.push_segment(bytes, None);
+    }
+
+    /// Feeds the next bytes of the file with the chunks another thread found in them
+    /// ([`xet::pack_chunks`] records of [`xet::chunk_segment`] over exactly these bytes): only
+    /// the bytes near their edges are chunked here. Records that do not fit are ignored.
+    pub fn push_segment(&mut self, bytes: &[u8], packed: Option<&[u8]>) {
+        self.chunker
+            .push_packed(bytes, packed, &mut self.scratch, &mut self.out);
         self.take();
     }
 
@@ -66,6 +75,17 @@ mod tests {
                 h.push(p);
             }
             assert_eq!(h.finish(), want, "pieces of {piece}");
+        }
+        // Segments chunked elsewhere, then stitched; torn records are ignored.
+        for segment in [65_536usize, 100_001] {
+            let (mut good, mut torn) = (FileHasher::new(), FileHasher::new());
+            for (i, p) in data.chunks(segment).enumerate() {
+                let packed = xet::pack_chunks(&xet::chunk_segment(p, (i * segment) as u64));
+                good.push_segment(p, Some(&packed));
+                torn.push_segment(p, packed.get(1..));
+            }
+            assert_eq!(good.finish(), want, "segments of {segment}");
+            assert_eq!(torn.finish(), want, "torn segments of {segment}");
         }
     }
 }

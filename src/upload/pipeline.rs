@@ -368,19 +368,8 @@ impl Splitter {
     /// it completed with their bytes.
     fn push(&mut self, piece: &Bytes, chunks: Option<&[u8]>, out: &mut Vec<(Hash, Bytes)>) {
         self.done.clear();
-        let given = chunks.is_some_and(|packed| {
-            xet::unpack_chunks(packed, self.offset, &mut self.given).is_ok()
-                && self
-                    .stitcher
-                    .push_segment(piece, &self.given, &mut self.done)
-                    .is_ok()
-        });
-        if !given {
-            // No chunks, or chunks that do not fit this piece (the stitcher then took nothing):
-            // chunk the piece here.
-            self.done.clear();
-            let _ = self.stitcher.push_segment(piece, &[], &mut self.done);
-        }
+        self.stitcher
+            .push_packed(piece, chunks, &mut self.given, &mut self.done);
         let piece_offset = self.offset;
         self.offset += piece.len() as u64;
         let mut consumed = 0usize; // bytes of `piece` already attributed to a chunk

@@ -2,18 +2,20 @@
 // each (js/node/transfer.js, js/xet/segment-workers.js), and stitched by the engine: the stored
 // file, its hash and its dedup are exactly those of the same bytes uploaded on one thread. The
 // workers start for files from HF_BUCKETS_CHUNK_WORKERS_FROM_MIB (512 by default; 16 here, so
-// that a 40 MiB file starts them).
+// that a 40 MiB file starts them). `checksum` syncs hash large local files the same way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomFillSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BucketClient } from 'hf-buckets';
+import { BucketClient, planSync } from 'hf-buckets';
 import { startLocalHub } from './helpers/local-hub.mjs';
 
 let local;
 let dir;
+/** Whether a test started the chunking workers (they serve the process's later large files). */
+let startedBefore = false;
 before(async () => {
   local = await startLocalHub();
   dir = mkdtempSync(path.join(tmpdir(), 'hfb-segments-'));
@@ -37,6 +39,41 @@ function mixedBytes() {
   return all;
 }
 
+test('a checksum sync hashes large local files in workers, with the hashes of one thread', async () => {
+  const client = new BucketClient({ endpoint: local.hub, accessToken: local.token });
+  const { bucketId } = await client.createBucket(`segments-sum-${Date.now().toString(36)}`);
+  const data = mixedBytes();
+  const changed = data.slice();
+  changed[30 << 20] ^= 1; // same size, one byte different
+  await client.batchBucketFiles(bucketId, {
+    add: [
+      { source: data, destination: 'same.bin' },
+      { source: data, destination: 'edited.bin' },
+    ],
+  });
+  const root = path.join(dir, 'sum');
+  mkdirSync(root);
+  writeFileSync(path.join(root, 'same.bin'), data);
+  writeFileSync(path.join(root, 'edited.bin'), changed);
+  // Both local files look older than the bucket's: by times, neither would be sent.
+  for (const name of ['same.bin', 'edited.bin']) utimesSync(path.join(root, name), new Date(2001, 0, 1), new Date(2001, 0, 1));
+  let workers = 0;
+  const counting = () => workers++;
+  process.on('worker', counting);
+  process.env.HF_BUCKETS_CHUNK_WORKERS_FROM_MIB = '16';
+  let plan;
+  try {
+    plan = await planSync({ client, source: root, destination: `hf://buckets/${bucketId}`, checksum: true });
+  } finally {
+    process.off('worker', counting);
+    delete process.env.HF_BUCKETS_CHUNK_WORKERS_FROM_MIB;
+  }
+  assert.ok(workers >= 1, 'chunking workers started');
+  startedBefore = true;
+  const reasons = Object.fromEntries(plan.operations.map((o) => [o.path, `${o.action}: ${o.reason}`]));
+  assert.deepEqual(reasons, { 'edited.bin': 'upload: content differs (checksum)', 'same.bin': 'skip: identical (checksum)' });
+});
+
 test('a large file from a path is chunked in workers, with the hash, bytes and dedup of one thread', async () => {
   const client = new BucketClient({ endpoint: local.hub, accessToken: local.token });
   const { bucketId } = await client.createBucket(`segments-${Date.now().toString(36)}`);
@@ -54,7 +91,8 @@ test('a large file from a path is chunked in workers, with the hash, bytes and d
     process.off('worker', counting);
     delete process.env.HF_BUCKETS_CHUNK_WORKERS_FROM_MIB;
   }
-  assert.ok(workers >= 1, 'chunking workers started');
+  // Started here, or by the checksum test before (they stay for the process's later files).
+  assert.ok(workers >= 1 || startedBefore, 'chunking workers run');
   assert.equal(fromPath.success, true);
   // The same bytes from memory (one thread) in another bucket: same hash, same new bytes.
   const other = await client.createBucket(`segments-b-${Date.now().toString(36)}`);

@@ -273,6 +273,29 @@ impl Stitcher {
         Ok(report)
     }
 
+    /// Takes the next piece of the file with the [`pack_chunks`] records another thread found in
+    /// it ([`chunk_segment`] over exactly these bytes), if any; appends every true chunk that is
+    /// now complete to `out`. Records that do not tile the piece are ignored: the piece is then
+    /// chunked here, so the result is the same either way. `scratch` holds the unpacked records.
+    pub fn push_packed(
+        &mut self,
+        piece: &[u8],
+        packed: Option<&[u8]>,
+        scratch: &mut Vec<Chunk>,
+        out: &mut Vec<Chunk>,
+    ) {
+        let before = out.len();
+        let stitched = packed.is_some_and(|packed| {
+            unpack_chunks(packed, self.next, scratch).is_ok()
+                && self.push_segment(piece, scratch, out).is_ok()
+        });
+        if !stitched {
+            // A refused list appended nothing and left the stitcher as it was.
+            out.truncate(before);
+            let _ = self.push_segment(piece, &[], out);
+        }
+    }
+
     /// Ends the file: appends its last chunk (if bytes are pending) and resets for a new file.
     pub fn finish(&mut self, out: &mut Vec<Chunk>) {
         self.hasher.finish(out);
