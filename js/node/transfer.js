@@ -127,12 +127,12 @@ function openPath(path) {
  * while the next ones are read, so that one large file is hashed on several cores: each piece
  * comes as `{ bytes, chunks }` (the packed chunks the worker found, which the engine stitches in,
  * re-chunking only the bytes near the piece's edges). A worker that fails costs only its
- * segment's speed: the segment is read again and handed out without chunks.
+ * segment's speed: the segment is read again and handed out without chunks. (Exported for tests.)
  * @param {number} fd
  * @param {{ size: number, name: string, mtime: number }} meta
  * @param {SegmentWorkers} workers
  */
-function segmentReader(fd, meta, workers) {
+export function segmentReader(fd, meta, workers) {
   /** Segments read or being read, in file order. @type {Promise<{ bytes: Uint8Array, chunks?: Uint8Array } | undefined>[]} */
   const queue = [];
   /** Free segment buffers. @type {ArrayBuffer[]} */

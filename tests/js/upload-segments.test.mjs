@@ -6,11 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomFillSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BucketClient, planSync } from 'hf-buckets';
 import { startLocalHub } from './helpers/local-hub.mjs';
+import { segmentReader } from '../../js/node/transfer.js';
 
 let local;
 let dir;
@@ -126,4 +127,38 @@ test('HF_BUCKETS_CHUNK_WORKERS must be a whole number: the upload says so before
   const listed = [];
   for await (const entry of client.listBucketTree(bucketId)) listed.push(entry.path);
   assert.deepEqual(listed, []);
+});
+
+test('the segment reader hands out every byte in order, with chunks where a worker gave them; a failed worker costs only its chunks', async () => {
+  const size = (5 << 23) + 777; // five whole segments of 8 MiB and a short one
+  const data = randomFillSync(new Uint8Array(size));
+  const file = path.join(dir, 'segments.bin');
+  writeFileSync(file, data);
+  // Which segment a buffer holds (reads may finish out of order): by its first 16 bytes.
+  const key = (bytes) => Buffer.from(bytes.subarray(0, 16)).toString('hex');
+  const index = new Map(Array.from({ length: 6 }, (_, i) => [key(data.subarray(i << 23)), i]));
+  // Stand-in workers: the 2nd segment's worker fails (its buffer is gone), the 4th finds no
+  // worker ready, the others answer with a marker.
+  const workers = {
+    chunk(buffer, length) {
+      const n = index.get(key(new Uint8Array(buffer, 0, length)));
+      if (n === 3) return undefined;
+      const taken = structuredClone(buffer, { transfer: [buffer] }); // detached here, as by postMessage
+      if (n === 1) return Promise.reject(new Error('worker died'));
+      return Promise.resolve({ bytes: new Uint8Array(taken, 0, length), chunks: new Uint8Array([n]) });
+    },
+  };
+  const reader = segmentReader(openSync(file, 'r'), { size, name: file, mtime: 0 }, /** @type {any} */ (workers));
+  const got = [];
+  const marks = [];
+  for (;;) {
+    const piece = await reader.read();
+    if (piece === undefined) break;
+    got.push(Buffer.from(piece.bytes)); // used before the next read, as the engine does
+    marks.push(piece.chunks ? piece.chunks[0] : null);
+    if (reader.ended) break;
+  }
+  assert.equal(reader.ended, true);
+  assert.ok(Buffer.concat(got).equals(Buffer.from(data)), 'every byte, in order');
+  assert.deepEqual(marks, [0, null, 2, null, 4, 5]);
 });
