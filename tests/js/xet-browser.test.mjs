@@ -133,3 +133,34 @@ test('browser: ParallelChunker on 2 module Web Workers without cross-origin isol
     assert.ok(r.chunks >= 8);
   }
 });
+
+test('browser: a page that loads hf-buckets/xet from another origin (a CDN) still chunks on workers, started through a blob module', async () => {
+  const other = await chrome.browser.newPage();
+  /** @type {string[]} */
+  const workerUrls = [];
+  other.on('worker', (w) => workerUrls.push(w.url()));
+  try {
+    // The page is on `localhost`, the package on `127.0.0.1`: the worker script is cross-origin.
+    await other.goto(chrome.otherOrigin);
+    const report = await other.evaluate(async (cdn) => {
+      const xet = await import(`${cdn}js/xet/browser.js`);
+      const bytes = new Uint8Array(3 << 20);
+      for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
+      const one = new xet.Chunker();
+      const want = [...one.push(bytes), ...one.finish()];
+      one.free();
+      const chunker = new xet.ParallelChunker({ workers: 2, segmentBytes: 500_001 });
+      const got = [...(await chunker.push(bytes)), ...(await chunker.finish())];
+      const workers = chunker.workerCount;
+      chunker.close();
+      return { origin: location.origin, same: JSON.stringify(got) === JSON.stringify(want), chunks: want.length, workers };
+    }, chrome.base);
+    assert.notEqual(report.origin, new URL(chrome.base).origin);
+    assert.ok(report.same, JSON.stringify(report));
+    assert.ok(report.chunks >= 8);
+    assert.equal(report.workers, 2);
+    assert.ok(workerUrls.length === 2 && workerUrls.every((u) => u.startsWith(`blob:${report.origin}/`)), workerUrls.join());
+  } finally {
+    await other.close();
+  }
+});

@@ -51,7 +51,8 @@ export async function startDemoStack() {
 
 /**
  * Serves the repository folders in `served` (e.g. `['js/', 'dist/']`) and a blank page titled
- * `title` at `/`, opens it in a new Chromium; returns `{ base, page, browser, close }`.
+ * `title` at `/`, opens it in a new Chromium; returns `{ base, otherOrigin, page, browser, close,
+ * open }`.
  */
 export async function openBrowserPage({ served, title }) {
   const server = createServer(async (req, res) => {
@@ -66,7 +67,9 @@ export async function openBrowserPage({ served, title }) {
     }
     try {
       const body = await readFile(ROOT + path);
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
+      // CORS, as a CDN serves packages: a page on another origin (e.g. `localhost` for this
+      // server's `127.0.0.1`) may import the files.
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'access-control-allow-origin': '*' }).end(body);
     } catch {
       res.writeHead(404).end();
     }
@@ -82,7 +85,9 @@ export async function openBrowserPage({ served, title }) {
     browser = await launchChromium();
     const page = await browser.newPage();
     page.on('pageerror', (e) => console.error('[page error]', e));
-    return { base, page, browser, close, open: () => page.goto(base) };
+    // `otherOrigin`: the same server as `localhost`, another origin than `base` for the browser.
+    const otherOrigin = base.replace('127.0.0.1', 'localhost');
+    return { base, otherOrigin, page, browser, close, open: () => page.goto(base) };
   } catch (e) {
     await close();
     throw e;
