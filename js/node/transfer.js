@@ -141,13 +141,7 @@ export function segmentReader(fd, meta, workers) {
   let lent;
   let position = 0;
   let atEnd = false;
-  let closed = false;
-  const close = () => {
-    if (!closed) {
-      closed = true;
-      fsClose(fd, () => {});
-    }
-  };
+  const { close, isClosed } = closer(fd);
   /**
    * Reads the segment at `at` into a buffer, then has a worker chunk it.
    * @param {number} at
@@ -172,7 +166,7 @@ export function segmentReader(fd, meta, workers) {
   };
   const fill = () => {
     // Past the size `fstat` gave, one segment at a time: it is empty unless the file grew.
-    while (!atEnd && !closed && queue.length < (position < meta.size ? AHEAD : 1)) {
+    while (!atEnd && !isClosed() && queue.length < (position < meta.size ? AHEAD : 1)) {
       const at = position;
       position += SEGMENT;
       const next = segment(at);
@@ -187,7 +181,7 @@ export function segmentReader(fd, meta, workers) {
     async read() {
       if (lent && lent.byteLength === SEGMENT && pool.length < AHEAD) pool.push(lent);
       lent = undefined;
-      if (closed) return undefined;
+      if (isClosed()) return undefined;
       fill();
       const next = queue.shift();
       let piece;
@@ -234,17 +228,28 @@ export async function* readFilePieces(path) {
   }
 }
 
+/**
+ * Closes `fd` once, in the background (later calls do nothing); `isClosed` tells whether it did.
+ * @param {number} fd
+ */
+function closer(fd) {
+  let closed = false;
+  return {
+    close() {
+      if (!closed) {
+        closed = true;
+        fsClose(fd, () => {});
+      }
+    },
+    isClosed: () => closed,
+  };
+}
+
 /** Reads the open file `fd` on asynchronously, `first` (if any) being its first piece. */
 function pieceReader(fd, meta, first) {
   const buffer = Buffer.allocUnsafe(Math.min(PIECE, Math.max(SMALL_FILE, meta.size + 1)));
-  let closed = false;
   let ended = false;
-  const close = () => {
-    if (!closed) {
-      closed = true;
-      fsClose(fd, () => {});
-    }
-  };
+  const { close, isClosed } = closer(fd);
   return {
     ...meta,
     ended: false,
@@ -254,7 +259,7 @@ function pieceReader(fd, meta, first) {
         first = undefined;
         return out;
       }
-      if (closed || ended) {
+      if (isClosed() || ended) {
         close();
         return undefined;
       }

@@ -26,6 +26,26 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Runs `fn` with the workers starting for files from 16 MiB; resolves to its result and the
+ * number of threads started meanwhile.
+ * @template T
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<[T, number]>}
+ */
+async function withWorkersFrom16MiB(fn) {
+  let workers = 0;
+  const counting = () => workers++;
+  process.on('worker', counting);
+  process.env.HF_BUCKETS_CHUNK_WORKERS_FROM_MIB = '16';
+  try {
+    return [await fn(), workers];
+  } finally {
+    process.off('worker', counting);
+    delete process.env.HF_BUCKETS_CHUNK_WORKERS_FROM_MIB;
+  }
+}
+
 /** 40 MiB + 12,345 bytes: random, a constant stretch (only maximum-size cuts), text-like. */
 function mixedBytes() {
   const random = randomFillSync(new Uint8Array(24 << 20));
@@ -58,17 +78,9 @@ test('a checksum sync hashes large local files in workers, with the hashes of on
   writeFileSync(path.join(root, 'edited.bin'), changed);
   // Both local files look older than the bucket's: by times, neither would be sent.
   for (const name of ['same.bin', 'edited.bin']) utimesSync(path.join(root, name), new Date(2001, 0, 1), new Date(2001, 0, 1));
-  let workers = 0;
-  const counting = () => workers++;
-  process.on('worker', counting);
-  process.env.HF_BUCKETS_CHUNK_WORKERS_FROM_MIB = '16';
-  let plan;
-  try {
-    plan = await planSync({ client, source: root, destination: `hf://buckets/${bucketId}`, checksum: true });
-  } finally {
-    process.off('worker', counting);
-    delete process.env.HF_BUCKETS_CHUNK_WORKERS_FROM_MIB;
-  }
+  const [plan, workers] = await withWorkersFrom16MiB(() =>
+    planSync({ client, source: root, destination: `hf://buckets/${bucketId}`, checksum: true }),
+  );
   assert.ok(workers >= 1, 'chunking workers started');
   startedBefore = true;
   const reasons = Object.fromEntries(plan.operations.map((o) => [o.path, `${o.action}: ${o.reason}`]));
@@ -81,17 +93,9 @@ test('a large file from a path is chunked in workers, with the hash, bytes and d
   const data = mixedBytes();
   const file = path.join(dir, 'big.bin');
   writeFileSync(file, data);
-  let workers = 0;
-  const counting = () => workers++;
-  process.on('worker', counting);
-  process.env.HF_BUCKETS_CHUNK_WORKERS_FROM_MIB = '16';
-  let fromPath;
-  try {
-    fromPath = await client.batchBucketFiles(bucketId, { add: [{ source: file, destination: 'path.bin' }] });
-  } finally {
-    process.off('worker', counting);
-    delete process.env.HF_BUCKETS_CHUNK_WORKERS_FROM_MIB;
-  }
+  const [fromPath, workers] = await withWorkersFrom16MiB(() =>
+    client.batchBucketFiles(bucketId, { add: [{ source: file, destination: 'path.bin' }] }),
+  );
   // Started here, or by the checksum test before (they stay for the process's later files).
   assert.ok(workers >= 1 || startedBefore, 'chunking workers run');
   assert.equal(fromPath.success, true);
