@@ -158,6 +158,11 @@ export interface UploadReport {
   dedupQueries: number;
   /** Queries that found stored content. */
   dedupHits: number;
+  /**
+   * Queries answered by the local shard cache instead of the CAS (Node; not counted in
+   * `dedupQueries`). One answer is a whole earlier session's shard, so it often serves many files.
+   */
+  dedupCacheHits: number;
 }
 
 /** Options shared by the upload calls. */
@@ -187,6 +192,13 @@ export interface UploadOptions extends TransferOptions {
    * @example { xorbConcurrency: 4 }
    */
   xorbConcurrency?: number;
+  /**
+   * Use the local shard cache (Node: the shards of recent uploads, kept under the user's cache
+   * folder), so that content uploaded recently is found without asking the CAS. Off for all
+   * uploads with the environment variable `HF_BUCKETS_SHARD_CACHE=0`. No effect elsewhere.
+   * @default true
+   */
+  shardCache?: boolean;
 }
 
 export interface UploadBucketFileOptions extends UploadOptions, AddFromSource {}
@@ -201,6 +213,8 @@ export interface BatchUploadOptions {
   sha256?: boolean;
   /** See {@link UploadOptions.xorbConcurrency}. @default 2 */
   xorbConcurrency?: number;
+  /** See {@link UploadOptions.shardCache}. @default true */
+  shardCache?: boolean;
 }
 
 /** The result of `uploadBucketFile`. */

@@ -18,3 +18,21 @@ export function setSmallGet(fn) {
 export function installedSmallGet() {
   return smallGet;
 }
+
+let shardCache;
+
+/**
+ * Installs the platform's local shard cache (Node's entry: js/node/shard-cache.js): an object
+ * `{ lookup(casUrl, chunkHashHex) → Uint8Array | undefined, store(casUrl, shard, keys) }`
+ * (`chunkHashHex`: the hash's 32 bytes in plain hex, in order)
+ * (`keys`: the 32-byte chunk hashes the shard is kept under, one after another). Uploads made
+ * afterwards use it unless called with `shardCache: false`.
+ */
+export function setShardCache(cache) {
+  shardCache = cache;
+}
+
+/** The installed shard cache, if any. */
+export function installedShardCache() {
+  return shardCache;
+}

@@ -60,6 +60,11 @@ run_suite native cargo cargo test --workspace
 # integration tests; a separate `cargo build` would rebuild it with other dependency features).
 export LOCAL_HUB_BIN="${LOCAL_HUB_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/debug/local-hub}"
 [ -x "$LOCAL_HUB_BIN" ] || cargo build --quiet -p local-hub
+# Uploads keep their shards in a local cache (js/node/shard-cache.js): the run's go to a folder
+# of its own, removed at the end, not to the user's cache.
+HF_BUCKETS_CACHE="$(mktemp -d "${TMPDIR:-/tmp}/hfb-test-cache.XXXXXX")"
+export HF_BUCKETS_CACHE
+trap 'rm -rf "$HF_BUCKETS_CACHE"' EXIT
 
 # 2. wasm-bindgen tests in Node, then the same binary in headless Chromium.
 #    Built with the target features of the shipped wasm (as in scripts/build.sh).

@@ -24,8 +24,10 @@ use crate::error::Error;
 use crate::hub::{BucketId, HubClient, ValidationError};
 use crate::transport::fetch::describe_js_error;
 use crate::transport::Cancel;
+use crate::upload::cache::ShardCache;
 use crate::upload::commit::{upload_and_commit, CommitOptions, NewFile};
 use crate::upload::{Piece, ProgressFn, Source, SourceMeta, UploadProgress};
+use xet::Hash;
 
 #[wasm_bindgen(module = "/js/transfer-sources.js")]
 extern "C" {
@@ -329,11 +331,68 @@ pub(crate) fn commit_setup(
     let hub = hub.clone();
     let provider = transfer.token_provider;
     let cas = move |id: &BucketId| cas_client(&hub, id, true, provider.clone(), signal.clone());
+    let shard_cache = if transfer.shard_cache {
+        installed_shard_cache()
+            .dyn_into::<Object>()
+            .ok()
+            .map(|hooks| Rc::new(JsShardCache { hooks }) as Rc<dyn ShardCache>)
+    } else {
+        None
+    };
     let options = CommitOptions {
         progress: upload_progress(transfer.on_progress, names),
+        shard_cache,
         ..transfer.commit
     };
     (cas, options)
+}
+
+#[wasm_bindgen(module = "/js/transport-hooks.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = installedShardCache)]
+    fn installed_shard_cache() -> JsValue;
+}
+
+/// The platform's local shard cache (installed by Node's entry, `js/node/shard-cache.js`; see
+/// `js/transport-hooks.js` for its two functions). Its failures are misses: a cache never fails
+/// an upload.
+struct JsShardCache {
+    hooks: Object,
+}
+
+impl ShardCache for JsShardCache {
+    fn lookup(&self, cas_url: &str, chunk: &Hash) -> Option<Vec<u8>> {
+        let lookup = get(&self.hooks, "lookup").dyn_into::<Function>().ok()?;
+        // The hash's bytes in plain hex (not `to_hex`'s Xet string order): the key `store` got.
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let hex: String = chunk
+            .as_bytes()
+            .iter()
+            .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+            .map(char::from)
+            .collect();
+        let found = lookup
+            .call2(
+                &self.hooks,
+                &JsValue::from_str(cas_url),
+                &JsValue::from_str(&hex),
+            )
+            .ok()?;
+        Some(found.dyn_into::<Uint8Array>().ok()?.to_vec())
+    }
+
+    fn store(&self, cas_url: &str, shard: &[u8], keys: &[Hash]) {
+        let Ok(store) = get(&self.hooks, "store").dyn_into::<Function>() else {
+            return;
+        };
+        let packed: Vec<u8> = keys.iter().flat_map(|k| *k.as_bytes()).collect();
+        let _ = store.call3(
+            &self.hooks,
+            &JsValue::from_str(cas_url),
+            &Uint8Array::from(shard),
+            &Uint8Array::from(&packed[..]),
+        );
+    }
 }
 
 /// `uploadBucketFile` and `batchBucketFiles`: the call read once ([`UploadCall`]), then uploaded

@@ -730,13 +730,15 @@ impl UploadCall {
 }
 
 /// The transfer options shared by uploads: `{ commit?, sha256?, xorbConcurrency?, onProgress?,
-/// tokenProvider? }` (and downloads: `onProgress`, `tokenProvider`).
+/// tokenProvider?, shardCache? }` (and downloads: `onProgress`, `tokenProvider`).
 /// The options become [`CommitOptions`] here (all but `progress`, which the adapters build over
 /// `on_progress`).
 pub(crate) struct TransferArgs {
     pub(crate) commit: CommitOptions,
     pub(crate) on_progress: Option<Function>,
     pub(crate) token_provider: Option<Function>,
+    /// `shardCache` (default true): use the platform's local shard cache, if it has one.
+    pub(crate) shard_cache: bool,
 }
 
 impl TransferArgs {
@@ -751,10 +753,12 @@ impl TransferArgs {
         commit.no_commit = opt_bool(o, "commit")? == Some(false);
         let on_progress = opt_function(o, "onProgress")?;
         let token_provider = opt_function(o, "tokenProvider")?;
+        let shard_cache = opt_bool(o, "shardCache")? != Some(false);
         Ok(TransferArgs {
             commit,
             on_progress,
             token_provider,
+            shard_cache,
         })
     }
 }

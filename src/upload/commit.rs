@@ -16,10 +16,11 @@ use std::rc::Rc;
 
 use serde::Serialize;
 
+use super::cache::ShardCache;
 use super::mime;
 use super::pipeline::{
-    upload_files, BytesSource, Piece, ProgressFn, Source, SourceMeta, UploadFile, UploadOptions,
-    UploadReport, UploadedFile,
+    upload_files_cached, BytesSource, Piece, ProgressFn, Source, SourceMeta, UploadFile,
+    UploadOptions, UploadReport, UploadedFile,
 };
 use crate::cas::CasClient;
 use crate::error::Error;
@@ -74,6 +75,8 @@ pub struct CommitOptions {
     pub progress: Option<ProgressFn>,
     /// [`copy_files`]' re-upload limits (default: [`MAX_REUPLOAD_BYTES`], [`MAX_REUPLOAD_TOTAL`]).
     pub reupload: ReuploadLimits,
+    /// The local shard cache (see [`super::cache`]), if any.
+    pub shard_cache: Option<Rc<dyn ShardCache>>,
 }
 
 /// One uploaded file as reported to callers.
@@ -127,6 +130,7 @@ pub struct UploadSummary {
     pub xorbs_already_stored: usize,
     pub dedup_queries: usize,
     pub dedup_hits: usize,
+    pub dedup_cache_hits: usize,
 }
 
 impl From<&UploadReport> for UploadSummary {
@@ -143,6 +147,7 @@ impl From<&UploadReport> for UploadSummary {
             xorbs_already_stored: r.xorbs_already_stored,
             dedup_queries: r.dedup_queries,
             dedup_hits: r.dedup_hits,
+            dedup_cache_hits: r.dedup_cache_hits,
         }
     }
 }
@@ -250,7 +255,15 @@ pub async fn upload_and_commit(
             }),
         });
     }
-    let report = upload_files(cas, inputs, options.upload, options.progress, cancel).await?;
+    let report = upload_files_cached(
+        cas,
+        inputs,
+        options.upload,
+        options.progress,
+        options.shard_cache,
+        cancel,
+    )
+    .await?;
     let upload = UploadSummary::from(&report);
     if options.no_commit {
         return Ok(CommitReport {

@@ -45,6 +45,7 @@ use xet::xorb::SerializedXorb;
 use xet::Hash;
 use xet::Stitcher;
 
+use super::cache::ShardCache;
 use super::plan::{FileCursor, Planner, PlannerConfig, QueryTracker};
 use crate::cas::CasClient;
 use crate::error::Error;
@@ -227,6 +228,8 @@ pub struct UploadReport {
     pub dedup_queries: usize,
     /// Queries answered with a shard.
     pub dedup_hits: usize,
+    /// Queries answered by the local shard cache instead (not sent, not in `dedup_queries`).
+    pub dedup_cache_hits: usize,
 }
 
 impl UploadReport {
@@ -475,6 +478,8 @@ struct Run<'a> {
     cursor: Option<FileCursor>,
     /// Per-file counters: read, hashed, deduplicated, new.
     per_file: Vec<[u64; 4]>,
+    /// The local shard cache and the CAS URL its entries are kept under.
+    cache: Option<(Rc<dyn ShardCache>, String)>,
 }
 
 impl Run<'_> {
@@ -524,6 +529,19 @@ impl Run<'_> {
     /// Issues a global-dedup query: it gets its place in the order now (chunks hashed after it
     /// wait for its answer) and is sent when a query slot is free ([`Run::send_queries`]).
     fn issue_query(&mut self, hash: Hash) {
+        // A shard of an earlier session that lists the chunk answers it here (same effect as
+        // the CAS's answer; a cached entry that does not parse is left for the CAS).
+        let cached = self
+            .cache
+            .as_ref()
+            .and_then(|(cache, url)| cache.lookup(url, &hash))
+            .and_then(|bytes| xet::shard::parse_shard(&bytes).ok());
+        if let Some(shard) = cached {
+            self.report.dedup_cache_hits += 1;
+            self.planner.set_now(self.cas.http().now_ms() / 1000);
+            self.planner.add_dedup_shard(&shard);
+            return;
+        }
         let seq = self.queries_issued;
         self.queries_issued += 1;
         self.unresolved.insert(seq);
@@ -673,9 +691,26 @@ pub async fn upload_files(
     progress: Option<ProgressFn>,
     cancel: &Cancel,
 ) -> Result<UploadReport, Error> {
+    upload_files_cached(cas, files, options, progress, None, cancel).await
+}
+
+/// [`upload_files`] with a local shard cache: dedup queries it answers are not sent, and the
+/// session's shards are kept in it once the CAS accepted them (see [`super::cache`]).
+///
+/// # Errors
+/// As [`upload_files`].
+pub async fn upload_files_cached(
+    cas: &Rc<CasClient>,
+    files: Vec<UploadFile>,
+    options: UploadOptions,
+    progress: Option<ProgressFn>,
+    cache: Option<Rc<dyn ShardCache>>,
+    cancel: &Cancel,
+) -> Result<UploadReport, Error> {
     let cancel = cancel.child();
     let result =
-        crate::transport::with_cancel(run(cas, files, options, progress, &cancel), &cancel).await;
+        crate::transport::with_cancel(run(cas, files, options, progress, cache, &cancel), &cancel)
+            .await;
     // Stop whatever is still in flight (on error).
     cancel.cancel();
     result?
@@ -686,8 +721,14 @@ async fn run(
     files: Vec<UploadFile>,
     options: UploadOptions,
     sink: Option<ProgressFn>,
+    cache: Option<Rc<dyn ShardCache>>,
     cancel: &Cancel,
 ) -> Result<UploadReport, Error> {
+    // The cache is per CAS: its URL comes with the token (which the queries need anyway).
+    let cache = match cache {
+        Some(cache) if options.global_dedup => Some((cache, cas.token(cancel).await?.cas_url)),
+        _ => None,
+    };
     let names: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
     let mut planner = Planner::new(options.planner);
     planner.set_now(cas.http().now_ms() / 1000);
@@ -718,6 +759,7 @@ async fn run(
         uploads: FuturesUnordered::new(),
         cursor: None,
         per_file: vec![[0; 4]; files.len()],
+        cache,
     };
     let mut sources = files.into_iter().map(|f| f.source).enumerate();
     // The files being read, in input order; the first is the one the planner takes chunks from.
@@ -889,6 +931,7 @@ async fn run(
         planner,
         mut report,
         meter,
+        cache,
         ..
     } = st;
     let session = planner
@@ -910,9 +953,15 @@ async fn run(
     }
     for shard in session.shards {
         let len = shard.len() as u64;
-        cas.upload_shard(Bytes::from(shard), cancel).await?;
+        let body = Bytes::from(shard);
+        cas.upload_shard(body.clone(), cancel).await?;
         report.shard_bytes_sent += len;
         meter.done_sent.set(meter.done_sent.get() + len);
+        if let Some((cache, url)) = &cache {
+            if let Ok(parsed) = xet::shard::parse_shard(&body) {
+                cache.store(url, &body, &super::cache::cache_keys(&parsed));
+            }
+        }
     }
     meter.report(true);
     Ok(report)
@@ -992,6 +1041,132 @@ mod tests {
         );
         assert_eq!(again.files[0].hash, r.files[0].hash);
         assert!(again.dedup_hits >= 1);
+    }
+
+    /// A shard cache in memory: kept shards by key, and how many lookups found one.
+    #[derive(Default)]
+    struct MemCache {
+        kept: RefCell<HashMap<(String, Hash), Vec<u8>>>,
+        stored: Cell<usize>,
+    }
+
+    impl ShardCache for MemCache {
+        fn lookup(&self, cas_url: &str, chunk: &Hash) -> Option<Vec<u8>> {
+            self.kept
+                .borrow()
+                .get(&(cas_url.to_string(), *chunk))
+                .cloned()
+        }
+
+        fn store(&self, cas_url: &str, shard: &[u8], keys: &[Hash]) {
+            self.stored.set(self.stored.get() + 1);
+            for k in keys {
+                self.kept
+                    .borrow_mut()
+                    .insert((cas_url.to_string(), *k), shard.to_vec());
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_shard_cache_answers_the_queries_of_content_uploaded_before() {
+        let mock = MockCas::new();
+        let (cas, _) = client(&mock);
+        let cache = Rc::new(MemCache::default());
+        let small: Vec<Vec<u8>> = (0..20).map(|i| random_bytes(100 + i, 3000)).collect();
+        let big = random_bytes(99, 3 << 20);
+        let list = |prefix: &str| {
+            let mut l: Vec<(String, Vec<u8>)> = small
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (format!("{prefix}{i}"), d.clone()))
+                .collect();
+            l.push((format!("{prefix}big"), big.clone()));
+            l.into_iter()
+                .map(|(path, d)| UploadFile {
+                    path,
+                    source: Box::new(BytesSource::new(d, 1 << 20)),
+                })
+                .collect::<Vec<_>>()
+        };
+        let first = upload_files_cached(
+            &cas,
+            list("a"),
+            UploadOptions::default(),
+            None,
+            Some(cache.clone()),
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((first.dedup_cache_hits, cache.stored.get()), (0, 1));
+        assert_eq!(first.dedup_queries, 21);
+        let queries = mock.count(Method::Get, "/v1/chunks/");
+        let again = upload_files_cached(
+            &cas,
+            list("b"),
+            UploadOptions::default(),
+            None,
+            Some(cache.clone()),
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            mock.count(Method::Get, "/v1/chunks/"),
+            queries,
+            "no query sent"
+        );
+        assert_eq!(again.dedup_queries, 0);
+        assert!(again.dedup_cache_hits >= 1);
+        assert_eq!((again.new_bytes, again.xorbs), (0, 0));
+        for (a, b) in first.files.iter().zip(&again.files) {
+            assert_eq!(a.hash, b.hash);
+            assert_eq!(stored(&mock, b).len() as u64, b.size);
+        }
+        // An entry that is not a shard is a miss: the CAS is asked.
+        for v in cache.kept.borrow_mut().values_mut() {
+            *v = b"damaged".to_vec();
+        }
+        let third = upload_files_cached(
+            &cas,
+            list("c"),
+            UploadOptions::default(),
+            None,
+            Some(cache.clone()),
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(third.dedup_cache_hits, 0);
+        assert!(third.dedup_queries >= 1);
+        for (a, c) in first.files.iter().zip(&third.files) {
+            assert_eq!(a.hash, c.hash);
+        }
+    }
+
+    #[test]
+    fn cache_keys_are_the_eligible_chunks_and_each_file_s_first_chunk() {
+        let mut planner = Planner::new(PlannerConfig::default());
+        let data = random_bytes(7, 5 << 20);
+        let mut cursor = planner.start_file();
+        let chunks = xet::chunk_all(&data);
+        for c in &chunks {
+            let bytes = &data[c.offset as usize..(c.offset + u64::from(c.len)) as usize];
+            planner.add_chunk(&mut cursor, c.hash, bytes).unwrap();
+        }
+        planner.finish_file(cursor);
+        let session = planner.finish().unwrap();
+        let shard = xet::shard::parse_shard(&session.shards[0]).unwrap();
+        let keys = super::super::cache::cache_keys(&shard);
+        let mut want: Vec<Hash> = chunks
+            .iter()
+            .map(|c| c.hash)
+            .filter(|h| xet::is_global_dedup_eligible(h) || *h == chunks[0].hash)
+            .collect();
+        want.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        want.dedup();
+        assert_eq!(keys, want);
     }
 
     /// Pieces of `segment` bytes, each with the chunks `chunks_for` says another thread found.
