@@ -9,7 +9,8 @@
 //
 // <root> is $HF_BUCKETS_CACHE, else <$HF_HOME or $XDG_CACHE_HOME/huggingface or
 // ~/.cache/huggingface>/hf-buckets. The folder may be deleted at any time. Bounded: past
-// $HF_BUCKETS_SHARD_CACHE_MIB (default 64) of shards, the oldest go. Off with
+// $HF_BUCKETS_SHARD_CACHE_MIB (default 64) of shards, the oldest go, and shards older than a
+// week are neither used nor kept. Off with
 // HF_BUCKETS_SHARD_CACHE=0 (or an upload's `shardCache: false`). Any failure here is a miss: a
 // cache never fails an upload.
 
@@ -21,6 +22,11 @@ import { setShardCache } from '../../dist/client/js/transport-hooks.js';
 
 /** Bytes of an index record: a chunk hash, then the id of the shard that lists it. */
 const RECORD = 32 + 8;
+/**
+ * Shards older than this are not used (and go at the next store): the xorbs they list could
+ * have been removed from the CAS since, and a session shard that names a missing xorb is refused.
+ */
+const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 /** Loaded indexes, by folder: chunk hash (hex) → shard id (hex). @type {Map<string, Map<string, string>>} */
 const indexes = new Map();
@@ -76,7 +82,9 @@ function lookup(casUrl, hash) {
   const id = map.get(hash);
   if (!id) return undefined;
   try {
-    return readFileSync(join(dir, `${id}.shard`));
+    const file = join(dir, `${id}.shard`);
+    if (Date.now() - statSync(file).mtimeMs > MAX_AGE_MS) return undefined;
+    return readFileSync(file);
   } catch {
     map.delete(hash); // deleted meanwhile
     return undefined;
@@ -131,8 +139,9 @@ function evict(dir, map) {
     .sort((a, b) => a.mtime - b.mtime);
   let total = shards.reduce((sum, s) => sum + s.size, 0);
   const gone = new Set();
+  const now = Date.now();
   for (const s of shards) {
-    if (total <= limit()) break;
+    if (total <= limit() && now - s.mtime <= MAX_AGE_MS) break;
     unlinkSync(join(dir, `${s.id}.shard`));
     gone.add(s.id);
     total -= s.size;

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomFillSync, createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BucketClient } from 'hf-buckets';
@@ -90,6 +90,20 @@ test('shardCache: false and HF_BUCKETS_SHARD_CACHE=0 ask the CAS instead (and ke
   } finally {
     delete process.env.HF_BUCKETS_SHARD_CACHE;
   }
+});
+
+test('a shard kept more than a week ago is not used', async () => {
+  const bucketId = await newBucket();
+  const files = contents(6);
+  await newClient().batchBucketFiles(bucketId, { add: add(files, 'old') });
+  const dir = cacheDir();
+  const weekAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+  for (const f of shardFiles()) utimesSync(path.join(dir, f), weekAgo, weekAgo);
+  const again = await newClient().batchBucketFiles(bucketId, { add: add(files, 'new') });
+  assert.equal(again.upload.dedupCacheHits, 0);
+  assert.equal(again.upload.dedupQueries, 6);
+  // That upload kept its own shard, and the old ones went.
+  assert.equal(shardFiles().length, 1);
 });
 
 test('a damaged shard in the cache is a miss: the CAS answers, the upload is right', async () => {
