@@ -57,7 +57,8 @@ node benches/js/transfer-bench.mjs --rss-sizes-mib 512,2048 \
 # @huggingface/hub, each operation in a fresh process, rounds interleaved, against a RELEASE
 # local-hub (a debug one would make the server the bottleneck of the many-file workloads; an
 # explicit LOCAL_HUB_BIN from the caller is used only if it names a release build).
-# Workloads: upload-new, reupload, small (1,000 and 10,000 × 4 KiB in one call), download, and
+# Workloads: upload-new, reupload, small (1,000 and 10,000 × 4 KiB in one call), small-again (the
+# same files uploaded again from a new process: what the local shard caches save), download, and
 # sync-up (a 10,000-file tree upload-sync, then the no-op re-sync). sync-rss (a 100,000-file
 # sync: time and peak RSS of hf-buckets and Python, ~3 minutes a round on 2 cores) runs only
 # with PEERS_BENCH_SYNC_RSS=1.
@@ -74,7 +75,7 @@ if [ "${PEERS_BENCH:-1}" != 0 ]; then
       PEERS_HUB="$TGT/release/local-hub"
       ;;
   esac
-  PEERS_WORKLOADS=upload-new,reupload,small,download,sync-up
+  PEERS_WORKLOADS=upload-new,reupload,small,small-again,download,sync-up
   if [ "${PEERS_BENCH_SYNC_RSS:-0}" = 1 ]; then PEERS_WORKLOADS="$PEERS_WORKLOADS,sync-rss"; fi
   LOCAL_HUB_BIN="$PEERS_HUB" node benches/js/peers-bench.mjs --size-mib "${PEERS_BENCH_MIB:-256}" \
     --rounds "${PEERS_BENCH_ROUNDS:-3}" --small "${PEERS_BENCH_SMALL:-1000,10000}" \

@@ -16,6 +16,8 @@
 //   reupload       the same file again, to another path (already stored: dedup only)
 //   small          --small files of 4 KiB in one call (one workload per count, e.g. 1000,10000:
 //                  "1,000 × 4 KiB in one call", "10,000 × 4 KiB in one call")
+//   small-again    those files again, to other paths, in a new process with the same HF_HOME (what
+//                  the clients' local shard caches save; implies small)
 //   download       the --size-mib file to a local file, stored by Python and by hf-buckets
 //   sync-up        a generated tree of --sync-files files (default 10,000; nested folders, 1–16 KiB
 //                  each) uploaded to an empty bucket prefix by `syncBucket` / `HfApi.sync_bucket`
@@ -44,7 +46,9 @@ const opts = Object.fromEntries(
 const rounds = Number(opts.rounds ?? 3);
 const sizeMiB = Number(opts['size-mib'] ?? 256);
 const smallCounts = String(opts.small ?? '1000').split(',').map(Number);
-const workloads = new Set(String(opts.workloads ?? 'upload-new,reupload,small,download,sync-up').split(','));
+const workloads = new Set(String(opts.workloads ?? 'upload-new,reupload,small,small-again,download,sync-up').split(','));
+// `small-again` needs `small`'s files.
+if (workloads.has('small-again')) workloads.add('small');
 const peers = String(opts.peers ?? 'ours,python,hubjs').split(',');
 const syncFiles = Number(opts['sync-files'] ?? 10000);
 const rssFiles = Number(opts['rss-files'] ?? 100000);
@@ -193,6 +197,12 @@ try {
           for (const [n, files] of trees) {
             const r = await runPeer(peer, 'upload', hub, bucket, files, env);
             record(`${n.toLocaleString('en-US')} × 4 KiB in one call`, peer, r, 0);
+            if (workloads.has('small-again')) {
+              // The same files to other paths, in a new process of the same machine (the same
+              // HF_HOME: the clients' local shard caches may answer the dedup queries).
+              const again = await runPeer(peer, 'upload', hub, bucket, files.map(([local, remote]) => [local, `again/${remote}`]), env);
+              record(`${n.toLocaleString('en-US')} × 4 KiB stored, uploaded again`, peer, again, 0);
+            }
           }
         } finally {
           await hub.stop();
