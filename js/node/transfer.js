@@ -30,10 +30,13 @@ const AHEAD = 3;
 const SEGMENTED_FILE = 2 * SEGMENT;
 /**
  * The chunking workers of uploads (shared by every upload of the process; started for the first
- * file of at least `HF_BUCKETS_CHUNK_WORKERS_FROM_MIB`, idle ones do not keep the process alive).
+ * file of at least `HF_BUCKETS_CHUNK_WORKERS_FROM_MIB`; idle ones do not keep the process alive,
+ * and go after WORKERS_IDLE_MS without a segment, giving their memory back).
  * @type {SegmentWorkers | undefined}
  */
 let segmentWorkers;
+/** Idle time after which the chunking workers stop. */
+const WORKERS_IDLE_MS = 30_000;
 
 /**
  * A whole number from the environment variable `name`, else `fallback`.
@@ -57,10 +60,10 @@ function chunkWorkersFor(size) {
   if (size < SEGMENTED_FILE) return undefined;
   const count = envCount('HF_BUCKETS_CHUNK_WORKERS', Math.min(4, availableParallelism()));
   if (count === 0) return undefined;
-  if (!segmentWorkers && size >= envCount('HF_BUCKETS_CHUNK_WORKERS_FROM_MIB', 512) * 2 ** 20) {
-    segmentWorkers = new SegmentWorkers(spawnSegmentWorker, count);
-  }
-  return segmentWorkers?.available ? segmentWorkers : undefined;
+  const large = size >= envCount('HF_BUCKETS_CHUNK_WORKERS_FROM_MIB', 512) * 2 ** 20;
+  if (!segmentWorkers && large) segmentWorkers = new SegmentWorkers(spawnSegmentWorker, count, WORKERS_IDLE_MS);
+  // Running workers serve every file from SEGMENTED_FILE on; stopped ones start again for a large one.
+  return segmentWorkers?.available && (large || segmentWorkers.count > 0) ? segmentWorkers : undefined;
 }
 
 /**

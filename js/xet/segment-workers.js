@@ -2,7 +2,8 @@
 // (parallel.js) and for uploads of large files in Node (js/node/transfer.js). A segment's buffer
 // is transferred to a worker and comes back with its packed chunks; the least busy worker gets
 // the next segment, and a new one is started (up to the limit) while all are busy. An idle
-// worker does not keep the process alive.
+// worker does not keep the process alive; with `idleMs`, workers idle that long are stopped (and
+// started again for the next segment).
 import { XetError } from '../../dist/xet/js/xet/errors.js';
 
 /**
@@ -23,14 +24,19 @@ export class SegmentWorkers {
   #nextId = 0;
   /** Set when a worker could not start: no further tries. */
   #spawnFailed = false;
+  #idleMs;
+  /** @type {ReturnType<typeof setTimeout> | undefined} stops the workers when it fires */
+  #idleTimer;
 
   /**
    * @param {SpawnSegmentWorker | undefined} spawn starts a worker (undefined: none on this platform)
    * @param {number} max most workers
+   * @param {number} [idleMs] stop the workers once none had a segment for this long (default: never)
    */
-  constructor(spawn, max) {
+  constructor(spawn, max, idleMs = Infinity) {
     this.#spawn = spawn;
     this.#max = spawn ? max : 0;
+    this.#idleMs = idleMs;
   }
 
   /** Workers started so far. */
@@ -62,6 +68,8 @@ export class SegmentWorkers {
       if (!readyOnly) worker = started ?? worker;
     }
     if (!worker) return undefined;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     const w = worker;
     const id = this.#nextId++;
     const result = new Promise((resolve, reject) => {
@@ -115,12 +123,29 @@ export class SegmentWorkers {
     const pending = this.#pending.get(message?.id);
     if (!pending) return;
     this.#pending.delete(message.id);
-    if (--pending.worker.inFlight === 0) pending.worker.port.unref();
+    if (--pending.worker.inFlight === 0) {
+      pending.worker.port.unref();
+      this.#whenIdle();
+    }
     if (message.error !== undefined) {
       pending.reject(new XetError(`a chunking worker failed: ${message.error}`));
     } else {
       pending.resolve({ bytes: new Uint8Array(message.buffer, 0, message.length), chunks: new Uint8Array(message.chunks) });
     }
+  }
+
+  /** Once no worker has a segment: stops them all after `idleMs` without one. */
+  #whenIdle() {
+    if (!Number.isFinite(this.#idleMs) || this.#pending.size > 0) return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#pending.size > 0) return;
+      for (const w of this.#workers) w.port.terminate();
+      this.#workers = [];
+    }, this.#idleMs);
+    // The timer must not keep a Node process alive (browsers' timers have no unref).
+    /** @type {any} */ (this.#idleTimer)?.unref?.();
   }
 
   /**

@@ -1089,29 +1089,22 @@ mod tests {
                 })
                 .collect::<Vec<_>>()
         };
-        let first = upload_files_cached(
-            &cas,
-            list("a"),
-            UploadOptions::default(),
-            None,
-            Some(cache.clone()),
-            &Cancel::new(),
-        )
-        .await
-        .unwrap();
+        let cancel = Cancel::new();
+        let upload = |prefix: &'static str| {
+            upload_files_cached(
+                &cas,
+                list(prefix),
+                UploadOptions::default(),
+                None,
+                Some(cache.clone() as Rc<dyn ShardCache>),
+                &cancel,
+            )
+        };
+        let first = upload("a").await.unwrap();
         assert_eq!((first.dedup_cache_hits, cache.stored.get()), (0, 1));
         assert_eq!(first.dedup_queries, 21);
         let queries = mock.count(Method::Get, "/v1/chunks/");
-        let again = upload_files_cached(
-            &cas,
-            list("b"),
-            UploadOptions::default(),
-            None,
-            Some(cache.clone()),
-            &Cancel::new(),
-        )
-        .await
-        .unwrap();
+        let again = upload("b").await.unwrap();
         assert_eq!(
             mock.count(Method::Get, "/v1/chunks/"),
             queries,
@@ -1128,16 +1121,7 @@ mod tests {
         for v in cache.kept.borrow_mut().values_mut() {
             *v = b"damaged".to_vec();
         }
-        let third = upload_files_cached(
-            &cas,
-            list("c"),
-            UploadOptions::default(),
-            None,
-            Some(cache.clone()),
-            &Cancel::new(),
-        )
-        .await
-        .unwrap();
+        let third = upload("c").await.unwrap();
         assert_eq!(third.dedup_cache_hits, 0);
         assert!(third.dedup_queries >= 1);
         for (a, c) in first.files.iter().zip(&third.files) {
