@@ -23,8 +23,8 @@ let shardCache;
 
 /**
  * Installs the platform's local shard cache (Node's entry: js/node/shard-cache.js): an object
- * `{ lookup(casUrl, chunkHashHex) → Uint8Array | undefined, store(casUrl, shard, keys) }`
- * (`chunkHashHex`: the hash's 32 bytes in plain hex, in order)
+ * `{ lookup(casUrl, chunkHash) → Uint8Array | undefined, store(casUrl, shard, keys) }`
+ * (`chunkHash`: the hash's 32 bytes)
  * (`keys`: the 32-byte chunk hashes the shard is kept under, one after another). Uploads made
  * afterwards use it unless called with `shardCache: false`.
  */

@@ -11,12 +11,12 @@
 // of 5 runs after a warm-up (engines interleaved run by run, so load drift hits all alike).
 // Also checks the engines agree, and how xetchunk-wasm fares on the shared vectors.
 // This is a report, not a test: it never fails on speed.
-import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Chunker, ParallelChunker, fileHashFromChunks } from 'hf-buckets/xet';
 import { createChunker, finalize, fileHash as xcFileHash, hashToHex, nextBlock } from '@huggingface/xetchunk-wasm';
 import { generate, loadVectors } from '../../tests/js/helpers/vectors.mjs';
+import { randomBytes, textBytes } from '../../tests/js/helpers/transfer-data.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -82,19 +82,6 @@ const ENGINES = {
     return { chunks: chunks.length, hash: hashToHex(xcFileHash(chunks)) };
   },
 };
-
-function randomData(size) {
-  const out = new Uint8Array(size);
-  for (let at = 0; at < size; at += 1 << 16) randomFillSync(out, at, Math.min(1 << 16, size - at));
-  return out;
-}
-
-function textData(size) {
-  const out = Buffer.allocUnsafe(size + 64);
-  let at = 0;
-  for (let i = 0; at < size; i++) at += out.write(`line ${i}: the quick brown fox ${i * i}\n`, at, 'latin1');
-  return new Uint8Array(out.buffer, out.byteOffset, size);
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x) => (x === undefined ? '—' : x.toFixed(0).padStart(6));
@@ -204,11 +191,11 @@ console.log(`# slices pushed: ${SLICES.map((s) => (s / 2 ** 20).toFixed(2)).join
 const native = args.native ? JSON.parse(readFileSync(args.native, 'utf8')) : undefined;
 const sets = [];
 {
-  const random = randomData(SIZE_MIB << 20);
+  const random = randomBytes(SIZE_MIB << 20);
   sets.push(await bench('random', random));
 }
 {
-  const text = textData(SIZE_MIB << 20);
+  const text = textBytes(SIZE_MIB << 20);
   sets.push(await bench('text', text));
 }
 

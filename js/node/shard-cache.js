@@ -71,12 +71,13 @@ function index(dir) {
 }
 
 /**
- * The kept shard that lists the chunk `hash` (hex), if any.
+ * The kept shard that lists the chunk `chunk` (its 32 bytes), if any.
  * @param {string} casUrl
- * @param {string} hash
+ * @param {Uint8Array} chunk
  */
-function lookup(casUrl, hash) {
+function lookup(casUrl, chunk) {
   if (!enabled()) return undefined;
+  const hash = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('hex');
   const dir = folder(casUrl);
   const map = index(dir);
   const id = map.get(hash);

@@ -363,19 +363,12 @@ struct JsShardCache {
 impl ShardCache for JsShardCache {
     fn lookup(&self, cas_url: &str, chunk: &Hash) -> Option<Vec<u8>> {
         let lookup = get(&self.hooks, "lookup").dyn_into::<Function>().ok()?;
-        // The hash's bytes in plain hex (not `to_hex`'s Xet string order): the key `store` got.
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let hex: String = chunk
-            .as_bytes()
-            .iter()
-            .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
-            .map(char::from)
-            .collect();
+        // The hash's 32 bytes, as `store` gets its keys.
         let found = lookup
             .call2(
                 &self.hooks,
                 &JsValue::from_str(cas_url),
-                &JsValue::from_str(&hex),
+                &Uint8Array::from(&chunk.as_bytes()[..]),
             )
             .ok()?;
         Some(found.dyn_into::<Uint8Array>().ok()?.to_vec())

@@ -4,23 +4,10 @@
 // inputs (a few MiB) keep it fast; the speed is measured by benches/js/chunk-bench.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomFillSync } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Chunker, ParallelChunker, XetError, fileHashFromChunks } from 'hf-buckets/xet';
-
-function randomBytes(size) {
-  const out = new Uint8Array(size);
-  for (let at = 0; at < size; at += 65536) randomFillSync(out, at, Math.min(65536, size - at));
-  return out;
-}
-
-function textBytes(size) {
-  const out = Buffer.allocUnsafe(size + 64);
-  let at = 0;
-  for (let i = 0; at < size; i++) at += out.write(`line ${i}: the quick brown fox ${i * i}\n`, at, 'latin1');
-  return new Uint8Array(out.buffer, out.byteOffset, size);
-}
+import { randomBytes, textBytes } from './helpers/transfer-data.mjs';
 
 function oneThread(bytes) {
   const chunker = new Chunker();

@@ -336,7 +336,6 @@ fn check_chunks(chunks: &[Chunk], start: u64, len: usize) -> Result<u64, StitchE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chunk_all;
     use crate::chunker::tests::lcg_bytes;
 
     #[test]
@@ -357,31 +356,6 @@ mod tests {
                 len: packed.len() - 1
             })
         );
-    }
-
-    fn stitch(data: &[u8], edges: &[usize]) -> (Vec<Chunk>, Vec<SegmentReport>) {
-        let mut stitcher = Stitcher::new();
-        let mut out = Vec::new();
-        let mut reports = Vec::new();
-        let mut from = 0;
-        for &to in edges.iter().chain([&data.len()]) {
-            let seg = &data[from..to];
-            let found = chunk_segment(seg, from as u64);
-            reports.push(stitcher.push_segment(seg, &found, &mut out).unwrap());
-            from = to;
-        }
-        stitcher.finish(&mut out);
-        (out, reports)
-    }
-
-    #[test]
-    fn one_segment_is_chunk_all() {
-        let data = lcg_bytes(700_000, 1);
-        let (out, reports) = stitch(&data, &[]);
-        assert_eq!(out, chunk_all(&data));
-        // Only the bytes after the last cut are chunked by the stitcher.
-        let last = out.last().unwrap();
-        assert_eq!(reports[0].rechunked_bytes, u64::from(last.len));
     }
 
     #[test]

@@ -77,6 +77,16 @@ fn mixed(rng: &mut Rng, len: usize) -> Vec<u8> {
 }
 
 #[test]
+fn one_segment_is_chunk_all() {
+    let data = splitmix64(1, 700_000);
+    let (out, reports) = stitched(&data, &[]);
+    assert_eq!(out, chunk_all(&data));
+    // Only the bytes after the last cut are chunked by the stitcher.
+    let last = out.last().unwrap();
+    assert_eq!(reports[0].rechunked_bytes, u64::from(last.len));
+}
+
+#[test]
 fn property_random_data_random_edges() {
     let mut rng = Rng(1);
     for case in 0..12 {

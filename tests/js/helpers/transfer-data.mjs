@@ -1,6 +1,6 @@
 // Deterministic test data for the transfer tests: seeded pseudo-random bytes (incompressible,
 // like model weights) produced in pieces, so big streams never sit in memory.
-import { createHash } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 /** A seeded generator of pseudo-random bytes (xorshift32 over 32-bit words). */
 export class ByteGen {
@@ -68,3 +68,18 @@ export async function streamSha256(stream) {
 
 export const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 export const MiB = 1 << 20;
+
+/** `size` fresh random bytes (not seeded; filled 64 KiB at a time, the most one call gives). */
+export function randomBytes(size) {
+  const out = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65536) randomFillSync(out, at, Math.min(65536, size - at));
+  return out;
+}
+
+/** `size` bytes of numbered text lines (many hash matches, unlike random data). */
+export function textBytes(size) {
+  const out = Buffer.allocUnsafe(size + 64);
+  let at = 0;
+  for (let i = 0; at < size; i++) at += out.write(`line ${i}: the quick brown fox ${i * i}\n`, at, 'latin1');
+  return new Uint8Array(out.buffer, out.byteOffset, size);
+}
