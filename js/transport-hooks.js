@@ -1,22 +1,25 @@
 // What a platform's entry installs into the wasm transport (src/transport/fetch.rs, read by
-// src/bindings/client.rs when a client is made). Node's entry (js/node/small-get.js) installs a
-// GET for small answers over node:http; elsewhere nothing is installed and `fetch` does all.
+// src/bindings/client.rs when a client is made). Node's entry (js/node/whole-get.js) installs a
+// GET for answers read whole over its own HTTP/1.1 client; elsewhere nothing is installed and
+// `fetch` does all.
 
-let smallGet;
+let wholeGet;
 
 /**
  * Installs `fn(url, headers, max)`: sends a bodiless GET (`headers` a flat `[name, value, …]`
  * array) and resolves to `[status, headers, body]` (`headers` as `name: value` lines joined by
- * CRLF, `body` a Uint8Array of at most `max` bytes), or rejects when no answer came. Clients made afterwards use it for requests marked as
- * having small answers, unless they were given their own `fetch`.
+ * CRLF, `body` a Uint8Array or an array of them in order, at most `max` bytes in all), or
+ * rejects when no answer came; the promise may have an `abort()` method. Clients made afterwards
+ * use it for requests whose answer is wanted whole (dedup queries, a download's range reads),
+ * unless they were given their own `fetch`.
  */
-export function setSmallGet(fn) {
-  smallGet = fn;
+export function setWholeGet(fn) {
+  wholeGet = fn;
 }
 
 /** The installed function, if any. */
-export function installedSmallGet() {
-  return smallGet;
+export function installedWholeGet() {
+  return wholeGet;
 }
 
 let shardCache;

@@ -5,7 +5,7 @@ import { initSync } from '../../dist/client/hf_buckets_client.js';
 
 initSync({ module: readFileSync(new URL('../../dist/client/hf_buckets_client_bg.wasm', import.meta.url)) });
 
-import './small-get.js';
+import './whole-get.js';
 import './shard-cache.js';
 
 export * from '../index.js';

@@ -36,14 +36,14 @@ pub(crate) fn hub_from_options(options: &JsValue) -> Result<HubClient, Error> {
         .endpoint
         .unwrap_or_else(|| "https://huggingface.co".into());
     let api = Api::new(&endpoint, args.access_token)?;
-    let http = FetchClient::new(args.fetch)?.with_small_get(installed_small_get().dyn_into().ok());
+    let http = FetchClient::new(args.fetch)?.with_whole_get(installed_whole_get().dyn_into().ok());
     Ok(HubClient::new(Rc::new(http), api, args.retry))
 }
 
 #[wasm_bindgen(module = "/js/transport-hooks.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = installedSmallGet)]
-    fn installed_small_get() -> JsValue;
+    #[wasm_bindgen(js_name = installedWholeGet)]
+    fn installed_whole_get() -> JsValue;
 }
 
 /// The Rust half of `BucketClient` (the JS class in `js/index.js` wraps it).

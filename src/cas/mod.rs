@@ -35,6 +35,9 @@ const MAX_METADATA_BODY: usize = 64 << 20;
 /// Largest stored xorb object a `200` answer to a suffix range may carry: 64 MiB of records
 /// plus a footer.
 pub(crate) const MAX_STORED_XORB: u64 = 66 << 20;
+/// Most bytes a range read's answer is buffered up to by a transport that reads it whole (a
+/// `200` may carry the whole stored object).
+const WHOLE_RANGE_MAX: usize = MAX_STORED_XORB as usize;
 /// Largest small JSON answer (xorb/shard upload results).
 const MAX_SMALL_BODY: usize = 64 << 10;
 
@@ -214,7 +217,7 @@ impl CasClient {
                 Method::Get,
                 format!("{}/v1/chunks/default/{hex}", t.cas_url),
             )
-            .small_answer(MAX_METADATA_BODY)
+            .whole_answer(MAX_METADATA_BODY)
         };
         match self
             .send_read(&build, cancel, &[404], MAX_METADATA_BODY)
@@ -344,8 +347,13 @@ impl CasClient {
     ) -> Result<Bytes, Error> {
         let want = usize::try_from(bytes.len())
             .map_err(|_| Error::invalid_response(url, "range too large"))?;
-        let build =
-            || Request::new(Method::Get, url.to_string()).header("range", bytes.http_range());
+        // Read whole (a 200 may carry the whole object): cheaper than streamed in Node, and
+        // `read_range` buffers it all anyway.
+        let build = || {
+            Request::new(Method::Get, url.to_string())
+                .header("range", bytes.http_range())
+                .whole_answer(WHOLE_RANGE_MAX)
+        };
         let read = |resp: Response| {
             async move {
                 let (status, url) = (resp.status, resp.url.clone());
@@ -377,8 +385,11 @@ impl CasClient {
     ) -> Result<Bytes, Error> {
         let keep =
             usize::try_from(n).map_err(|_| Error::invalid_response(url, "range too large"))?;
-        let build =
-            || Request::new(Method::Get, url.to_string()).header("range", format!("bytes=-{n}"));
+        let build = || {
+            Request::new(Method::Get, url.to_string())
+                .header("range", format!("bytes=-{n}"))
+                .whole_answer(WHOLE_RANGE_MAX)
+        };
         let read = |resp: Response| {
             async move {
                 let (status, url) = (resp.status, resp.url.clone());

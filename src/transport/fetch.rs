@@ -48,8 +48,8 @@ pub struct FetchClient {
     fetch: Function,
     /// The caller's own `fetch`: every request goes through it, none through XHR.
     injected: bool,
-    /// A platform's cheaper GET for small answers (see [`FetchClient::with_small_get`]).
-    small_get: Option<Function>,
+    /// A platform's cheaper GET for answers read whole (see [`FetchClient::with_whole_get`]).
+    whole_get: Option<Function>,
 }
 
 impl FetchClient {
@@ -60,7 +60,7 @@ impl FetchClient {
             return Ok(FetchClient {
                 fetch,
                 injected: true,
-                small_get: None,
+                whole_get: None,
             });
         }
         let global = js_sys::global();
@@ -71,7 +71,7 @@ impl FetchClient {
             Some(fetch) => Ok(FetchClient {
                 fetch,
                 injected: false,
-                small_get: None,
+                whole_get: None,
             }),
             None => Err(TransportError::InvalidRequest {
                 url: String::new(),
@@ -82,25 +82,27 @@ impl FetchClient {
 }
 
 impl FetchClient {
-    /// Sends requests marked [`Request::small_answer`] (bodiless GETs whose whole answer is
-    /// wanted) through `small_get(url, headers, max)` instead of `fetch`, unless the caller
+    /// Sends requests marked [`Request::whole_answer`] (bodiless GETs whose whole answer is
+    /// wanted) through `whole_get(url, headers, max)` instead of `fetch`, unless the caller
     /// injected its own `fetch` (which then sees every request). `headers` is a flat
     /// `[name, value, …]` array; the function resolves to `[status, headers, body]` (`headers`
-    /// as `name: value` lines joined by CRLF, `body` a `Uint8Array` of at most `max` bytes) and
-    /// rejects when no answer came. Node's entry registers one over `node:http` with a
-    /// keep-alive pool: a `fetch` costs several times more per request, which for a batch of
-    /// many small files (one dedup query each) was most of the time.
+    /// as `name: value` lines joined by CRLF, `body` a `Uint8Array`, or an array of them in
+    /// order, of at most `max` bytes in all) and rejects when no answer came; the promise may
+    /// have an `abort()` method, called when the request is cancelled. Node's entry registers
+    /// one with a keep-alive pool of its own: a `fetch` costs several times more per request,
+    /// which for a batch of many small files (one dedup query each) was most of the time, and
+    /// per body chunk, which for a download's range reads was a fifth of its CPU.
     #[must_use]
-    pub fn with_small_get(mut self, small_get: Option<Function>) -> FetchClient {
+    pub fn with_whole_get(mut self, whole_get: Option<Function>) -> FetchClient {
         if !self.injected {
-            self.small_get = small_get;
+            self.whole_get = whole_get;
         }
         self
     }
 
-    async fn send_small(
+    async fn send_whole(
         &self,
-        small_get: &Function,
+        whole_get: &Function,
         request: &Request,
         max: usize,
         cancel: &Cancel,
@@ -111,16 +113,28 @@ impl FetchClient {
             headers.push(&JsValue::from_str(k));
             headers.push(&JsValue::from_str(v));
         }
-        let called = small_get
-            .call3(
-                &JsValue::UNDEFINED,
-                &JsValue::from_str(&request.url),
-                &headers,
-                &JsValue::from_f64(max as f64),
-            )
-            .map(|p| JsFuture::from(Promise::resolve(&p)));
+        let called = whole_get.call3(
+            &JsValue::UNDEFINED,
+            &JsValue::from_str(&request.url),
+            &headers,
+            &JsValue::from_f64(max as f64),
+        );
         let answer = match called {
-            Ok(pending) => with_cancel(pending, cancel).await?,
+            Ok(promise) => {
+                // Large answers: a cancel also stops the transfer (a dedup query's answer is
+                // left to finish).
+                let _abort = (max > WHOLE_ABORT_FROM)
+                    .then(|| Reflect::get(&promise, &JsValue::from_str("abort")).ok())
+                    .flatten()
+                    .and_then(|f| f.dyn_into::<Function>().ok())
+                    .map(|abort| {
+                        let target = promise.clone();
+                        cancel.on_cancel(move || {
+                            let _ = abort.call0(&target);
+                        })
+                    });
+                with_cancel(JsFuture::from(Promise::resolve(&promise)), cancel).await?
+            }
             Err(e) => Err(e),
         };
         let answer = match answer {
@@ -135,22 +149,33 @@ impl FetchClient {
         };
         // `[status, headers, body]`; the caller checks the body's size (`bytes_limited`).
         let part = |i| Reflect::get_u32(&answer, i).unwrap_or(JsValue::UNDEFINED);
-        let (Some(status), Some(headers), Ok(body)) = (
+        let body = part(2);
+        let (Some(status), Some(headers), true) = (
             part(0).as_f64().filter(|s| (100.0..=599.0).contains(s)),
             part(1).as_string(),
-            part(2).dyn_into::<Uint8Array>(),
+            body.is_instance_of::<Uint8Array>() || Array::is_array(&body),
         ) else {
             return Err(TransportError::Connect {
                 url,
-                message: "the small-answer transport resolved to no [status, headers, body]".into(),
+                message: "the whole-answer transport resolved to no [status, headers, body]".into(),
             });
         };
         let headers = parse_xhr_headers(&headers);
-        Ok(Response::from_bytes(
+        let pieces = if Array::is_array(&body) {
+            body.unchecked_into::<Array>()
+        } else {
+            Array::of1(&body)
+        };
+        let body = JsPieces {
+            pieces,
+            next: 0,
+            url,
+        };
+        Ok(Response::new(
             status as u16,
             headers,
             request.url.clone(),
-            body.to_vec(),
+            Box::new(body),
         ))
     }
 }
@@ -419,13 +444,13 @@ impl FetchClient {
 impl HttpClient for FetchClient {
     async fn send(&self, request: Request, cancel: &Cancel) -> Result<Response, TransportError> {
         cancel.check()?;
-        if let (Some(small_get), Some(max), None, super::Method::Get) = (
-            &self.small_get,
-            request.small_answer,
+        if let (Some(whole_get), Some(max), None, super::Method::Get) = (
+            &self.whole_get,
+            request.whole_answer,
             &request.body,
             request.method,
         ) {
-            return self.send_small(small_get, &request, max, cancel).await;
+            return self.send_whole(whole_get, &request, max, cancel).await;
         }
         let url = request.url.clone();
         let invalid = |message: String| TransportError::InvalidRequest {
@@ -754,17 +779,67 @@ impl BodyStream for FetchBody {
             return Ok(None);
         };
         // One copy, from the JS chunk straight into the caller's buffer.
-        let len = array.length() as usize;
-        let take = len.min(dst.len());
-        if let Some(to) = dst.get_mut(..take) {
-            if take == len {
-                array.copy_to(to);
-            } else {
-                array.subarray(0, take as u32).copy_to(to);
+        Ok(Some(copy_array_into(&array, dst)))
+    }
+}
+
+/// Answers above this many bytes may be aborted mid-way (see [`FetchClient::send_whole`]).
+const WHOLE_ABORT_FROM: usize = 1 << 20;
+
+/// A body the whole-answer transport read: JS byte arrays, handed out in order.
+struct JsPieces {
+    pieces: Array,
+    next: u32,
+    url: String,
+}
+
+impl JsPieces {
+    /// The next non-empty piece, `None` at the end.
+    fn next_array(&mut self) -> Result<Option<Uint8Array>, TransportError> {
+        while self.next < self.pieces.length() {
+            let piece = self.pieces.get(self.next);
+            self.next += 1;
+            match piece.dyn_into::<Uint8Array>() {
+                Ok(bytes) if bytes.length() == 0 => continue,
+                Ok(bytes) => return Ok(Some(bytes)),
+                Err(_) => {
+                    return Err(TransportError::Body {
+                        url: self.url.clone(),
+                        message: "body piece is not bytes".into(),
+                    })
+                }
             }
         }
-        Ok(Some(len))
+        Ok(None)
     }
+}
+
+#[async_trait::async_trait(?Send)]
+impl BodyStream for JsPieces {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
+        Ok(self.next_array()?.map(|a| Bytes::from(a.to_vec())))
+    }
+
+    async fn next_chunk_into(&mut self, dst: &mut [u8]) -> Result<Option<usize>, TransportError> {
+        let Some(array) = self.next_array()? else {
+            return Ok(None);
+        };
+        Ok(Some(copy_array_into(&array, dst)))
+    }
+}
+
+/// Copies the front of `array` into `dst` (as much as fits); returns `array`'s length.
+fn copy_array_into(array: &Uint8Array, dst: &mut [u8]) -> usize {
+    let len = array.length() as usize;
+    let take = len.min(dst.len());
+    if let Some(to) = dst.get_mut(..take) {
+        if take == len {
+            array.copy_to(to);
+        } else {
+            array.subarray(0, take as u32).copy_to(to);
+        }
+    }
+    len
 }
 
 /// Lets `promise` settle with its outcome ignored. `cancel()` on a body that the abort already

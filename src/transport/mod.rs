@@ -125,10 +125,11 @@ pub struct Request {
     /// attempt). Transports that stream request bodies call it as the body goes out; others
     /// call it once with the full length when the response arrives. Used for upload progress.
     pub body_progress: Option<Rc<dyn Fn(u64)>>,
-    /// A hint that the answer is small and wanted whole (at most this many bytes): a transport
-    /// may then use a cheaper path that buffers it (the wasm transport in Node does, for the
-    /// CAS's many global-dedup queries). The answer is the same either way.
-    pub small_answer: Option<usize>,
+    /// A hint that the answer is wanted whole (at most this many bytes) rather than streamed:
+    /// a transport may then use a cheaper path that buffers it (the wasm transport in Node
+    /// does, for the CAS's many global-dedup queries and a download's range reads). The answer
+    /// is the same either way.
+    pub whole_answer: Option<usize>,
 }
 
 impl Request {
@@ -142,7 +143,7 @@ impl Request {
             retry_safe: method.is_idempotent(),
             redirects: redirect::Redirects::SameOrigin,
             body_progress: None,
-            small_answer: None,
+            whole_answer: None,
         }
     }
 
@@ -158,9 +159,9 @@ impl Request {
         self
     }
 
-    /// Sets [`Request::small_answer`].
-    pub fn small_answer(mut self, max: usize) -> Request {
-        self.small_answer = Some(max);
+    /// Sets [`Request::whole_answer`].
+    pub fn whole_answer(mut self, max: usize) -> Request {
+        self.whole_answer = Some(max);
         self
     }
 
@@ -213,7 +214,7 @@ impl fmt::Debug for Request {
             .field("retry_safe", &self.retry_safe)
             .field("redirects", &self.redirects)
             .field("body_progress", &self.body_progress.is_some())
-            .field("small_answer", &self.small_answer)
+            .field("whole_answer", &self.whole_answer)
             .finish()
     }
 }

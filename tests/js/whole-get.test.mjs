@@ -1,4 +1,4 @@
-// Node's cheap path for small answers (js/node/small-get.js): the CAS's global-dedup queries, one
+// Node's cheap path for small answers (js/node/whole-get.js): the CAS's global-dedup queries, one
 // per file of a batch, go over its own keep-alive HTTP/1.1 client instead of `fetch`, with the
 // same answers; a process that routes `fetch` elsewhere (a replaced global `fetch`) and a client
 // given its own `fetch` keep every query on that route; failing queries cost only the dedup. The
@@ -11,7 +11,7 @@ import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
 import { BucketClient } from 'hf-buckets';
 import { startLocalHub } from './helpers/local-hub.mjs';
-import { request } from '../../js/node/small-get.js';
+import { request } from '../../js/node/whole-get.js';
 
 let local;
 let n = 0;
@@ -178,9 +178,10 @@ async function scripted(script) {
   return { server, url, close };
 }
 
-const text = (body) => new TextDecoder().decode(body);
+/** A body as text: one Uint8Array, or the pieces it came in. */
+const text = (body) => new TextDecoder().decode(Array.isArray(body) ? Buffer.concat(body) : body);
 
-test('small GET client: lengths, chunks, close-delimited and empty bodies, interim answers, one kept-alive connection', async (t) => {
+test('whole-answer GET client: lengths, chunks, close-delimited and empty bodies, interim answers, one kept-alive connection', async (t) => {
   const s = await scripted((n) => {
     switch (n) {
       case 1: return 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Thing: a\r\n\r\nhello';
@@ -205,7 +206,7 @@ test('small GET client: lengths, chunks, close-delimited and empty bodies, inter
   assert.equal(text((await request(`${s.url}/e`, [], 100))[2]), 'until the end');
 });
 
-test('small GET client: a kept-alive connection the server closed is replaced; limits and bad answers reject', async (t) => {
+test('whole-answer GET client: a kept-alive connection the server closed is replaced; limits and bad answers reject', async (t) => {
   const s = await scripted((n, req) => {
     if (req.startsWith('GET /close-after')) return { bytes: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', close: true };
     if (req.startsWith('GET /big-len')) return 'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n';
@@ -232,7 +233,7 @@ test('small GET client: a kept-alive connection the server closed is replaced; l
   await assert.rejects(request('ftp://127.0.0.1/x', [], 100), /not an http\(s\) URL/);
 });
 
-test('small GET client: a refused connection and a server that never answers the head in full reject', async (t) => {
+test('whole-answer GET client: a refused connection and a server that never answers the head in full reject', async (t) => {
   const s = await scripted(() => 'HTTP/1.1 200 OK\r\n' + 'x-pad: ' + 'y'.repeat(70_000) + '\r\n');
   t.after(s.close);
   await assert.rejects(request(`${s.url}/h`, [], 100), /response headers too large/);
@@ -242,3 +243,27 @@ test('small GET client: a refused connection and a server that never answers the
   await new Promise((resolve) => closed.close(resolve));
   await assert.rejects(request(`http://127.0.0.1:${port}/`, [], 100), /ECONNREFUSED/);
 });
+
+test('whole-answer GET client: a large body comes as the pieces the socket delivered, in order; abort() stops a running request', async (t) => {
+  const big = randomFillSync(Buffer.alloc(3 << 20));
+  const s = await scripted((n, req) => {
+    if (req.startsWith('GET /stall')) return 'HTTP/1.1 206 Partial Content\r\nContent-Length: 1000\r\n\r\nabc';
+    return Buffer.concat([Buffer.from(`HTTP/1.1 206 Partial Content\r\nContent-Length: ${big.length}\r\n\r\n`), big]);
+  });
+  t.after(s.close);
+  // One kept-alive connection serves both requests below.
+  const closed = new Promise((resolve) => s.server.once('connection', (socket) => socket.on('close', resolve)));
+  const [status, , body] = await request(`${s.url}/big`, ['range', 'bytes=0-3145727'], big.length);
+  assert.equal(status, 206);
+  assert.ok(Array.isArray(body) && body.length > 1, 'several pieces, not concatenated');
+  assert.ok(Buffer.concat(body).equals(big));
+  const stalled = request(`${s.url}/stall`, [], 1000);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  stalled.abort();
+  await assert.rejects(stalled, { name: 'AbortError' });
+  await closed; // the connection is gone, not left reading
+  // The pool still works, on a new connection.
+  assert.equal((await request(`${s.url}/big`, [], big.length))[0], 206);
+  assert.equal(s.server.connectionsSeen, 2);
+});
+

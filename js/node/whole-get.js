@@ -1,11 +1,14 @@
-// Node's GET for small answers (installed into the wasm transport, see js/transport-hooks.js):
-// the CAS's global-dedup queries, one per file of a batch. They go over a small HTTP/1.1 client
-// of its own (keep-alive connections from `node:net` / `node:tls`, one request at a time on
-// each, the answer read whole), not through `fetch`: per request, `fetch` costs about ten times
-// the CPU (Request, Headers, AbortController, a WHATWG body stream) and `node:http` about three
-// times (ClientRequest, IncomingMessage, their streams), which for a batch of 1,000 small files
-// was most of the time. Only bodiless GETs come here; redirects are not followed (the transport's
-// redirect rules see the 3xx), and TLS verifies certificates as `node:https` does.
+// Node's GET for answers read whole (installed into the wasm transport, see
+// js/transport-hooks.js): the CAS's global-dedup queries, one per file of a batch, and a
+// download's range reads (about 8 MiB each). They go over a small HTTP/1.1 client of its own
+// (keep-alive connections from `node:net` / `node:tls`, one request at a time on each, the
+// answer kept as the pieces the socket delivered), not through `fetch`: per request, `fetch`
+// costs about ten times the CPU (Request, Headers, AbortController, a WHATWG body stream) and
+// `node:http` about three times (ClientRequest, IncomingMessage, their streams), which for a
+// batch of 1,000 small files was most of the time; per body chunk, a `fetch` body stream costs a
+// promise and a wasm round trip, a fifth of a download's CPU. Only bodiless GETs come here;
+// redirects are not followed (the transport's redirect rules see the 3xx), and TLS verifies
+// certificates as `node:https` does.
 //
 // When the process routes `fetch` elsewhere (a replaced `globalThis.fetch`, e.g. a mock, a
 // global undici dispatcher other than a plain Agent, e.g. a ProxyAgent, or Node's own proxy
@@ -15,9 +18,9 @@
 
 import net from 'node:net';
 import tls from 'node:tls';
-import { setSmallGet } from '../../dist/client/js/transport-hooks.js';
+import { setWholeGet } from '../../dist/client/js/transport-hooks.js';
 
-/** No complete answer within this long ends the request (a stuck server must not hold the process). */
+/** No byte of the answer for this long ends the request (a stuck server must not hold the process). */
 const TIMEOUT_MS = 120_000;
 /** Connections per origin; requests beyond wait for one to be free. */
 const MAX_CONNECTIONS = 64;
@@ -30,8 +33,8 @@ const DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 /**
  * @typedef {{ origin: string, secure: boolean, host: string, port: number }} Target
  * @typedef {{ target: Target, hostHeader: string, path: string, headers: string, max: number,
- *   resolve: (answer: [number, string, Uint8Array]) => void, reject: (error: unknown) => void,
- *   reused?: boolean, retried?: boolean }} Job
+ *   resolve: (answer: [number, string, Uint8Array | Uint8Array[]]) => void, reject: (error: unknown) => void,
+ *   reused?: boolean, retried?: boolean, aborted?: boolean, conn?: Conn }} Job
  * @typedef {{ status: number, http10: boolean, length: number, chunked: boolean, close: boolean,
  *   keepAlive: boolean, lines: string[] }} Head
  * @typedef {{ idle: Conn[], open: number, waiting: Job[] }} Pool
@@ -128,12 +131,13 @@ class Conn {
   /** @param {Job} job */
   run(job) {
     this.job = job;
+    job.conn = this;
     this.head = undefined;
     this.pending = [];
     this.size = 0;
     this.received = 0;
     this.socket.ref();
-    this.timer = setTimeout(() => this.socket.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+    this.timer = setTimeout(() => this.socket.destroy(new Error(`no answer for ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
     this.socket.write(`GET ${job.path} HTTP/1.1\r\nhost: ${job.hostHeader}\r\n${job.headers}\r\n`, 'latin1');
   }
 
@@ -149,6 +153,7 @@ class Conn {
       this.socket.destroy(); // bytes nobody asked for: the connection cannot be trusted
       return;
     }
+    this.timer?.refresh();
     this.received += data.length;
     this.pending.push(data);
     this.size += data.length;
@@ -187,9 +192,9 @@ class Conn {
         return;
       } else if (head.length >= 0) {
         if (this.size < head.length) return;
-        const all = this.buffered();
-        if (all.length > head.length) throw new Error('more bytes than the answer announced');
-        return this.finish(all);
+        if (this.size > head.length) throw new Error('more bytes than the answer announced');
+        // The pieces as received: the wasm side copies each into place (no concatenation here).
+        return this.finish(this.pending);
       } else {
         // Neither length nor chunks: the body ends when the server closes (see onEnd).
         if (this.size > job.max) throw new Error(`the answer is larger than ${job.max} bytes`);
@@ -229,7 +234,7 @@ class Conn {
           return;
         }
         if (all.length !== end + (end === 0 ? 2 : 4)) throw new Error('bytes after the end of the answer');
-        this.finish(this.body.length === 1 ? this.body[0] : Buffer.concat(this.body));
+        this.finish(this.body);
         return;
       } else {
         const n = this.chunkLeft;
@@ -247,13 +252,12 @@ class Conn {
   onEnd() {
     // A body framed by the close of the connection ends here.
     if (this.job && this.head && !this.head.chunked && this.head.length < 0) {
-      const all = this.buffered();
       this.head.close = true;
-      this.finish(all);
+      this.finish(this.pending);
     }
   }
 
-  /** @param {Buffer} body */
+  /** @param {Buffer[]} body the body's pieces, in order */
   finish(body) {
     const { job, head } = this;
     if (!job || !head) return;
@@ -270,7 +274,7 @@ class Conn {
       this.retire();
       this.socket.destroy();
     }
-    job.resolve([head.status, head.lines.join('\r\n'), new Uint8Array(body.buffer, body.byteOffset, body.length)]);
+    job.resolve([head.status, head.lines.join('\r\n'), body.length === 1 ? body[0] : body]);
     next(p);
   }
 
@@ -292,7 +296,7 @@ class Conn {
     if (job) {
       // A kept-alive connection the server had closed meanwhile fails before any byte of the
       // answer: send the request once more on a new connection (a GET is safe to repeat).
-      if (job.reused && this.received === 0 && !job.retried) {
+      if (job.reused && this.received === 0 && !job.retried && !job.aborted) {
         job.retried = true;
         start(job);
       } else {
@@ -336,19 +340,23 @@ function start(job) {
 /**
  * Sends a GET of `url` with `headers` (flat `[name, value, …]`); resolves to
  * `[status, headers, body]` (`headers` as `name: value` lines joined by CRLF, names lower
- * case; `body` a Uint8Array of at most `max` bytes) or rejects when no complete answer came.
+ * case; `body` the answer's bytes, a Uint8Array or an array of them in order, at most `max`
+ * bytes in all) or rejects when no complete answer came. The promise's `abort()` stops the
+ * request (it then rejects with an AbortError).
  * @param {string} url
  * @param {string[]} headers
  * @param {number} max
- * @returns {Promise<[number, string, Uint8Array]>}
+ * @returns {Promise<[number, string, Uint8Array | Uint8Array[]]> & { abort(): void }}
  */
 export function request(url, headers, max) {
-  return new Promise((resolve, reject) => {
+  /** @type {Job | undefined} */
+  let job;
+  const answer = new Promise((resolve, reject) => {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`not an http(s) URL: ${u.origin}`);
     const secure = u.protocol === 'https:';
     const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-    start({
+    job = {
       target: { origin: u.origin, secure, host, port: Number(u.port || (secure ? 443 : 80)) },
       hostHeader: u.host,
       path: `${u.pathname}${u.search}`,
@@ -356,24 +364,48 @@ export function request(url, headers, max) {
       max,
       resolve,
       reject,
-    });
+    };
+    start(job);
   });
+  return Object.assign(answer, { abort: () => job && abort(job) });
+}
+
+/**
+ * Stops `job`: out of the queue if it waits, its connection closed if it runs.
+ * @param {Job} job
+ */
+function abort(job) {
+  if (job.aborted) return;
+  job.aborted = true;
+  const error = new DOMException('The request was aborted', 'AbortError');
+  const p = pool(job.target.origin);
+  const at = p.waiting.indexOf(job);
+  if (at >= 0) {
+    p.waiting.splice(at, 1);
+    job.reject(error);
+  } else if (job.conn?.job === job) {
+    job.conn.socket.destroy(error);
+  }
 }
 
 /**
  * @param {string} url
  * @param {string[]} headers
  * @param {number} max
- * @returns {Promise<[number, string, Uint8Array]>}
+ * @returns {Promise<[number, string, Uint8Array]> & { abort(): void }}
  */
-async function viaFetch(url, headers, max) {
+function viaFetch(url, headers, max) {
   /** @type {Record<string, string>} */
   const init = {};
   for (let i = 0; i + 1 < headers.length; i += 2) init[headers[i]] = headers[i + 1];
-  const response = await globalThis.fetch(url, { headers: init, redirect: 'manual' });
-  const body = new Uint8Array(await response.arrayBuffer());
-  if (body.length > max) throw new Error(`the answer is larger than ${max} bytes`);
-  return [response.status, [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\r\n'), body];
+  const controller = new AbortController();
+  const answer = (async () => {
+    const response = await globalThis.fetch(url, { headers: init, redirect: 'manual', signal: controller.signal });
+    const body = new Uint8Array(await response.arrayBuffer());
+    if (body.length > max) throw new Error(`the answer is larger than ${max} bytes`);
+    return /** @type {[number, string, Uint8Array]} */ ([response.status, [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\r\n'), body]);
+  })();
+  return Object.assign(answer, { abort: () => controller.abort() });
 }
 
 /**
@@ -381,7 +413,7 @@ async function viaFetch(url, headers, max) {
  * @param {string[]} headers
  * @param {number} max
  */
-function smallGet(url, headers, max) {
+function wholeGet(url, headers, max) {
   const dispatcher = globalThis[DISPATCHER];
   const envProxy = Boolean(process.env.NODE_USE_ENV_PROXY) && process.env.NODE_USE_ENV_PROXY !== '0';
   if (envProxy || globalThis.fetch !== nodeFetch || (dispatcher !== undefined && dispatcher?.constructor?.name !== 'Agent')) {
@@ -390,4 +422,4 @@ function smallGet(url, headers, max) {
   return request(url, headers, max);
 }
 
-setSmallGet(smallGet);
+setWholeGet(wholeGet);
