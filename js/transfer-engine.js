@@ -16,12 +16,12 @@ export function uploadBucketFile(raw, bucketId, options = {}) {
   return transferUpload(raw, bucketId, options);
 }
 
-/** Bytes a pull asks for when the reader brings no buffer of its own (the engine's piece size). */
-const PIECE_BYTES = 4 << 20;
-
 // A byte stream: a reader in BYOB mode hands its own buffer to each read and the engine copies
 // the verified bytes straight into it (`nextInto`), so a consumer that reuses its buffers (as
-// `downloadBucketFile` does) allocates nothing per piece; a default reader gets fresh chunks.
+// `downloadBucketFile` does) allocates nothing per piece; a default reader gets the engine's
+// pieces, each exactly as large as its bytes. (No `autoAllocateChunkSize`: with one, every
+// default read allocated a zeroed buffer of that size, 4 MiB for a 4 KiB file, and a download
+// sync of 1,000 small files spent a third of its time allocating and collecting them.)
 function streamOf(download) {
   let done = false;
   const finish = () => {
@@ -33,9 +33,8 @@ function streamOf(download) {
   return new ReadableStream(
     {
       type: 'bytes',
-      autoAllocateChunkSize: PIECE_BYTES,
       async pull(controller) {
-        // With `autoAllocateChunkSize` every pull has a request; without one, enqueue a piece.
+        // A BYOB read brings a request with its buffer; a default read has none: enqueue a piece.
         const request = controller.byobRequest;
         try {
           const n = request?.view ? await download.nextInto(request.view) : undefined;

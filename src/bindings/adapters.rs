@@ -16,7 +16,8 @@ use web_sys::AbortSignal;
 use super::args::{
     get, present, run, set, to_js, AddSource, TransferArgs, UploadCall, UploadMethod,
 };
-use crate::cas::token::{CasToken, HubTokens, TokenCache, TokenScope, TokenSource};
+use crate::cas::footers::FooterCache;
+use crate::cas::token::{CasToken, HubTokens, TokenCache, TokenCaches, TokenScope, TokenSource};
 use crate::cas::CasClient;
 use crate::download::stream::ProgressFn as DownloadProgressFn;
 use crate::download::DownloadProgress;
@@ -114,37 +115,53 @@ fn session_id() -> String {
     s
 }
 
-/// The CAS client of one call: tokens from `provider` when given, else from the Hub.
+/// What the reads of one `BucketClient` share: Hub read tokens by bucket, and xorb footers.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CasShare {
+    pub(crate) read_tokens: TokenCaches,
+    pub(crate) footers: FooterCache,
+}
+
+/// The CAS client of one call: tokens from `provider` when given, else from the Hub. With
+/// `share`, a read uses the client's Hub token for the bucket (without `provider`) and its
+/// xorb footers.
 pub(crate) fn cas_client(
     hub: &Rc<HubClient>,
     id: &BucketId,
     write: bool,
     provider: Option<Function>,
     signal: Option<AbortSignal>,
+    share: Option<&CasShare>,
 ) -> Rc<CasClient> {
-    let source: Rc<dyn TokenSource> = match provider {
-        Some(provider) => Rc::new(ProvidedTokens {
+    let scope = if write {
+        TokenScope::Write
+    } else {
+        TokenScope::Read
+    };
+    let hub_tokens =
+        || -> Rc<dyn TokenSource> { Rc::new(HubTokens::new(hub.clone(), id.clone(), scope)) };
+    let tokens = match (provider, share) {
+        (Some(provider), _) => TokenCache::new(Rc::new(ProvidedTokens {
             provider,
             bucket: id.to_string(),
             scope: if write { "write" } else { "read" },
             signal,
-        }),
-        None => Rc::new(HubTokens::new(
-            hub.clone(),
-            id.clone(),
-            if write {
-                TokenScope::Write
-            } else {
-                TokenScope::Read
-            },
-        )),
+        })),
+        (None, Some(share)) if !write => share
+            .read_tokens
+            .get_or_insert_with(&id.to_string(), hub_tokens),
+        (None, _) => TokenCache::new(hub_tokens()),
     };
-    Rc::new(CasClient::new(
+    let cas = CasClient::new(
         hub.http().clone(),
         *hub.retry_policy(),
-        TokenCache::new(source),
+        tokens,
         session_id(),
-    ))
+    );
+    Rc::new(match share {
+        Some(share) => cas.with_footers(share.footers.clone()),
+        None => cas,
+    })
 }
 
 // ---------------------------------------------------------------- sources
@@ -330,7 +347,8 @@ pub(crate) fn commit_setup(
 ) -> (impl Fn(&BucketId) -> Rc<CasClient>, CommitOptions) {
     let hub = hub.clone();
     let provider = transfer.token_provider;
-    let cas = move |id: &BucketId| cas_client(&hub, id, true, provider.clone(), signal.clone());
+    let cas =
+        move |id: &BucketId| cas_client(&hub, id, true, provider.clone(), signal.clone(), None);
     let shard_cache = if transfer.shard_cache {
         installed_shard_cache()
             .dyn_into::<Object>()

@@ -18,7 +18,7 @@ use std::rc::Rc;
 use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::adapters::{commit_setup, upload_call};
+use super::adapters::{commit_setup, upload_call, CasShare};
 use super::args::{
     bucket_id_arg, get, opt_bool, opt_string, options_object, repo_type_arg, run, set, string_arg,
     string_array, to_js, ClientArgs, CreateArgs, ListBucketsArgs, ListTreeArgs, TransferArgs,
@@ -52,6 +52,8 @@ pub struct JsBucketClient {
     /// Shared with pagers and in-flight calls. Other binding files (the transfer engine's) reach
     /// the client through it.
     pub(crate) hub: Rc<HubClient>,
+    /// Read tokens and xorb footers shared by this client's downloads.
+    pub(crate) share: CasShare,
 }
 
 #[wasm_bindgen(js_class = BucketClient)]
@@ -61,6 +63,7 @@ impl JsBucketClient {
     pub fn new(options: JsValue) -> Result<JsBucketClient, JsValue> {
         Ok(JsBucketClient {
             hub: Rc::new(hub_from_options(&options)?),
+            share: CasShare::default(),
         })
     }
 

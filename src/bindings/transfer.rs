@@ -162,6 +162,7 @@ impl JsDownload {
 #[wasm_bindgen(js_name = transferOpen)]
 pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsValue) -> Promise {
     let hub = client.hub.clone();
+    let share = client.share.clone();
     run(options, |call| async move {
         let OpenCall { id, open, transfer } = OpenCall::read(&bucket_id, &call.options)?;
         let (file_hash, size) = match open.target {
@@ -180,6 +181,7 @@ pub fn transfer_open(client: &JsBucketClient, bucket_id: JsValue, options: JsVal
             false,
             transfer.token_provider,
             call.signal.clone(),
+            Some(&share),
         );
         let dl = FileDownload::open(
             cas,
@@ -269,6 +271,7 @@ pub fn transfer_open_blob(
     options: JsValue,
 ) -> Promise {
     let hub = client.hub.clone();
+    let share = client.share.clone();
     run(options, |call| async move {
         let BlobCall {
             id,
@@ -285,7 +288,7 @@ pub fn transfer_open_blob(
         };
         let file_hash = ValidationError::check_hash("xetHash", &file_hash)?;
         // Later reads outlive this call's signal: token requests get none.
-        let cas = cas_client(&hub, &id, false, token_provider, None);
+        let cas = cas_client(&hub, &id, false, token_provider, None, Some(&share));
         let options = ReaderOptions {
             cache_bytes: cache_bytes.unwrap_or(ReaderOptions::default().cache_bytes),
         };

@@ -10,6 +10,7 @@
 //! again from the start. All of these draw from one [`Backoff`] per call, so a call is attempted
 //! at most `max_retries + 1` times in all, whatever mix of failures it meets.
 
+pub mod footers;
 pub mod token;
 
 #[cfg(test)]
@@ -49,6 +50,9 @@ pub struct CasClient {
     session_id: String,
     /// The CAS answered 404/501 to a V2 reconstruction and 200 to V1: use V1 from now on.
     v1_only: Cell<bool>,
+    /// Where proven xorb footers are kept for later reads, if anywhere (see
+    /// [`CasClient::with_footers`]).
+    footers: Option<footers::FooterCache>,
 }
 
 impl std::fmt::Debug for CasClient {
@@ -101,7 +105,21 @@ impl CasClient {
             tokens,
             session_id,
             v1_only: Cell::new(false),
+            footers: None,
         }
+    }
+
+    /// Keeps the xorb footers its reads prove in `footers` and reuses those kept there (by
+    /// other clients sharing it too). Without one, every read fetches the footers it needs.
+    #[must_use]
+    pub fn with_footers(mut self, footers: footers::FooterCache) -> CasClient {
+        self.footers = Some(footers);
+        self
+    }
+
+    /// Where proven xorb footers are kept, if anywhere.
+    pub fn footers(&self) -> Option<&footers::FooterCache> {
+        self.footers.as_ref()
     }
 
     /// The transport.

@@ -138,7 +138,9 @@ impl TokenSource for HubTokens {
 
 type Refresh = Shared<LocalBoxFuture<'static, Option<CasToken>>>;
 
-/// The current token of one transfer, refreshed on demand. See the module docs.
+/// The current token of one transfer, refreshed on demand. See the module docs. A clone shares
+/// the token and its refresh with the original.
+#[derive(Clone)]
 pub struct TokenCache {
     source: Rc<dyn TokenSource>,
     state: Rc<RefCell<CacheState>>,
@@ -229,6 +231,41 @@ impl TokenCache {
         {
             st.current = None;
         }
+    }
+}
+
+/// Buckets whose read tokens one [`TokenCaches`] keeps at most (past that it starts over).
+const MAX_SHARED_CACHES: usize = 64;
+
+/// The token caches of one client, by key (e.g. the bucket and scope), so that its calls share
+/// a token instead of asking the Hub for one each: a download sync of 2,000 small files made
+/// 2,000 token requests. A clone shares the caches.
+#[derive(Clone, Default)]
+pub struct TokenCaches(Rc<RefCell<std::collections::HashMap<String, TokenCache>>>);
+
+impl fmt::Debug for TokenCaches {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCaches").finish_non_exhaustive()
+    }
+}
+
+impl TokenCaches {
+    /// The cache kept under `key`, made over `source()` when there is none.
+    pub fn get_or_insert_with(
+        &self,
+        key: &str,
+        source: impl FnOnce() -> Rc<dyn TokenSource>,
+    ) -> TokenCache {
+        let mut map = self.0.borrow_mut();
+        if let Some(cache) = map.get(key) {
+            return cache.clone();
+        }
+        if map.len() >= MAX_SHARED_CACHES {
+            map.clear();
+        }
+        let cache = TokenCache::new(source());
+        map.insert(key.to_string(), cache.clone());
+        cache
     }
 }
 
@@ -329,5 +366,45 @@ mod tests {
         src.fail.set(true);
         let (x, y) = tokio::join!(cache.get(&http, &c), cache.get(&http, &c));
         assert!(x.is_err() && y.is_err());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn token_caches_share_one_token_per_key() {
+        let http = crate::transport::native::NativeClient::new();
+        let now_s = http.now_ms() / 1000;
+        let src = Rc::new(Counting {
+            n: Cell::new(0),
+            exp: Cell::new(now_s + 3600),
+            fail: Cell::new(false),
+        });
+        let caches = TokenCaches::default();
+        let made = Cell::new(0);
+        let source = || -> Rc<dyn TokenSource> {
+            made.set(made.get() + 1);
+            src.clone()
+        };
+        let c = Cancel::new();
+        let a = caches.get_or_insert_with("ns/a:read", source);
+        let b = caches.clone().get_or_insert_with("ns/a:read", source);
+        assert_eq!(a.get(&http, &c).await.unwrap().access_token, "tok1");
+        assert_eq!(b.get(&http, &c).await.unwrap().access_token, "tok1");
+        assert_eq!(
+            (src.n.get(), made.get()),
+            (1, 1),
+            "one source, one token for one key"
+        );
+        // A 401 seen through one handle makes both fetch anew, once.
+        b.invalidate("tok1");
+        assert_eq!(a.get(&http, &c).await.unwrap().access_token, "tok2");
+        assert_eq!(b.get(&http, &c).await.unwrap().access_token, "tok2");
+        // Another key has its own token.
+        let other = caches.get_or_insert_with("ns/b:read", source);
+        assert_eq!(other.get(&http, &c).await.unwrap().access_token, "tok3");
+        assert_eq!(made.get(), 2);
+        // Bounded: past MAX_SHARED_CACHES keys it starts over.
+        for i in 0..MAX_SHARED_CACHES {
+            caches.get_or_insert_with(&format!("k{i}"), source);
+        }
+        assert!(caches.0.borrow().len() <= MAX_SHARED_CACHES);
     }
 }

@@ -24,10 +24,13 @@
 //! assert!(ProvenXorb::from_footer(xet::chunk_hash(b"other"), &x.footer()).is_err());
 //! ```
 
+use std::rc::Rc;
+
 use xet::reconstruction::{ByteRange, ChunkRange};
 use xet::xorb::XorbFooter;
 use xet::Hash;
 
+use crate::cas::footers::ProvenChunks;
 use crate::cas::CasClient;
 use crate::error::Error;
 use crate::transport::Cancel;
@@ -64,13 +67,10 @@ pub const FOOTER_FIRST_REQUEST: u64 = 4 + 92 + 40 * 256;
 /// `info_length` is malformed.
 pub const MAX_FOOTER_REQUEST: u64 = 4 + 92 + 40 * 32768;
 
-/// The chunk hashes and lengths of one xorb, proven against its hash.
+/// The chunk hashes and lengths of one xorb, proven against its hash. A clone shares them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvenXorb {
-    hashes: Vec<Hash>,
-    lens: Vec<u32>,
-    /// End offset of each record in the stored object (from a footer), to check fetched ranges.
-    record_ends: Option<Vec<u32>>,
+    chunks: Rc<ProvenChunks>,
 }
 
 fn bad(message: impl Into<String>) -> Error {
@@ -91,12 +91,14 @@ impl ProvenXorb {
         }
         let leaves: Vec<(Hash, u64)> = table.iter().map(|&(h, _, l)| (h, l as u64)).collect();
         (xet::xorb_hash(&leaves) == xorb).then(|| ProvenXorb {
-            hashes: table.iter().map(|&(h, _, _)| h).collect(),
-            lens: table
-                .iter()
-                .map(|&(_, _, l)| u32::try_from(l).unwrap_or(u32::MAX))
-                .collect(),
-            record_ends: None,
+            chunks: Rc::new(ProvenChunks {
+                hashes: table.iter().map(|&(h, _, _)| h).collect(),
+                lens: table
+                    .iter()
+                    .map(|&(_, _, l)| u32::try_from(l).unwrap_or(u32::MAX))
+                    .collect(),
+                record_ends: None,
+            }),
         })
     }
 
@@ -138,31 +140,33 @@ impl ProvenXorb {
             )));
         }
         Ok(ProvenXorb {
-            hashes: footer.chunk_hashes.clone(),
-            lens,
-            record_ends: Some(footer.chunk_boundary_offsets.clone()),
+            chunks: Rc::new(ProvenChunks {
+                hashes: footer.chunk_hashes.clone(),
+                lens,
+                record_ends: Some(footer.chunk_boundary_offsets.clone()),
+            }),
         })
     }
 
     /// Number of chunks of the xorb.
     pub fn len(&self) -> usize {
-        self.hashes.len()
+        self.chunks.hashes.len()
     }
 
     /// Whether the xorb has no chunks.
     pub fn is_empty(&self) -> bool {
-        self.hashes.is_empty()
+        self.chunks.hashes.is_empty()
     }
 
     /// Uncompressed length of chunk `index`.
     pub fn chunk_len(&self, index: u32) -> Option<u32> {
-        self.lens.get(index as usize).copied()
+        self.chunks.lens.get(index as usize).copied()
     }
 
     /// The bytes (end inclusive) that the records of chunks `[first, end)` occupy in the stored
     /// xorb; `None` for a proof that did not come from a footer, or chunks outside the xorb.
     pub fn record_range(&self, first: u32, end: u32) -> Option<ByteRange> {
-        let ends = self.record_ends.as_ref()?;
+        let ends = self.chunks.record_ends.as_ref()?;
         if first >= end {
             return None;
         }
@@ -191,13 +195,13 @@ impl ProvenXorb {
         table: &[(Hash, usize, usize)],
     ) -> Result<(), Error> {
         let (start, end) = (chunks.start, chunks.end);
-        if end as usize > self.hashes.len() || start >= end {
+        if end as usize > self.chunks.hashes.len() || start >= end {
             return Err(bad(format!(
                 "xorb {xorb} has {} chunks; the read covers chunks {start}..{end}",
-                self.hashes.len()
+                self.chunks.hashes.len()
             )));
         }
-        if let Some(ends) = &self.record_ends {
+        if let Some(ends) = &self.chunks.record_ends {
             let first = match start {
                 0 => Some(0),
                 i => ends.get(i as usize - 1).copied(),
@@ -220,8 +224,8 @@ impl ProvenXorb {
         }
         for (i, &(hash, _, len)) in table.iter().enumerate() {
             let index = start as usize + i;
-            let ok = self.hashes.get(index) == Some(&hash)
-                && self.lens.get(index).map(|&l| l as usize) == Some(len);
+            let ok = self.chunks.hashes.get(index) == Some(&hash)
+                && self.chunks.lens.get(index).map(|&l| l as usize) == Some(len);
             if !ok {
                 return Err(bad(format!(
                     "xorb {xorb} chunk {index} does not match its hash"
@@ -255,6 +259,11 @@ pub async fn fetch_proof(
     cancel: &Cancel,
     on_bytes: &dyn Fn(u64),
 ) -> Result<ProvenXorb, Error> {
+    // Footers proven by this client's earlier reads (a sync of many small files reads parts
+    // of the same xorbs file after file).
+    if let Some(chunks) = cas.footers().and_then(|f| f.get(&xorb)) {
+        return Ok(ProvenXorb { chunks });
+    }
     let first = footer_len(chunks_hint).clamp(FOOTER_FIRST_REQUEST, MAX_FOOTER_REQUEST);
     let mut body = cas.fetch_tail(url, first, cancel, on_bytes).await?;
     let info_length = footer_length(&body)
@@ -279,7 +288,11 @@ pub async fn fetch_proof(
         .saturating_sub(usize::try_from(need).unwrap_or(usize::MAX));
     let (footer, _) = XorbFooter::parse_tail(body.get(start..).unwrap_or_default())
         .map_err(|e| bad(format!("footer of xorb {xorb}: {e}")))?;
-    ProvenXorb::from_footer(xorb, &footer)
+    let proof = ProvenXorb::from_footer(xorb, &footer)?;
+    if let Some(footers) = cas.footers() {
+        footers.insert(xorb, proof.chunks.clone());
+    }
+    Ok(proof)
 }
 
 /// The error a failed footer read of `xorb` ends a verified read with: a `4xx` answer means the

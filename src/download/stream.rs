@@ -844,6 +844,47 @@ mod tests {
     }
 
     #[tokio::test(flavor = "current_thread")]
+    async fn clients_sharing_a_footer_cache_read_each_footer_once() {
+        let mock = MockCas::new();
+        let data = random_bytes(6, 3 << 20);
+        let (_, hash) = stored(&mock, &data).await;
+        let size = data.len() as u64;
+        let cache = crate::cas::footers::FooterCache::default();
+        let sharing = || {
+            let (cas, _) = client(&mock);
+            Rc::new(Rc::try_unwrap(cas).unwrap().with_footers(cache.clone()))
+        };
+        // Two partial xorbs, as in the test above.
+        let range = Some((200_000, size - 200_000));
+        let expect = &data[200_000..(size - 200_000) as usize];
+        let before = mock.count(Method::Get, "/fetch/");
+        assert_eq!(read(&sharing(), hash, size, range).await.unwrap(), expect);
+        assert_eq!(
+            mock.count(Method::Get, "/fetch/") - before,
+            5,
+            "3 ranges, 2 footers"
+        );
+        // Another client (another call of the same BucketClient) needs no footer...
+        let before = mock.count(Method::Get, "/fetch/");
+        assert_eq!(read(&sharing(), hash, size, range).await.unwrap(), expect);
+        assert_eq!(
+            mock.count(Method::Get, "/fetch/") - before,
+            3,
+            "the 3 ranges only"
+        );
+        // ...and still catches a flipped byte with the kept footer.
+        mock.fault(Method::Get, "/fetch/", 1, Fault::Flip(5000));
+        let r = read(&sharing(), hash, size, range).await;
+        assert!(matches!(r, Err(Error::Integrity { .. })), "{r:?}");
+        mock.clear_faults();
+        // A client without the cache reads the footers again.
+        let before = mock.count(Method::Get, "/fetch/");
+        let (plain, _) = client(&mock);
+        assert_eq!(read(&plain, hash, size, range).await.unwrap(), expect);
+        assert_eq!(mock.count(Method::Get, "/fetch/") - before, 5);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
     async fn pieces_are_bounded_and_dropping_stops_fetching() {
         let mock = MockCas::new();
         let data = random_bytes(3, 12 << 20);

@@ -57,10 +57,16 @@ async function tamperingFetch(url, init) {
 }
 
 let hub;
+/**
+ * A client of its own: the xorb footers a client's reads prove are kept for its later reads,
+ * so tests of footer reads use a new one each time.
+ */
+const newClient = () =>
+  new BucketClient({ endpoint: local.hub, accessToken: local.token, fetch: tamperingFetch, retry: { retries: 2, initialDelayMs: 10, maxDelayMs: 50 } });
 
 before(async () => {
   local = await startLocalHub();
-  hub = new BucketClient({ endpoint: local.hub, accessToken: local.token, fetch: tamperingFetch, retry: { retries: 2, initialDelayMs: 10, maxDelayMs: 50 } });
+  hub = newClient();
   ({ bucketId: bucket } = await hub.createBucket(`verified-${Math.random().toString(36).slice(2, 8)}`));
   data = bytes(77, SIZE);
   await hub.uploadBucketFile(bucket, { source: data, destination: 'a.bin' });
@@ -76,10 +82,10 @@ after(async () => {
 const same = (a, b) => Buffer.from(a).equals(Buffer.from(b));
 
 /** Reads a range as a stream; returns the bytes handed out and the error, if any. */
-async function streamRange(range, extra = {}) {
+async function streamRange(range, extra = {}, client = hub) {
   const got = [];
   try {
-    const stream = await hub.openBucketFile(bucket, { path: 'a.bin', range, ...extra });
+    const stream = await client.openBucketFile(bucket, { path: 'a.bin', range, ...extra });
     for await (const piece of stream) got.push(piece.slice());
     return { bytes: Buffer.concat(got) };
   } catch (error) {
@@ -101,17 +107,23 @@ function ranges() {
 }
 
 test('ranges at chunk, xorb and file edges read the stored bytes, one footer per partial xorb', async (t) => {
+  const again = newClient();
   for (const [name, range] of Object.entries(ranges())) {
     reset();
-    const got = await hub.getBucketFile(bucket, { path: 'a.bin', range });
+    const got = await newClient().getBucketFile(bucket, { path: 'a.bin', range });
     assert.ok(same(got, data.subarray(range.start, range.end)), name);
     const { data: d, footer, dataBytes, footerBytes } = tamper.seen;
     // Every partially read xorb costs one or two footer requests; a xorb read whole costs none.
     assert.ok(footer <= 2 * d, `${name}: ${footer} footer requests for ${d} data requests`);
     t.diagnostic(`${name}: ${d} data requests (${dataBytes} B), ${footer} footer requests (${footerBytes} B)`);
+    // A client reads each footer once: its later reads of the same xorbs reuse the proof.
+    await again.getBucketFile(bucket, { path: 'a.bin', range });
+    reset();
+    assert.ok(same(await again.getBucketFile(bucket, { path: 'a.bin', range }), data.subarray(range.start, range.end)), name);
+    assert.equal(tamper.seen.footer, 0, `${name}: read again by the same client`);
   }
   reset();
-  assert.ok(same(await hub.getBucketFile(bucket, { path: 'a.bin' }), data));
+  assert.ok(same(await newClient().getBucketFile(bucket, { path: 'a.bin' }), data));
   // The 16 MiB xorb's term is over 12 MiB: its footer is read once to fetch it in parts cut at
   // chunk boundaries (several ranges in flight); the 4 MiB xorb is fetched whole, no footer.
   assert.equal(tamper.seen.footer, 1, 'a whole file reads one footer, for the xorb it splits');
@@ -187,7 +199,7 @@ test('a flipped byte in a footer is an IntegrityError', async () => {
   for (const [name, at] of Object.entries(spots)) {
     reset();
     Object.assign(tamper, { flip: 'footer', nth: 'any', at });
-    await assert.rejects(hub.getBucketFile(bucket, { path: 'a.bin', range }), { name: 'IntegrityError' }, name);
+    await assert.rejects(newClient().getBucketFile(bucket, { path: 'a.bin', range }), { name: 'IntegrityError' }, name);
     assert.ok(tamper.flipped, name);
   }
 });
@@ -198,11 +210,11 @@ test("a server that refuses the footer range: IntegrityError, unless verify: 'st
     reset();
     tamper.refuse = status;
     await assert.rejects(
-      hub.getBucketFile(bucket, { path: 'a.bin', range }),
+      newClient().getBucketFile(bucket, { path: 'a.bin', range }),
       (e) => e.name === 'IntegrityError' && e.message.includes('refused the footer range') && e.message.includes(`HTTP ${status}`),
       `status ${status}`,
     );
-    const { error } = await streamRange(range);
+    const { error } = await streamRange(range, {}, newClient());
     assert.equal(error?.name, 'IntegrityError');
   }
   reset();
@@ -220,4 +232,32 @@ test("a server that refuses the footer range: IntegrityError, unless verify: 'st
   assert.equal(wrong.length, range.end - range.start);
   assert.ok(!same(wrong, data.subarray(range.start, range.end)));
   await assert.rejects(hub.getBucketFile(bucket, { path: 'a.bin', range, verify: 'fast' }), { name: 'ValidationError' });
+});
+
+test('the reads of one client share its read token for the bucket; another client asks for its own', async () => {
+  let tokenRequests = 0;
+  const counting = (url, init) => {
+    if (String(url).includes('/xet-read-token')) tokenRequests++;
+    return tamperingFetch(url, init);
+  };
+  const options = { endpoint: local.hub, accessToken: local.token, fetch: counting };
+  const client = new BucketClient(options);
+  const range = ranges()['inside one chunk'];
+  reset();
+  for (let i = 0; i < 3; i++) assert.ok(same(await client.getBucketFile(bucket, { path: 'a.bin', range }), data.subarray(range.start, range.end)));
+  const blob = await client.openBucketBlob(bucket, 'a.bin');
+  assert.equal((await blob.slice(0, 5).bytes()).length, 5);
+  blob.close();
+  assert.equal(tokenRequests, 1, 'one token for 3 reads and a blob of one client');
+  await new BucketClient(options).getBucketFile(bucket, { path: 'a.bin', range });
+  assert.equal(tokenRequests, 2);
+});
+
+test('a default reader gets pieces no larger than their bytes (no 4 MiB buffer per read of a small range)', async () => {
+  const range = ranges()['across a chunk edge'];
+  const stream = await hub.openBucketFile(bucket, { path: 'a.bin', range });
+  const pieces = [];
+  for await (const piece of stream) pieces.push(piece);
+  assert.ok(same(Buffer.concat(pieces), data.subarray(range.start, range.end)));
+  for (const piece of pieces) assert.ok(piece.buffer.byteLength <= Math.max(piece.length, 64 << 10), `${piece.buffer.byteLength} B buffer for ${piece.length} B`);
 });
