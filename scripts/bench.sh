@@ -75,11 +75,12 @@ if [ "${PEERS_BENCH:-1}" != 0 ]; then
       PEERS_HUB="$TGT/release/local-hub"
       ;;
   esac
-  PEERS_WORKLOADS=upload-new,reupload,small,small-again,download,sync-up
+  PEERS_WORKLOADS=upload-new,reupload,small,small-again,download,sync-up,sync-down
   if [ "${PEERS_BENCH_SYNC_RSS:-0}" = 1 ]; then PEERS_WORKLOADS="$PEERS_WORKLOADS,sync-rss"; fi
   LOCAL_HUB_BIN="$PEERS_HUB" node benches/js/peers-bench.mjs --size-mib "${PEERS_BENCH_MIB:-256}" \
     --rounds "${PEERS_BENCH_ROUNDS:-3}" --small "${PEERS_BENCH_SMALL:-1000,10000}" \
     --workloads "$PEERS_WORKLOADS" --sync-files "${PEERS_BENCH_SYNC_FILES:-10000}" \
+    --sync-down-files "${PEERS_BENCH_SYNC_DOWN_FILES:-2000}" \
     --rss-files "${PEERS_BENCH_RSS_FILES:-100000}"
 fi
 

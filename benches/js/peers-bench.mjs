@@ -24,11 +24,14 @@
 //                  (@huggingface/hub has no sync: its `uploadFiles` of the folder URL is timed, and
 //                  the section title says so), then the same sync again with nothing to do (planning
 //                  cost: a walk, a listing and a comparison; hub.js has no such case)
+//   sync-down      a tree of --sync-down-files files (default 2,000; 1–16 KiB each) uploaded once by
+//                  hf-buckets, then synced down into an empty folder by `syncBucket` /
+//                  `HfApi.sync_bucket` (@huggingface/hub has no sync or folder download: not run)
 //   sync-rss       a tree of --rss-files files (default 100,000; 64 B–1 KiB each, generated once and
 //                  removed at the end) synced by hf-buckets and Python: time and peak RSS. Takes
 //                  minutes, so scripts/bench.sh runs it only with PEERS_BENCH_SYNC_RSS=1.
 // Options: --rounds 3  --size-mib 256  --small 1000  --peers ours,python,hubjs  --workloads …
-//          --sync-files 10000  --rss-files 100000
+//          --sync-files 10000  --sync-down-files 2000  --rss-files 100000
 import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
@@ -52,6 +55,7 @@ if (workloads.has('small-again')) workloads.add('small');
 const peers = String(opts.peers ?? 'ours,python,hubjs').split(',');
 const syncFiles = Number(opts['sync-files'] ?? 10000);
 const rssFiles = Number(opts['rss-files'] ?? 100000);
+const syncDownFiles = Number(opts['sync-down-files'] ?? 2000);
 /** Bucket prefix the sync workloads write under. */
 const SYNC_PREFIX = 'tree';
 
@@ -239,6 +243,32 @@ try {
       }
     }
     rmSync(tree, { recursive: true, force: true });
+  }
+  if (workloads.has('sync-down')) {
+    const hub = await startLocalHub();
+    const tree = path.join(work, 'sync-down-tree');
+    try {
+      const bytes = syncTree(tree, syncDownFiles, 1024, 16 * 1024);
+      const bucket = await newBucket(hub, 'sync-down');
+      const remote = `hf://buckets/${bucket}/${SYNC_PREFIX}`;
+      await runPeer('ours', 'sync', hub, bucket, [[tree, remote]], {});
+      rmSync(tree, { recursive: true, force: true });
+      const title = `sync-down: ${syncDownFiles.toLocaleString('en-US')} files (1–16 KiB, ${(bytes / MiB).toFixed(0)} MiB) into an empty folder (hub.js: no sync)`;
+      const downPeers = peers.filter((p) => p !== 'hubjs');
+      for (let round = 0; round < rounds; round++) {
+        for (const peer of downPeers.map((_, i) => downPeers[(i + round) % downPeers.length])) {
+          const local = mkdtempSync(path.join(work, `down-${peer}-`));
+          const r = await runPeer(peer, 'sync', hub, bucket, [[remote, local]], { HF_HOME: mkdtempSync(path.join(work, 'hf-home-')) });
+          const got = execFileSync('find', [local, '-type', 'f'], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
+          if (got !== syncDownFiles) throw new Error(`${peer} synced down ${got} of ${syncDownFiles} files`);
+          rmSync(local, { recursive: true, force: true });
+          record(title, peer, r, 0);
+        }
+      }
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+      await hub.stop();
+    }
   }
   if (workloads.has('sync-rss')) {
     const tree = path.join(work, 'rss-tree');

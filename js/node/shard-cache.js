@@ -33,8 +33,13 @@ const indexes = new Map();
 
 const sha256 = (/** @type {string | Uint8Array} */ data) => createHash('sha256').update(data).digest('hex');
 
+/** On unless HF_BUCKETS_SHARD_CACHE=0; off where the environment cannot be read (Deno without `--allow-env`). */
 function enabled() {
-  return process.env.HF_BUCKETS_SHARD_CACHE !== '0';
+  try {
+    return process.env.HF_BUCKETS_SHARD_CACHE !== '0';
+  } catch {
+    return false;
+  }
 }
 
 /** The cache folder of the CAS at `casUrl`. @param {string} casUrl */

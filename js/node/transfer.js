@@ -44,7 +44,12 @@ const WORKERS_IDLE_MS = 30_000;
  * @param {number} fallback
  */
 function envCount(name, fallback) {
-  const text = process.env[name];
+  let text;
+  try {
+    text = process.env[name];
+  } catch {
+    return fallback; // Deno without `--allow-env`: the variable cannot be set there
+  }
   if (text === undefined || text === '') return fallback;
   if (!/^\d{1,6}$/.test(text.trim())) throw new TypeError(`${name} must be a whole number, not ${JSON.stringify(text)}`);
   return Number(text);

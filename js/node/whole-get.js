@@ -409,14 +409,27 @@ function viaFetch(url, headers, max) {
 }
 
 /**
+ * Whether Node routes `fetch` through HTTP(S)_PROXY (NODE_USE_ENV_PROXY). Deno, which runs this
+ * entry for `npm:` imports, throws on any `process.env` read without `--allow-env`: that is
+ * "not set" here, not an error of every download.
+ */
+function envProxy() {
+  try {
+    const value = process.env.NODE_USE_ENV_PROXY;
+    return Boolean(value) && value !== '0';
+  } catch {
+    return false;
+  }
+}
+
+/**
  * @param {string} url
  * @param {string[]} headers
  * @param {number} max
  */
 function wholeGet(url, headers, max) {
   const dispatcher = globalThis[DISPATCHER];
-  const envProxy = Boolean(process.env.NODE_USE_ENV_PROXY) && process.env.NODE_USE_ENV_PROXY !== '0';
-  if (envProxy || globalThis.fetch !== nodeFetch || (dispatcher !== undefined && dispatcher?.constructor?.name !== 'Agent')) {
+  if (envProxy() || globalThis.fetch !== nodeFetch || (dispatcher !== undefined && dispatcher?.constructor?.name !== 'Agent')) {
     return viaFetch(url, headers, max);
   }
   return request(url, headers, max);
