@@ -16,6 +16,13 @@ import { withJsonl } from './sync-plan.js';
 
 /** Lines per batch call of an upload sync (the official client's chunk size, §1.8). */
 export const BATCH_LINES = 1000;
+/**
+ * Files of known size up to this many bytes are downloaded into one array (`getBucketFile`)
+ * and written at once: a stream per small file (its reader, pulls and promises) cost more than
+ * the file's bytes.
+ */
+const WHOLE_FILE_BYTES = 1 << 20;
+
 /** Files downloaded at once unless `concurrency` says otherwise. */
 export const DEFAULT_CONCURRENCY = 8;
 /** Files per page handed to the planner. */
@@ -173,26 +180,28 @@ async function writeDownloads(client, bucketId, items, local, { concurrency, sig
     active.add(own);
     try {
       writer = await local.createWriter(item.rel);
-      let stream = null;
+      let written = 0;
+      const put = async (/** @type {Uint8Array} */ piece) => {
+        await writer.write(piece);
+        written += piece.length;
+        progress.state.bytesDone += piece.length;
+        progress.emit();
+      };
       if (item.size !== 0) {
         const open = item.xetHash && item.size !== undefined ? { xetHash: item.xetHash, size: item.size } : { path: item.remote };
-        stream = await client.openBucketFile(bucketId, {
+        const options = {
           ...open,
           signal: own.signal,
-          onProgress: (e) => {
+          onProgress: (/** @type {{ bytesFetched: number }} */ e) => {
             progress.state.bytesFetched += e.bytesFetched - fetched;
             fetched = e.bytesFetched;
             progress.emit();
           },
-        });
-      }
-      let written = 0;
-      if (stream) {
-        for await (const piece of stream) {
-          await writer.write(piece);
-          written += piece.length;
-          progress.state.bytesDone += piece.length;
-          progress.emit();
+        };
+        if (item.size !== undefined && item.size <= WHOLE_FILE_BYTES) {
+          await put(await client.getBucketFile(bucketId, options));
+        } else {
+          for await (const piece of await client.openBucketFile(bucketId, options)) await put(piece);
         }
       }
       await writer.commit(item.mtimeMs);

@@ -217,8 +217,18 @@ impl CasClient {
             }
             .boxed_local()
         };
+        // The answer is read whole: a GET (reconstructions, dedup queries) may say so to the
+        // transport, which then may take a cheaper path.
+        let whole = |t: &CasToken| {
+            let r = build(t);
+            if r.method == Method::Get && r.body.is_none() {
+                r.whole_answer(max)
+            } else {
+                r
+            }
+        };
         let a = self
-            .exchange(Target::Cas(build), cancel, accept, &read)
+            .exchange(Target::Cas(&whole), cancel, accept, &read)
             .await?;
         Ok((a.status, a.url, a.body))
     }
@@ -235,7 +245,6 @@ impl CasClient {
                 Method::Get,
                 format!("{}/v1/chunks/default/{hex}", t.cas_url),
             )
-            .whole_answer(MAX_METADATA_BODY)
         };
         match self
             .send_read(&build, cancel, &[404], MAX_METADATA_BODY)

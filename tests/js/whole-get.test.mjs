@@ -9,7 +9,10 @@ import assert from 'node:assert/strict';
 import { randomFillSync } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
-import { BucketClient } from 'hf-buckets';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BucketClient, syncBucket } from 'hf-buckets';
 import { startLocalHub } from './helpers/local-hub.mjs';
 import { request } from '../../js/node/whole-get.js';
 
@@ -80,6 +83,31 @@ test('a batch of small files asks one dedup query per file, none with fetch; the
   assert.equal(again.result.upload.newBytes, 0);
   assert.equal(again.result.upload.dedupBytes, 40 * 4096);
   assert.equal(again.result.upload.xorbs, 0);
+});
+
+test('a download sync of small files reads reconstructions, footers and ranges without fetch, with one read token', async () => {
+  const bucketId = await newBucket();
+  const files = smallFiles(30);
+  assert.equal((await client().batchBucketFiles(bucketId, { add: files })).success, true);
+  const dest = mkdtempSync(join(tmpdir(), 'wg-down-'));
+  const seen = { cas: 0, token: 0, other: 0 };
+  const onCreate = ({ request }) => {
+    if (/^\/v[12]\/(reconstructions|fetch_term)/.test(request.path)) seen.cas += 1;
+    else if (request.path.includes('/xet-read-token')) seen.token += 1;
+    else seen.other += 1;
+  };
+  diagnostics.subscribe('undici:request:create', onCreate);
+  try {
+    const report = await syncBucket({ source: `hf://buckets/${bucketId}/f`, destination: dest, endpoint: local.hub, accessToken: local.token });
+    assert.equal(report.downloaded, 30);
+  } finally {
+    diagnostics.unsubscribe('undici:request:create', onCreate);
+  }
+  for (const [i, f] of files.entries()) assert.ok(Buffer.from(readFileSync(join(dest, `${i}.bin`))).equals(Buffer.from(f.source)));
+  assert.equal(seen.cas, 0, 'no CAS read went through fetch');
+  assert.equal(seen.token, 1, 'one read token for the 30 files');
+  assert.ok(seen.other >= 1, 'the channel works (the listing used fetch)');
+  rmSync(dest, { recursive: true, force: true });
 });
 
 test('with the global fetch replaced, dedup queries go through it', async () => {
