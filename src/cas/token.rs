@@ -296,6 +296,15 @@ mod tests {
         }
     }
 
+    /// A counting source of tokens valid for an hour from `now_s`.
+    fn hour_tokens(now_s: u64) -> Rc<Counting> {
+        Rc::new(Counting {
+            n: Cell::new(0),
+            exp: Cell::new(now_s + 3600),
+            fail: Cell::new(false),
+        })
+    }
+
     #[test]
     fn refresh_margin() {
         // 1 h token: refreshed in its last minute.
@@ -336,11 +345,7 @@ mod tests {
     async fn concurrent_callers_share_one_refresh_and_401_invalidates() {
         let http = crate::transport::native::NativeClient::new();
         let now_s = http.now_ms() / 1000;
-        let src = Rc::new(Counting {
-            n: Cell::new(0),
-            exp: Cell::new(now_s + 3600),
-            fail: Cell::new(false),
-        });
+        let src = hour_tokens(now_s);
         let cache = TokenCache::new(src.clone());
         let c = Cancel::new();
         let (a, b, d) = tokio::join!(
@@ -372,11 +377,7 @@ mod tests {
     async fn token_caches_share_one_token_per_key() {
         let http = crate::transport::native::NativeClient::new();
         let now_s = http.now_ms() / 1000;
-        let src = Rc::new(Counting {
-            n: Cell::new(0),
-            exp: Cell::new(now_s + 3600),
-            fail: Cell::new(false),
-        });
+        let src = hour_tokens(now_s);
         let caches = TokenCaches::default();
         let made = Cell::new(0);
         let source = || -> Rc<dyn TokenSource> {
