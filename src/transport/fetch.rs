@@ -121,11 +121,9 @@ impl FetchClient {
         );
         let answer = match called {
             Ok(promise) => {
-                // Large answers: a cancel also stops the transfer (a dedup query's answer is
-                // left to finish).
-                let _abort = (max > WHOLE_ABORT_FROM)
-                    .then(|| Reflect::get(&promise, &JsValue::from_str("abort")).ok())
-                    .flatten()
+                // A cancel also stops the transfer (a range read is megabytes).
+                let _abort = Reflect::get(&promise, &JsValue::from_str("abort"))
+                    .ok()
                     .and_then(|f| f.dyn_into::<Function>().ok())
                     .map(|abort| {
                         let target = promise.clone();
@@ -782,9 +780,6 @@ impl BodyStream for FetchBody {
         Ok(Some(copy_array_into(&array, dst)))
     }
 }
-
-/// Answers above this many bytes may be aborted mid-way (see [`FetchClient::send_whole`]).
-const WHOLE_ABORT_FROM: usize = 1 << 20;
 
 /// A body the whole-answer transport read: JS byte arrays, handed out in order.
 struct JsPieces {
