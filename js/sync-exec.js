@@ -198,7 +198,7 @@ async function writeDownloads(client, bucketId, items, local, { concurrency, sig
             progress.emit();
           },
         };
-        if (item.size !== undefined && item.size <= WHOLE_FILE_BYTES) {
+        if (item.size !== undefined && item.size <= WHOLE_FILE_BYTES && typeof client.getBucketFile === 'function') {
           await put(await client.getBucketFile(bucketId, options));
         } else {
           for await (const piece of await client.openBucketFile(bucketId, options)) await put(piece);

@@ -97,9 +97,9 @@ function localFor(side, upload) {
 }
 
 /**
- * The client the executor uses, its transfers (`batchBucketFiles` with sources, `openBucketFile`)
- * given `tokenProvider` when there is one: in browsers CAS tokens often come from the page's own
- * server. The executor calls only these four methods.
+ * The client the executor uses, its transfers (`batchBucketFiles` with sources, `openBucketFile`,
+ * `getBucketFile`) given `tokenProvider` when there is one: in browsers CAS tokens often come
+ * from the page's own server. The executor calls only these five methods.
  */
 function executorClient(o) {
   const client = o.client ?? new BucketClient(o);
@@ -108,6 +108,7 @@ function executorClient(o) {
   return {
     batchBucketFiles: (bucketId, options) => client.batchBucketFiles(bucketId, { tokenProvider, ...options }),
     openBucketFile: (bucketId, options) => client.openBucketFile(bucketId, { tokenProvider, ...options }),
+    getBucketFile: (bucketId, options) => client.getBucketFile(bucketId, { tokenProvider, ...options }),
     getPathsInfo: (bucketId, paths, options) => client.getPathsInfo(bucketId, paths, options),
     listBucketTree: (bucketId, options) => client.listBucketTree(bucketId, options),
   };
