@@ -483,8 +483,8 @@ impl MockCas {
 impl HttpClient for MockCas {
     async fn send(&self, request: Request, cancel: &Cancel) -> Result<Response, TransportError> {
         cancel.check()?;
-        tokio::task::yield_now().await;
-        cancel.check()?;
+        // Seen when first polled, as a real transport writes its request then; answered a turn
+        // later.
         let path = request
             .url
             .strip_prefix("http://cas")
@@ -494,6 +494,8 @@ impl HttpClient for MockCas {
         self.seen
             .borrow_mut()
             .push((request.method, path.clone(), auth.clone()));
+        tokio::task::yield_now().await;
+        cancel.check()?;
         let fault = self.take_fault(
             request.method,
             &path,

@@ -832,15 +832,19 @@ async fn run(
             break;
         }
 
+        // Queries and uploads are polled before the readers: a future pushed into them does
+        // nothing until its first poll (that is what sends its request), and sources that
+        // answer at once would otherwise keep every query of a batch of small files unsent
+        // until the last file was read.
         let event = std::future::poll_fn(|cx| {
-            if let Poll::Ready(Some((index, source, result))) = readers.poll_next_unpin(cx) {
-                return Poll::Ready(Event::Read(index, source, result));
-            }
             if let Poll::Ready(Some((seq, result))) = st.queries.poll_next_unpin(cx) {
                 return Poll::Ready(Event::Query(seq, result));
             }
             if let Poll::Ready(Some(result)) = st.uploads.poll_next_unpin(cx) {
                 return Poll::Ready(Event::Uploaded(result));
+            }
+            if let Poll::Ready(Some((index, source, result))) = readers.poll_next_unpin(cx) {
+                return Poll::Ready(Event::Read(index, source, result));
             }
             Poll::Pending
         })
@@ -1481,6 +1485,57 @@ mod tests {
             read.get()
         );
         assert!(read.get() >= 6 << 20, "read only {}", read.get());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn queries_go_out_while_sources_that_answer_at_once_are_still_read() {
+        // Sources whose reads are ready at once (small files read synchronously): the queries of
+        // the first files must be sent while later files are still being read, not after the
+        // last one (a query future sends nothing until it is polled).
+        struct Watched {
+            inner: BytesSource,
+            mock: Rc<MockCas>,
+            queries_seen: Rc<RefCell<Vec<usize>>>,
+        }
+        #[async_trait::async_trait(?Send)]
+        impl Source for Watched {
+            async fn read(&mut self) -> Result<Option<Bytes>, Error> {
+                let piece = self.inner.read().await?;
+                if piece.is_some() {
+                    self.queries_seen
+                        .borrow_mut()
+                        .push(self.mock.count(Method::Get, "/v1/chunks"));
+                }
+                Ok(piece)
+            }
+        }
+        let mock = MockCas::new();
+        let (cas, _) = client(&mock);
+        let queries_seen = Rc::new(RefCell::new(Vec::new()));
+        let files = (0..400u64)
+            .map(|i| UploadFile {
+                path: format!("f{i}"),
+                source: Box::new(Watched {
+                    inner: BytesSource::new(random_bytes(i, 4096), 1 << 20),
+                    mock: mock.clone(),
+                    queries_seen: queries_seen.clone(),
+                }),
+            })
+            .collect();
+        let report = upload_files(&cas, files, UploadOptions::default(), None, &Cancel::new())
+            .await
+            .unwrap();
+        assert_eq!(report.dedup_queries, 400);
+        let seen = queries_seen.borrow();
+        assert_eq!(seen.len(), 400);
+        // Every query slot was filled while reading went on (the answers need the task to
+        // yield, which a mock without elapsing time never makes it do before the reads end).
+        let at_last_read = *seen.last().unwrap();
+        let slots = UploadOptions::default().max_queries_in_flight;
+        assert!(
+            at_last_read >= slots,
+            "only {at_last_read} queries sent when the last file was read ({slots} slots)"
+        );
     }
 
     #[tokio::test(flavor = "current_thread")]
