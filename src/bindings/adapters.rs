@@ -292,28 +292,45 @@ fn notify(callback: &Function, event: &JsValue) {
     let _ = callback.call1(&JsValue::UNDEFINED, event);
 }
 
+#[wasm_bindgen(module = "/js/transfer-events.js")]
+extern "C" {
+    /// Builds the event object on the JS side: one call per event instead of a `Reflect.set`
+    /// and a key string per field.
+    #[wasm_bindgen(js_name = uploadEvent)]
+    #[allow(clippy::too_many_arguments)]
+    fn upload_event(
+        index: f64,
+        path: &str,
+        file_read: f64,
+        file_hashed: f64,
+        file_deduplicated: f64,
+        file_new: f64,
+        done: bool,
+        read: f64,
+        hashed: f64,
+        deduplicated: f64,
+        fresh: f64,
+        uploaded: f64,
+        sent: f64,
+    ) -> JsValue;
+}
+
 fn upload_progress_event(p: &UploadProgress, names: &[String]) -> JsValue {
-    let file = Object::new();
-    set(&file, "index", p.file as f64);
-    set(
-        &file,
-        "path",
+    upload_event(
+        p.file as f64,
         names.get(p.file).map(String::as_str).unwrap_or_default(),
-    );
-    set(&file, "bytesRead", p.file_bytes_read as f64);
-    set(&file, "bytesHashed", p.file_bytes_hashed as f64);
-    set(&file, "bytesDeduplicated", p.file_bytes_deduplicated as f64);
-    set(&file, "bytesNew", p.file_bytes_new as f64);
-    set(&file, "done", p.file_done);
-    let e = Object::new();
-    set(&e, "file", file);
-    set(&e, "bytesRead", p.bytes_read as f64);
-    set(&e, "bytesHashed", p.bytes_hashed as f64);
-    set(&e, "bytesDeduplicated", p.bytes_deduplicated as f64);
-    set(&e, "bytesNew", p.bytes_new as f64);
-    set(&e, "bytesUploaded", p.bytes_uploaded as f64);
-    set(&e, "bytesSent", p.bytes_sent as f64);
-    e.into()
+        p.file_bytes_read as f64,
+        p.file_bytes_hashed as f64,
+        p.file_bytes_deduplicated as f64,
+        p.file_bytes_new as f64,
+        p.file_done,
+        p.bytes_read as f64,
+        p.bytes_hashed as f64,
+        p.bytes_deduplicated as f64,
+        p.bytes_new as f64,
+        p.bytes_uploaded as f64,
+        p.bytes_sent as f64,
+    )
 }
 
 /// `onProgress` of an upload of the files named `names` (in input order).
