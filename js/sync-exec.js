@@ -406,93 +406,180 @@ function emptyReport(plan) {
   };
 }
 
-/** Sends the chunks of one kind of line; per-line failures are listed, other errors stop. */
-async function sendChunks(client, bucketId, kind, lines, { signal, progress, report, relOf }) {
+/** Sends delete lines in batch calls of up to BATCH_LINES; per-line failures are listed, other errors stop. */
+async function sendDeletes(client, bucketId, lines, { signal, progress, report, relOf }) {
   for (let i = 0; i < lines.length; i += BATCH_LINES) {
     checkAborted(signal);
     const chunk = lines.slice(i, i + BATCH_LINES);
-    const base = { ...progress.state };
-    const seen = new Set();
-    const options = { signal };
-    if (kind === 'add') {
-      options.add = chunk;
-      options.onProgress = (e) => {
-        const s = progress.state;
-        s.bytesRead = base.bytesRead + e.bytesRead;
-        s.bytesDone = base.bytesDone + e.bytesRead;
-        s.bytesDeduplicated = base.bytesDeduplicated + e.bytesDeduplicated;
-        s.bytesSent = base.bytesSent + e.bytesSent;
-        if (e.file) {
-          if (e.file.done) {
-            progress.current.delete(relOf(e.file.path));
-            seen.add(e.file.path);
-          } else {
-            progress.current.add(relOf(e.file.path));
-          }
-        }
-        progress.emit();
-      };
-    } else {
-      options.delete = chunk;
-    }
-    const r = await client.batchBucketFiles(bucketId, options);
-    const action = kind === 'add' ? 'upload' : 'delete';
+    const r = await client.batchBucketFiles(bucketId, { delete: chunk, signal });
     const failed = [...r.failed, ...r.skipped];
-    for (const f of failed) report.failed.push({ path: relOf(f.path), action, error: f.error });
-    const ok = chunk.length - failed.length;
-    if (kind === 'add') {
-      report.uploaded += ok;
-      if (r.upload) {
-        report.bytesRead += r.upload.bytes;
-        report.bytesSent += r.upload.bytesSent;
-        report.bytesDeduplicated += r.upload.dedupBytes;
-        Object.assign(progress.state, {
-          bytesRead: base.bytesRead + r.upload.bytes,
-          bytesDone: base.bytesDone + r.upload.bytes,
-          bytesSent: base.bytesSent + r.upload.bytesSent,
-          bytesDeduplicated: base.bytesDeduplicated + r.upload.dedupBytes,
-        });
-      }
-      for (const line of chunk) progress.current.delete(relOf(line.destination));
-    } else {
-      report.deleted += ok;
-    }
+    for (const f of failed) report.failed.push({ path: relOf(f.path), action: 'delete', error: f.error });
+    report.deleted += chunk.length - failed.length;
     progress.state.filesDone += chunk.length;
     progress.emit(true);
   }
 }
 
 /**
+ * Commits add lines in batch calls of up to BATCH_LINES, each overlapping the one before: a
+ * batch starts once the one before has planned all its files (read, hashed, every dedup query
+ * answered), so that one's last xorb, shard and commit run while the next batch's files are
+ * read. At most two calls run at once; results are counted in batch order. A batch that fails
+ * (other than per line: those are listed, as always) stops the run and the batch started after
+ * it; the one started before it may finish, as it would have in a run one batch at a time.
+ */
+function addBatches(client, bucketId, { signal, progress, report, relOf }) {
+  /** The batch calls running: `{ index, controller, stopped }`. */
+  const running = new Set();
+  const onAbort = () => {
+    for (const b of running) b.controller.abort(signal.reason);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  /** The batch before, counted once it is done (its failure rejects this). */
+  let previous = Promise.resolve();
+  let failure = null;
+  let next = 0;
+  const state = progress.state;
+
+  const start = (lines) => {
+    const batch = { index: next++, controller: new AbortController(), stopped: false };
+    running.add(batch);
+    /** What this batch has added to the progress counters so far. */
+    const mine = { bytesRead: 0, bytesDeduplicated: 0, bytesSent: 0 };
+    const move = (read, deduplicated, sent) => {
+      state.bytesRead += read - mine.bytesRead;
+      state.bytesDone += read - mine.bytesRead;
+      state.bytesDeduplicated += deduplicated - mine.bytesDeduplicated;
+      state.bytesSent += sent - mine.bytesSent;
+      Object.assign(mine, { bytesRead: read, bytesDeduplicated: deduplicated, bytesSent: sent });
+    };
+    const planned = new Set();
+    let allPlanned;
+    const planning = new Promise((resolve) => (allPlanned = resolve));
+    const onProgress = (e) => {
+      move(e.bytesRead, e.bytesDeduplicated, e.bytesSent);
+      if (e.file) {
+        if (e.file.done) {
+          progress.current.delete(relOf(e.file.path));
+          planned.add(e.file.path);
+          if (planned.size >= lines.length) allPlanned();
+        } else {
+          progress.current.add(relOf(e.file.path));
+        }
+      }
+      progress.emit();
+    };
+    const done = client.batchBucketFiles(bucketId, { add: lines, signal: batch.controller.signal, onProgress });
+    done.then(
+      () => {
+        running.delete(batch);
+        allPlanned();
+      },
+      (e) => {
+        running.delete(batch);
+        if (!batch.stopped) failure ??= e;
+        for (const later of running) {
+          if (later.index > batch.index) {
+            later.stopped = true;
+            later.controller.abort(e);
+          }
+        }
+        allPlanned();
+      },
+    );
+    const counted = Promise.all([previous, done]).then(([, r]) => {
+      const failed = [...r.failed, ...r.skipped];
+      for (const f of failed) report.failed.push({ path: relOf(f.path), action: 'upload', error: f.error });
+      report.uploaded += lines.length - failed.length;
+      if (r.upload) {
+        report.bytesRead += r.upload.bytes;
+        report.bytesSent += r.upload.bytesSent;
+        report.bytesDeduplicated += r.upload.dedupBytes;
+        move(r.upload.bytes, r.upload.dedupBytes, r.upload.bytesSent);
+      }
+      for (const line of lines) progress.current.delete(relOf(line.destination));
+      state.filesDone += lines.length;
+      progress.emit(true);
+    });
+    counted.catch(() => {}); // surfaced by the next `send` or by `finish`
+    return { planning, counted };
+  };
+
+  return {
+    /** Starts a batch of add lines; returns once the batch before it is done and this one is planned. */
+    async send(lines) {
+      if (failure) throw failure;
+      checkAborted(signal);
+      const { planning, counted } = start(lines);
+      const before = previous;
+      previous = counted;
+      try {
+        await Promise.all([planning, before]);
+      } catch (e) {
+        throw failure ?? e;
+      }
+      if (failure) throw failure;
+    },
+    /** Stops the batches running (after a failure of the caller's own). */
+    abort(reason) {
+      failure ??= reason;
+      for (const b of running) {
+        b.stopped = true;
+        b.controller.abort(reason);
+      }
+    },
+    /** Waits for the last batch. */
+    async finish() {
+      try {
+        await previous;
+      } catch (e) {
+        throw failure ?? e;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    },
+  };
+}
+
+/**
  * Uploads the plan's files in batch calls of up to 1,000 adds, built page by page (a file gone
  * since planning is listed, not fatal: files are read at execution time, §1.8), then its deletes.
- * Only one batch of add lines exists at a time.
+ * At most two batches of add lines exist at a time (see `addBatches`).
  */
 async function applyUpload(client, plan, local, { signal, progress, report }) {
   const relOf = (remote) => (plan.prefix && remote.startsWith(`${plan.prefix}/`) ? remote.slice(plan.prefix.length + 1) : remote);
   const run = { signal, progress, report, relOf };
   progress.state.phase = 'upload';
-  let adds = [];
-  for (let i = 0; i < plan.uploads.length; i += PAGE_FILES) {
-    checkAborted(signal);
-    const page = plan.uploads.slice(i, i + PAGE_FILES);
-    const found = new Set((await local.statMany(page)).filter((_, k) => k % 4 === 0));
-    for (const rel of page) {
-      if (found.has(rel)) {
-        adds.push({ source: local.uploadSource(rel), destination: joinRemote(plan.prefix, rel) });
-      } else {
-        report.failed.push({ path: rel, action: 'upload', error: new NotFoundError(`${rel} is no longer a file in ${plan.localPath}`) });
-        progress.state.filesDone++;
+  const batches = addBatches(client, plan.bucketId, run);
+  try {
+    let adds = [];
+    for (let i = 0; i < plan.uploads.length; i += PAGE_FILES) {
+      checkAborted(signal);
+      const page = plan.uploads.slice(i, i + PAGE_FILES);
+      const found = new Set((await local.statMany(page)).filter((_, k) => k % 4 === 0));
+      for (const rel of page) {
+        if (found.has(rel)) {
+          adds.push({ source: local.uploadSource(rel), destination: joinRemote(plan.prefix, rel) });
+        } else {
+          report.failed.push({ path: rel, action: 'upload', error: new NotFoundError(`${rel} is no longer a file in ${plan.localPath}`) });
+          progress.state.filesDone++;
+        }
+      }
+      while (adds.length >= BATCH_LINES) {
+        await batches.send(adds.slice(0, BATCH_LINES));
+        adds = adds.slice(BATCH_LINES);
       }
     }
-    if (adds.length >= BATCH_LINES) {
-      await sendChunks(client, plan.bucketId, 'add', adds.slice(0, BATCH_LINES), run);
-      adds = adds.slice(BATCH_LINES);
-    }
+    if (adds.length > 0) await batches.send(adds);
+  } catch (e) {
+    batches.abort(e);
+    await batches.finish().catch(() => {});
+    throw e;
   }
-  await sendChunks(client, plan.bucketId, 'add', adds, run);
+  await batches.finish();
   progress.state.phase = 'delete';
   const deletes = plan.deletes.map((rel) => joinRemote(plan.prefix, rel));
-  await sendChunks(client, plan.bucketId, 'delete', deletes, run);
+  await sendDeletes(client, plan.bucketId, deletes, run);
 }
 
 async function applyDownload(client, plan, local, { signal, progress, report, concurrency }) {

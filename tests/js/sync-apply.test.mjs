@@ -267,6 +267,52 @@ test('an upload of more than 1,000 files goes in batch calls of exactly 1,000 ad
   assert.deepEqual(stored.sort(), uploads.filter((p) => !gone.includes(p)).sort());
 });
 
+test('an upload sync overlaps its batch calls: the next starts while the one before commits; progress adds up; a failed commit stops the run', async () => {
+  const log = [];
+  let failBatch = 0;
+  let batches = 0;
+  const fetch = async (url, init) => {
+    const u = String(url);
+    if (u.includes('/xet-write-token')) log.push('token');
+    if (init?.method === 'POST' && u.endsWith('/batch')) {
+      batches += 1;
+      log.push(`batch ${batches}`);
+      if (batches === failBatch) return new Response(JSON.stringify({ error: 'no writes today' }), { status: 403, headers: { 'content-type': 'application/json' } });
+    }
+    return globalThis.fetch(url, init);
+  };
+  const files = Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`d${i % 7}/f${String(i).padStart(4, '0')}.bin`, Buffer.alloc(2048 + (i % 64), i)]));
+  const total = Object.values(files).reduce((sum, b) => sum + b.length, 0);
+  const root = await newFolder(files);
+
+  const bucketId = await newBucket();
+  const events = [];
+  const r = await hf.syncBucket({ ...opts(), fetch, source: root, destination: `hf://buckets/${bucketId}/up`, onProgress: (e) => events.push(e) });
+  assert.equal(r.uploaded, 2500);
+  assert.deepEqual(r.failed, []);
+  assert.equal(r.bytesRead, total);
+  // Three batch calls; the second asked for its CAS token before the first committed.
+  assert.equal(log.filter((l) => l.startsWith('batch')).length, 3);
+  assert.ok(log.indexOf('token', log.indexOf('token') + 1) < log.indexOf('batch 1'), log.join(', '));
+  for (let i = 1; i < events.length; i++) {
+    for (const k of ['filesDone', 'bytesRead', 'bytesDone']) assert.ok(events[i][k] >= events[i - 1][k], `${k} went back: ${events[i - 1][k]} → ${events[i][k]}`);
+  }
+  assert.deepEqual([events.at(-1).filesDone, events.at(-1).bytesRead], [2500, total]);
+  assert.deepEqual(Object.keys(await bucketTree(bucketId, 'up')).length, 2500);
+
+  // The second commit is refused: the run stops with that error, no third commit is sent, and
+  // the first batch's files are stored (the one started before a failure may finish).
+  log.length = 0;
+  batches = 0;
+  failBatch = 2;
+  const other = await newBucket();
+  await assert.rejects(hf.syncBucket({ ...opts(), fetch, source: root, destination: `hf://buckets/${other}/up` }), { name: 'ForbiddenError' });
+  assert.equal(batches, 2, log.join(', '));
+  const stored = [];
+  for await (const e of hub.listBucketTree(other, { prefix: 'up', recursive: true })) if (e.type === 'file') stored.push(e.path);
+  assert.equal(stored.length, 1000);
+});
+
 test('bad input is a ValidationError before any request or write', async () => {
   let requests = 0;
   const fetch = (...args) => {
