@@ -1,14 +1,19 @@
-// Node's GET for answers read whole (installed into the wasm transport, see
-// js/transport-hooks.js): the CAS's global-dedup queries, one per file of a batch, and a
-// download's range reads (about 8 MiB each). They go over a small HTTP/1.1 client of its own
-// (keep-alive connections from `node:net` / `node:tls`, one request at a time on each, the
-// answer kept as the pieces the socket delivered), not through `fetch`: per request, `fetch`
-// costs about ten times the CPU (Request, Headers, AbortController, a WHATWG body stream) and
-// `node:http` about three times (ClientRequest, IncomingMessage, their streams), which for a
-// batch of 1,000 small files was most of the time; per body chunk, a `fetch` body stream costs a
-// promise and a wasm round trip, a fifth of a download's CPU. Only bodiless GETs come here;
-// redirects are not followed (the transport's redirect rules see the 3xx), and TLS verifies
-// certificates as `node:https` does.
+// Node's HTTP client for requests whose answer is read whole (installed into the wasm transport,
+// see js/transport-hooks.js): Hub API calls, the CAS's global-dedup queries (one per file of a
+// batch), xorb and shard uploads, reconstructions and a download's range reads (about 8 MiB
+// each). They go over a small HTTP/1.1 client of its own (keep-alive connections from
+// `node:net` / `node:tls`, one request at a time on each, a request body written a piece at a
+// time as the connection takes it, the answer kept as the pieces the socket delivered), not
+// through `fetch`: per request, `fetch` costs about ten times the CPU (Request, Headers,
+// AbortController, WHATWG body streams) and `node:http` about three times (ClientRequest,
+// IncomingMessage, their streams), which for a batch of 1,000 small files was most of the time;
+// per body chunk, a `fetch` body stream costs a promise and a wasm round trip, a fifth of a
+// download's CPU; and Node's first `fetch` in a process loads its HTTP client and has V8
+// optimise the client's wasm HTTP parser, about 0.1 s of CPU that a short command (the CLI, a
+// small upload) pays in full. Redirects are not followed (the transport's redirect rules see
+// the 3xx), and TLS verifies certificates as `node:https` does. What stays on `fetch`: answers
+// read as streams (the live change feed, streamed downloads of other origins) and everything
+// when the caller passes its own `fetch`.
 //
 // When the process routes `fetch` elsewhere (a replaced `globalThis.fetch`, e.g. a mock, a
 // global undici dispatcher other than a plain Agent, e.g. a ProxyAgent, or Node's own proxy
@@ -26,17 +31,28 @@ const TIMEOUT_MS = 120_000;
 const MAX_CONNECTIONS = 64;
 /** Largest status line + headers accepted. */
 const MAX_HEAD = 64 << 10;
+/**
+ * A connection idle for longer is closed instead of reused (the server may have closed it
+ * meanwhile, and a request sent on it would fail); shorter when the server's `Keep-Alive:
+ * timeout=N` says so.
+ */
+const IDLE_MS = 4_000;
 
 const nodeFetch = globalThis.fetch;
 const DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
+/** Methods whose requests carry no body (and HEAD, whose answers carry none). */
+const BODILESS = new Set(['GET', 'HEAD']);
+
 /**
+ * @typedef {(at: number) => Uint8Array | undefined} Pull the request body's bytes from offset `at`, a piece at a time
  * @typedef {{ origin: string, secure: boolean, host: string, port: number }} Target
- * @typedef {{ target: Target, hostHeader: string, path: string, headers: string, max: number,
+ * @typedef {{ target: Target, method: string, hostHeader: string, path: string, headers: string, max: number,
+ *   size: number, pull?: Pull, sent: number,
  *   resolve: (answer: [number, string, Uint8Array | Uint8Array[]]) => void, reject: (error: unknown) => void,
  *   reused?: boolean, retried?: boolean, aborted?: boolean, conn?: Conn }} Job
  * @typedef {{ status: number, http10: boolean, length: number, chunked: boolean, close: boolean,
- *   keepAlive: boolean, lines: string[] }} Head
+ *   keepAlive: boolean, keepAliveS?: number, lines: string[] }} Head
  * @typedef {{ idle: Conn[], open: number, waiting: Job[] }} Pool
  */
 
@@ -50,18 +66,32 @@ function pool(origin) {
   return p;
 }
 
-/** @param {string[]} flat */
-function headerText(flat) {
+/**
+ * The header lines of a request; `content-length` is added for a body (and for any method
+ * other than GET and HEAD: a POST without a body says 0).
+ * @param {string[]} flat
+ * @param {string} method
+ * @param {number} size
+ */
+function headerText(flat, method, size) {
   let out = '';
+  let length = false;
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const name = String(flat[i]);
     const value = String(flat[i + 1]);
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) {
       throw new TypeError(`invalid request header ${JSON.stringify(name)}`);
     }
+    if (name.toLowerCase() === 'content-length') length = true;
     out += `${name}: ${value}\r\n`;
   }
+  if (!length && (size > 0 || !BODILESS.has(method))) out += `content-length: ${size}\r\n`;
   return out;
+}
+
+/** @param {number} max */
+function tooLarge(max) {
+  return Object.assign(new Error(`the answer is larger than ${max} bytes`), { code: 'ERR_HFB_TOO_LARGE' });
 }
 
 /**
@@ -87,6 +117,9 @@ function parseHead(text) {
     } else if (name === 'transfer-encoding') {
       head.chunked = value.toLowerCase().split(',').map((s) => s.trim()).pop() === 'chunked';
       if (!head.chunked) throw new Error(`unsupported Transfer-Encoding ${value}`);
+    } else if (name === 'keep-alive') {
+      const timeout = /(?:^|[,;\s])timeout=(\d+)/i.exec(value);
+      if (timeout) head.keepAliveS = Number(timeout[1]);
     } else if (name === 'connection') {
       const tokens = value.toLowerCase().split(',').map((s) => s.trim());
       head.close ||= tokens.includes('close');
@@ -115,6 +148,9 @@ class Conn {
     this.chunkLeft = -1;
     this.received = 0;
     this.retired = false;
+    /** When the connection became idle, and how long it may stay so. */
+    this.idleSince = 0;
+    this.idleMs = IDLE_MS;
     /** @type {NodeJS.Timeout | undefined} */
     this.timer = undefined;
     const socket = target.secure
@@ -138,7 +174,33 @@ class Conn {
     this.received = 0;
     this.socket.ref();
     this.timer = setTimeout(() => this.socket.destroy(new Error(`no answer for ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
-    this.socket.write(`GET ${job.path} HTTP/1.1\r\nhost: ${job.hostHeader}\r\n${job.headers}\r\n`, 'latin1');
+    job.sent = 0;
+    this.socket.write(`${job.method} ${job.path} HTTP/1.1\r\nhost: ${job.hostHeader}\r\n${job.headers}\r\n`, 'latin1');
+    if (job.size > 0) this.pump(job);
+  }
+
+  /**
+   * Writes `job`'s body while the socket takes it, then again at each `drain`; stops when the
+   * request ended (an answer may come before the whole body was sent).
+   * @param {Job} job
+   */
+  pump(job) {
+    try {
+      while (this.job === job && job.sent < job.size) {
+        const piece = job.pull?.(job.sent);
+        if (!(piece instanceof Uint8Array) || piece.length === 0 || job.sent + piece.length > job.size) {
+          throw new Error('the request body did not match its size');
+        }
+        job.sent += piece.length;
+        this.timer?.refresh();
+        if (!this.socket.write(piece)) {
+          this.socket.once('drain', () => this.pump(job));
+          return;
+        }
+      }
+    } catch (e) {
+      this.socket.destroy(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   buffered() {
@@ -183,8 +245,11 @@ class Conn {
         this.body = [];
         this.bodySize = 0;
         this.chunkLeft = -1;
-        if (head.status === 204 || head.status === 304) head.length = 0;
-        if (head.length > job.max) throw new Error(`the answer is larger than ${job.max} bytes`);
+        if (head.status === 204 || head.status === 304 || job.method === 'HEAD') {
+          head.length = 0;
+          head.chunked = false;
+        }
+        if (head.length > job.max) throw tooLarge(job.max);
       }
       const head = this.head;
       if (head.chunked) {
@@ -197,7 +262,7 @@ class Conn {
         return this.finish(this.pending);
       } else {
         // Neither length nor chunks: the body ends when the server closes (see onEnd).
-        if (this.size > job.max) throw new Error(`the answer is larger than ${job.max} bytes`);
+        if (this.size > job.max) throw tooLarge(job.max);
         return;
       }
     }
@@ -225,7 +290,7 @@ class Conn {
           this.chunkLeft = -2; // trailers follow, up to a blank line
           continue;
         }
-        if (this.bodySize + n > max) throw new Error(`the answer is larger than ${max} bytes`);
+        if (this.bodySize + n > max) throw tooLarge(max);
         this.chunkLeft = n;
       } else if (this.chunkLeft === -2) {
         const end = all.indexOf('\r\n') === 0 ? 0 : all.indexOf('\r\n\r\n');
@@ -265,10 +330,15 @@ class Conn {
     this.job = undefined;
     this.head = undefined;
     this.pending = [];
-    const reusable = !head.close && (!head.http10 || head.keepAlive) && !this.socket.destroyed;
+    // An answer that came before the whole request body was sent leaves the connection
+    // mid-request: it cannot carry another one.
+    const reusable = !head.close && (!head.http10 || head.keepAlive) && !this.socket.destroyed && job.sent >= job.size;
     const p = pool(this.target.origin);
     if (reusable) {
       this.socket.unref();
+      this.idleSince = Date.now();
+      // Leave a second's margin before the server's own limit.
+      this.idleMs = head.keepAliveS === undefined ? IDLE_MS : Math.min(IDLE_MS, (head.keepAliveS - 1) * 1000);
       p.idle.push(this);
     } else {
       this.retire();
@@ -314,7 +384,12 @@ class Conn {
 function next(p) {
   while (p.waiting.length > 0) {
     const job = p.waiting[0];
-    const conn = p.idle.pop();
+    let conn = p.idle.pop();
+    while (conn && Date.now() - conn.idleSince > conn.idleMs) {
+      conn.retire();
+      conn.socket.destroy();
+      conn = p.idle.pop();
+    }
     if (conn) {
       p.waiting.shift();
       job.reused = true;
@@ -338,30 +413,40 @@ function start(job) {
 }
 
 /**
- * Sends a GET of `url` with `headers` (flat `[name, value, …]`); resolves to
- * `[status, headers, body]` (`headers` as `name: value` lines joined by CRLF, names lower
- * case; `body` the answer's bytes, a Uint8Array or an array of them in order, at most `max`
- * bytes in all) or rejects when no complete answer came. The promise's `abort()` stops the
- * request (it then rejects with an AbortError).
+ * Sends a request (`method`, default GET) to `url` with `headers` (flat `[name, value, …]`)
+ * and, when `size` > 0, the body that `pull(at)` hands out; resolves to `[status, headers,
+ * body]` (`headers` as `name: value` lines joined by CRLF, names lower case; `body` the
+ * answer's bytes, a Uint8Array or an array of them in order, at most `max` bytes in all) or
+ * rejects when no complete answer came (`code: "ERR_HFB_TOO_LARGE"` past `max`). The promise's
+ * `abort()` stops the request (it then rejects with an AbortError).
  * @param {string} url
  * @param {string[]} headers
  * @param {number} max
+ * @param {string} [method]
+ * @param {number} [size]
+ * @param {Pull} [pull]
  * @returns {Promise<[number, string, Uint8Array | Uint8Array[]]> & { abort(): void }}
  */
-export function request(url, headers, max) {
+export function request(url, headers, max, method = 'GET', size = 0, pull = undefined) {
   /** @type {Job | undefined} */
   let job;
   const answer = new Promise((resolve, reject) => {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`not an http(s) URL: ${u.origin}`);
+    if (!/^[A-Z]+$/.test(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}`);
     const secure = u.protocol === 'https:';
     const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+    const bytes = Number.isSafeInteger(size) && size > 0 ? size : 0;
     job = {
       target: { origin: u.origin, secure, host, port: Number(u.port || (secure ? 443 : 80)) },
+      method,
       hostHeader: u.host,
       path: `${u.pathname}${u.search}`,
-      headers: headerText(headers),
+      headers: headerText(headers, method, bytes),
       max,
+      size: bytes,
+      pull,
+      sent: 0,
       resolve,
       reject,
     };
@@ -389,21 +474,35 @@ function abort(job) {
 }
 
 /**
+ * The same request through `fetch` (the body gathered first).
  * @param {string} url
  * @param {string[]} headers
  * @param {number} max
+ * @param {string} method
+ * @param {number} size
+ * @param {Pull | undefined} pull
  * @returns {Promise<[number, string, Uint8Array]> & { abort(): void }}
  */
-function viaFetch(url, headers, max) {
+function viaFetch(url, headers, max, method, size, pull) {
   /** @type {Record<string, string>} */
   const init = {};
   for (let i = 0; i + 1 < headers.length; i += 2) init[headers[i]] = headers[i + 1];
   const controller = new AbortController();
+  let body;
+  if (size > 0 && pull) {
+    body = new Uint8Array(size);
+    for (let at = 0; at < size; ) {
+      const piece = pull(at);
+      if (!(piece instanceof Uint8Array) || piece.length === 0 || at + piece.length > size) throw new Error('the request body did not match its size');
+      body.set(piece, at);
+      at += piece.length;
+    }
+  }
   const answer = (async () => {
-    const response = await globalThis.fetch(url, { headers: init, redirect: 'manual', signal: controller.signal });
-    const body = new Uint8Array(await response.arrayBuffer());
-    if (body.length > max) throw new Error(`the answer is larger than ${max} bytes`);
-    return /** @type {[number, string, Uint8Array]} */ ([response.status, [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\r\n'), body]);
+    const response = await globalThis.fetch(url, { method, headers: init, body, redirect: 'manual', signal: controller.signal });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > max) throw tooLarge(max);
+    return /** @type {[number, string, Uint8Array]} */ ([response.status, [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\r\n'), bytes]);
   })();
   return Object.assign(answer, { abort: () => controller.abort() });
 }
@@ -426,13 +525,16 @@ function envProxy() {
  * @param {string} url
  * @param {string[]} headers
  * @param {number} max
+ * @param {string} [method]
+ * @param {number} [size]
+ * @param {Pull} [pull]
  */
-function wholeGet(url, headers, max) {
+function wholeGet(url, headers, max, method = 'GET', size = 0, pull = undefined) {
   const dispatcher = globalThis[DISPATCHER];
   if (envProxy() || globalThis.fetch !== nodeFetch || (dispatcher !== undefined && dispatcher?.constructor?.name !== 'Agent')) {
-    return viaFetch(url, headers, max);
+    return viaFetch(url, headers, max, method, size, pull);
   }
-  return request(url, headers, max);
+  return request(url, headers, max, method, size, pull);
 }
 
 setWholeGet(wholeGet);

@@ -217,16 +217,9 @@ impl CasClient {
             }
             .boxed_local()
         };
-        // The answer is read whole: a GET (reconstructions, dedup queries) may say so to the
-        // transport, which then may take a cheaper path.
-        let whole = |t: &CasToken| {
-            let r = build(t);
-            if r.method == Method::Get && r.body.is_none() {
-                r.whole_answer(max)
-            } else {
-                r
-            }
-        };
+        // The answer is read whole (reconstructions, dedup queries, xorb and shard uploads): say
+        // so to the transport, which then may take a cheaper path.
+        let whole = |t: &CasToken| build(t).whole_answer(max);
         let a = self
             .exchange(Target::Cas(&whole), cancel, accept, &read)
             .await?;

@@ -31,6 +31,9 @@ pub const HUB_ORIGINS: [&str; 3] = [
 ];
 
 /// The hosts whose URLs a proxy or mirror passes through unchanged, rewritten to the endpoint.
+/// Most bytes of a Hub answer read whole (a listing page is the largest: see `paginate`).
+pub(crate) const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
 const CANONICAL_ORIGINS: [&str; 2] = ["https://huggingface.co", "https://hub-ci.huggingface.co"];
 
 /// The Hub endpoint and credentials; builds requests.
@@ -125,9 +128,13 @@ impl Api {
         }
     }
 
-    /// A request to `url` with the Hub headers (`Authorization` when a token is set).
+    /// A request to `url` with the Hub headers (`Authorization` when a token is set). Its
+    /// answer is read whole (JSON, at most [`MAX_ANSWER_BYTES`]), which lets the transport take
+    /// a cheaper path; [`Api::events`] streams instead.
     pub fn request(&self, method: Method, url: String) -> Request {
-        let req = Request::new(method, url).header("accept", "application/json");
+        let req = Request::new(method, url)
+            .header("accept", "application/json")
+            .whole_answer(MAX_ANSWER_BYTES);
         match &self.token {
             Some(t) => req.header("authorization", format!("Bearer {t}")),
             None => req,
@@ -187,6 +194,7 @@ impl Api {
             url.push_str(&seg(value));
         }
         let mut req = self.request(Method::Get, url);
+        req.whole_answer = None; // an endless stream of events
         req.headers
             .retain(|(k, _)| !k.eq_ignore_ascii_case("accept"));
         req.header("accept", "text/event-stream")

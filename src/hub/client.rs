@@ -675,7 +675,11 @@ impl HubClient {
             .api
             .repo_resolve_url(source.repo_type, &source.id, rev, path);
         let resp = self
-            .send(self.api.request(Method::Get, url), cancel, &[])
+            .send(
+                self.api.request(Method::Get, url).whole_answer(max_bytes),
+                cancel,
+                &[],
+            )
             .await?;
         Ok(resp.bytes_limited(max_bytes).await?)
     }

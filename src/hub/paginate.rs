@@ -22,7 +22,7 @@ use crate::transport::{Cancel, Request};
 pub const MAX_LIST_LIMIT: u32 = 1_000_000;
 
 /// Largest page body accepted (a 1000-entry page is ~300 KB; `limit` may be raised).
-const MAX_PAGE_BYTES: usize = 64 * 1024 * 1024;
+const MAX_PAGE_BYTES: usize = super::api::MAX_ANSWER_BYTES;
 
 /// The `rel="next"` target among `Link` header values (several links may share one value,
 /// comma-separated; several values may be present).

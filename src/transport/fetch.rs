@@ -82,16 +82,22 @@ impl FetchClient {
 }
 
 impl FetchClient {
-    /// Sends requests marked [`Request::whole_answer`] (bodiless GETs whose whole answer is
-    /// wanted) through `whole_get(url, headers, max)` instead of `fetch`, unless the caller
-    /// injected its own `fetch` (which then sees every request). `headers` is a flat
-    /// `[name, value, …]` array; the function resolves to `[status, headers, body]` (`headers`
-    /// as `name: value` lines joined by CRLF, `body` a `Uint8Array`, or an array of them in
-    /// order, of at most `max` bytes in all) and rejects when no answer came; the promise may
-    /// have an `abort()` method, called when the request is cancelled. Node's entry registers
-    /// one with a keep-alive pool of its own: a `fetch` costs several times more per request,
-    /// which for a batch of many small files (one dedup query each) was most of the time, and
-    /// per body chunk, which for a download's range reads was a fifth of its CPU.
+    /// Sends requests marked [`Request::whole_answer`] (those whose whole answer is wanted: Hub
+    /// API calls, CAS reads, xorb and shard uploads) through `whole_get(url, headers, max,
+    /// method, size, pull)` instead of `fetch`, unless the caller injected its own `fetch`
+    /// (which then sees every request). `headers` is a flat `[name, value, …]` array; a request
+    /// with a body gives its `size` in bytes and `pull(at)`, which returns the body's bytes from
+    /// offset `at` (a piece at a time, a fresh array each; `undefined` past the end; callable
+    /// only until the promise settles); `size` and `pull` are `undefined` without a body. The
+    /// function resolves to `[status, headers, body]` (`headers` as `name: value` lines joined
+    /// by CRLF, `body` a `Uint8Array`, or an array of them in order, of at most `max` bytes in
+    /// all) and rejects when no answer came (with `code: "ERR_HFB_TOO_LARGE"` for an answer
+    /// over `max`); the promise may have an `abort()` method, called when the request is
+    /// cancelled. Node's entry registers one with a keep-alive pool of its own: a `fetch` costs
+    /// several times more per request, which for a batch of many small files (one dedup query
+    /// each) was most of the time, per body chunk, which for a download's range reads was a
+    /// fifth of its CPU, and once per process, where Node's first `fetch` loads its HTTP client
+    /// and has its wasm parser optimised (about 0.1 s of CPU).
     #[must_use]
     pub fn with_whole_get(mut self, whole_get: Option<Function>) -> FetchClient {
         if !self.injected {
@@ -113,12 +119,39 @@ impl FetchClient {
             headers.push(&JsValue::from_str(k));
             headers.push(&JsValue::from_str(v));
         }
-        let called = whole_get.call3(
-            &JsValue::UNDEFINED,
+        // The body is handed out a piece at a time, copied out of wasm memory when the
+        // connection can take it (a 64 MiB xorb is never held whole in JS memory).
+        let pull = request.body.clone().map(|body| {
+            let progress = request.body_progress.clone();
+            Closure::<dyn FnMut(f64) -> JsValue>::new(move |at: f64| {
+                let at = if at.is_finite() && at >= 0.0 {
+                    (at as usize).min(body.len())
+                } else {
+                    body.len()
+                };
+                let end = at.saturating_add(STREAM_PIECE).min(body.len());
+                match body.get(at..end) {
+                    Some(piece) if !piece.is_empty() => {
+                        if let Some(p) = &progress {
+                            p(end as u64);
+                        }
+                        Uint8Array::from(piece).into()
+                    }
+                    _ => JsValue::UNDEFINED,
+                }
+            })
+        });
+        let args = Array::of3(
             &JsValue::from_str(&request.url),
             &headers,
             &JsValue::from_f64(max as f64),
         );
+        args.push(&JsValue::from_str(request.method.as_str()));
+        if let (Some(body), Some(pull)) = (&request.body, &pull) {
+            args.push(&JsValue::from_f64(body.len() as f64));
+            args.push(pull.as_ref());
+        }
+        let called = whole_get.apply(&JsValue::UNDEFINED, &args);
         let answer = match called {
             Ok(promise) => {
                 // A cancel also stops the transfer (a range read is megabytes).
@@ -135,9 +168,18 @@ impl FetchClient {
             }
             Err(e) => Err(e),
         };
+        drop(pull);
         let answer = match answer {
             Ok(a) => a,
             Err(_) if cancel.is_cancelled() => return Err(TransportError::Aborted),
+            Err(e)
+                if Reflect::get(&e, &JsValue::from_str("code"))
+                    .ok()
+                    .and_then(|c| c.as_string())
+                    .is_some_and(|c| c == "ERR_HFB_TOO_LARGE") =>
+            {
+                return Err(TransportError::TooLarge { url, limit: max })
+            }
             Err(e) => {
                 return Err(TransportError::Connect {
                     url,
@@ -145,6 +187,9 @@ impl FetchClient {
                 })
             }
         };
+        if let (Some(progress), Some(body)) = (&request.body_progress, &request.body) {
+            progress(body.len() as u64);
+        }
         // `[status, headers, body]`; the caller checks the body's size (`bytes_limited`).
         let part = |i| Reflect::get_u32(&answer, i).unwrap_or(JsValue::UNDEFINED);
         let body = part(2);
@@ -442,12 +487,7 @@ impl FetchClient {
 impl HttpClient for FetchClient {
     async fn send(&self, request: Request, cancel: &Cancel) -> Result<Response, TransportError> {
         cancel.check()?;
-        if let (Some(whole_get), Some(max), None, super::Method::Get) = (
-            &self.whole_get,
-            request.whole_answer,
-            &request.body,
-            request.method,
-        ) {
+        if let (Some(whole_get), Some(max)) = (&self.whole_get, request.whole_answer) {
             return self.send_whole(whole_get, &request, max, cancel).await;
         }
         let url = request.url.clone();

@@ -127,8 +127,10 @@ pub struct Request {
     pub body_progress: Option<Rc<dyn Fn(u64)>>,
     /// A hint that the answer is wanted whole (at most this many bytes) rather than streamed:
     /// a transport may then use a cheaper path that buffers it (the wasm transport in Node
-    /// does, for the CAS's many global-dedup queries and a download's range reads). The answer
-    /// is the same either way.
+    /// does: Hub API calls, the CAS's global-dedup queries, xorb and shard uploads, a
+    /// download's range reads). The answer is the same either way, except that a failure
+    /// while the answer's body arrives may then come from `send` (inside the retry budget of
+    /// a retry-safe request) rather than from reading the body.
     pub whole_answer: Option<usize>,
 }
 

@@ -89,13 +89,19 @@ for (const [steps, retries, attempts, name] of CAS_CASES) {
   });
 }
 
-test('Hub calls: a 5xx is attempted retries + 1 times, a cut body or a 401 once', async () => {
-  for (const [steps, attempts, name] of [[[503], 4, 'ServerError'], [['cut'], 1, 'NetworkError'], [[401], 1, 'AuthError']]) {
+test('Hub calls: a GET is attempted retries + 1 times after a 5xx or a cut body, once after a 401; a bucket creation once after a cut answer', async () => {
+  // Hub answers are read whole, inside the retry budget: a GET cut off mid-answer is safe to
+  // send again, a creation (not retry-safe: it may have happened) is not.
+  for (const [steps, attempts, name] of [[[503], 4, 'ServerError'], [['cut'], 4, 'NetworkError'], [[401], 1, 'AuthError']]) {
     const server = await failingServer(steps);
     const { c } = client(server.base, 3);
     await assert.rejects(c.bucketInfo('me/b'), (e) => e.name === name);
     assert.equal(server.count('GET /api/buckets/me/b'), attempts, steps.join());
   }
+  const server = await failingServer(['cut']);
+  const { c } = client(server.base, 3);
+  await assert.rejects(c.createBucket('me/b'), (e) => e.name === 'NetworkError');
+  assert.equal(server.count('POST /api/buckets/me/b'), 1);
 });
 
 test('the Rust source of an error is its JS cause', async () => {

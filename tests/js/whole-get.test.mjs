@@ -1,13 +1,17 @@
-// Node's cheap path for small answers (js/node/whole-get.js): the CAS's global-dedup queries, one
-// per file of a batch, go over its own keep-alive HTTP/1.1 client instead of `fetch`, with the
-// same answers; a process that routes `fetch` elsewhere (a replaced global `fetch`) and a client
-// given its own `fetch` keep every query on that route; failing queries cost only the dedup. The
-// client itself against a scripted server: framing (length, chunks, close), keep-alive and a
-// connection the server closed, limits, bad answers and bad headers.
+// Node's client for answers read whole (js/node/whole-get.js): Hub calls, the CAS's global-dedup
+// queries (one per file of a batch), xorb and shard uploads and download reads go over its own
+// keep-alive HTTP/1.1 client instead of `fetch` (a batch or a download sync sends no request
+// with `fetch`), with the same answers; a process that routes `fetch` elsewhere (a replaced
+// global `fetch`) and a client given its own `fetch` keep every request on that route; failing
+// queries cost only the dedup. The client itself against scripted servers: framing (length,
+// chunks, close), keep-alive, a connection the server closed and one idle too long, request
+// bodies written as the connection takes them (and an answer that comes before the body is
+// sent), HEAD, limits, bad answers and bad headers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
+import http from 'node:http';
 import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +19,7 @@ import { join } from 'node:path';
 import { BucketClient, syncBucket } from 'hf-buckets';
 import { startLocalHub } from './helpers/local-hub.mjs';
 import { request } from '../../js/node/whole-get.js';
+import { installedWholeGet, setWholeGet } from '../../dist/client/js/transport-hooks.js';
 
 let local;
 let n = 0;
@@ -38,7 +43,10 @@ async function newBucket() {
 const smallFiles = (count) =>
   Array.from({ length: count }, (_, i) => ({ source: randomFillSync(new Uint8Array(4096)), destination: `f/${i}.bin` }));
 
-/** Counts the dedup queries sent with `fetch` (Node's undici) while `fn` runs. */
+/**
+ * Counts the requests sent with `fetch` (Node's undici), and the dedup queries among them,
+ * while `fn` runs; then checks that the channel counts (one `fetch` of its own).
+ */
 async function countFetchQueries(fn) {
   let count = 0;
   let all = 0;
@@ -49,11 +57,27 @@ async function countFetchQueries(fn) {
   diagnostics.subscribe('undici:request:create', onCreate);
   try {
     const result = await fn();
-    // The channel works: the other requests of the call (token, xorb, shard, commit) used fetch.
-    assert.ok(all >= 3, `fetch requests seen: ${all}`);
-    return { result, count };
+    const during = all;
+    await (await fetch(`${local.hub}/api/whoami-v2`)).arrayBuffer();
+    assert.equal(all, during + 1, 'the channel counts fetch requests');
+    return { result, count, all: during };
   } finally {
     diagnostics.unsubscribe('undici:request:create', onCreate);
+  }
+}
+
+/** The URLs the installed whole-answer transport was asked for while `fn` ran (clients made inside `fn`). */
+async function wholeAnswerUrls(fn) {
+  const inner = installedWholeGet();
+  const urls = [];
+  setWholeGet((url, ...rest) => {
+    urls.push(url);
+    return inner(url, ...rest);
+  });
+  try {
+    return { result: await fn(), urls };
+  } finally {
+    setWholeGet(inner);
   }
 }
 
@@ -67,46 +91,37 @@ function countingFetch(inner = globalThis.fetch) {
   return wrapped;
 }
 
-test('a batch of small files asks one dedup query per file, none with fetch; their answers deduplicate the same files in a new session', async () => {
+test('a batch of small files asks one dedup query per file and sends no request with fetch; their answers deduplicate the same files in a new session', async () => {
   const files = smallFiles(40);
   const first = await countFetchQueries(async () => client().batchBucketFiles(await newBucket(), { add: files }));
   assert.equal(first.result.success, true);
   assert.equal(first.result.upload.dedupQueries, 40);
-  assert.equal(first.count, 0);
+  assert.equal(first.all, 0, 'token, queries, xorb, shard and commit all on the whole-answer client');
   assert.equal(first.result.upload.newBytes, 40 * 4096);
 
   // The CAS's answers, not the local shard cache, are what this checks.
   const again = await countFetchQueries(async () => client().batchBucketFiles(await newBucket(), { add: files, shardCache: false }));
   assert.equal(again.result.success, true);
-  assert.equal(again.count, 0);
+  assert.equal(again.all, 0);
   assert.ok(again.result.upload.dedupQueries >= 1);
   assert.equal(again.result.upload.newBytes, 0);
   assert.equal(again.result.upload.dedupBytes, 40 * 4096);
   assert.equal(again.result.upload.xorbs, 0);
 });
 
-test('a download sync of small files reads reconstructions, footers and ranges without fetch, with one read token', async () => {
+test('a download sync of small files sends no request with fetch and asks one read token', async () => {
   const bucketId = await newBucket();
   const files = smallFiles(30);
   assert.equal((await client().batchBucketFiles(bucketId, { add: files })).success, true);
   const dest = mkdtempSync(join(tmpdir(), 'wg-down-'));
-  const seen = { cas: 0, token: 0, other: 0 };
-  const onCreate = ({ request }) => {
-    if (/^\/v[12]\/(reconstructions|fetch_term)/.test(request.path)) seen.cas += 1;
-    else if (request.path.includes('/xet-read-token')) seen.token += 1;
-    else seen.other += 1;
-  };
-  diagnostics.subscribe('undici:request:create', onCreate);
-  try {
-    const report = await syncBucket({ source: `hf://buckets/${bucketId}/f`, destination: dest, endpoint: local.hub, accessToken: local.token });
-    assert.equal(report.downloaded, 30);
-  } finally {
-    diagnostics.unsubscribe('undici:request:create', onCreate);
-  }
+  const { result, all } = await countFetchQueries(() =>
+    wholeAnswerUrls(() => syncBucket({ source: `hf://buckets/${bucketId}/f`, destination: dest, endpoint: local.hub, accessToken: local.token })),
+  );
+  assert.equal(result.result.downloaded, 30);
   for (const [i, f] of files.entries()) assert.ok(Buffer.from(readFileSync(join(dest, `${i}.bin`))).equals(Buffer.from(f.source)));
-  assert.equal(seen.cas, 0, 'no CAS read went through fetch');
-  assert.equal(seen.token, 1, 'one read token for the 30 files');
-  assert.ok(seen.other >= 1, 'the channel works (the listing used fetch)');
+  assert.equal(all, 0, 'listing, token, reconstructions and ranges all on the whole-answer client');
+  assert.equal(result.urls.filter((u) => u.includes('/xet-read-token')).length, 1, 'one read token for the 30 files');
+  assert.ok(result.urls.some((u) => /\/v[12]\/reconstructions\//.test(u)));
   rmSync(dest, { recursive: true, force: true });
 });
 
@@ -295,3 +310,112 @@ test('whole-answer GET client: a large body comes as the pieces the socket deliv
   assert.equal(s.server.connectionsSeen, 2);
 });
 
+
+/** A node:http server that records each request (method, headers, body digest) and answers with `answer(req, body)`. */
+async function recording(answer) {
+  const seen = [];
+  let connections = 0;
+  const server = http.createServer((req, res) => {
+    const hash = createHash('sha256');
+    let size = 0;
+    const early = answer.early?.(req);
+    if (early) {
+      // Answer at once, without reading the body.
+      res.writeHead(early, { 'content-length': '2', connection: 'close' });
+      res.end('no');
+      seen.push({ method: req.method, url: req.url, headers: req.headers, early: true });
+      return;
+    }
+    req.on('data', (d) => {
+      hash.update(d);
+      size += d.length;
+    });
+    req.on('end', () => {
+      const entry = { method: req.method, url: req.url, headers: req.headers, size, sha256: hash.digest('hex') };
+      seen.push(entry);
+      const [status, headers, body] = answer(req, entry);
+      res.writeHead(status, headers);
+      res.end(body);
+    });
+  });
+  server.on('connection', () => (connections += 1));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    seen,
+    connections: () => connections,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A `pull(at)` over `bytes` in pieces of `piece` bytes, recording the offsets asked for. */
+function puller(bytes, piece = 256 << 10) {
+  const asked = [];
+  const pull = (at) => {
+    asked.push(at);
+    return at < bytes.length ? bytes.slice(at, Math.min(at + piece, bytes.length)) : undefined;
+  };
+  return { pull, asked };
+}
+
+test('whole-answer client: a request body is written as the connection takes it, with its length; a POST without one says 0; HEAD answers have no body', async (t) => {
+  const s = await recording((req, entry) => {
+    if (req.method === 'HEAD') return [200, { 'content-length': '1000', 'x-linked-size': '7' }, undefined];
+    return [200, { 'content-type': 'application/json' }, JSON.stringify({ got: entry.size, sha256: entry.sha256 })];
+  });
+  t.after(s.close);
+  const body = randomFillSync(Buffer.alloc((5 << 20) + 123));
+  const { pull, asked } = puller(body);
+  const [status, , answer] = await request(`${s.url}/v1/xorbs/default/abc`, ['content-type', 'application/octet-stream'], 1000, 'POST', body.length, pull);
+  assert.equal(status, 200);
+  const parsed = JSON.parse(text(answer));
+  assert.deepEqual(parsed, { got: body.length, sha256: createHash('sha256').update(body).digest('hex') });
+  assert.equal(s.seen[0].headers['content-length'], String(body.length));
+  assert.equal(s.seen[0].method, 'POST');
+  assert.deepEqual(asked, Array.from({ length: asked.length }, (_, i) => i * (256 << 10)), 'offsets in order, each piece once');
+  assert.equal(asked.length, Math.ceil(body.length / (256 << 10)));
+
+  const [empty] = await request(`${s.url}/api/x`, [], 1000, 'POST');
+  assert.equal(empty, 200);
+  assert.equal(s.seen[1].headers['content-length'], '0');
+  const [headStatus, headHeaders, headBody] = await request(`${s.url}/r`, [], 1000, 'HEAD');
+  assert.equal(headStatus, 200);
+  assert.match(headHeaders, /x-linked-size: 7/);
+  assert.equal(Buffer.concat([headBody].flat()).length, 0);
+  // Then the same kept-alive connection still works.
+  assert.equal((await request(`${s.url}/api/y`, [], 1000))[0], 200);
+  assert.equal(s.connections(), 1);
+});
+
+test('whole-answer client: an answer before the body was sent (401) is the answer, and its connection is not reused; a body shorter than its size fails', async (t) => {
+  const answer = (req, entry) => [200, {}, String(entry.size)];
+  answer.early = (req) => (req.url === '/early' ? 401 : 0);
+  const s = await recording(answer);
+  t.after(s.close);
+  const body = randomFillSync(Buffer.alloc(32 << 20));
+  const [status, , b] = await request(`${s.url}/early`, [], 1000, 'POST', body.length, puller(body).pull);
+  assert.equal(status, 401);
+  assert.equal(text(b), 'no');
+  const [ok, , size] = await request(`${s.url}/after`, [], 1000, 'POST', 10, puller(Buffer.alloc(10, 1)).pull);
+  assert.deepEqual([ok, text(size)], [200, '10']);
+  assert.equal(s.connections(), 2, 'a new connection after the early answer');
+  // A pull that runs dry before `size` bytes: the request fails instead of hanging.
+  await assert.rejects(request(`${s.url}/short`, [], 1000, 'POST', 100, puller(Buffer.alloc(10)).pull), /did not match its size/);
+});
+
+test('whole-answer client: an answer over the limit rejects with ERR_HFB_TOO_LARGE; a connection idle past the server\'s keep-alive timeout is not reused', async (t) => {
+  const s = await recording((req) => (req.url === '/big' ? [200, {}, 'x'.repeat(2000)] : [200, { 'keep-alive': 'timeout=2' }, 'ok']));
+  t.after(s.close);
+  await assert.rejects(request(`${s.url}/big`, [], 1000), { code: 'ERR_HFB_TOO_LARGE' });
+  const before = s.connections();
+  assert.equal((await request(`${s.url}/a`, [], 100))[0], 200);
+  assert.equal((await request(`${s.url}/b`, [], 100))[0], 200);
+  assert.equal(s.connections(), before + 1, 'kept alive while fresh');
+  // timeout=2 leaves a second: after 1.2 s idle the connection is replaced, not reused.
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  assert.equal((await request(`${s.url}/c`, [], 100))[0], 200);
+  assert.equal(s.connections(), before + 2);
+});
