@@ -716,6 +716,214 @@ pub async fn upload_files_cached(
     result?
 }
 
+/// The files still to open, in input order, with their indexes.
+type Sources = std::iter::Enumerate<std::vec::IntoIter<Box<dyn Source>>>;
+
+/// What the upload loop keeps between events, besides [`Run`].
+struct Loop {
+    sources: Sources,
+    /// The files being read, in input order; the first is the one the planner takes chunks from.
+    reading: VecDeque<Reading>,
+    /// Chunk bytes held by files read ahead of the first.
+    held_bytes: u64,
+    readers: FuturesUnordered<ReadFuture>,
+    chunks: Vec<(Hash, Bytes)>,
+    max_reads: usize,
+    /// Queries issued but not answered: past this, reading waits (bounds the queue's memory
+    /// when every file is tiny and every answer slow).
+    max_unresolved: usize,
+}
+
+/// The upload loop: reads, queries and xorb uploads until every file is planned and every xorb
+/// but the last one is uploaded. What each event does is in the functions after this one, out
+/// of line: this state machine is polled at every event, so it is kept small (an engine
+/// optimises the code that runs often, and pays for it by the size of the function).
+async fn drive(st: &mut Run<'_>, names: &[String], sources: Sources) -> Result<(), Error> {
+    let http = st.cas.http().clone();
+    let cancel = st.cancel.clone();
+    let mut last_yield = http.now_ms();
+    let yield_every = http.yield_every_ms();
+    let mut lp = Loop {
+        sources,
+        reading: VecDeque::new(),
+        held_bytes: 0,
+        readers: FuturesUnordered::new(),
+        chunks: Vec::new(),
+        max_reads: st.options.max_reads_in_flight.max(1),
+        max_unresolved: st.options.max_queries_in_flight.max(1).saturating_mul(32),
+    };
+    while start_work(st, names, &mut lp)? {
+        // Queries and uploads are polled before the readers: a future pushed into them does
+        // nothing until its first poll (that is what sends its request), and sources that
+        // answer at once would otherwise keep every query of a batch of small files unsent
+        // until the last file was read.
+        let event = std::future::poll_fn(|cx| {
+            if let Poll::Ready(Some((seq, result))) = st.queries.poll_next_unpin(cx) {
+                return Poll::Ready(Event::Query(seq, result));
+            }
+            if let Poll::Ready(Some(result)) = st.uploads.poll_next_unpin(cx) {
+                return Poll::Ready(Event::Uploaded(result));
+            }
+            if let Poll::Ready(Some((index, source, result))) = lp.readers.poll_next_unpin(cx) {
+                return Poll::Ready(Event::Read(index, source, result));
+            }
+            Poll::Pending
+        })
+        .await;
+        let read = matches!(event, Event::Read(..));
+        on_event(st, &mut lp, event)?;
+        // After a read, give the event loop a turn now and then so network I/O progresses
+        // while we hash (in wasm, this loop and the network share one thread).
+        if read {
+            let now = http.now_ms();
+            if now.saturating_sub(last_yield) >= yield_every
+                && !(st.uploads.is_empty() && st.queries.is_empty())
+            {
+                crate::transport::sleep(&*http, 0, &cancel).await?;
+                last_yield = http.now_ms();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Hands decided items to the planner, starts uploads, queries and reads where there is room;
+/// `false` when everything is done.
+#[inline(never)]
+fn start_work(st: &mut Run<'_>, names: &[String], lp: &mut Loop) -> Result<bool, Error> {
+    st.assign(names)?;
+    st.start_uploads();
+    st.send_queries();
+
+    // Open more files while there is room; then start reads where the budget allows.
+    while lp.reading.len() < lp.max_reads
+        && st.pending_bytes + lp.held_bytes < st.options.lookahead_bytes
+    {
+        let Some((index, source)) = lp.sources.next() else {
+            break;
+        };
+        lp.reading.push_back(Reading {
+            index,
+            source: Some(source),
+            splitter: Splitter::new(),
+            tracker: QueryTracker::default(),
+            held: Vec::new(),
+            held_bytes: 0,
+            started: false,
+            ended: false,
+        });
+    }
+    promote(st, &mut lp.reading, &mut lp.held_bytes);
+    if st.unresolved.len() < lp.max_unresolved {
+        for (i, r) in lp.reading.iter_mut().enumerate() {
+            let budget_used = if i == 0 {
+                st.pending_bytes
+            } else {
+                st.pending_bytes + lp.held_bytes
+            };
+            if budget_used >= st.options.lookahead_bytes {
+                continue;
+            }
+            if let Some(mut source) = r.source.take() {
+                let index = r.index;
+                lp.readers.push(
+                    async move {
+                        let result = source.read_piece().await;
+                        (index, source, result)
+                    }
+                    .boxed_local(),
+                );
+            }
+        }
+    }
+    Ok(!(lp.readers.is_empty()
+        && lp.reading.is_empty()
+        && st.pending.is_empty()
+        && st.queries.is_empty()
+        && st.query_queue.is_empty()
+        && st.uploads.is_empty()
+        && st.xorb_queue.is_empty()))
+}
+
+/// Takes in one event: a piece read (chunked, hashed, queued), a dedup answer, an upload done.
+#[inline(never)]
+fn on_event(st: &mut Run<'_>, lp: &mut Loop, event: Event) -> Result<(), Error> {
+    match event {
+        Event::Read(index, source, result) => {
+            let piece = result?;
+            let first = lp.reading.front().map_or(0, |r| r.index);
+            let Some(r) = index
+                .checked_sub(first)
+                .and_then(|at| lp.reading.get_mut(at))
+            else {
+                return Err(Error::internal("read without a file"));
+            };
+            let chunks = &mut lp.chunks;
+            chunks.clear();
+            match piece {
+                Some(Piece {
+                    bytes: piece,
+                    chunks: given,
+                }) => {
+                    r.source = Some(source);
+                    st.count(index, 0, piece.len() as u64);
+                    st.meter.ev.borrow_mut().bytes_read += piece.len() as u64;
+                    st.report.bytes += piece.len() as u64;
+                    r.splitter.push(&piece, given.as_deref(), chunks);
+                }
+                None => {
+                    drop(source);
+                    r.splitter.finish(chunks);
+                    r.ended = true;
+                }
+            }
+            for (hash, data) in chunks.drain(..) {
+                let len = data.len() as u64;
+                if st.options.global_dedup && st.planner.wants_query(&mut r.tracker, &hash) {
+                    st.issue_query(hash);
+                }
+                st.count(index, 1, len);
+                st.meter.ev.borrow_mut().bytes_hashed += len;
+                let chunk = Pending::Chunk {
+                    file: index,
+                    hash,
+                    data,
+                    after_queries: st.queries_issued,
+                };
+                if r.started {
+                    st.pending_bytes += len;
+                    st.pending.push_back(chunk);
+                } else {
+                    r.held_bytes += len;
+                    lp.held_bytes += len;
+                    r.held.push(chunk);
+                }
+            }
+            promote(st, &mut lp.reading, &mut lp.held_bytes);
+            // The event is about the file just read (its counters as they are now).
+            st.focus(index);
+            st.meter.ev.borrow_mut().file_done = false;
+            st.report_progress(false);
+        }
+        Event::Query(seq, result) => {
+            st.unresolved.remove(&seq);
+            if let Some(shard) = result? {
+                st.report.dedup_hits += 1;
+                st.planner.set_now(st.cas.http().now_ms() / 1000);
+                st.planner.add_dedup_shard(&shard);
+            }
+        }
+        Event::Uploaded(result) => {
+            let (id, sent, inserted, buffer) = result?;
+            st.on_uploaded(id, sent, inserted);
+            if let Some(buffer) = buffer {
+                st.planner.recycle(buffer);
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn run(
     cas: &Rc<CasClient>,
     files: Vec<UploadFile>,
@@ -761,174 +969,12 @@ async fn run(
         per_file: vec![[0; 4]; files.len()],
         cache,
     };
-    let mut sources = files.into_iter().map(|f| f.source).enumerate();
-    // The files being read, in input order; the first is the one the planner takes chunks from.
-    let mut reading: VecDeque<Reading> = VecDeque::new();
-    // Chunk bytes held by files read ahead of the first.
-    let mut held_bytes: u64 = 0;
-    let mut readers: FuturesUnordered<ReadFuture> = FuturesUnordered::new();
-    let mut last_yield = cas.http().now_ms();
-    let yield_every = cas.http().yield_every_ms();
-    let mut chunks: Vec<(Hash, Bytes)> = Vec::new();
-    let max_reads = st.options.max_reads_in_flight.max(1);
-    // Queries issued but not answered: past this, reading waits (bounds the queue's memory
-    // when every file is tiny and every answer slow).
-    let max_unresolved = st.options.max_queries_in_flight.max(1).saturating_mul(32);
-
-    loop {
-        st.assign(&names)?;
-        st.start_uploads();
-        st.send_queries();
-
-        // Open more files while there is room; then start reads where the budget allows.
-        while reading.len() < max_reads
-            && st.pending_bytes + held_bytes < st.options.lookahead_bytes
-        {
-            let Some((index, source)) = sources.next() else {
-                break;
-            };
-            reading.push_back(Reading {
-                index,
-                source: Some(source),
-                splitter: Splitter::new(),
-                tracker: QueryTracker::default(),
-                held: Vec::new(),
-                held_bytes: 0,
-                started: false,
-                ended: false,
-            });
-        }
-        promote(&mut st, &mut reading, &mut held_bytes);
-        if st.unresolved.len() < max_unresolved {
-            for (i, r) in reading.iter_mut().enumerate() {
-                let budget_used = if i == 0 {
-                    st.pending_bytes
-                } else {
-                    st.pending_bytes + held_bytes
-                };
-                if budget_used >= st.options.lookahead_bytes {
-                    continue;
-                }
-                if let Some(mut source) = r.source.take() {
-                    let index = r.index;
-                    readers.push(
-                        async move {
-                            let result = source.read_piece().await;
-                            (index, source, result)
-                        }
-                        .boxed_local(),
-                    );
-                }
-            }
-        }
-        if readers.is_empty()
-            && reading.is_empty()
-            && st.pending.is_empty()
-            && st.queries.is_empty()
-            && st.query_queue.is_empty()
-            && st.uploads.is_empty()
-            && st.xorb_queue.is_empty()
-        {
-            break;
-        }
-
-        // Queries and uploads are polled before the readers: a future pushed into them does
-        // nothing until its first poll (that is what sends its request), and sources that
-        // answer at once would otherwise keep every query of a batch of small files unsent
-        // until the last file was read.
-        let event = std::future::poll_fn(|cx| {
-            if let Poll::Ready(Some((seq, result))) = st.queries.poll_next_unpin(cx) {
-                return Poll::Ready(Event::Query(seq, result));
-            }
-            if let Poll::Ready(Some(result)) = st.uploads.poll_next_unpin(cx) {
-                return Poll::Ready(Event::Uploaded(result));
-            }
-            if let Poll::Ready(Some((index, source, result))) = readers.poll_next_unpin(cx) {
-                return Poll::Ready(Event::Read(index, source, result));
-            }
-            Poll::Pending
-        })
-        .await;
-
-        match event {
-            Event::Read(index, source, result) => {
-                let piece = result?;
-                let first = reading.front().map_or(0, |r| r.index);
-                let Some(r) = index.checked_sub(first).and_then(|at| reading.get_mut(at)) else {
-                    return Err(Error::internal("read without a file"));
-                };
-                chunks.clear();
-                match piece {
-                    Some(Piece {
-                        bytes: piece,
-                        chunks: given,
-                    }) => {
-                        r.source = Some(source);
-                        st.count(index, 0, piece.len() as u64);
-                        st.meter.ev.borrow_mut().bytes_read += piece.len() as u64;
-                        st.report.bytes += piece.len() as u64;
-                        r.splitter.push(&piece, given.as_deref(), &mut chunks);
-                    }
-                    None => {
-                        drop(source);
-                        r.splitter.finish(&mut chunks);
-                        r.ended = true;
-                    }
-                }
-                for (hash, data) in chunks.drain(..) {
-                    let len = data.len() as u64;
-                    if st.options.global_dedup && st.planner.wants_query(&mut r.tracker, &hash) {
-                        st.issue_query(hash);
-                    }
-                    st.count(index, 1, len);
-                    st.meter.ev.borrow_mut().bytes_hashed += len;
-                    let chunk = Pending::Chunk {
-                        file: index,
-                        hash,
-                        data,
-                        after_queries: st.queries_issued,
-                    };
-                    if r.started {
-                        st.pending_bytes += len;
-                        st.pending.push_back(chunk);
-                    } else {
-                        r.held_bytes += len;
-                        held_bytes += len;
-                        r.held.push(chunk);
-                    }
-                }
-                promote(&mut st, &mut reading, &mut held_bytes);
-                // The event is about the file just read (its counters as they are now).
-                st.focus(index);
-                st.meter.ev.borrow_mut().file_done = false;
-                st.report_progress(false);
-                // Give the event loop a turn now and then so network I/O progresses while we
-                // hash (in wasm, this loop and the network share one thread).
-                let now = cas.http().now_ms();
-                if now.saturating_sub(last_yield) >= yield_every
-                    && !(st.uploads.is_empty() && st.queries.is_empty())
-                {
-                    crate::transport::sleep(&**cas.http(), 0, cancel).await?;
-                    last_yield = cas.http().now_ms();
-                }
-            }
-            Event::Query(seq, result) => {
-                st.unresolved.remove(&seq);
-                if let Some(shard) = result? {
-                    st.report.dedup_hits += 1;
-                    st.planner.set_now(cas.http().now_ms() / 1000);
-                    st.planner.add_dedup_shard(&shard);
-                }
-            }
-            Event::Uploaded(result) => {
-                let (id, sent, inserted, buffer) = result?;
-                st.on_uploaded(id, sent, inserted);
-                if let Some(buffer) = buffer {
-                    st.planner.recycle(buffer);
-                }
-            }
-        }
-    }
+    let sources: Vec<Box<dyn Source>> = files.into_iter().map(|f| f.source).collect();
+    // The loop runs as a future of its own (boxed): its state machine, polled at every event,
+    // stays small, apart from this setup and the finish below, which run once.
+    drive(&mut st, &names, sources.into_iter().enumerate())
+        .boxed_local()
+        .await?;
 
     // All files planned and all xorbs uploaded: the last xorb, then the shard(s).
     let Run {
