@@ -58,14 +58,16 @@ function envCount(name, fallback) {
 /**
  * The chunking workers for a file of `size` bytes, if it should use them. Starting them costs
  * about 100 ms and 30 MiB of memory each, which a file must be large enough to repay (by
- * default 512 MiB); once they run, every file from SEGMENTED_FILE on uses them.
+ * default 128 MiB: from there a fresh process's re-upload of stored data, bound by chunking and
+ * hashing, gains more than the start costs; new data, bound by the network, neither gains nor
+ * loses); once they run, every file from SEGMENTED_FILE on uses them.
  * @param {number} size
  */
 function chunkWorkersFor(size) {
   if (size < SEGMENTED_FILE) return undefined;
   const count = envCount('HF_BUCKETS_CHUNK_WORKERS', Math.min(4, availableParallelism()));
   if (count === 0) return undefined;
-  const large = size >= envCount('HF_BUCKETS_CHUNK_WORKERS_FROM_MIB', 512) * 2 ** 20;
+  const large = size >= envCount('HF_BUCKETS_CHUNK_WORKERS_FROM_MIB', 128) * 2 ** 20;
   if (!segmentWorkers && large) segmentWorkers = new SegmentWorkers(spawnSegmentWorker, count, WORKERS_IDLE_MS);
   // Running workers serve every file from SEGMENTED_FILE on; stopped ones start again for a large one.
   return segmentWorkers?.available && (large || segmentWorkers.count > 0) ? segmentWorkers : undefined;

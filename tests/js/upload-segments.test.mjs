@@ -1,7 +1,7 @@
 // Large files uploaded from a path in Node are chunked and hashed in worker threads, a segment
 // each (js/node/transfer.js, js/xet/segment-workers.js), and stitched by the engine: the stored
 // file, its hash and its dedup are exactly those of the same bytes uploaded on one thread. The
-// workers start for files from HF_BUCKETS_CHUNK_WORKERS_FROM_MIB (512 by default; 16 here, so
+// workers start for files from HF_BUCKETS_CHUNK_WORKERS_FROM_MIB (128 by default; 16 here, so
 // that a 40 MiB file starts them). `checksum` syncs hash large local files the same way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
