@@ -25,6 +25,13 @@ const WHOLE_FILE_BYTES = 1 << 20;
 
 /** Files downloaded at once unless `concurrency` says otherwise. */
 export const DEFAULT_CONCURRENCY = 8;
+/**
+ * Files of at most WHOLE_FILE_BYTES downloaded at once per unit of `concurrency`: such a file
+ * is two small requests and a few file-system calls, so many of them in flight keep the
+ * connection and the disk busy (2,000 files of 1–16 KiB: 3.7–3.9 s at 8, 2.8–3.5 s at 32),
+ * while holding at most 1 MiB each.
+ */
+const SMALL_FILES_PER_SLOT = 4;
 /** Files per page handed to the planner. */
 const PAGE_FILES = 1000;
 /** Local files hashed at once by a `checksum` plan. */
@@ -170,7 +177,8 @@ async function writeDownloads(client, bucketId, items, local, { concurrency, sig
   const stop = () => inner.abort(signal?.reason);
   signal?.addEventListener('abort', stop, { once: true });
   let fatal = null;
-  let next = 0;
+  /** Read into one array (and counted as a small file), rather than streamed. */
+  const whole = (item) => item.size !== undefined && item.size <= WHOLE_FILE_BYTES && typeof client.getBucketFile === 'function';
   const one = async (item) => {
     progress.current.add(item.rel);
     let fetched = 0;
@@ -198,7 +206,7 @@ async function writeDownloads(client, bucketId, items, local, { concurrency, sig
             progress.emit();
           },
         };
-        if (item.size !== undefined && item.size <= WHOLE_FILE_BYTES && typeof client.getBucketFile === 'function') {
+        if (whole(item)) {
           await put(await client.getBucketFile(bucketId, options));
         } else {
           for await (const piece of await client.openBucketFile(bucketId, options)) await put(piece);
@@ -224,11 +232,29 @@ async function writeDownloads(client, bucketId, items, local, { concurrency, sig
       progress.emit();
     }
   };
-  const worker = async () => {
-    while (!fatal && !inner.signal.aborted && next < items.length) await one(items[next++]);
-  };
+  // `concurrency` streamed files at once, or SMALL_FILES_PER_SLOT times as many small ones, in
+  // the order given.
+  let free = concurrency * SMALL_FILES_PER_SLOT;
+  /** @type {(() => void) | null} */
+  let wake = null;
+  const running = new Set();
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+    for (const item of items) {
+      const cost = whole(item) || item.size === 0 ? 1 : SMALL_FILES_PER_SLOT;
+      while (free < cost && !fatal && !inner.signal.aborted) {
+        await new Promise((/** @type {(value?: unknown) => void} */ resolve) => (wake = () => resolve()));
+      }
+      if (fatal || inner.signal.aborted) break;
+      free -= cost;
+      const run = one(item).finally(() => {
+        free += cost;
+        running.delete(run);
+        wake?.();
+        wake = null;
+      });
+      running.add(run);
+    }
+    await Promise.all(running);
     if (!fatal && signal?.aborted) fatal = new AbortError('the operation was aborted', { cause: signal.reason });
     if (fatal) throw fatal;
     await local.flush?.();

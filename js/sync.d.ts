@@ -252,7 +252,8 @@ export interface ApplySyncPlanOptions extends CallOptions {
    */
   onProgress?: (event: SyncProgressEvent) => void;
   /**
-   * Files downloaded at once (1–256). Uploads are read and hashed by the transfer engine's own pipeline.
+   * Files downloaded at once (1–256); files of up to 1 MiB count a quarter each (four times as
+   * many of them run at once). Uploads are read and hashed by the transfer engine's own pipeline.
    * @default 8
    * @example { concurrency: 16 }
    */
@@ -360,7 +361,7 @@ export interface DownloadBucketFilesOptions extends CallOptions {
   exclude?: string[];
   /** A filter file, as {@link PlanSyncOptions.filterFrom}. @default undefined @example "./filters.txt" */
   filterFrom?: string;
-  /** Files downloaded at once (1–256). @default 8 @example { concurrency: 16 } */
+  /** Files downloaded at once (1–256; files of up to 1 MiB count a quarter each). @default 8 @example { concurrency: 16 } */
   concurrency?: number;
   /** Progress of the whole call. @default undefined @example { onProgress: (e) => console.log(e.bytesDone) } */
   onProgress?: (event: SyncProgressEvent) => void;

@@ -400,6 +400,35 @@ test('downloadBucketFiles: by prefix (folder boundary) with filters, by paths (m
   assert.equal(await readFile(path.join(out2, 'logs.txt'), 'utf8'), 'not me');
 });
 
+test('downloads run `concurrency` files at once, and four times as many files of up to 1 MiB', async () => {
+  const bucketId = await newBucket();
+  const files = {};
+  for (let i = 0; i < 40; i++) files[`small/s${String(i).padStart(2, '0')}.bin`] = Buffer.alloc(1024 + i, i);
+  for (let i = 0; i < 6; i++) files[`large/l${i}.bin`] = Buffer.alloc((3 << 19) + i, 100 + i); // 1.5 MiB
+  await hf.syncBucket({ ...opts(), source: await newFolder(files), destination: `hf://buckets/${bucketId}` });
+  const client = new hf.BucketClient(opts());
+  const seen = { small: 0, large: 0, maxSmall: 0, maxLarge: 0, together: 0 };
+  const track = (kind, call) => async (...args) => {
+    seen[kind] += 1;
+    seen[`max${kind === 'small' ? 'Small' : 'Large'}`] = Math.max(seen[`max${kind === 'small' ? 'Small' : 'Large'}`], seen[kind]);
+    if (seen.small > 0 && seen.large > 0) seen.together = Math.max(seen.together, seen.small + 4 * seen.large);
+    try {
+      return await call(...args);
+    } finally {
+      seen[kind] -= 1;
+    }
+  };
+  client.getBucketFile = track('small', client.getBucketFile.bind(client));
+  client.openBucketFile = track('large', client.openBucketFile.bind(client));
+  const dest = path.join(dir, `conc-${n++}`);
+  const r = await hf.downloadBucketFiles(bucketId, { client, prefix: '', destination: dest, concurrency: 2 });
+  assert.equal(r.downloaded, 46);
+  assert.ok(seen.maxSmall > 2 && seen.maxSmall <= 8, `${seen.maxSmall} small files at once`);
+  assert.ok(seen.maxLarge >= 1 && seen.maxLarge <= 2, `${seen.maxLarge} large files at once`);
+  assert.ok(seen.together <= 8, `weight in flight ${seen.together}`);
+  assert.deepEqual(asText(await readTree(dest)), asText(files));
+});
+
 test('abort: AbortError, and no partial file under a real name', async () => {
   const bucketId = await newBucket();
   const files = {};
