@@ -323,8 +323,23 @@ export async function planWith(options, localFor, readText) {
     }
     if (options.filterFrom != null) planner.setFilterFile(await readFilterFile(options.filterFrom, readText));
     checkAborted(signal);
-    if (planner.direction === 'upload') await local.walk((page) => planner.addLocal(page), signal);
-    while ((await planner.nextRemotePage({ signal })) !== null);
+    const listRemote = async () => {
+      while ((await planner.nextRemotePage({ signal })) !== null);
+    };
+    if (planner.direction === 'upload') {
+      // The folder is walked while the bucket's listing pages arrive (the planner takes both
+      // sides in any order): the walk's file-system calls fill the waits for the network.
+      const listing = listRemote();
+      try {
+        await local.walk((page) => planner.addLocal(page), signal);
+      } catch (e) {
+        await listing.catch(() => {});
+        throw e;
+      }
+      await listing;
+    } else {
+      await listRemote();
+    }
     if (planner.direction === 'download' && kind === 'directory') {
       if (planner.walksLocal) {
         await local.walk((page) => planner.addLocal(page), signal);
