@@ -176,7 +176,9 @@ class Conn {
     this.timer = setTimeout(() => this.socket.destroy(new Error(`no answer for ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
     job.sent = 0;
     this.socket.write(`${job.method} ${job.path} HTTP/1.1\r\nhost: ${job.hostHeader}\r\n${job.headers}\r\n`, 'latin1');
-    if (job.size > 0) this.pump(job);
+    // Not from inside this call: `pull` is wasm code, and the wasm side that made the request
+    // is still on the stack here.
+    if (job.size > 0) queueMicrotask(() => this.pump(job));
   }
 
   /**
