@@ -42,13 +42,22 @@ function enabled() {
   }
 }
 
+/** Folder names of CAS URLs (a lookup per dedup query hashed the URL each time). @type {Map<string, string>} */
+const casFolders = new Map();
+
 /** The cache folder of the CAS at `casUrl`. @param {string} casUrl */
 function folder(casUrl) {
   const env = process.env;
   const root =
     env.HF_BUCKETS_CACHE ||
     join(env.HF_HOME || (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'huggingface') : join(homedir(), '.cache', 'huggingface')), 'hf-buckets');
-  return join(root, 'shards', sha256(casUrl).slice(0, 16));
+  let name = casFolders.get(casUrl);
+  if (name === undefined) {
+    name = sha256(casUrl).slice(0, 16);
+    if (casFolders.size >= 64) casFolders.clear();
+    casFolders.set(casUrl, name);
+  }
+  return join(root, 'shards', name);
 }
 
 /** Most bytes of shards kept per folder. */
