@@ -89,6 +89,21 @@ function headerText(flat, method, size) {
   return out;
 }
 
+/**
+ * The body's piece at offset `at` of a body of `size` bytes; throws when `pull` hands out
+ * anything else (nothing, an empty piece, more than `size` in all).
+ * @param {Pull | undefined} pull
+ * @param {number} at
+ * @param {number} size
+ */
+function pulled(pull, at, size) {
+  const piece = pull?.(at);
+  if (!(piece instanceof Uint8Array) || piece.length === 0 || at + piece.length > size) {
+    throw new Error('the request body did not match its size');
+  }
+  return piece;
+}
+
 /** @param {number} max */
 function tooLarge(max) {
   return Object.assign(new Error(`the answer is larger than ${max} bytes`), { code: 'ERR_HFB_TOO_LARGE' });
@@ -189,10 +204,7 @@ class Conn {
   pump(job) {
     try {
       while (this.job === job && job.sent < job.size) {
-        const piece = job.pull?.(job.sent);
-        if (!(piece instanceof Uint8Array) || piece.length === 0 || job.sent + piece.length > job.size) {
-          throw new Error('the request body did not match its size');
-        }
+        const piece = pulled(job.pull, job.sent, job.size);
         job.sent += piece.length;
         this.timer?.refresh();
         if (!this.socket.write(piece)) {
@@ -494,8 +506,7 @@ function viaFetch(url, headers, max, method, size, pull) {
   if (size > 0 && pull) {
     body = new Uint8Array(size);
     for (let at = 0; at < size; ) {
-      const piece = pull(at);
-      if (!(piece instanceof Uint8Array) || piece.length === 0 || at + piece.length > size) throw new Error('the request body did not match its size');
+      const piece = pulled(pull, at, size);
       body.set(piece, at);
       at += piece.length;
     }

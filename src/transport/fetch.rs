@@ -129,15 +129,14 @@ impl FetchClient {
                 } else {
                     body.len()
                 };
-                let end = at.saturating_add(STREAM_PIECE).min(body.len());
-                match body.get(at..end) {
-                    Some(piece) if !piece.is_empty() => {
+                match piece_at(&body, at) {
+                    Some(piece) => {
                         if let Some(p) = &progress {
-                            p(end as u64);
+                            p((at + piece.len()) as u64);
                         }
                         Uint8Array::from(piece).into()
                     }
-                    _ => JsValue::UNDEFINED,
+                    None => JsValue::UNDEFINED,
                 }
             })
         });
@@ -273,6 +272,13 @@ const STREAM_BODY_MIN: usize = 1 << 20;
 /// Size of each piece of a streamed body.
 const STREAM_PIECE: usize = 256 << 10;
 
+/// The piece of a request body handed to the network from offset `at` (at most
+/// [`STREAM_PIECE`] bytes), `None` at the end.
+fn piece_at(body: &[u8], at: usize) -> Option<&[u8]> {
+    let end = at.saturating_add(STREAM_PIECE).min(body.len());
+    body.get(at..end).filter(|piece| !piece.is_empty())
+}
+
 /// Whether we run in Node (whose fetch streams request bodies over HTTP/1.1; Chromium needs
 /// HTTP/2 for that, TOOLCHAIN.md, so browsers keep buffered bodies).
 fn is_node() -> bool {
@@ -394,16 +400,15 @@ fn streaming_body(body: Bytes, progress: Option<Rc<dyn Fn(u64)>>) -> Option<(JsV
                 };
             }
         };
-        let end = offset.saturating_add(STREAM_PIECE).min(body.len());
-        match body.get(offset..end) {
-            Some(piece) if !piece.is_empty() => {
+        match piece_at(&body, offset) {
+            Some(piece) => {
                 call("enqueue", Some(&Uint8Array::from(piece).into()));
-                offset = end;
+                offset += piece.len();
                 if let Some(p) = &progress {
                     p(offset as u64);
                 }
             }
-            _ => call("close", None),
+            None => call("close", None),
         }
     });
     let source = Object::new();
