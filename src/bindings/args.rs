@@ -104,7 +104,11 @@ pub(crate) fn opt_with<T>(
     key: &str,
     read: impl FnOnce(&JsValue, &str) -> Result<T, Error>,
 ) -> Result<Option<T>, Error> {
-    opt_named(obj, key, &option_name(key), read)
+    let v = get(obj, key);
+    if !present(&v) {
+        return Ok(None);
+    }
+    read(&v, &option_name(key)).map(Some)
 }
 
 /// [`opt_with`] with the name errors give it (`add[0].mtime`, say).
@@ -597,14 +601,18 @@ enum AddItem {
     Stored(BatchLine),
 }
 
-/// Reads `{ destination, source | xetHash, mtime?, contentType? }`; `what` names it in errors.
-fn add_item(item: &JsValue, what: &str, allow_hash: bool) -> Result<AddItem, Error> {
-    let destination = string_arg(&get(item, "destination"), &format!("{what}.destination"))?;
-    let mtime = opt_time_ms(item, "mtime", &format!("{what}.mtime"))?;
-    let content_type = opt_string(item, "contentType")?;
+/// Reads `{ destination, source | xetHash, mtime?, contentType? }`. Its errors name the fields
+/// alone (`mtime`); the caller puts the item's name before them with [`within`] (`add[3].mtime`),
+/// so that a batch of many items formats no names unless one is wrong. Out of line: the loop
+/// over a batch's items stays small, and V8 does not optimise the whole call reader for it.
+#[inline(never)]
+fn add_item(item: &JsValue, allow_hash: bool) -> Result<AddItem, Error> {
+    let destination = string_arg(&get(item, "destination"), "destination")?;
+    let mtime = opt_time_ms(item, "mtime", "mtime")?;
+    let content_type = opt_named(item, "contentType", "contentType", string_arg)?;
     let source = get(item, "source");
     let xet_hash = if allow_hash {
-        opt_string(item, "xetHash")?
+        opt_named(item, "xetHash", "xetHash", string_arg)?
     } else {
         None
     };
@@ -621,12 +629,43 @@ fn add_item(item: &JsValue, what: &str, allow_hash: bool) -> Result<AddItem, Err
             mtime,
             content_type,
         })),
-        _ if !allow_hash => Err(invalid(&format!("{what}.source"), &source, "is required")),
+        _ if !allow_hash => Err(invalid("source", &source, "is required")),
         _ => Err(invalid(
-            what,
+            "",
             item,
             "needs exactly one of `source` (content to upload) or `xetHash`",
         )),
+    }
+}
+
+/// `add[i]`, read into `lines` or `uploads` (out of line, as [`add_item`]).
+#[inline(never)]
+fn add_entry(
+    item: &JsValue,
+    i: usize,
+    lines: &mut Vec<BatchLine>,
+    uploads: &mut Vec<AddSource>,
+) -> Result<(), Error> {
+    match add_item(item, true).map_err(|e| within(e, || format!("add[{i}]")))? {
+        AddItem::Upload(u) => uploads.push(u),
+        AddItem::Stored(l) => lines.push(l),
+    }
+    Ok(())
+}
+
+/// `error` with `name()` put before the name of what it is about (`mtime` → `add[3].mtime`; an
+/// error about the item itself gets the item's name).
+fn within(error: Error, name: impl FnOnce() -> String) -> Error {
+    match error {
+        Error::Validation(mut e) => {
+            e.what = if e.what.is_empty() {
+                name()
+            } else {
+                format!("{}.{}", name(), e.what)
+            };
+            Error::Validation(e)
+        }
+        other => other,
     }
 }
 
@@ -641,10 +680,7 @@ impl BatchArgs {
         let mut lines = Vec::new();
         let mut uploads = Vec::new();
         for (i, item) in object_array(&get(o, "add"), "add")?.iter().enumerate() {
-            match add_item(item, &format!("add[{i}]"), true)? {
-                AddItem::Upload(u) => uploads.push(u),
-                AddItem::Stored(l) => lines.push(l),
-            }
+            add_entry(item, i, &mut lines, &mut uploads)?;
         }
         for (i, item) in object_array(&get(o, "copy"), "copy")?.iter().enumerate() {
             let what = |k: &str| format!("copy[{i}].{k}");
@@ -675,7 +711,7 @@ impl BatchArgs {
 
 /// `uploadBucketFile(bucketId, { source, destination, mtime?, contentType?, … })`: the file.
 fn single_file(o: &JsValue) -> Result<AddSource, Error> {
-    match add_item(o, "options", false)? {
+    match add_item(o, false).map_err(|e| within(e, || "options".into()))? {
         AddItem::Upload(u) => Ok(u),
         AddItem::Stored(_) => Err(invalid("options", o, "needs `source`")),
     }

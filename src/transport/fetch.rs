@@ -28,6 +28,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use futures_util::FutureExt;
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -113,7 +114,8 @@ impl FetchClient {
         max: usize,
         cancel: &Cancel,
     ) -> Result<Response, TransportError> {
-        let url = redact_url(&request.url);
+        // Redacted only for an error (most requests have none).
+        let url = || redact_url(&request.url);
         let headers = Array::new();
         for (k, v) in &request.headers {
             headers.push(&JsValue::from_str(k));
@@ -177,11 +179,14 @@ impl FetchClient {
                     .and_then(|c| c.as_string())
                     .is_some_and(|c| c == "ERR_HFB_TOO_LARGE") =>
             {
-                return Err(TransportError::TooLarge { url, limit: max })
+                return Err(TransportError::TooLarge {
+                    url: url(),
+                    limit: max,
+                })
             }
             Err(e) => {
                 return Err(TransportError::Connect {
-                    url,
+                    url: url(),
                     message: describe_js_error(&e),
                 })
             }
@@ -198,7 +203,7 @@ impl FetchClient {
             body.is_instance_of::<Uint8Array>() || Array::is_array(&body),
         ) else {
             return Err(TransportError::Connect {
-                url,
+                url: url(),
                 message: "the whole-answer transport resolved to no [status, headers, body]".into(),
             });
         };
@@ -211,7 +216,7 @@ impl FetchClient {
         let body = JsPieces {
             pieces,
             next: 0,
-            url,
+            url: request.url.clone(),
         };
         Ok(Response::new(
             status as u16,
@@ -302,7 +307,7 @@ fn has_xhr() -> bool {
 /// Parses `name: value` lines (`getAllResponseHeaders()`, and the small-answer transport's).
 fn parse_xhr_headers(all: &str) -> Headers {
     let pairs = all
-        .split("\r\n")
+        .split('\n')
         .filter_map(|line| line.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .filter(|(k, _)| !k.is_empty());
@@ -495,6 +500,37 @@ impl HttpClient for FetchClient {
         if let (Some(whole_get), Some(max)) = (&self.whole_get, request.whole_answer) {
             return self.send_whole(whole_get, &request, max, cancel).await;
         }
+        // Boxed: the `fetch` path's state machine is large, and the whole-answer path above
+        // (every request of a many-file upload) should not be polled through it.
+        self.send_fetch(request, cancel).boxed_local().await
+    }
+
+    async fn sleep(&self, ms: u64) {
+        Sleep::new(ms).await
+    }
+
+    /// 1 ms where `sleep(0)` is a `setImmediate` (Node, Bun); else the default (a browser's
+    /// `setTimeout(0)` may wait 4 ms).
+    fn yield_every_ms(&self) -> u64 {
+        if global_function("setImmediate").is_some() {
+            1
+        } else {
+            20
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now().max(0.0) as u64
+    }
+}
+
+impl FetchClient {
+    /// A request through `fetch` (or, for uploads with progress in browsers, XHR).
+    async fn send_fetch(
+        &self,
+        request: Request,
+        cancel: &Cancel,
+    ) -> Result<Response, TransportError> {
         let url = request.url.clone();
         let invalid = |message: String| TransportError::InvalidRequest {
             url: redact_url(&url),
@@ -614,24 +650,6 @@ impl HttpClient for FetchClient {
             url: redact_url(&final_url),
         };
         Ok(Response::new(status, headers, final_url, Box::new(body)))
-    }
-
-    async fn sleep(&self, ms: u64) {
-        Sleep::new(ms).await
-    }
-
-    /// 1 ms where `sleep(0)` is a `setImmediate` (Node, Bun); else the default (a browser's
-    /// `setTimeout(0)` may wait 4 ms).
-    fn yield_every_ms(&self) -> u64 {
-        if global_function("setImmediate").is_some() {
-            1
-        } else {
-            20
-        }
-    }
-
-    fn now_ms(&self) -> u64 {
-        js_sys::Date::now().max(0.0) as u64
     }
 }
 
@@ -830,6 +848,7 @@ impl BodyStream for FetchBody {
 struct JsPieces {
     pieces: Array,
     next: u32,
+    /// The request URL (redacted when an error names it).
     url: String,
 }
 
@@ -844,7 +863,7 @@ impl JsPieces {
                 Ok(bytes) => return Ok(Some(bytes)),
                 Err(_) => {
                     return Err(TransportError::Body {
-                        url: self.url.clone(),
+                        url: redact_url(&self.url),
                         message: "body piece is not bytes".into(),
                     })
                 }

@@ -354,57 +354,65 @@ fn read_header(r: &mut Reader<'_>) -> Result<u64, FormatError> {
 
 fn read_file_section(r: &mut Reader<'_>) -> Result<Vec<FileInfo>, FormatError> {
     let mut files = Vec::new();
-    loop {
-        let at = r.offset();
-        let file_hash = r.array::<32>()?;
-        let flags = r.u32()?;
-        let num_entries = r.u32()?;
-        let _reserved = r.u64()?;
-        if file_hash == BOOKEND_HASH {
-            return Ok(files);
-        }
-        let with_verification = flags & FILE_FLAG_WITH_VERIFICATION != 0;
-        let with_ext = flags & FILE_FLAG_WITH_METADATA_EXT != 0;
-        let n = u64::from(num_entries);
-        let records = n
-            .checked_mul(if with_verification { 2 } else { 1 })
-            .and_then(|x| x.checked_add(u64::from(with_ext)))
-            .ok_or(FormatError::ShardCount { offset: at })?;
-        r.need(records * SHARD_RECORD_LEN as u64)?;
-        let mut terms = Vec::with_capacity(num_entries as usize);
-        for _ in 0..num_entries {
-            terms.push(FileTerm {
-                xorb_hash: r.hash()?,
-                xorb_flags: r.u32()?,
-                unpacked_bytes: r.u32()?,
-                chunk_start: r.u32()?,
-                chunk_end: r.u32()?,
-            });
-        }
-        let verification = if with_verification {
-            let mut v = Vec::with_capacity(num_entries as usize);
-            for _ in 0..num_entries {
-                v.push(r.hash()?);
-                r.take(16)?;
-            }
-            Some(v)
-        } else {
-            None
-        };
-        let sha256 = if with_ext {
-            let stored = r.array::<32>()?;
-            r.take(16)?;
-            Some(sha256_stored_form(&stored))
-        } else {
-            None
-        };
-        files.push(FileInfo {
-            file_hash: Hash::from_bytes(file_hash),
-            terms,
-            verification,
-            sha256,
+    while let Some(file) = read_file(r)? {
+        files.push(file);
+    }
+    Ok(files)
+}
+
+/// One file of the file section, `None` at its bookend. Out of line: in wasm, a loop whose body
+/// is this large would have V8 optimise the whole parser for one call.
+#[inline(never)]
+fn read_file(r: &mut Reader<'_>) -> Result<Option<FileInfo>, FormatError> {
+    let at = r.offset();
+    let file_hash = r.array::<32>()?;
+    let flags = r.u32()?;
+    let num_entries = r.u32()?;
+    let _reserved = r.u64()?;
+    if file_hash == BOOKEND_HASH {
+        return Ok(None);
+    }
+    let with_verification = flags & FILE_FLAG_WITH_VERIFICATION != 0;
+    let with_ext = flags & FILE_FLAG_WITH_METADATA_EXT != 0;
+    let n = u64::from(num_entries);
+    let records = n
+        .checked_mul(if with_verification { 2 } else { 1 })
+        .and_then(|x| x.checked_add(u64::from(with_ext)))
+        .ok_or(FormatError::ShardCount { offset: at })?;
+    r.need(records * SHARD_RECORD_LEN as u64)?;
+    let mut terms = Vec::with_capacity(num_entries as usize);
+    for _ in 0..num_entries {
+        terms.push(FileTerm {
+            xorb_hash: r.hash()?,
+            xorb_flags: r.u32()?,
+            unpacked_bytes: r.u32()?,
+            chunk_start: r.u32()?,
+            chunk_end: r.u32()?,
         });
     }
+    let verification = if with_verification {
+        let mut v = Vec::with_capacity(num_entries as usize);
+        for _ in 0..num_entries {
+            v.push(r.hash()?);
+            r.take(16)?;
+        }
+        Some(v)
+    } else {
+        None
+    };
+    let sha256 = if with_ext {
+        let stored = r.array::<32>()?;
+        r.take(16)?;
+        Some(sha256_stored_form(&stored))
+    } else {
+        None
+    };
+    Ok(Some(FileInfo {
+        file_hash: Hash::from_bytes(file_hash),
+        terms,
+        verification,
+        sha256,
+    }))
 }
 
 fn read_xorb_section(r: &mut Reader<'_>) -> Result<Vec<XorbInfo>, FormatError> {
@@ -421,17 +429,7 @@ fn read_xorb_section(r: &mut Reader<'_>) -> Result<Vec<XorbInfo>, FormatError> {
         r.need(u64::from(num_entries) * SHARD_RECORD_LEN as u64)?;
         let mut chunks = Vec::with_capacity(num_entries as usize);
         for _ in 0..num_entries {
-            let hash = r.hash()?;
-            let byte_range_start = r.u32()?;
-            let len = r.u32()?;
-            let flags = r.u32()?;
-            let _reserved = r.u32()?;
-            chunks.push(XorbChunkEntry {
-                hash,
-                byte_range_start,
-                len,
-                flags,
-            });
+            chunks.push(read_chunk_entry(r)?);
         }
         xorbs.push(XorbInfo {
             xorb_hash: Hash::from_bytes(xorb_hash),
@@ -441,6 +439,22 @@ fn read_xorb_section(r: &mut Reader<'_>) -> Result<Vec<XorbInfo>, FormatError> {
             chunks,
         });
     }
+}
+
+/// One chunk of a xorb listing (out of line, as [`read_file`]).
+#[inline(never)]
+fn read_chunk_entry(r: &mut Reader<'_>) -> Result<XorbChunkEntry, FormatError> {
+    let hash = r.hash()?;
+    let byte_range_start = r.u32()?;
+    let len = r.u32()?;
+    let flags = r.u32()?;
+    let _reserved = r.u32()?;
+    Ok(XorbChunkEntry {
+        hash,
+        byte_range_start,
+        len,
+        flags,
+    })
 }
 
 /// Reads the `count` entries of a lookup table at `offset`, checking it lies in `[lo, hi]`.
@@ -733,30 +747,9 @@ impl ShardBuilder {
         let mut index: u64 = 0;
         for file in self.files.values() {
             let at = out.len() as u64;
-            let n = u32_count(file.terms.len(), at)?;
-            if file
-                .verification
-                .as_ref()
-                .is_some_and(|v| v.len() != file.terms.len())
-            {
-                return Err(FormatError::ShardCount { offset: at });
-            }
             file_lookup.push((file.file_hash.words()[0], u32_count(index as usize, at)?));
             index += file.num_records();
-            record(out, file.file_hash.as_bytes(), [file.flags(), n, 0, 0]);
-            for t in &file.terms {
-                record(
-                    out,
-                    t.xorb_hash.as_bytes(),
-                    [t.xorb_flags, t.unpacked_bytes, t.chunk_start, t.chunk_end],
-                );
-            }
-            for h in file.verification.iter().flatten() {
-                record(out, h.as_bytes(), [0; 4]);
-            }
-            if let Some(sha) = &file.sha256 {
-                record(out, &sha256_stored_form(sha), [0; 4]);
-            }
+            write_file(out, file)?;
         }
         record(out, &BOOKEND_HASH, [0; 4]);
         let mut xorb_lookup = Vec::with_capacity(self.xorbs.len());
@@ -779,18 +772,56 @@ impl ShardBuilder {
                 ],
             );
             for (pos, c) in xorb.chunks.iter().enumerate() {
-                let hash = key.map_or(c.hash, |k| hmac(&c.hash, k));
-                chunk_lookup.push((hash.words()[0], xorb_index, pos as u32));
-                record(
-                    out,
-                    hash.as_bytes(),
-                    [c.byte_range_start, c.len, c.flags, 0],
-                );
+                let hash = write_chunk_entry(out, c, key);
+                chunk_lookup.push((hash, xorb_index, pos as u32));
             }
         }
         record(out, &BOOKEND_HASH, [0; 4]);
         Ok((file_lookup, xorb_lookup, chunk_lookup))
     }
+}
+
+/// Appends the records of one file. Out of line, as [`read_file`].
+#[inline(never)]
+fn write_file(out: &mut Vec<u8>, file: &FileInfo) -> Result<(), FormatError> {
+    let at = out.len() as u64;
+    let n = u32_count(file.terms.len(), at)?;
+    if file
+        .verification
+        .as_ref()
+        .is_some_and(|v| v.len() != file.terms.len())
+    {
+        return Err(FormatError::ShardCount { offset: at });
+    }
+    record(out, file.file_hash.as_bytes(), [file.flags(), n, 0, 0]);
+    for t in &file.terms {
+        record(
+            out,
+            t.xorb_hash.as_bytes(),
+            [t.xorb_flags, t.unpacked_bytes, t.chunk_start, t.chunk_end],
+        );
+    }
+    for h in file.verification.iter().flatten() {
+        record(out, h.as_bytes(), [0; 4]);
+    }
+    if let Some(sha) = &file.sha256 {
+        record(out, &sha256_stored_form(sha), [0; 4]);
+    }
+    Ok(())
+}
+
+/// Appends the record of one chunk of a xorb listing (its hash keyed with `key` when given);
+/// returns the first word of the hash written, for the chunk lookup table. Out of line, as
+/// [`read_file`].
+#[inline(never)]
+fn write_chunk_entry(out: &mut Vec<u8>, c: &XorbChunkEntry, key: Option<&[u8; 32]>) -> u64 {
+    let hash = key.map_or(c.hash, |k| hmac(&c.hash, k));
+    record(
+        out,
+        hash.as_bytes(),
+        [c.byte_range_start, c.len, c.flags, 0],
+    );
+    hash.words()[0]
 }
 
 /// Appends one 48-byte record: a 32-byte hash and four u32 words.

@@ -370,7 +370,23 @@ export const scenarios = [
       deq(guarded.skipped.map((x) => x.path), [], 'same request: the delete was processed with it');
       f.calls.length = 0;
       await rejects(a.batchBucketFiles(dst, { add: [{ destination: 'x', xetHash: EMPTY }], delete: ['x'] }), 'ValidationError', 'add+delete same path');
-      await rejects(a.batchBucketFiles(dst, { add: [{ destination: 'x' }] }), 'ValidationError', 'add without xetHash or source');
+      const neither = await rejects(a.batchBucketFiles(dst, { add: [{ destination: 'x' }] }), 'ValidationError', 'add without xetHash or source');
+      ok(neither.message.startsWith('invalid add[0] '), `the item is named: ${neither.message}`);
+      const one = new Uint8Array(1);
+      const named = [
+        [[{ destination: 'a', xetHash: EMPTY }, { destination: 7, source: one }], 'add[1].destination'],
+        [[{ destination: 'a', source: one, mtime: 'soon' }], 'add[0].mtime'],
+        [[{ destination: 'a', source: one, contentType: 5 }], 'add[0].contentType'],
+        [[{ destination: 'a', xetHash: 5 }], 'add[0].xetHash'],
+      ];
+      for (const [add, name] of named) {
+        const e = await rejects(a.batchBucketFiles(dst, { add }), 'ValidationError', name);
+        ok(e.message.startsWith(`invalid ${name} `), `${name} is named: ${e.message}`);
+      }
+      if (a.uploadBucketFile) {
+        const single = await rejects(a.uploadBucketFile(dst, { destination: 'a', source: one, mtime: -1 }), 'ValidationError', 'options.mtime');
+        ok(single.message.startsWith('invalid options.mtime '), `options.mtime is named: ${single.message}`);
+      }
       await rejects(a.batchBucketFiles(dst, { copy: [{ destination: 'x', xetHash: EMPTY, sourceId: src, sourceType: 'bucketz' }] }), 'ValidationError', 'bad sourceType');
       eq(f.count(), 0, 'nothing sent for invalid batches');
       const empty = await a.batchBucketFiles(dst, {});
