@@ -28,10 +28,10 @@ let shardCache;
 
 /**
  * Installs the platform's local shard cache (Node's entry: js/node/shard-cache.js): an object
- * `{ lookup(casUrl, chunkHash) → Uint8Array | undefined, store(casUrl, shard, keys) }`
- * (`chunkHash`: the hash's 32 bytes)
- * (`keys`: the 32-byte chunk hashes the shard is kept under, one after another). Uploads made
- * afterwards use it unless called with `shardCache: false`.
+ * `{ open(casUrl) }` that an upload calls once per CAS URL; it returns `undefined` when the
+ * cache is off, else `{ lookup(chunkHash) → Uint8Array | undefined, store(shard, keys) }`
+ * (`chunkHash`: the hash's 32 bytes; `keys`: the 32-byte chunk hashes the shard is kept under,
+ * one after another). Uploads made afterwards use it unless called with `shardCache: false`.
  */
 export function setShardCache(cache) {
   shardCache = cache;

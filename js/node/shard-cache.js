@@ -42,22 +42,13 @@ function enabled() {
   }
 }
 
-/** Folder names of CAS URLs (a lookup per dedup query hashed the URL each time). @type {Map<string, string>} */
-const casFolders = new Map();
-
 /** The cache folder of the CAS at `casUrl`. @param {string} casUrl */
 function folder(casUrl) {
   const env = process.env;
   const root =
     env.HF_BUCKETS_CACHE ||
     join(env.HF_HOME || (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'huggingface') : join(homedir(), '.cache', 'huggingface')), 'hf-buckets');
-  let name = casFolders.get(casUrl);
-  if (name === undefined) {
-    name = sha256(casUrl).slice(0, 16);
-    if (casFolders.size >= 64) casFolders.clear();
-    casFolders.set(casUrl, name);
-  }
-  return join(root, 'shards', name);
+  return join(root, 'shards', sha256(casUrl).slice(0, 16));
 }
 
 /** Most bytes of shards kept per folder. */
@@ -85,15 +76,13 @@ function index(dir) {
 }
 
 /**
- * The kept shard that lists the chunk `chunk` (its 32 bytes), if any.
- * @param {string} casUrl
+ * The kept shard of folder `dir` that lists the chunk `chunk` (its 32 bytes), if any.
+ * @param {string} dir
  * @param {Uint8Array} chunk
  */
-function lookup(casUrl, chunk) {
-  if (!enabled()) return undefined;
-  const hash = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('hex');
-  const dir = folder(casUrl);
+function lookup(dir, chunk) {
   const map = index(dir);
+  const hash = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('hex');
   const id = map.get(hash);
   if (!id) return undefined;
   try {
@@ -107,16 +96,14 @@ function lookup(casUrl, chunk) {
 }
 
 /**
- * Keeps `shard` under `keys` (32-byte chunk hashes, one after another), then forgets the oldest
- * shards past the size limit.
- * @param {string} casUrl
+ * Keeps `shard` in folder `dir` under `keys` (32-byte chunk hashes, one after another), then
+ * forgets the oldest shards past the size limit.
+ * @param {string} dir
  * @param {Uint8Array} shard
  * @param {Uint8Array} keys
  */
-function store(casUrl, shard, keys) {
-  if (!enabled()) return;
+function store(dir, shard, keys) {
   try {
-    const dir = folder(casUrl);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const id = sha256(shard).slice(0, 16);
     const file = join(dir, `${id}.shard`);
@@ -175,4 +162,20 @@ function evict(dir, map) {
   renameSync(aside, join(dir, 'index'));
 }
 
-setShardCache({ lookup, store });
+/**
+ * The cache of the CAS at `casUrl` for one upload (its folder and the environment are read
+ * once, not at each of its dedup queries), or `undefined` when the cache is off.
+ * @param {string} casUrl
+ */
+function open(casUrl) {
+  if (!enabled()) return undefined;
+  const dir = folder(casUrl);
+  return {
+    /** @param {Uint8Array} chunk */
+    lookup: (chunk) => lookup(dir, chunk),
+    /** @param {Uint8Array} shard @param {Uint8Array} keys */
+    store: (shard, keys) => store(dir, shard, keys),
+  };
+}
+
+setShardCache({ open });

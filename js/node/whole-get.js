@@ -426,6 +426,43 @@ function start(job) {
   next(p);
 }
 
+/** @typedef {{ target: Target, hostHeader: string }} Origin */
+
+/** Origins seen, by `scheme://authority` as written in request URLs. @type {Map<string, Origin>} */
+const origins = new Map();
+
+/** @param {URL} u @returns {Origin} */
+function originOf(u) {
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`not an http(s) URL: ${u.origin}`);
+  const secure = u.protocol === 'https:';
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  return { target: { origin: u.origin, secure, host, port: Number(u.port || (secure ? 443 : 80)) }, hostHeader: u.host };
+}
+
+/**
+ * The origin and request target (path and query) of `url`. A URL whose path and query hold
+ * only characters that need no encoding (the engine's URLs are percent-encoded) and no dot
+ * segment is split as written, its origin parsed once; any other goes through `URL`, which
+ * encodes what needs encoding.
+ * @param {string} url
+ * @returns {{ origin: Origin, path: string }}
+ */
+function parseUrl(url) {
+  const m = /^(https?:\/\/[^/?#\\\s]+)([/?][\w\-.~!$&()*+,;=:@/?%]*)?$/i.exec(url);
+  if (m) {
+    let origin = origins.get(m[1]);
+    if (!origin) {
+      origin = originOf(new URL(m[1]));
+      if (origins.size >= 64) origins.clear();
+      origins.set(m[1], origin);
+    }
+    const rest = m[2] ?? '';
+    if (!/(^|\/)\.\.?(\/|\?|$)|%2e/i.test(rest)) return { origin, path: rest.startsWith('/') ? rest : `/${rest}` };
+  }
+  const u = new URL(url);
+  return { origin: originOf(u), path: `${u.pathname}${u.search}` };
+}
+
 /**
  * Sends a request (`method`, default GET) to `url` with `headers` (flat `[name, value, …]`)
  * and, when `size` > 0, the body that `pull(at)` hands out; resolves to `[status, headers,
@@ -445,17 +482,14 @@ export function request(url, headers, max, method = 'GET', size = 0, pull = unde
   /** @type {Job | undefined} */
   let job;
   const answer = new Promise((resolve, reject) => {
-    const u = new URL(url);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`not an http(s) URL: ${u.origin}`);
+    const { origin, path } = parseUrl(url);
     if (!/^[A-Z]+$/.test(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}`);
-    const secure = u.protocol === 'https:';
-    const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
     const bytes = Number.isSafeInteger(size) && size > 0 ? size : 0;
     job = {
-      target: { origin: u.origin, secure, host, port: Number(u.port || (secure ? 443 : 80)) },
+      target: origin.target,
       method,
-      hostHeader: u.host,
-      path: `${u.pathname}${u.search}`,
+      hostHeader: origin.hostHeader,
+      path,
       headers: headerText(headers, method, bytes),
       max,
       size: bytes,

@@ -370,7 +370,12 @@ pub(crate) fn commit_setup(
         installed_shard_cache()
             .dyn_into::<Object>()
             .ok()
-            .map(|hooks| Rc::new(JsShardCache { hooks }) as Rc<dyn ShardCache>)
+            .map(|hooks| {
+                Rc::new(JsShardCache {
+                    hooks,
+                    opened: Default::default(),
+                }) as Rc<dyn ShardCache>
+            })
     } else {
         None
     };
@@ -388,21 +393,51 @@ extern "C" {
     fn installed_shard_cache() -> JsValue;
 }
 
+/// An opened cache's `lookup` and `store` functions.
+type OpenedCache = (Function, Function);
+
 /// The platform's local shard cache (installed by Node's entry, `js/node/shard-cache.js`; see
-/// `js/transport-hooks.js` for its two functions). Its failures are misses: a cache never fails
+/// `js/transport-hooks.js` for its interface). Its failures are misses: a cache never fails
 /// an upload.
 struct JsShardCache {
     hooks: Object,
+    /// The cache opened for the last CAS URL asked about: `open(casUrl)`'s `lookup` and
+    /// `store` (the platform reads its settings once per upload, not at every dedup query), or
+    /// `None` when it said the cache is off.
+    opened: std::cell::RefCell<Option<(String, Option<OpenedCache>)>>,
+}
+
+impl JsShardCache {
+    /// `open(cas_url)`'s `lookup` and `store`, opened once per CAS URL.
+    fn opened(&self, cas_url: &str) -> Option<OpenedCache> {
+        let mut opened = self.opened.borrow_mut();
+        if let Some((url, fns)) = opened.as_ref() {
+            if url == cas_url {
+                return fns.clone();
+            }
+        }
+        let fns = get(&self.hooks, "open")
+            .dyn_into::<Function>()
+            .ok()
+            .and_then(|open| open.call1(&self.hooks, &JsValue::from_str(cas_url)).ok())
+            .filter(|cache| cache.is_object())
+            .and_then(|cache| {
+                let lookup = get(&cache, "lookup").dyn_into::<Function>().ok()?;
+                let store = get(&cache, "store").dyn_into::<Function>().ok()?;
+                Some((lookup, store))
+            });
+        *opened = Some((cas_url.to_owned(), fns.clone()));
+        fns
+    }
 }
 
 impl ShardCache for JsShardCache {
     fn lookup(&self, cas_url: &str, chunk: &Hash) -> Option<Vec<u8>> {
-        let lookup = get(&self.hooks, "lookup").dyn_into::<Function>().ok()?;
+        let (lookup, _) = self.opened(cas_url)?;
         // The hash's 32 bytes, as `store` gets its keys.
         let found = lookup
-            .call2(
-                &self.hooks,
-                &JsValue::from_str(cas_url),
+            .call1(
+                &JsValue::UNDEFINED,
                 &Uint8Array::from(&chunk.as_bytes()[..]),
             )
             .ok()?;
@@ -410,13 +445,12 @@ impl ShardCache for JsShardCache {
     }
 
     fn store(&self, cas_url: &str, shard: &[u8], keys: &[Hash]) {
-        let Ok(store) = get(&self.hooks, "store").dyn_into::<Function>() else {
+        let Some((_, store)) = self.opened(cas_url) else {
             return;
         };
         let packed: Vec<u8> = keys.iter().flat_map(|k| *k.as_bytes()).collect();
-        let _ = store.call3(
-            &self.hooks,
-            &JsValue::from_str(cas_url),
+        let _ = store.call2(
+            &JsValue::UNDEFINED,
             &Uint8Array::from(shard),
             &Uint8Array::from(&packed[..]),
         );

@@ -249,6 +249,27 @@ test('whole-answer GET client: lengths, chunks, close-delimited and empty bodies
   assert.equal(text((await request(`${s.url}/e`, [], 100))[2]), 'until the end');
 });
 
+test('whole-answer client: the request target is the URL\'s path and query as written when they need no encoding, else as URL makes them', async (t) => {
+  const s = await scripted(() => 'HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
+  t.after(s.close);
+  const targets = [
+    [`${s.url}/v1/chunks/default/ab12?x=1&y=%2F`, '/v1/chunks/default/ab12?x=1&y=%2F'],
+    [s.url, '/'],
+    [`${s.url}?q=1`, '/?q=1'],
+    [`${s.url}/a/../b/./c`, '/b/c'],
+    [`${s.url}/a/%2e%2e/b`, '/b'],
+    [`${s.url}/a b\\c"d`, '/a%20b/c%22d'],
+    [`${s.url}/é?k=<v>`, '/%C3%A9?k=%3Cv%3E'],
+    [`${s.url}/x#fragment`, '/x'],
+    [`${s.url.replace('http', 'HTTP')}/y`, '/y'],
+  ];
+  for (const [url] of targets) assert.equal((await request(url, [], 10))[0], 200);
+  const got = s.server.requests.map((r) => r.split(' ')[1]);
+  assert.deepEqual(got, targets.map(([, target]) => target));
+  assert.ok(s.server.requests.every((r) => /\r\nhost: 127\.0\.0\.1:\d+(\r\n|$)/.test(r)), 'the Host header is the authority');
+  await assert.rejects(request('ftp://127.0.0.1/x', [], 10), /not an http\(s\) URL/);
+});
+
 test('whole-answer GET client: a kept-alive connection the server closed is replaced; limits and bad answers reject', async (t) => {
   const s = await scripted((n, req) => {
     if (req.startsWith('GET /close-after')) return { bytes: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', close: true };
