@@ -164,7 +164,7 @@ function record(workload, peer, r, bytes) {
   if (!byPeer.has(peer)) byPeer.set(peer, []);
   byPeer.get(peer).push({ ...r, bytes, load: load() });
   const rate = bytes ? ` ${(bytes / MiB / (r.ms / 1000)).toFixed(1)} MiB/s` : '';
-  console.error(`[peers] ${workload.slice(0, 40).padEnd(40)} ${peer.padEnd(6)} ${(r.ms / 1000).toFixed(2)} s${rate}  rss ${(r.maxRssKiB / 1024).toFixed(0)} MiB  load ${load()}`);
+  console.error(`[peers] ${workload.slice(0, 40).padEnd(40)} ${peer.padEnd(6)} ${(r.ms / 1000).toFixed(2)} s${rate}${r.cpuMs === undefined ? '' : `  cpu ${(r.cpuMs / 1000).toFixed(2)} s`}  rss ${(r.maxRssKiB / 1024).toFixed(0)} MiB  load ${load()}`);
 }
 
 async function newBucket(hub, name) {

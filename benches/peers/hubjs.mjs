@@ -13,6 +13,7 @@ const accessToken = process.env.HF_TOKEN;
 const repo = `buckets/${bucket}`;
 
 const start = performance.now();
+const cpuStart = process.cpuUsage();
 if (op === 'upload') {
   await uploadFiles({
     repo,
@@ -36,4 +37,5 @@ if (op === 'upload') {
   throw new Error(`unknown operation ${op}`);
 }
 const ms = performance.now() - start;
-console.log(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS }));
+const cpu = process.cpuUsage(cpuStart); // every thread of the process
+console.log(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKiB: process.resourceUsage().maxRSS }));

@@ -10,6 +10,7 @@ const accessToken = process.env.HF_TOKEN;
 const client = new BucketClient({ endpoint, accessToken });
 
 const start = performance.now();
+const cpuStart = process.cpuUsage();
 let uploads;
 if (op === 'upload') {
   const report = await client.batchBucketFiles(bucket, {
@@ -28,4 +29,6 @@ if (op === 'upload') {
   throw new Error(`unknown operation ${op}`);
 }
 const ms = performance.now() - start;
-console.log(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS, uploads }));
+const cpu = process.cpuUsage(cpuStart); // every thread of the process (compilers, GC, workers)
+const cpuMs = (cpu.user + cpu.system) / 1000;
+console.log(JSON.stringify({ ms, cpuMs, maxRssKiB: process.resourceUsage().maxRSS, uploads }));

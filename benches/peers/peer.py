@@ -29,6 +29,7 @@ def main() -> None:
 
     api = HfApi(endpoint=endpoint, token=os.environ["HF_TOKEN"])
     start = time.perf_counter()
+    cpu_start = time.process_time()  # every thread of the process
     uploads = None
     if op == "upload":
         api.batch_bucket_files(bucket, add=[(local, remote) for local, remote in files])
@@ -41,8 +42,9 @@ def main() -> None:
     else:
         raise SystemExit(f"unknown operation {op!r}")
     ms = (time.perf_counter() - start) * 1000
+    cpu_ms = (time.process_time() - cpu_start) * 1000
     max_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"ms": ms, "maxRssKiB": max_rss_kib, "uploads": uploads}))
+    print(json.dumps({"ms": ms, "cpuMs": cpu_ms, "maxRssKiB": max_rss_kib, "uploads": uploads}))
 
 
 if __name__ == "__main__":
