@@ -215,16 +215,23 @@ fn object_array(v: &JsValue, what: &str) -> Result<Vec<JsValue>, Error> {
         return Err(invalid(what, v, "must be an array"));
     }
     let arr: &Array = v.unchecked_ref();
-    (0..arr.length())
-        .map(|i| {
-            let item = arr.get(i);
-            if item.is_object() {
-                Ok(item)
-            } else {
-                Err(invalid(&format!("{what}[{i}]"), &item, "must be an object"))
-            }
-        })
-        .collect()
+    let mut items = Vec::with_capacity(arr.length() as usize);
+    for i in 0..arr.length() {
+        let item = arr.get(i);
+        if !item.is_object() {
+            return Err(not_an_object(what, i, &item));
+        }
+        items.push(item);
+    }
+    Ok(items)
+}
+
+/// The error of [`object_array`], out of its loop (V8 counts a loop's whole body, cold paths
+/// included, at each turn when it decides what to optimise).
+#[cold]
+#[inline(never)]
+fn not_an_object(what: &str, i: u32, item: &JsValue) -> Error {
+    invalid(&format!("{what}[{i}]"), item, "must be an object")
 }
 
 pub(crate) fn bucket_id_arg(v: &JsValue, what: &str) -> Result<BucketId, Error> {
@@ -638,17 +645,20 @@ fn add_item(item: &JsValue, allow_hash: bool) -> Result<AddItem, Error> {
     }
 }
 
-/// `add[i]`, read into `lines` or `uploads` (out of line, as [`add_item`]).
+/// The `add` items, read into `lines` or `uploads`. A loop of its own that owns nothing: an
+/// error leaves it with no clean-up inlined into its body (V8 counts a loop's whole body at each
+/// turn when it decides what to optimise).
 #[inline(never)]
-fn add_entry(
-    item: &JsValue,
-    i: usize,
+fn read_adds(
+    items: &[JsValue],
     lines: &mut Vec<BatchLine>,
     uploads: &mut Vec<AddSource>,
 ) -> Result<(), Error> {
-    match add_item(item, true).map_err(|e| within(e, || format!("add[{i}]")))? {
-        AddItem::Upload(u) => uploads.push(u),
-        AddItem::Stored(l) => lines.push(l),
+    for (i, item) in items.iter().enumerate() {
+        match add_item(item, true).map_err(|e| within(e, || format!("add[{i}]")))? {
+            AddItem::Upload(u) => uploads.push(u),
+            AddItem::Stored(l) => lines.push(l),
+        }
     }
     Ok(())
 }
@@ -679,9 +689,11 @@ impl BatchArgs {
     fn read(o: &JsValue) -> Result<BatchArgs, Error> {
         let mut lines = Vec::new();
         let mut uploads = Vec::new();
-        for (i, item) in object_array(&get(o, "add"), "add")?.iter().enumerate() {
-            add_entry(item, i, &mut lines, &mut uploads)?;
-        }
+        read_adds(
+            &object_array(&get(o, "add"), "add")?,
+            &mut lines,
+            &mut uploads,
+        )?;
         for (i, item) in object_array(&get(o, "copy"), "copy")?.iter().enumerate() {
             let what = |k: &str| format!("copy[{i}].{k}");
             lines.push(BatchLine::Copy {

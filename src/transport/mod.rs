@@ -539,7 +539,7 @@ pub enum Either<L, R> {
 /// `scheme://host[:port]` of an absolute http(s) URL (userinfo, if any, stays part of it, so a
 /// URL with userinfo never has the origin of one without).
 pub fn origin_of(url: &str) -> Option<&str> {
-    let scheme_end = url.find("://")?;
+    let scheme_end = scheme_end(url)?;
     let scheme = &url[..scheme_end];
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
         return None;
@@ -552,13 +552,20 @@ pub fn origin_of(url: &str) -> Option<&str> {
     Some(&url[..scheme_end + 3 + end])
 }
 
+/// Where `://` ends the scheme of `url` (a scheme is letters, digits, `+`, `-` and `.`, so the
+/// first `:` is the one; found by bytes, not a substring search, as this runs per request).
+fn scheme_end(url: &str) -> Option<usize> {
+    let colon = url.find(':')?;
+    url[colon..].starts_with("://").then_some(colon)
+}
+
 /// The URL without its query string and fragment (they may hold signed parameters) and without
 /// `user:password@` in its authority. Used in every error message and `Debug` output.
 #[inline(never)] // called on every error path: one copy
 pub fn redact_url(url: &str) -> String {
     let end = url.find(['?', '#']).unwrap_or(url.len());
     let url = url.get(..end).unwrap_or(url);
-    let authority_at = url.find("://").map_or(0, |i| i + 3);
+    let authority_at = scheme_end(url).map_or(0, |i| i + 3);
     let rest = &url[authority_at..];
     let authority_len = rest.find('/').unwrap_or(rest.len());
     match rest[..authority_len].rfind('@') {

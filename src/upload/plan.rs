@@ -598,6 +598,28 @@ impl Planner {
         finished
     }
 
+    /// The shard record of a planned file (out of line: the loop over a session's files stays
+    /// small, which keeps V8 from optimising all of `finish` for its one call).
+    #[inline(never)]
+    fn file_info(&self, f: PlannedFile) -> Result<FileInfo, PlanError> {
+        let mut terms = Vec::with_capacity(f.terms.len());
+        for t in &f.terms {
+            // Every term's xorb is remote or was cut above, so it has a hash.
+            let Some(xorb_hash) = self.xorbs.get(t.xorb.0 as usize).and_then(KnownXorb::hash)
+            else {
+                return Err(xet::FormatError::ShardCount { offset: 0 });
+            };
+            // A term lies inside one xorb (≤ 64 MiB), so its size fits in 32 bits.
+            terms.push(FileTerm::new(xorb_hash, t.bytes as u32, t.start, t.end));
+        }
+        Ok(FileInfo {
+            file_hash: f.hash,
+            terms,
+            verification: Some(f.verification),
+            sha256: f.sha256,
+        })
+    }
+
     /// Ends the session: cuts the open xorb and builds the shard bodies that reference every
     /// finished file and list the xorbs created in this session (§8.3).
     ///
@@ -605,25 +627,10 @@ impl Planner {
     /// A count that does not fit the shard format.
     pub fn finish(mut self) -> Result<FinishedSession, PlanError> {
         let last_xorb = self.cut();
-        let mut files = Vec::with_capacity(self.files.len());
-        for f in std::mem::take(&mut self.files) {
-            let mut terms = Vec::with_capacity(f.terms.len());
-            for t in &f.terms {
-                // Every term's xorb is remote or was cut above, so it has a hash.
-                let Some(xorb_hash) = self.xorbs.get(t.xorb.0 as usize).and_then(KnownXorb::hash)
-                else {
-                    return Err(xet::FormatError::ShardCount { offset: 0 });
-                };
-                // A term lies inside one xorb (≤ 64 MiB), so its size fits in 32 bits.
-                terms.push(FileTerm::new(xorb_hash, t.bytes as u32, t.start, t.end));
-            }
-            files.push(FileInfo {
-                file_hash: f.hash,
-                terms,
-                verification: Some(f.verification),
-                sha256: f.sha256,
-            });
-        }
+        let files = std::mem::take(&mut self.files)
+            .into_iter()
+            .map(|f| self.file_info(f))
+            .collect::<Result<Vec<_>, _>>()?;
         let new_xorbs: Vec<XorbInfo> = self
             .xorbs
             .iter_mut()

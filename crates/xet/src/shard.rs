@@ -417,28 +417,35 @@ fn read_file(r: &mut Reader<'_>) -> Result<Option<FileInfo>, FormatError> {
 
 fn read_xorb_section(r: &mut Reader<'_>) -> Result<Vec<XorbInfo>, FormatError> {
     let mut xorbs = Vec::new();
-    loop {
-        let xorb_hash = r.array::<32>()?;
-        let xorb_flags = r.u32()?;
-        let num_entries = r.u32()?;
-        let num_bytes_in_xorb = r.u32()?;
-        let num_bytes_on_disk = r.u32()?;
-        if xorb_hash == BOOKEND_HASH {
-            return Ok(xorbs);
-        }
-        r.need(u64::from(num_entries) * SHARD_RECORD_LEN as u64)?;
-        let mut chunks = Vec::with_capacity(num_entries as usize);
-        for _ in 0..num_entries {
-            chunks.push(read_chunk_entry(r)?);
-        }
-        xorbs.push(XorbInfo {
-            xorb_hash: Hash::from_bytes(xorb_hash),
-            xorb_flags,
-            num_bytes_in_xorb,
-            num_bytes_on_disk,
-            chunks,
-        });
+    while let Some(xorb) = read_xorb(r)? {
+        xorbs.push(xorb);
     }
+    Ok(xorbs)
+}
+
+/// One xorb listing of the xorb section, `None` at its bookend (out of line, as [`read_file`];
+/// its chunks are collected, so that an error in the loop over them drops nothing in it).
+#[inline(never)]
+fn read_xorb(r: &mut Reader<'_>) -> Result<Option<XorbInfo>, FormatError> {
+    let xorb_hash = r.array::<32>()?;
+    let xorb_flags = r.u32()?;
+    let num_entries = r.u32()?;
+    let num_bytes_in_xorb = r.u32()?;
+    let num_bytes_on_disk = r.u32()?;
+    if xorb_hash == BOOKEND_HASH {
+        return Ok(None);
+    }
+    r.need(u64::from(num_entries) * SHARD_RECORD_LEN as u64)?;
+    let chunks = (0..num_entries)
+        .map(|_| read_chunk_entry(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(XorbInfo {
+        xorb_hash: Hash::from_bytes(xorb_hash),
+        xorb_flags,
+        num_bytes_in_xorb,
+        num_bytes_on_disk,
+        chunks,
+    }))
 }
 
 /// One chunk of a xorb listing (out of line, as [`read_file`]).
