@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BucketClient, planSync } from 'hf-buckets';
 import { startLocalHub } from './helpers/local-hub.mjs';
-import { segmentReader } from '../../js/node/transfer.js';
+import { SEGMENT, segmentReader } from '../../js/node/transfer.js';
 
 let local;
 let dir;
@@ -134,13 +134,13 @@ test('HF_BUCKETS_CHUNK_WORKERS must be a whole number: the upload says so before
 });
 
 test('the segment reader hands out every byte in order, with chunks where a worker gave them; a failed worker costs only its chunks', async () => {
-  const size = (5 << 23) + 777; // five whole segments of 8 MiB and a short one
+  const size = 5 * SEGMENT + 777; // five whole segments and a short one
   const data = randomFillSync(new Uint8Array(size));
   const file = path.join(dir, 'segments.bin');
   writeFileSync(file, data);
   // Which segment a buffer holds (reads may finish out of order): by its first 16 bytes.
   const key = (bytes) => Buffer.from(bytes.subarray(0, 16)).toString('hex');
-  const index = new Map(Array.from({ length: 6 }, (_, i) => [key(data.subarray(i << 23)), i]));
+  const index = new Map(Array.from({ length: 6 }, (_, i) => [key(data.subarray(i * SEGMENT)), i]));
   // Stand-in workers: the 2nd segment's worker fails (its buffer is gone), the 4th finds no
   // worker ready, the others answer with a marker.
   const workers = {
