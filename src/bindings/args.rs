@@ -104,11 +104,16 @@ pub(crate) fn opt_with<T>(
     key: &str,
     read: impl FnOnce(&JsValue, &str) -> Result<T, Error>,
 ) -> Result<Option<T>, Error> {
+    // The name is formatted only for a value that is there.
+    present_value(obj, key)
+        .map(|v| read(&v, &option_name(key)))
+        .transpose()
+}
+
+/// `obj[key]`, `None` when it is `undefined`/`null`.
+fn present_value(obj: &JsValue, key: &str) -> Option<JsValue> {
     let v = get(obj, key);
-    if !present(&v) {
-        return Ok(None);
-    }
-    read(&v, &option_name(key)).map(Some)
+    present(&v).then_some(v)
 }
 
 /// [`opt_with`] with the name errors give it (`add[0].mtime`, say).
@@ -118,11 +123,7 @@ fn opt_named<T>(
     what: &str,
     read: impl FnOnce(&JsValue, &str) -> Result<T, Error>,
 ) -> Result<Option<T>, Error> {
-    let v = get(obj, key);
-    if !present(&v) {
-        return Ok(None);
-    }
-    read(&v, what).map(Some)
+    present_value(obj, key).map(|v| read(&v, what)).transpose()
 }
 
 pub(crate) fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>, Error> {
