@@ -19,6 +19,12 @@ const SMALL_FILE = 256 << 10;
 
 /** Size of each of the two buffers `downloadBucketFile` reads into and writes from. */
 const DOWNLOAD_BUFFER = 4 << 20;
+/**
+ * Bytes `downloadBucketFile` writes between two flushes to the disk, each one run while the
+ * download goes on. The final `fsync` of a 256 MiB file then waits ~10 ms instead of ~100–160
+ * (measured on the development VM; the writes themselves were not slower).
+ */
+const FLUSH_EVERY = 16 << 20;
 
 const readAsync = promisify(fsRead);
 
@@ -333,7 +339,8 @@ async function writeAll(handle, bytes) {
 
 /**
  * Writes a stream of bytes to `handle` while the next bytes arrive. A byte stream is read in
- * BYOB mode into two reused buffers: one is written while the engine fills the other. Other
+ * BYOB mode into two reused buffers: one is written while the engine fills the other; every
+ * FLUSH_EVERY bytes, what was written is flushed (`datasync`) in the background. Other
  * streams (e.g. one from the worker mode) are written piece by piece, also one write ahead.
  */
 async function writeStream(stream, handle) {
@@ -346,18 +353,33 @@ async function writeStream(stream, handle) {
   const byob = reader instanceof ReadableStreamBYOBReader;
   const spare = byob ? [new Uint8Array(DOWNLOAD_BUFFER), new Uint8Array(DOWNLOAD_BUFFER)] : [];
   let writing = Promise.resolve();
+  // What was written goes to the disk while the download goes on, one flush at a time, so the
+  // caller's final sync has only the last few MiB left to wait for.
+  let flushing = Promise.resolve();
+  let flushRunning = false;
+  let unflushed = 0;
   try {
     for (;;) {
       const { done, value } = byob ? await reader.read(spare.pop()) : await reader.read();
       if (done) break;
       await writing;
+      if (unflushed >= FLUSH_EVERY && !flushRunning) {
+        unflushed = 0;
+        flushRunning = true;
+        flushing = handle.datasync().finally(() => {
+          flushRunning = false;
+        });
+      }
+      unflushed += value.length;
       // A BYOB read hands its buffer back (transferred) with the bytes: reused once written.
       writing = writeAll(handle, value).then(() => {
         if (byob) spare.push(new Uint8Array(value.buffer));
       });
     }
     await writing;
+    await flushing;
   } catch (e) {
+    await flushing.catch(() => {});
     await writing.catch(() => {});
     await reader.cancel(e).catch(() => {});
     throw e;

@@ -456,6 +456,27 @@ test('CAS tokens are refreshed before they expire', async () => {
 
 // -------------------------------------------------------------------------- Node helpers
 
+test('node: downloadBucketFile of a file large enough to be flushed while it downloads; a late failure leaves nothing', async () => {
+  const bucket = await newBucket('dl-large');
+  const data = bytes(52, 40 * MiB + 5);
+  await hub.uploadBucketFile(bucket, { source: data, destination: 'big.bin' });
+  const to = path.join(dir, 'big-out.bin');
+  const r = await lib.downloadBucketFile(bucket, { client: hub, path: 'big.bin', to });
+  assert.equal(r.size, data.length);
+  assert.ok((await readFile(to)).equals(Buffer.from(data)));
+  // The last term's bytes corrupted: the failure comes after earlier bytes were written and
+  // flushed; the temp file goes, and the earlier download stays as it was.
+  await local.addFault({ target: 'cas', path: '/v1/fetch_term', action: 'flipByte', after: 2, count: 0 });
+  try {
+    await assert.rejects(lib.downloadBucketFile(bucket, { client: hub, path: 'big.bin', to }), { name: 'IntegrityError' });
+    assert.ok((await readFile(to)).equals(Buffer.from(data)));
+    assert.deepEqual((await readdir(dir)).filter((f) => f.includes('.partial')), []);
+  } finally {
+    await local.clearFaults();
+  }
+});
+
+
 test('node: downloadBucketFile writes a verified file, and nothing on failure', async () => {
   const bucket = await newBucket('dl');
   const data = bytes(51, 6 * MiB + 3);
