@@ -8,7 +8,7 @@ import { mkdir, open, opendir, rename, rmdir, stat, unlink } from 'node:fs/promi
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AbortError } from '../../dist/client/js/errors.js';
-import { readFilePieces, syncDirectory } from './transfer.js';
+import { fileWriter, readFilePieces, syncDirectory } from './transfer.js';
 
 /** Files per page handed to the planner (4 values each). */
 const PAGE_FILES = 1000;
@@ -146,16 +146,12 @@ export function nodeLocalSide(root) {
           await handle.close();
         }
       };
+      const writer = fileWriter(handle);
       return {
-        async write(bytes) {
-          let at = 0;
-          while (at < bytes.length) {
-            const { bytesWritten } = await handle.write(bytes, at, bytes.length - at);
-            at += bytesWritten;
-          }
-        },
+        write: writer.write,
         /** Durable before visible: mtime set and bytes on disk, then the rename. */
         async commit(mtimeMs) {
+          await writer.flushed();
           if (mtimeMs !== undefined) {
             const t = new Date(mtimeMs);
             await handle.utimes(t, t);
@@ -166,6 +162,7 @@ export function nodeLocalSide(root) {
           renamedIn.add(dir);
         },
         async abort() {
+          await writer.flushed().catch(() => {});
           await close().catch(() => {});
           await unlink(temp).catch(() => {});
         },

@@ -20,7 +20,7 @@ const SMALL_FILE = 256 << 10;
 /** Size of each of the two buffers `downloadBucketFile` reads into and writes from. */
 const DOWNLOAD_BUFFER = 4 << 20;
 /**
- * Bytes `downloadBucketFile` writes between two flushes to the disk, each one run while the
+ * Bytes written between two flushes to the disk by `fileWriter`, each one run while the
  * download goes on. The final `fsync` of a 256 MiB file then waits ~10 ms instead of ~100–160
  * (measured on the development VM; the writes themselves were not slower).
  */
@@ -329,18 +329,46 @@ export async function syncDirectory(dir) {
   }
 }
 
-async function writeAll(handle, bytes) {
-  let at = 0;
-  while (at < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, at, bytes.length - at);
-    at += bytesWritten;
-  }
+/**
+ * Writes to the open file `handle`, flushing what was written to the disk (`datasync`) every
+ * FLUSH_EVERY bytes while writing goes on, one flush at a time, so that the caller's final
+ * `sync` has only the last few MiB left to wait for. Used by `downloadBucketFile` and by the
+ * writers of download syncs (local-fs.js).
+ * @param {import('node:fs/promises').FileHandle} handle
+ */
+export function fileWriter(handle) {
+  let flushing = Promise.resolve();
+  let flushRunning = false;
+  let unflushed = 0;
+  return {
+    /** Writes all of `bytes` at the file's position. @param {Uint8Array} bytes */
+    async write(bytes) {
+      if (unflushed >= FLUSH_EVERY && !flushRunning) {
+        unflushed = 0;
+        flushRunning = true;
+        flushing = handle.datasync().finally(() => {
+          flushRunning = false;
+        });
+        // A failed flush surfaces in `flushed()`; until then it must not count as unhandled.
+        flushing.catch(() => {});
+      }
+      unflushed += bytes.length;
+      let at = 0;
+      while (at < bytes.length) {
+        const { bytesWritten } = await handle.write(bytes, at, bytes.length - at);
+        at += bytesWritten;
+      }
+    },
+    /** Resolves once the background flush (if any) is over; rejects if it failed. */
+    flushed() {
+      return flushing;
+    },
+  };
 }
 
 /**
  * Writes a stream of bytes to `handle` while the next bytes arrive. A byte stream is read in
- * BYOB mode into two reused buffers: one is written while the engine fills the other; every
- * FLUSH_EVERY bytes, what was written is flushed (`datasync`) in the background. Other
+ * BYOB mode into two reused buffers: one is written while the engine fills the other. Other
  * streams (e.g. one from the worker mode) are written piece by piece, also one write ahead.
  */
 async function writeStream(stream, handle) {
@@ -352,35 +380,23 @@ async function writeStream(stream, handle) {
   }
   const byob = reader instanceof ReadableStreamBYOBReader;
   const spare = byob ? [new Uint8Array(DOWNLOAD_BUFFER), new Uint8Array(DOWNLOAD_BUFFER)] : [];
+  const writer = fileWriter(handle);
   let writing = Promise.resolve();
-  // What was written goes to the disk while the download goes on, one flush at a time, so the
-  // caller's final sync has only the last few MiB left to wait for.
-  let flushing = Promise.resolve();
-  let flushRunning = false;
-  let unflushed = 0;
   try {
     for (;;) {
       const { done, value } = byob ? await reader.read(spare.pop()) : await reader.read();
       if (done) break;
       await writing;
-      if (unflushed >= FLUSH_EVERY && !flushRunning) {
-        unflushed = 0;
-        flushRunning = true;
-        flushing = handle.datasync().finally(() => {
-          flushRunning = false;
-        });
-      }
-      unflushed += value.length;
       // A BYOB read hands its buffer back (transferred) with the bytes: reused once written.
-      writing = writeAll(handle, value).then(() => {
+      writing = writer.write(value).then(() => {
         if (byob) spare.push(new Uint8Array(value.buffer));
       });
     }
     await writing;
-    await flushing;
+    await writer.flushed();
   } catch (e) {
-    await flushing.catch(() => {});
     await writing.catch(() => {});
+    await writer.flushed().catch(() => {});
     await reader.cancel(e).catch(() => {});
     throw e;
   } finally {
