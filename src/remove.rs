@@ -29,12 +29,11 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
-
 use crate::error::Error;
-use crate::hub::{BatchFailure, BatchLine, BucketId, HubClient, TreeEntry};
+use crate::hub::{BatchFailure, BatchLine, BucketId, HubClient, ToJson, TreeEntry};
 use crate::sync::Filter;
 use crate::transport::Cancel;
+use xet::json::write_object;
 
 /// Which files a [`HubClient::delete_files`] call starts from (before `include`/`exclude`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,8 +64,7 @@ pub struct DeleteOptions {
 }
 
 /// What a [`HubClient::delete_files`] call did (or, dry run, would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeleteReport {
     /// Full paths deleted (dry run: that would be), in listing order (prefix) or as given.
     pub deleted: Vec<String>,
@@ -81,6 +79,19 @@ pub struct DeleteReport {
     pub failed: Vec<BatchFailure>,
     /// True when nothing failed.
     pub success: bool,
+}
+
+impl ToJson for DeleteReport {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| {
+            o.raw("deleted", |out| self.deleted.write_json(out))
+                .u64("totalSize", self.total_size)
+                .bool("dryRun", self.dry_run)
+                .raw("missing", |out| self.missing.write_json(out))
+                .raw("failed", |out| self.failed.write_json(out))
+                .bool("success", self.success);
+        });
+    }
 }
 
 /// The files kept for deletion, with their sizes: `filter` applied to the full paths, each

@@ -11,7 +11,7 @@
 //!   global `location` of a page or worker; where there is none (Node) a relative endpoint is
 //!   refused, saying why.
 //!
-//! Results go back the other way through [`to_js`] (serde → JSON → JS, timestamps as `Date`s).
+//! Results go back the other way through [`to_js`] (JSON text → `JSON.parse`, timestamps as `Date`s).
 
 #![cfg(feature = "client")]
 
@@ -26,7 +26,7 @@ use web_sys::AbortSignal;
 use super::error::to_js_error;
 use crate::error::Error;
 use crate::hub::{
-    BatchLine, BucketId, CreateBucketOptions, RepoType, ValidationError, MAX_LIST_LIMIT,
+    BatchLine, BucketId, CreateBucketOptions, RepoType, ToJson, ValidationError, MAX_LIST_LIMIT,
 };
 use crate::remove::{DeleteOptions, Selection};
 use crate::sync::{Action, CompareOptions, Operation, Plan};
@@ -264,10 +264,9 @@ pub(crate) fn repo_type_arg(
 
 // ---------------------------------------------------------------- results
 
-/// Serialises `value` and parses it into JS objects, turning [`DATE_KEYS`] into `Date`s.
-pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, Error> {
-    let text =
-        serde_json::to_string(value).map_err(|e| Error::invalid_response("", e.to_string()))?;
+/// Writes `value` as JSON and parses it into JS objects, turning [`DATE_KEYS`] into `Date`s.
+pub(crate) fn to_js<T: ToJson + ?Sized>(value: &T) -> Result<JsValue, Error> {
+    let text = value.to_json();
     let js =
         js_sys::JSON::parse(&text).map_err(|_| Error::invalid_response("", "JSON.parse failed"))?;
     fix_dates(&js);

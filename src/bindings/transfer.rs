@@ -251,14 +251,15 @@ impl JsBlobReader {
     /// `{ dataRequests, footerReads, bytesFetched, cacheHits, cachedBytes }` so far.
     pub fn stats(&self) -> Result<JsValue, JsValue> {
         let s = self.inner.stats();
-        let json = serde_json::json!({
-            "dataRequests": s.data_requests,
-            "footerReads": s.footer_reads,
-            "bytesFetched": s.bytes_fetched,
-            "cacheHits": s.cache_hits,
-            "cachedBytes": s.cached_bytes,
+        let mut json = String::new();
+        xet::json::write_object(&mut json, |o| {
+            o.u64("dataRequests", s.data_requests)
+                .u64("footerReads", s.footer_reads)
+                .u64("bytesFetched", s.bytes_fetched)
+                .u64("cacheHits", s.cache_hits)
+                .u64("cachedBytes", s.cached_bytes);
         });
-        Ok(args::to_js(&json)?)
+        js_sys::JSON::parse(&json)
     }
 }
 

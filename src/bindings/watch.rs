@@ -15,13 +15,13 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Promise;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::args::{bucket_id_arg, promise, take_state, to_js, watch_options, Call};
 use super::client::JsBucketClient;
 use crate::error::Error;
+use crate::hub::ToJson;
 use crate::transport::Cancel;
 use crate::watch::{WatchEvent, Watcher};
 
@@ -45,23 +45,29 @@ impl Drop for JsWatcher {
 }
 
 /// One event as JS sees it (`mtime`/`uploadedAt` become `Date`s in [`to_js`]).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct JsEvent<'a> {
-    #[serde(rename = "type")]
     kind: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     size: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     xet_hash: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     mtime: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     uploaded_at: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     cursor: Option<&'a str>,
+}
+
+impl ToJson for JsEvent<'_> {
+    fn write_json(&self, out: &mut String) {
+        xet::json::write_object(out, |o| {
+            o.str("type", self.kind).opt_str("path", self.path);
+            if let Some(size) = self.size {
+                o.u64("size", size);
+            }
+            o.opt_str("xetHash", self.xet_hash)
+                .opt_i64("mtime", self.mtime)
+                .opt_i64("uploadedAt", self.uploaded_at)
+                .opt_str("cursor", self.cursor);
+        });
+    }
 }
 
 fn js_event(e: &WatchEvent) -> JsEvent<'_> {

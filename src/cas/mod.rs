@@ -21,7 +21,7 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 use futures_util::future::{FutureExt, LocalBoxFuture};
-use serde::Deserialize;
+use xet::json::ShapeError;
 use xet::reconstruction::ByteRange;
 use xet::shard::Shard;
 use xet::Hash;
@@ -61,12 +61,6 @@ impl std::fmt::Debug for CasClient {
             .field("session_id", &self.session_id)
             .finish_non_exhaustive()
     }
-}
-
-#[derive(Deserialize)]
-struct XorbUploadAnswer {
-    #[serde(default)]
-    was_inserted: Option<bool>,
 }
 
 /// A reconstruction answer, with the version that produced it.
@@ -276,9 +270,16 @@ impl CasClient {
             }
         };
         let (_, url, answer) = self.send_read(&build, cancel, &[], MAX_SMALL_BODY).await?;
-        let parsed: XorbUploadAnswer = serde_json::from_slice(&answer)
+        // `{"was_inserted": bool}`; other members are ignored, a missing one means inserted.
+        let read = |body: &[u8]| -> Result<Option<bool>, ShapeError> {
+            let v = xet::json::parse(body)?;
+            v.opt_field("was_inserted")?
+                .map(|b| b.to_bool("was_inserted"))
+                .transpose()
+        };
+        let inserted = read(&answer)
             .map_err(|e| Error::invalid_response_from(&url, "bad xorb upload answer", e))?;
-        Ok(parsed.was_inserted.unwrap_or(true))
+        Ok(inserted.unwrap_or(true))
     }
 
     /// Uploads a shard (§6.8).

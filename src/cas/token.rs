@@ -15,24 +15,31 @@ use std::fmt;
 use std::rc::Rc;
 
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
-use serde::Deserialize;
+use xet::json::{ShapeError, Value};
 
 use crate::error::Error;
-use crate::hub::{BucketId, HubClient};
+use crate::hub::{from_json_bytes, BucketId, FromJson, HubClient};
 use crate::transport::{Cancel, HttpClient};
 
 /// A CAS access token.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct CasToken {
     /// The bearer token for CAS requests.
-    #[serde(rename = "accessToken")]
     pub access_token: String,
     /// Expiry, Unix seconds.
-    #[serde(rename = "exp")]
     pub exp_s: u64,
     /// CAS base URL, without trailing slash.
-    #[serde(rename = "casUrl")]
     pub cas_url: String,
+}
+
+impl FromJson for CasToken {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        Ok(CasToken {
+            access_token: v.str_at("accessToken")?.to_owned(),
+            exp_s: v.u64_at("exp")?,
+            cas_url: v.str_at("casUrl")?.to_owned(),
+        })
+    }
 }
 
 /// Never prints the token itself.
@@ -52,7 +59,7 @@ impl CasToken {
     /// # Errors
     /// [`Error::InvalidResponse`] for anything else.
     pub fn from_json(url: &str, body: &[u8]) -> Result<CasToken, Error> {
-        let mut t: CasToken = serde_json::from_slice(body)
+        let mut t = from_json_bytes::<CasToken>(body)
             .map_err(|e| Error::invalid_response_from(url, "bad CAS token response", e))?;
         t.validate(url)?;
         Ok(t)

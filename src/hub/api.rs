@@ -16,12 +16,13 @@
 
 use percent_encoding::utf8_percent_encode;
 
-use super::types::BatchLine;
+use super::types::{BatchLine, ToJson};
 use super::uri::{RepoType, PATH, SEGMENT};
 use super::validate::{BucketId, ValidationError};
 use crate::error::Error;
 use crate::transport::redirect::{same_origin, Redirects};
 use crate::transport::{Method, Request};
+use xet::json::{write_object, ObjectWriter};
 
 /// The Hub's own origins (workflows §5.1): a token for one of them may go to the others.
 pub const HUB_ORIGINS: [&str; 3] = [
@@ -141,9 +142,17 @@ impl Api {
         }
     }
 
-    fn json(&self, method: Method, url: String, body: &serde_json::Value) -> Request {
+    /// A request with the JSON object that `members` writes as its body.
+    fn json(
+        &self,
+        method: Method,
+        url: String,
+        members: impl FnOnce(&mut ObjectWriter<'_>),
+    ) -> Request {
+        let mut body = String::new();
+        write_object(&mut body, members);
         self.request(method, url)
-            .body("application/json", body.to_string().into_bytes())
+            .body("application/json", body.into_bytes())
     }
 
     /// `GET /api/whoami-v2`.
@@ -158,24 +167,20 @@ impl Api {
         name: &str,
         options: &CreateBucketOptions,
     ) -> Request {
-        let mut body = serde_json::Map::new();
-        if let Some(p) = options.private {
-            body.insert("private".into(), p.into());
-        }
-        if let Some(r) = &options.region {
-            body.insert("region".into(), r.clone().into());
-        }
-        if let Some(g) = &options.resource_group_id {
-            body.insert("resourceGroupId".into(), g.clone().into());
-        }
         let url = format!(
             "{}/api/buckets/{}/{}",
             self.endpoint,
             seg(namespace),
             seg(name)
         );
-        self.json(Method::Post, url, &serde_json::Value::Object(body))
-            .retry_safe(false)
+        self.json(Method::Post, url, |o| {
+            if let Some(p) = options.private {
+                o.bool("private", p);
+            }
+            o.opt_str("region", options.region.as_deref())
+                .opt_str("resourceGroupId", options.resource_group_id.as_deref());
+        })
+        .retry_safe(false)
     }
 
     /// `GET /api/buckets/{id}`.
@@ -208,8 +213,9 @@ impl Api {
     /// `PUT /api/buckets/{id}/settings` with `{"private": …}` (the only field the official client
     /// sends, workflows §5.2).
     pub fn update_settings(&self, id: &BucketId, private: bool) -> Request {
-        let body = serde_json::json!({ "private": private });
-        self.json(Method::Put, self.bucket_url(id, "/settings"), &body)
+        self.json(Method::Put, self.bucket_url(id, "/settings"), |o| {
+            o.bool("private", private);
+        })
     }
 
     /// `HEAD {endpoint}/buckets/{id}/resolve/{path}` with `Accept-Encoding: identity` (workflows
@@ -262,11 +268,14 @@ impl Api {
 
     /// `POST /api/repos/move` with `{fromRepo, toRepo, type: "bucket"}`.
     pub fn move_bucket(&self, from: &BucketId, to: &BucketId) -> Request {
-        let body = serde_json::json!({"fromRepo": from.to_string(), "toRepo": to.to_string(), "type": "bucket"});
         self.json(
             Method::Post,
             format!("{}/api/repos/move", self.endpoint),
-            &body,
+            |o| {
+                o.str("fromRepo", &from.to_string())
+                    .str("toRepo", &to.to_string())
+                    .str("type", "bucket");
+            },
         )
         .retry_safe(false)
     }
@@ -297,23 +306,23 @@ impl Api {
 
     /// `POST /api/buckets/{id}/paths-info` with `{paths}` (≤ 1000 paths; retry-safe).
     pub fn paths_info(&self, id: &BucketId, paths: &[String]) -> Request {
-        let body = serde_json::json!({ "paths": paths });
-        self.json(Method::Post, self.bucket_url(id, "/paths-info"), &body)
-            .retry_safe(true)
+        self.json(Method::Post, self.bucket_url(id, "/paths-info"), |o| {
+            o.raw("paths", |out| paths.write_json(out));
+        })
+        .retry_safe(true)
     }
 
     /// `POST /api/buckets/{id}/batch`, NDJSON, one line per operation, final newline (retry-safe:
     /// adds, copies and deletes of the same lines are idempotent, §9.3).
     pub fn batch(&self, id: &BucketId, lines: &[BatchLine]) -> Result<Request, Error> {
-        let mut body = Vec::with_capacity(lines.len() * 160);
+        let mut body = String::with_capacity(lines.len() * 160);
         for line in lines {
-            serde_json::to_writer(&mut body, line)
-                .map_err(|e| ValidationError::new("batch line", line.path(), e.to_string()))?;
-            body.push(b'\n');
+            line.write_json(&mut body);
+            body.push('\n');
         }
         Ok(self
             .request(Method::Post, self.bucket_url(id, "/batch"))
-            .body("application/x-ndjson", body)
+            .body("application/x-ndjson", body.into_bytes())
             .retry_safe(true))
     }
 
@@ -363,7 +372,6 @@ impl Api {
         revision: &str,
         paths: &[String],
     ) -> Request {
-        let body = serde_json::json!({ "paths": paths, "expand": false });
         let url = format!(
             "{}/api/{}/{}/paths-info/{}",
             self.endpoint,
@@ -371,7 +379,11 @@ impl Api {
             path(id),
             seg(revision)
         );
-        self.json(Method::Post, url, &body).retry_safe(true)
+        self.json(Method::Post, url, |o| {
+            o.raw("paths", |out| paths.write_json(out))
+                .bool("expand", false);
+        })
+        .retry_safe(true)
     }
 
     /// `{endpoint}/buckets/{id}/resolve/{path}` (file content route, no `/api`).

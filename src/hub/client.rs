@@ -7,13 +7,12 @@
 
 use std::rc::Rc;
 
-use serde::de::DeserializeOwned;
-
 use super::api::{Api, CreateBucketOptions};
 use super::paginate::Pager;
 use super::types::{
-    BatchFailure, BatchLine, BatchReport, BatchResponse, BucketInfo, CreateBucketResponse,
-    CreatedBucket, FileEntry, FileMetadata, RepoEntry, TreeEntry, WireEntry, XetToken,
+    from_json_bytes, BatchFailure, BatchLine, BatchReport, BatchResponse, BucketInfo,
+    CreateBucketResponse, CreatedBucket, FileEntry, FileMetadata, FromJson, RepoEntry, TreeEntry,
+    WireEntry, XetToken,
 };
 use super::uri::{HfUri, RepoType};
 use super::validate::{
@@ -23,6 +22,7 @@ use super::HubError;
 use crate::error::{Error, ErrorKind};
 use crate::transport::retry::{self, RetryPolicy};
 use crate::transport::{Cancel, HttpClient, Method, Request, Response, StatusError};
+use xet::json::Value;
 
 /// Most lines (and paths-info paths) per request (§7.2, §9.1).
 pub const MAX_LINES_PER_REQUEST: usize = 1000;
@@ -106,21 +106,17 @@ impl HubClient {
         }
     }
 
-    async fn json<T: DeserializeOwned>(
-        &self,
-        request: Request,
-        cancel: &Cancel,
-    ) -> Result<T, Error> {
+    async fn json<T: FromJson>(&self, request: Request, cancel: &Cancel) -> Result<T, Error> {
         let url = request.url.clone();
         let resp = self.send(request, cancel, &[]).await?;
         parse_json(&url, resp).await
     }
 
     /// `whoami-v2`: the user behind the token (`{type, name, fullname, orgs: [...], auth, …}`).
-    pub async fn whoami(&self, cancel: &Cancel) -> Result<serde_json::Value, Error> {
+    pub async fn whoami(&self, cancel: &Cancel) -> Result<Value, Error> {
         let req = self.api.whoami();
         let url = req.url.clone();
-        let v: serde_json::Value = self.json(req, cancel).await?;
+        let v: Value = self.json(req, cancel).await?;
         if v.get("name").and_then(|n| n.as_str()).is_none() {
             return Err(Error::invalid_response(&url, "whoami answer has no `name`"));
         }
@@ -478,7 +474,7 @@ impl HubClient {
             let parsed: Option<BatchResponse> = if body.iter().all(u8::is_ascii_whitespace) {
                 None
             } else {
-                serde_json::from_slice(&body).ok()
+                from_json_bytes(&body).ok()
             };
             let answer = match (status, parsed) {
                 (422, Some(a)) => a,
@@ -727,9 +723,9 @@ impl HubClient {
 }
 
 /// Reads a whole JSON answer.
-async fn parse_json<T: DeserializeOwned>(url: &str, resp: Response) -> Result<T, Error> {
+async fn parse_json<T: FromJson>(url: &str, resp: Response) -> Result<T, Error> {
     let body = resp.bytes_limited(MAX_JSON_BYTES).await?;
-    serde_json::from_slice(&body)
+    from_json_bytes(&body)
         .map_err(|e| Error::invalid_response(url, format!("unexpected JSON: {e}")))
 }
 

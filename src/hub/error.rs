@@ -68,7 +68,7 @@ pub(crate) fn message_from_body(body: &[u8], content_type: &str) -> Option<Strin
     if text.is_empty() {
         return None;
     }
-    if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+    if let Ok(json) = xet::json::parse(text.as_bytes()) {
         return message_from_json(&json);
     }
     if content_type.contains("html") || text.starts_with('<') {
@@ -77,9 +77,10 @@ pub(crate) fn message_from_body(body: &[u8], content_type: &str) -> Option<Strin
     Some(text.to_string())
 }
 
-fn message_from_json(json: &serde_json::Value) -> Option<String> {
-    use serde_json::Value;
-    let obj = json.as_object()?;
+fn message_from_json(json: &xet::json::Value) -> Option<String> {
+    use xet::json::Value;
+    json.as_object()?;
+    let obj = json;
     let mut parts: Vec<String> = Vec::new();
     match obj.get("error") {
         Some(Value::String(s)) => parts.push(s.clone()),

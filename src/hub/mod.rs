@@ -29,9 +29,10 @@ pub use api::{Api, CreateBucketOptions, HUB_ORIGINS};
 pub use client::{CopyPlan, GitFile, HubClient, TreeListing, MAX_LINES_PER_REQUEST};
 pub use error::HubError;
 pub use paginate::{next_link, Pager, MAX_LIST_LIMIT};
+pub(crate) use types::from_json_bytes;
 pub use types::{
     is_xet_hash, parse_timestamp, BatchFailure, BatchLine, BatchReport, BucketInfo, CreatedBucket,
-    DirectoryEntry, FileEntry, FileMetadata, RepoEntry, TreeEntry, XetToken,
+    DirectoryEntry, FileEntry, FileMetadata, FromJson, RepoEntry, ToJson, TreeEntry, XetToken,
 };
 pub use uri::{HfUri, RepoType};
 pub use validate::{

@@ -12,7 +12,7 @@
 //! assert_eq!(next_link([v]), Some("https://h/api/x?cursor=a".to_string()));
 //! ```
 
-use serde::de::DeserializeOwned;
+use super::types::{from_json_bytes, FromJson};
 
 use super::HubClient;
 use crate::error::Error;
@@ -113,7 +113,7 @@ impl Pager {
 
     /// Fetches the next page and parses it as a JSON array of `T`; `None` once done. After an
     /// error the pager keeps its position, so calling again retries the same page.
-    pub async fn next_page<T: DeserializeOwned>(
+    pub async fn next_page<T: FromJson>(
         &mut self,
         hub: &HubClient,
         cancel: &Cancel,
@@ -127,7 +127,7 @@ impl Pager {
         let resp = hub.send(request, cancel, &[]).await?;
         let next = next_link(resp.headers.get_all("link"));
         let body = resp.bytes_limited(MAX_PAGE_BYTES).await?;
-        let items: Vec<T> = serde_json::from_slice(&body).map_err(|e| {
+        let items: Vec<T> = from_json_bytes(&body).map_err(|e| {
             Error::invalid_response(&url, format!("page is not the expected JSON array: {e}"))
         })?;
         self.pages += 1;

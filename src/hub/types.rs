@@ -7,10 +7,76 @@
 //! the camelCase object handed to JavaScript (timestamps as numbers; `js/` turns them into
 //! `Date`s).
 
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use xet::json::{write_array, write_object, write_str, ObjectWriter, ShapeError, Value};
 
 use super::uri::RepoType;
+
+/// A type read from a JSON answer of the Hub or the CAS ([`xet::json`]).
+pub trait FromJson: Sized {
+    /// Reads `v`, or says what in it is of the wrong shape.
+    fn from_json(v: &Value) -> Result<Self, ShapeError>;
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        v.to_array("the answer")?.iter().map(T::from_json).collect()
+    }
+}
+
+impl FromJson for Value {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        Ok(v.clone())
+    }
+}
+
+/// A type written as JSON: the objects handed to JavaScript (camelCase members, times as ms
+/// since the epoch), and request bodies.
+pub trait ToJson {
+    /// Appends this value as JSON text.
+    fn write_json(&self, out: &mut String);
+
+    /// This value as JSON text.
+    fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+}
+
+impl ToJson for str {
+    fn write_json(&self, out: &mut String) {
+        write_str(out, self);
+    }
+}
+
+impl ToJson for String {
+    fn write_json(&self, out: &mut String) {
+        write_str(out, self);
+    }
+}
+
+impl ToJson for Value {
+    fn write_json(&self, out: &mut String) {
+        self.write(out);
+    }
+}
+
+impl<T: ToJson> ToJson for [T] {
+    fn write_json(&self, out: &mut String) {
+        write_array(out, self, |o, item| item.write_json(o));
+    }
+}
+
+impl<T: ToJson> ToJson for Vec<T> {
+    fn write_json(&self, out: &mut String) {
+        self.as_slice().write_json(out);
+    }
+}
+
+/// Reads `body` as JSON of `T`.
+pub(crate) fn from_json_bytes<T: FromJson>(body: &[u8]) -> Result<T, ShapeError> {
+    T::from_json(&xet::json::parse(body)?)
+}
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff…]Z` into ms since the epoch (no other offset is accepted,
 /// like the official Python parser).
@@ -66,18 +132,19 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn de_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    let s = String::deserialize(d)?;
-    parse_timestamp(&s).ok_or_else(|| D::Error::custom(format!("invalid timestamp {s:?}")))
+fn timestamp_at(v: &Value, name: &str) -> Result<i64, ShapeError> {
+    timestamp_of(v.field(name)?, name)
 }
 
-fn de_opt_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    match Option::<String>::deserialize(d)? {
-        None => Ok(None),
-        Some(s) => parse_timestamp(&s)
-            .map(Some)
-            .ok_or_else(|| D::Error::custom(format!("invalid timestamp {s:?}"))),
-    }
+fn opt_timestamp_at(v: &Value, name: &str) -> Result<Option<i64>, ShapeError> {
+    v.opt_field(name)?
+        .map(|t| timestamp_of(t, name))
+        .transpose()
+}
+
+fn timestamp_of(v: &Value, name: &str) -> Result<i64, ShapeError> {
+    let s = v.to_str(name)?;
+    parse_timestamp(s).ok_or_else(|| ShapeError(format!("invalid timestamp {s:?}")))
 }
 
 /// Whether `s` is 64 hex digits.
@@ -85,26 +152,17 @@ pub fn is_xet_hash(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|c| c.is_ascii_hexdigit())
 }
 
-fn de_xet_hash<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let s = String::deserialize(d)?;
-    if is_xet_hash(&s) {
+/// A xet hash, lowercased.
+fn xet_hash_of(s: &str) -> Result<String, ShapeError> {
+    if is_xet_hash(s) {
         Ok(s.to_ascii_lowercase())
     } else {
-        Err(D::Error::custom(format!("invalid xetHash {s:?}")))
-    }
-}
-
-fn de_opt_xet_hash<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    match Option::<String>::deserialize(d)? {
-        None => Ok(None),
-        Some(s) if is_xet_hash(&s) => Ok(Some(s.to_ascii_lowercase())),
-        Some(s) => Err(D::Error::custom(format!("invalid xetHash {s:?}"))),
+        Err(ShapeError(format!("invalid xetHash {s:?}")))
     }
 }
 
 /// A bucket (`GET /api/buckets/{id}` and list items, §6.3).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BucketInfo {
     /// `namespace/name`.
     pub id: String,
@@ -115,71 +173,43 @@ pub struct BucketInfo {
     /// Number of current files.
     pub total_files: u64,
     /// Creation time, ms since the epoch.
-    #[serde(deserialize_with = "de_timestamp")]
     pub created_at: i64,
     /// Last change, ms since the epoch.
-    #[serde(
-        default,
-        deserialize_with = "de_opt_timestamp",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub updated_at: Option<i64>,
     /// The namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
     /// Storage region, when the server says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
 }
 
 /// A file in a bucket (tree and paths-info entries, §7).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileEntry {
     /// Full path from the bucket root.
     pub path: String,
     /// Size in bytes.
     pub size: u64,
     /// Xet file hash, 64 lowercase hex digits.
-    #[serde(deserialize_with = "de_xet_hash")]
     pub xet_hash: String,
     /// Client-supplied modification time, ms since the epoch.
-    #[serde(
-        default,
-        deserialize_with = "de_opt_timestamp",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub mtime: Option<i64>,
     /// When the server recorded the entry, ms since the epoch.
-    #[serde(
-        default,
-        deserialize_with = "de_opt_timestamp",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub uploaded_at: Option<i64>,
     /// MIME type given when the file was added.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
 }
 
 /// A folder in a non-recursive listing (folders are implicit, §3.2).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirectoryEntry {
     /// Path without a trailing `/`.
     pub path: String,
     /// Newest upload time below it, ms since the epoch.
-    #[serde(
-        default,
-        deserialize_with = "de_opt_timestamp",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub uploaded_at: Option<i64>,
 }
 
 /// One entry of a tree listing.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TreeEntry {
     /// A file.
     File(FileEntry),
@@ -190,15 +220,13 @@ pub enum TreeEntry {
 /// A listing item as it comes over the wire (tree pages, paths-info): an entry, or one of a
 /// `type` this client does not know, which is skipped (the Python client skips it too), so a
 /// newer Hub's listings stay readable.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
+#[derive(Debug)]
 pub(crate) enum WireEntry {
     /// A file.
     File(FileEntry),
     /// A folder.
     Directory(DirectoryEntry),
     /// Any other `type` (its fields are ignored).
-    #[serde(other)]
     Unknown,
 }
 
@@ -214,21 +242,17 @@ impl WireEntry {
 }
 
 /// What a `HEAD` on a bucket file tells (workflows §5.1, buckets spec §10.1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileMetadata {
     /// Size in bytes (`X-Linked-Size`, else the `Content-Length` of a non-redirect answer).
     pub size: u64,
     /// Xet file hash (`X-Xet-Hash`), 64 lowercase hex digits.
     pub xet_hash: String,
     /// `X-Linked-ETag`, else `ETag`, as sent (quotes kept).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
     /// `Last-Modified`, ms since the epoch.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<i64>,
     /// `Content-Type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
 }
 
@@ -244,36 +268,29 @@ impl TreeEntry {
 
 /// A file of a model/dataset/space repo (`/api/{type}s/{id}/tree/{rev}` and paths-info, §14).
 /// Small files stored in git have no `xetHash`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepoEntry {
     /// `file` or `directory`.
-    #[serde(rename = "type")]
     pub kind: String,
     /// Path in the repo.
     pub path: String,
     /// Size in bytes (absent for directories).
-    #[serde(default)]
     pub size: Option<u64>,
     /// Xet hash, when the file is stored in Xet.
-    #[serde(default, deserialize_with = "de_opt_xet_hash")]
     pub xet_hash: Option<String>,
 }
 
 /// Answer of `POST /api/buckets/{ns}/{name}` (§6.2); also the body of a 409.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct CreateBucketResponse {
     /// `{endpoint}/buckets/{ns}/{name}`.
-    #[serde(default)]
     pub(crate) url: Option<String>,
     /// `ns/name`.
-    #[serde(default)]
     pub(crate) name: Option<String>,
 }
 
 /// What `createBucket` returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatedBucket {
     /// `namespace/name` (the real namespace, also when `me` was used).
     pub bucket_id: String,
@@ -286,8 +303,7 @@ pub struct CreatedBucket {
 }
 
 /// A Xet CAS access token (`xet-read-token` / `xet-write-token`, §8).
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, PartialEq, Eq)]
 pub struct XetToken {
     /// Bearer token for the CAS (never the Hub token).
     pub access_token: String,
@@ -368,78 +384,28 @@ impl BatchLine {
     }
 }
 
-impl Serialize for BatchLine {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("type", self.wire_type())?;
-        m.serialize_entry("path", self.path())?;
-        match self {
-            BatchLine::Add {
-                xet_hash,
-                mtime,
-                content_type,
-                ..
-            } => {
-                m.serialize_entry("xetHash", xet_hash)?;
-                if let Some(t) = mtime {
-                    m.serialize_entry("mtime", t)?;
-                }
-                if let Some(ct) = content_type {
-                    m.serialize_entry("contentType", ct)?;
-                }
-            }
-            BatchLine::Copy {
-                xet_hash,
-                source_type,
-                source_id,
-                mtime,
-                content_type,
-                ..
-            } => {
-                m.serialize_entry("xetHash", xet_hash)?;
-                m.serialize_entry("sourceRepoType", source_type.singular())?;
-                m.serialize_entry("sourceRepoId", source_id)?;
-                if let Some(t) = mtime {
-                    m.serialize_entry("mtime", t)?;
-                }
-                if let Some(ct) = content_type {
-                    m.serialize_entry("contentType", ct)?;
-                }
-            }
-            BatchLine::Delete { .. } => {}
-        }
-        m.end()
-    }
-}
-
 /// A failed line, as the server reports it (§9.4).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchFailure {
     /// The line's path.
     pub path: String,
     /// The server's reason.
-    #[serde(default)]
     pub error: String,
 }
 
 /// Body of a batch answer (200 or 422).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct BatchResponse {
     /// Lines processed.
-    #[serde(default)]
     pub(crate) processed: Option<u64>,
     /// Lines that succeeded.
-    #[serde(default)]
     pub(crate) succeeded: Option<u64>,
     /// Failed lines.
-    #[serde(default)]
     pub(crate) failed: Vec<BatchFailure>,
 }
 
 /// Outcome of a `batchBucketFiles` or `copyFiles` call, over all the requests it made.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BatchReport {
     /// True when every line was sent and succeeded and nothing was skipped.
     pub success: bool,
@@ -453,6 +419,258 @@ pub struct BatchReport {
     /// deletes never run after a failed add or copy); for `copyFiles`, also source files that
     /// cannot be copied server-side.
     pub skipped: Vec<BatchFailure>,
+}
+
+impl ToJson for BucketInfo {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| {
+            o.str("id", &self.id)
+                .bool("private", self.private)
+                .u64("size", self.size)
+                .u64("totalFiles", self.total_files)
+                .i64("createdAt", self.created_at)
+                .opt_i64("updatedAt", self.updated_at)
+                .opt_str("author", self.author.as_deref())
+                .opt_str("region", self.region.as_deref());
+        });
+    }
+}
+
+impl FileEntry {
+    fn members(&self, o: &mut ObjectWriter<'_>) {
+        o.str("path", &self.path)
+            .u64("size", self.size)
+            .str("xetHash", &self.xet_hash)
+            .opt_i64("mtime", self.mtime)
+            .opt_i64("uploadedAt", self.uploaded_at)
+            .opt_str("contentType", self.content_type.as_deref());
+    }
+}
+
+impl ToJson for FileEntry {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| self.members(o));
+    }
+}
+
+impl DirectoryEntry {
+    fn members(&self, o: &mut ObjectWriter<'_>) {
+        o.str("path", &self.path)
+            .opt_i64("uploadedAt", self.uploaded_at);
+    }
+}
+
+impl ToJson for DirectoryEntry {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| self.members(o));
+    }
+}
+
+impl ToJson for TreeEntry {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| match self {
+            TreeEntry::File(f) => f.members(o.str("type", "file")),
+            TreeEntry::Directory(d) => d.members(o.str("type", "directory")),
+        });
+    }
+}
+
+impl ToJson for FileMetadata {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| {
+            o.u64("size", self.size)
+                .str("xetHash", &self.xet_hash)
+                .opt_str("etag", self.etag.as_deref())
+                .opt_i64("lastModified", self.last_modified)
+                .opt_str("contentType", self.content_type.as_deref());
+        });
+    }
+}
+
+impl ToJson for CreatedBucket {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| {
+            o.str("bucketId", &self.bucket_id)
+                .str("url", &self.url)
+                .str("handle", &self.handle)
+                .bool("created", self.created);
+        });
+    }
+}
+
+/// One line of the batch request's JSON Lines body.
+impl ToJson for BatchLine {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| {
+            o.str("type", self.wire_type()).str("path", self.path());
+            match self {
+                BatchLine::Add {
+                    xet_hash,
+                    mtime,
+                    content_type,
+                    ..
+                } => {
+                    o.str("xetHash", xet_hash)
+                        .opt_i64("mtime", *mtime)
+                        .opt_str("contentType", content_type.as_deref());
+                }
+                BatchLine::Copy {
+                    xet_hash,
+                    source_type,
+                    source_id,
+                    mtime,
+                    content_type,
+                    ..
+                } => {
+                    o.str("xetHash", xet_hash)
+                        .str("sourceRepoType", source_type.singular())
+                        .str("sourceRepoId", source_id)
+                        .opt_i64("mtime", *mtime)
+                        .opt_str("contentType", content_type.as_deref());
+                }
+                BatchLine::Delete { .. } => {}
+            }
+        });
+    }
+}
+
+impl ToJson for BatchFailure {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| {
+            o.str("path", &self.path).str("error", &self.error);
+        });
+    }
+}
+
+impl BatchReport {
+    /// The report's members (also written flat into a commit report's object).
+    pub(crate) fn members(&self, o: &mut ObjectWriter<'_>) {
+        o.bool("success", self.success)
+            .u64("processed", self.processed)
+            .u64("succeeded", self.succeeded)
+            .raw("failed", |out| self.failed.write_json(out))
+            .raw("skipped", |out| self.skipped.write_json(out));
+    }
+}
+
+impl ToJson for BatchReport {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| self.members(o));
+    }
+}
+
+impl FromJson for BucketInfo {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        Ok(BucketInfo {
+            id: v.str_at("id")?.to_owned(),
+            private: v.bool_at("private")?,
+            size: v.u64_at("size")?,
+            total_files: v.u64_at("totalFiles")?,
+            created_at: timestamp_at(v, "createdAt")?,
+            updated_at: opt_timestamp_at(v, "updatedAt")?,
+            author: v.opt_string_at("author")?,
+            region: v.opt_string_at("region")?,
+        })
+    }
+}
+
+impl FromJson for FileEntry {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        Ok(FileEntry {
+            path: v.str_at("path")?.to_owned(),
+            size: v.u64_at("size")?,
+            xet_hash: xet_hash_of(v.str_at("xetHash")?)?,
+            mtime: opt_timestamp_at(v, "mtime")?,
+            uploaded_at: opt_timestamp_at(v, "uploadedAt")?,
+            content_type: v.opt_string_at("contentType")?,
+        })
+    }
+}
+
+impl FromJson for DirectoryEntry {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        Ok(DirectoryEntry {
+            path: v.str_at("path")?.to_owned(),
+            uploaded_at: opt_timestamp_at(v, "uploadedAt")?,
+        })
+    }
+}
+
+impl FromJson for WireEntry {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        Ok(match v.str_at("type")? {
+            "file" => WireEntry::File(FileEntry::from_json(v)?),
+            "directory" => WireEntry::Directory(DirectoryEntry::from_json(v)?),
+            _ => WireEntry::Unknown,
+        })
+    }
+}
+
+impl FromJson for TreeEntry {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        WireEntry::from_json(v)?.known().ok_or_else(|| {
+            ShapeError(format!(
+                "unknown entry type {:?}",
+                v.get("type").and_then(Value::as_str).unwrap_or_default()
+            ))
+        })
+    }
+}
+
+impl FromJson for RepoEntry {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        Ok(RepoEntry {
+            kind: v.str_at("type")?.to_owned(),
+            path: v.str_at("path")?.to_owned(),
+            size: v.opt_u64_at("size")?,
+            xet_hash: v
+                .opt_field("xetHash")?
+                .map(|h| xet_hash_of(h.to_str("xetHash")?))
+                .transpose()?,
+        })
+    }
+}
+
+impl FromJson for CreateBucketResponse {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        Ok(CreateBucketResponse {
+            url: v.opt_string_at("url")?,
+            name: v.opt_string_at("name")?,
+        })
+    }
+}
+
+impl FromJson for XetToken {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        Ok(XetToken {
+            access_token: v.str_at("accessToken")?.to_owned(),
+            exp: v.u64_at("exp")?,
+            cas_url: v.str_at("casUrl")?.to_owned(),
+        })
+    }
+}
+
+impl FromJson for BatchFailure {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        Ok(BatchFailure {
+            path: v.str_at("path")?.to_owned(),
+            error: v.opt_string_at("error")?.unwrap_or_default(),
+        })
+    }
+}
+
+impl FromJson for BatchResponse {
+    fn from_json(v: &Value) -> Result<Self, ShapeError> {
+        Ok(BatchResponse {
+            processed: v.opt_u64_at("processed")?,
+            succeeded: v.opt_u64_at("succeeded")?,
+            failed: v
+                .opt_field("failed")?
+                .map(Vec::<BatchFailure>::from_json)
+                .transpose()?
+                .unwrap_or_default(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -487,11 +705,12 @@ mod tests {
 
     #[test]
     fn tree_entries() {
-        let page: Vec<TreeEntry> = serde_json::from_str(
+        let page: Vec<TreeEntry> = from_json_bytes(
             r#"[{"type":"file","path":"README.md","size":14,"xetHash":"9C1B0C2B3F8A6E1D4C7A2B5E8F0A3C6D9E2B5A8C1F4D7E0A3B6C9D2E5F8A1B4C",
                  "mtime":"2026-02-17T14:29:03.512Z","uploadedAt":"2026-02-17T14:29:05.000Z","contentType":"text/markdown","extra":1},
                 {"type":"directory","path":"data","uploadedAt":"2026-02-17T14:31:40.000Z"},
-                {"type":"file","path":"a","size":0,"xetHash":"0000000000000000000000000000000000000000000000000000000000000000","mtime":null}]"#,
+                {"type":"file","path":"a","size":0,"xetHash":"0000000000000000000000000000000000000000000000000000000000000000","mtime":null}]"#
+                .as_bytes(),
         )
         .unwrap();
         let TreeEntry::File(f) = &page[0] else {
@@ -503,12 +722,12 @@ mod tests {
         );
         assert_eq!(f.mtime, Some(1_771_338_543_512));
         assert_eq!(page[1].path(), "data");
-        let out = serde_json::to_value(&page[1]).unwrap();
+        let out = serde_json::from_str::<serde_json::Value>(&page[1].to_json()).unwrap();
         assert_eq!(
             out,
             serde_json::json!({"type":"directory","path":"data","uploadedAt":1_771_338_700_000i64})
         );
-        let out = serde_json::to_value(&page[2]).unwrap();
+        let out = serde_json::from_str::<serde_json::Value>(&page[2].to_json()).unwrap();
         assert_eq!(out["type"], "file");
         assert!(out.get("mtime").is_none());
         for bad in [
@@ -518,7 +737,7 @@ mod tests {
             r#"[{"type":"file","path":"a","size":-1,"xetHash":"0000000000000000000000000000000000000000000000000000000000000000"}]"#,
         ] {
             assert!(
-                serde_json::from_str::<Vec<TreeEntry>>(bad).is_err(),
+                from_json_bytes::<Vec<TreeEntry>>(bad.as_bytes()).is_err(),
                 "{bad}"
             );
         }
@@ -526,15 +745,16 @@ mod tests {
 
     #[test]
     fn bucket_info_camel_case() {
-        let b: BucketInfo = serde_json::from_str(
+        let b: BucketInfo = from_json_bytes(
             r#"{"id":"alice/ckpts","private":true,"createdAt":"2026-02-12T17:42:12.000Z","updatedAt":"2026-03-01T09:00:00.000Z",
-                "size":73400320,"totalFiles":42,"author":"alice","repoType":"bucket","cdnRegions":[]}"#,
+                "size":73400320,"totalFiles":42,"author":"alice","repoType":"bucket","cdnRegions":[]}"#
+                .as_bytes(),
         )
         .unwrap();
-        let v = serde_json::to_value(&b).unwrap();
+        let v = serde_json::from_str::<serde_json::Value>(&b.to_json()).unwrap();
         assert_eq!(v["totalFiles"], 42);
         assert_eq!(v["createdAt"], 1_770_918_132_000i64);
-        assert!(serde_json::from_str::<BucketInfo>(r#"{"id":"a/b"}"#).is_err());
+        assert!(from_json_bytes::<BucketInfo>(br#"{"id":"a/b"}"#).is_err());
     }
 
     #[test]
@@ -559,10 +779,7 @@ mod tests {
                 path: "old\"q".into(),
             },
         ];
-        let text: Vec<String> = lines
-            .iter()
-            .map(|l| serde_json::to_string(l).unwrap())
-            .collect();
+        let text: Vec<String> = lines.iter().map(ToJson::to_json).collect();
         assert_eq!(
             text[0],
             format!(
@@ -581,8 +798,7 @@ mod tests {
     #[test]
     fn xet_token_debug_redacts() {
         let t: XetToken =
-            serde_json::from_str(r#"{"accessToken":"secret","exp":1,"casUrl":"http://c"}"#)
-                .unwrap();
+            from_json_bytes(br#"{"accessToken":"secret","exp":1,"casUrl":"http://c"}"#).unwrap();
         assert!(!format!("{t:?}").contains("secret"));
     }
 }

@@ -19,7 +19,7 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
+use xet::json::Value;
 
 use super::plan::{check_relative_path, resolve_sides, Action, CompareOptions, Operation, Plan};
 use crate::hub::ValidationError;
@@ -133,8 +133,8 @@ pub fn parse_plan(text: &str) -> Result<Plan, ValidationError> {
     let Some((n, first)) = lines.next() else {
         return Err(ValidationError::new("plan", "", "Empty plan file"));
     };
-    let header: Value =
-        serde_json::from_str(first).map_err(|e| bad(n, first, format!("not JSON: {e}")))?;
+    let header =
+        xet::json::parse(first.as_bytes()).map_err(|e| bad(n, first, format!("not JSON: {e}")))?;
     if header.get("type").and_then(Value::as_str) != Some("header") {
         return Err(bad(
             n,
@@ -148,8 +148,8 @@ pub fn parse_plan(text: &str) -> Result<Plan, ValidationError> {
     resolve_sides(Some(&source), Some(&dest), &CompareOptions::default())?;
     let mut operations = Vec::new();
     for (n, line) in lines {
-        let v: Value =
-            serde_json::from_str(line).map_err(|e| bad(n, line, format!("not JSON: {e}")))?;
+        let v = xet::json::parse(line.as_bytes())
+            .map_err(|e| bad(n, line, format!("not JSON: {e}")))?;
         if v.get("type").and_then(Value::as_str) != Some("operation") {
             continue;
         }

@@ -14,8 +14,6 @@
 
 use std::rc::Rc;
 
-use serde::Serialize;
-
 use super::cache::ShardCache;
 use super::mime;
 use super::pipeline::{
@@ -24,8 +22,11 @@ use super::pipeline::{
 };
 use crate::cas::CasClient;
 use crate::error::Error;
-use crate::hub::{validate_path, BatchFailure, BatchLine, BatchReport, BucketId, HfUri, HubClient};
+use crate::hub::{
+    validate_path, BatchFailure, BatchLine, BatchReport, BucketId, HfUri, HubClient, ToJson,
+};
 use crate::transport::{Bytes, Cancel};
+use xet::json::{write_object, ObjectWriter};
 
 /// Largest git-stored repo file [`copy_files`] downloads and re-uploads (read into memory).
 pub const MAX_REUPLOAD_BYTES: usize = 64 * 1024 * 1024;
@@ -80,8 +81,7 @@ pub struct CommitOptions {
 }
 
 /// One uploaded file as reported to callers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileSummary {
     /// Destination path.
     pub path: String,
@@ -94,7 +94,6 @@ pub struct FileSummary {
     /// Bytes found already stored.
     pub dedup_bytes: u64,
     /// SHA-256 (hex), when asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
 }
 
@@ -115,8 +114,7 @@ impl From<&UploadedFile> for FileSummary {
 
 /// What the upload of a call did, as reported to callers: the counters of [`UploadReport`]
 /// (same names and meanings) with `bytes_sent` = xorb + shard bytes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub struct UploadSummary {
     pub files: Vec<FileSummary>,
@@ -154,27 +152,86 @@ impl From<&UploadReport> for UploadSummary {
 
 /// Outcome of [`upload_and_commit`] / [`copy_files`]: the batch report (absent when nothing
 /// was committed) with the upload's (absent when nothing was uploaded) beside it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommitReport {
     /// The batch (`success`, `processed`, `succeeded`, `failed`, `skipped`).
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchReport>,
     /// The upload.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upload: Option<UploadSummary>,
 }
 
 /// Outcome of a one-file upload: the file's summary, with the whole upload and batch reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SingleFileReport {
     /// The file.
-    #[serde(flatten)]
     pub file: FileSummary,
     /// The upload.
     pub upload: UploadSummary,
     /// The batch (absent with [`CommitOptions::no_commit`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchReport>,
+}
+
+impl FileSummary {
+    fn members(&self, o: &mut ObjectWriter<'_>) {
+        o.str("path", &self.path)
+            .str("xetHash", &self.xet_hash)
+            .u64("size", self.size)
+            .u64("newBytes", self.new_bytes)
+            .u64("dedupBytes", self.dedup_bytes)
+            .opt_str("sha256", self.sha256.as_deref());
+    }
+}
+
+impl ToJson for FileSummary {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| self.members(o));
+    }
+}
+
+impl ToJson for UploadSummary {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| {
+            o.raw("files", |out| self.files.write_json(out))
+                .u64("bytes", self.bytes)
+                .u64("newBytes", self.new_bytes)
+                .u64("dedupBytes", self.dedup_bytes)
+                .u64("bytesSent", self.bytes_sent)
+                .u64("xorbBytesSent", self.xorb_bytes_sent)
+                .u64("shardBytesSent", self.shard_bytes_sent)
+                .u64("xorbs", self.xorbs as u64)
+                .u64("xorbsAlreadyStored", self.xorbs_already_stored as u64)
+                .u64("dedupQueries", self.dedup_queries as u64)
+                .u64("dedupHits", self.dedup_hits as u64)
+                .u64("dedupCacheHits", self.dedup_cache_hits as u64);
+        });
+    }
+}
+
+/// The batch report's members, then `upload`.
+impl ToJson for CommitReport {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| {
+            if let Some(batch) = &self.batch {
+                batch.members(o);
+            }
+            if let Some(upload) = &self.upload {
+                o.raw("upload", |out| upload.write_json(out));
+            }
+        });
+    }
+}
+
+/// The file's members, then `upload` and `batch`.
+impl ToJson for SingleFileReport {
+    fn write_json(&self, out: &mut String) {
+        write_object(out, |o| {
+            self.file.members(o);
+            o.raw("upload", |out| self.upload.write_json(out));
+            if let Some(batch) = &self.batch {
+                o.raw("batch", |out| batch.write_json(out));
+            }
+        });
+    }
 }
 
 impl CommitReport {

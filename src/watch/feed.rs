@@ -15,7 +15,7 @@
 //! assert_eq!((cursor.as_str(), changes.len(), changes[0].op), ("1.2", 1, Op::Delete));
 //! ```
 
-use serde_json::{Map, Value};
+use xet::json::Value;
 
 use super::sse::SseEvent;
 use crate::hub::parse_timestamp;
@@ -87,14 +87,14 @@ pub enum FeedEvent {
 pub fn parse(e: &SseEvent) -> Option<FeedEvent> {
     // An empty payload (`data:` alone) reads as `{}`, as the official client reads it.
     let data = if e.data.trim().is_empty() {
-        Map::new()
+        Value::Object(Vec::new())
     } else {
-        match serde_json::from_str::<Value>(&e.data) {
-            Ok(Value::Object(data)) => data,
+        match xet::json::parse(e.data.as_bytes()) {
+            Ok(data @ Value::Object(_)) => data,
             _ => return None,
         }
     };
-    let cursor = |d: &Map<String, Value>| d.get("cursor").and_then(Value::as_str).map(String::from);
+    let cursor = |d: &Value| d.get("cursor").and_then(Value::as_str).map(String::from);
     match e.event.as_str() {
         "changes" => {
             let cursor = cursor(&data)?;
@@ -115,8 +115,8 @@ pub fn parse(e: &SseEvent) -> Option<FeedEvent> {
     }
 }
 
-fn change(v: &Value) -> Option<Change> {
-    let o = v.as_object()?;
+fn change(o: &Value) -> Option<Change> {
+    o.as_object()?;
     let op = match o.get("op")?.as_str()? {
         "add" => Op::Add,
         "update" => Op::Update,

@@ -386,7 +386,7 @@ impl Watcher {
         let value: Option<String> = async {
             let resp = self.hub.send(request, &self.cancel, &[]).await.ok()?;
             let body = resp.bytes_limited(MAX_INFO_BYTES).await.ok()?;
-            let v: serde_json::Value = serde_json::from_slice(&body).ok()?;
+            let v = xet::json::parse(&body).ok()?;
             v.get("updatedAt")?.as_str().map(String::from)
         }
         .await;

@@ -141,13 +141,9 @@ pub enum FormatError {
 
     // ---- reconstruction JSON (§6.3, §6.4)
     /// The reconstruction response is not valid JSON of the expected shape.
-    #[error("invalid reconstruction JSON at line {line}, column {column}: {message}")]
+    #[error("invalid reconstruction JSON: {message}")]
     Json {
-        /// 1-based line (0 when unknown).
-        line: usize,
-        /// 1-based column (0 when unknown).
-        column: usize,
-        /// What is wrong (serde_json's description).
+        /// What is wrong (with the byte offset for malformed JSON).
         message: String,
     },
     /// The reconstruction is well-formed JSON but describes impossible ranges.
@@ -160,12 +156,16 @@ pub enum FormatError {
     },
 }
 
-impl From<serde_json::Error> for FormatError {
-    fn from(e: serde_json::Error) -> Self {
+impl From<crate::json::JsonError> for FormatError {
+    fn from(e: crate::json::JsonError) -> Self {
         FormatError::Json {
-            line: e.line(),
-            column: e.column(),
             message: e.to_string(),
         }
+    }
+}
+
+impl From<crate::json::ShapeError> for FormatError {
+    fn from(e: crate::json::ShapeError) -> Self {
+        FormatError::Json { message: e.0 }
     }
 }

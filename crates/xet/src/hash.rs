@@ -200,6 +200,7 @@ impl From<[u8; 32]> for Hash {
     }
 }
 
+#[cfg(feature = "serde")]
 impl serde::Serialize for Hash {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let bytes = self.to_hex_bytes();
@@ -207,6 +208,7 @@ impl serde::Serialize for Hash {
     }
 }
 
+#[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for Hash {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Hash, D::Error> {
         struct Visitor;

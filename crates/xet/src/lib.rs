@@ -18,6 +18,7 @@ pub mod chunker;
 mod error;
 mod gear;
 pub mod hash;
+pub mod json;
 pub mod reconstruction;
 #[cfg(any(test, feature = "reference"))]
 pub mod reference;

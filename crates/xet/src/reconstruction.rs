@@ -19,13 +19,16 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 use crate::error::FormatError;
 use crate::hash::Hash;
+use crate::json::{ShapeError, Value};
 
 /// A chunk index range `[start, end)` within a xorb.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct ChunkRange {
     /// First chunk index.
     pub start: u32,
@@ -34,7 +37,8 @@ pub struct ChunkRange {
 }
 
 /// A byte range `[start, end]` of a stored xorb object; **end inclusive**, as in HTTP `Range`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct ByteRange {
     /// First byte.
     pub start: u64,
@@ -60,7 +64,8 @@ impl ByteRange {
 }
 
 /// One term of a reconstruction: chunks `range` of xorb `hash`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Term {
     /// The xorb hash.
     pub hash: Hash,
@@ -71,7 +76,8 @@ pub struct Term {
 }
 
 /// V1 fetch descriptor: chunks `range` are the bytes `url_range` of `url` (§6.3).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct FetchInfoV1 {
     /// Chunk range covered.
     pub range: ChunkRange,
@@ -82,7 +88,8 @@ pub struct FetchInfoV1 {
 }
 
 /// `GET /v1/reconstructions/{file_id}` response (§6.3).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct ReconstructionV1 {
     /// Bytes to drop from the start of the first term's data.
     pub offset_into_first_range: u64,
@@ -93,7 +100,8 @@ pub struct ReconstructionV1 {
 }
 
 /// V2 range: chunks `chunks` are the bytes `bytes` of the entry's URL (§6.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct FetchRangeV2 {
     /// Chunk range covered.
     pub chunks: ChunkRange,
@@ -102,7 +110,8 @@ pub struct FetchRangeV2 {
 }
 
 /// V2 fetch entry: one signed URL and the ranges it may be asked for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct XorbFetchV2 {
     /// Signed URL covering all `ranges`.
     pub url: String,
@@ -111,7 +120,8 @@ pub struct XorbFetchV2 {
 }
 
 /// `GET /v2/reconstructions/{file_id}` response (§6.4).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct ReconstructionV2 {
     /// Bytes to drop from the start of the first term's data.
     pub offset_into_first_range: u64,
@@ -229,7 +239,18 @@ impl ReconstructionV2 {
 /// [`FormatError::Json`] for malformed JSON or a wrong shape, [`FormatError::Reconstruction`]
 /// for impossible ranges.
 pub fn parse_v1(body: &[u8]) -> Result<ReconstructionV1, FormatError> {
-    let r: ReconstructionV1 = serde_json::from_slice(body)?;
+    let v = crate::json::parse(body)?;
+    let r = ReconstructionV1 {
+        offset_into_first_range: v.u64_at("offset_into_first_range")?,
+        terms: terms(&v)?,
+        fetch_info: by_xorb(v.field("fetch_info")?, "fetch_info", |f| {
+            Ok(FetchInfoV1 {
+                range: chunk_range(f.field("range")?)?,
+                url: f.str_at("url")?.to_owned(),
+                url_range: byte_range(f.field("url_range")?)?,
+            })
+        })?,
+    };
     r.validate()?;
     Ok(r)
 }
@@ -239,9 +260,78 @@ pub fn parse_v1(body: &[u8]) -> Result<ReconstructionV1, FormatError> {
 /// # Errors
 /// As [`parse_v1`].
 pub fn parse_v2(body: &[u8]) -> Result<ReconstructionV2, FormatError> {
-    let r: ReconstructionV2 = serde_json::from_slice(body)?;
+    let v = crate::json::parse(body)?;
+    let r = ReconstructionV2 {
+        offset_into_first_range: v.u64_at("offset_into_first_range")?,
+        terms: terms(&v)?,
+        xorbs: by_xorb(v.field("xorbs")?, "xorbs", |e| {
+            let ranges = e.field("ranges")?.to_array("ranges")?;
+            Ok(XorbFetchV2 {
+                url: e.str_at("url")?.to_owned(),
+                ranges: ranges
+                    .iter()
+                    .map(|r| {
+                        Ok(FetchRangeV2 {
+                            chunks: chunk_range(r.field("chunks")?)?,
+                            bytes: byte_range(r.field("bytes")?)?,
+                        })
+                    })
+                    .collect::<Result<_, ShapeError>>()?,
+            })
+        })?,
+    };
     r.validate()?;
     Ok(r)
+}
+
+fn chunk_range(v: &Value) -> Result<ChunkRange, ShapeError> {
+    Ok(ChunkRange {
+        start: v.field("start")?.to_u32("start")?,
+        end: v.field("end")?.to_u32("end")?,
+    })
+}
+
+fn byte_range(v: &Value) -> Result<ByteRange, ShapeError> {
+    Ok(ByteRange {
+        start: v.u64_at("start")?,
+        end: v.u64_at("end")?,
+    })
+}
+
+fn hash_of(text: &str, what: &str) -> Result<Hash, ShapeError> {
+    Hash::from_hex(text).map_err(|e| ShapeError(format!("`{what}`: {e}")))
+}
+
+fn terms(v: &Value) -> Result<Vec<Term>, ShapeError> {
+    v.field("terms")?
+        .to_array("terms")?
+        .iter()
+        .map(|t| {
+            Ok(Term {
+                hash: hash_of(t.str_at("hash")?, "hash")?,
+                unpacked_length: t.u64_at("unpacked_length")?,
+                range: chunk_range(t.field("range")?)?,
+            })
+        })
+        .collect()
+}
+
+/// An object of xorb hash → array of `item`s (the last of repeated hashes wins).
+fn by_xorb<T>(
+    v: &Value,
+    what: &str,
+    item: impl Fn(&Value) -> Result<T, ShapeError>,
+) -> Result<BTreeMap<Hash, Vec<T>>, ShapeError> {
+    let mut out = BTreeMap::new();
+    for (name, entries) in v.to_object(what)? {
+        let entries = entries
+            .to_array(what)?
+            .iter()
+            .map(&item)
+            .collect::<Result<_, _>>()?;
+        out.insert(hash_of(name, what)?, entries);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
