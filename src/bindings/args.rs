@@ -16,6 +16,7 @@
 #![cfg(feature = "client")]
 
 use std::future::Future;
+use std::pin::Pin;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -149,7 +150,7 @@ pub(crate) fn uint(v: &JsValue, what: &str, max: f64) -> Result<u64, Error> {
         _ => Err(invalid(
             what,
             v,
-            &format!("must be an integer from 0 to {max}"),
+            &format!("must be an integer from 0 to {}", max as u64),
         )),
     }
 }
@@ -330,6 +331,15 @@ pub(crate) fn promise<F>(signal: Option<AbortSignal>, fut: F) -> Promise
 where
     F: Future<Output = Result<JsValue, Error>> + 'static,
 {
+    boxed_promise(signal, Box::pin(fut))
+}
+
+/// [`promise`] past its one generic step: the call's future is boxed, so the promise adapter
+/// (and the error conversion) exists once in the wasm instead of once per exported call.
+fn boxed_promise(
+    signal: Option<AbortSignal>,
+    fut: Pin<Box<dyn Future<Output = Result<JsValue, Error>>>>,
+) -> Promise {
     future_to_promise(async move { fut.await.map_err(|e| to_js_error(&e, signal.as_ref())) })
 }
 
