@@ -27,13 +27,13 @@
 //! The gear hash after byte `p` depends only on bytes `p-63..=p` (§2.1), so whether `p` is a
 //! hash match is a property of that window alone: the chunker never hashes the first 8127 bytes
 //! of a chunk (they cannot matter), warms the hash up on the next 64 without testing, and scans
-//! the rest with a loop unrolled by 32 bytes that exits on the first match. No chunk bytes are
-//! copied or buffered.
+//! the rest with a loop unrolled by 32 bytes that exits on the first match (`xet_kernels::scan`).
+//! No chunk bytes are copied or buffered.
 
-use crate::gear::GEAR_TABLE as GEAR;
 use crate::hash::{Hash, DATA_KEY};
+use xet_kernels::{roll, scan};
 
-pub use crate::gear::GEAR_TABLE;
+pub use xet_kernels::GEAR_TABLE;
 
 /// Minimum chunk size (spec §1.2); only the last chunk of a file may be shorter.
 pub const MIN_CHUNK_SIZE: usize = 8192;
@@ -50,69 +50,6 @@ const WINDOW: usize = 64;
 const HASH_START: usize = MIN_CHUNK_SIZE - WINDOW - 1;
 /// Offset in the chunk of the first byte whose hash may end the chunk (`len = MIN_CHUNK_SIZE`).
 const TEST_START: usize = MIN_CHUNK_SIZE - 1;
-/// Bytes per iteration of the boundary scan loop.
-const UNROLL: usize = 32;
-
-#[inline(always)]
-fn roll(h: u64, byte: u8) -> u64 {
-    (h << 1).wrapping_add(GEAR[usize::from(byte)])
-}
-
-/// Whether a gear hash value is a match: `hash & BOUNDARY_MASK == 0`, i.e. its top 16 bits are 0.
-#[inline(always)]
-fn is_match(h: u64) -> bool {
-    h >> 48 == 0
-}
-
-/// Gear hash of a window, started from zero.
-#[cfg(test)]
-fn warm_up(window: &[u8]) -> u64 {
-    window.iter().fold(0, |h, &b| roll(h, b))
-}
-
-/// One-lane scan: the index of the first match in `data`, continuing from state `*h`.
-/// Leaves `*h` at the state after the last byte scanned.
-#[inline]
-fn scan_one_lane(data: &[u8], h: &mut u64) -> Option<usize> {
-    let mut x = *h;
-    for (i, &b) in data.iter().enumerate() {
-        x = roll(x, b);
-        if is_match(x) {
-            *h = x;
-            return Some(i);
-        }
-    }
-    *h = x;
-    None
-}
-
-/// Finds the first index `i` of `data` whose gear hash matches, where `*h` is the state before
-/// `data[0]` (a full window must already be in it). Every index is a candidate. Without a match,
-/// `*h` is left at the state after the last byte.
-///
-/// The loop is unrolled by [`UNROLL`] bytes with an early exit per byte: the per-iteration
-/// overhead (index, bound, and in wasm the engine's loop stack check) is paid once per block.
-/// Measured on the target machine kind, this beats a per-byte loop by 1.6–1.9× in wasm (V8) and
-/// ~1.3× natively, while interleaved multi-lane variants were slower in wasm (register spills).
-#[inline]
-fn scan(data: &[u8], h: &mut u64) -> Option<usize> {
-    let mut x = *h;
-    let mut blocks = data.chunks_exact(UNROLL);
-    let mut done = 0usize;
-    for block in blocks.by_ref() {
-        for (k, &b) in block.iter().enumerate() {
-            x = roll(x, b);
-            if is_match(x) {
-                return Some(done + k);
-            }
-        }
-        done += UNROLL;
-    }
-    let found = scan_one_lane(blocks.remainder(), &mut x).map(|k| done + k);
-    *h = x;
-    found
-}
-
 /// Streaming boundary finder (spec §2.2, §2.3).
 ///
 /// Feed the bytes of one file in order with [`Chunker::next_boundary`], then call
@@ -362,26 +299,6 @@ pub(crate) mod tests {
                 (seed >> 56) as u8
             })
             .collect()
-    }
-
-    #[test]
-    fn scan_matches_one_lane_scan() {
-        let data = lcg_bytes(1 << 20, 7);
-        let mut starts = vec![64usize, 100, 5000, 70_000];
-        starts.extend((0..40).map(|i| 64 + i * 20_011));
-        for &start in &starts {
-            for &len in &[0usize, 1, 63, 2047, 2048, 2049, 4096, 100_000, 300_000] {
-                let end = (start + len).min(data.len());
-                let h_in = warm_up(&data[start - 64..start]);
-                let (mut a, mut b) = (h_in, h_in);
-                let fast = scan(&data[start..end], &mut a);
-                let slow = scan_one_lane(&data[start..end], &mut b);
-                assert_eq!(fast, slow, "start {start} len {len}");
-                if fast.is_none() {
-                    assert_eq!(a, b);
-                }
-            }
-        }
     }
 
     #[test]

@@ -16,7 +16,6 @@
 mod bytes;
 pub mod chunker;
 mod error;
-mod gear;
 pub mod hash;
 pub mod json;
 pub mod reconstruction;

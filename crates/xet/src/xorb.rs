@@ -21,12 +21,12 @@
 //! assert_eq!(with_footer.footer.unwrap().xorb_hash, xorb.hash);
 //! ```
 
-use std::io::{Read, Write};
-
 use crate::bytes::Reader;
 use crate::chunker::MAX_CHUNK_SIZE;
 use crate::error::FormatError;
 use crate::hash::{chunk_hash, merkle_root, Hash};
+pub use xet_kernels::{bg4_regroup, bg4_split};
+use xet_kernels::{lz4_frame, lz4_frame_decode, popcount_histograms};
 
 /// Size of a chunk record header (§4.1).
 pub const CHUNK_HEADER_LEN: usize = 8;
@@ -150,91 +150,11 @@ impl ChunkHeader {
     }
 }
 
-/// Byte grouping (§4.2): bytes at positions `k, k+4, …` form group `k`; the groups are
-/// concatenated.
-pub fn bg4_split(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0u8; data.len()];
-    let [s0, s1, s2, _] = bg4_group_sizes(data.len());
-    let (g0, rest) = out.split_at_mut(s0);
-    let (g1, rest) = rest.split_at_mut(s1);
-    let (g2, g3) = rest.split_at_mut(s2);
-    let mut quads = data.chunks_exact(4);
-    for ((((q, a), b), c), d) in quads
-        .by_ref()
-        .zip(g0.iter_mut())
-        .zip(g1.iter_mut())
-        .zip(g2.iter_mut())
-        .zip(g3.iter_mut())
-    {
-        *a = q[0];
-        *b = q[1];
-        *c = q[2];
-        *d = q[3];
-    }
-    let q = data.len() / 4;
-    for (k, &byte) in quads.remainder().iter().enumerate() {
-        let group: &mut [u8] = match k {
-            0 => g0,
-            1 => g1,
-            _ => g2,
-        };
-        if let Some(slot) = group.get_mut(q) {
-            *slot = byte;
-        }
-    }
-    out
-}
-
-/// Inverse of [`bg4_split`]: interleaves the four groups back (sizes derived from the length).
-pub fn bg4_regroup(grouped: &[u8]) -> Vec<u8> {
-    let mut out = vec![0u8; grouped.len()];
-    let [s0, s1, s2, _] = bg4_group_sizes(grouped.len());
-    let (g0, rest) = grouped.split_at(s0);
-    let (g1, rest) = rest.split_at(s1);
-    let (g2, g3) = rest.split_at(s2);
-    let mut quads = out.chunks_exact_mut(4);
-    for ((((q, &a), &b), &c), &d) in quads.by_ref().zip(g0).zip(g1).zip(g2).zip(g3) {
-        q[0] = a;
-        q[1] = b;
-        q[2] = c;
-        q[3] = d;
-    }
-    let q = grouped.len() / 4;
-    for (k, slot) in quads.into_remainder().iter_mut().enumerate() {
-        let group = match k {
-            0 => g0,
-            1 => g1,
-            _ => g2,
-        };
-        *slot = group.get(q).copied().unwrap_or_default();
-    }
-    out
-}
-
-fn bg4_group_sizes(n: usize) -> [usize; 4] {
-    let (q, r) = (n / 4, n % 4);
-    [
-        q + usize::from(r > 0),
-        q + usize::from(r > 1),
-        q + usize::from(r > 2),
-        q,
-    ]
-}
-
 /// The BG4 predictor of the reference client (§4.3): the largest KL divergence between the
 /// popcount histogram of each byte position mod 4 and the pooled histogram exceeds 0.02, with
 /// NaN terms (empty bins, empty groups) ignored exactly as the reference does.
 pub fn bg4_recommended(data: &[u8]) -> bool {
-    let mut hist = [[0u64; 9]; 4];
-    let mut quads = data.chunks_exact(4);
-    for q in quads.by_ref() {
-        for (h, &b) in hist.iter_mut().zip(q) {
-            h[b.count_ones() as usize] += 1;
-        }
-    }
-    for (h, &b) in hist.iter_mut().zip(quads.remainder()) {
-        h[b.count_ones() as usize] += 1;
-    }
+    let hist = popcount_histograms(data);
     let mut base = [1u64; 9];
     let mut totals = [0u64; 4];
     for (h, total) in hist.iter().zip(totals.iter_mut()) {
@@ -265,12 +185,6 @@ pub fn choose_scheme(first_chunk: &[u8]) -> CompressionScheme {
     } else {
         CompressionScheme::Lz4
     }
-}
-
-fn lz4_frame(data: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = lz4_flex::frame::FrameEncoder::new(Vec::with_capacity(data.len() / 2 + 32));
-    encoder.write_all(data).ok()?;
-    encoder.finish().ok()
 }
 
 /// Appends one chunk record for `data` compressed with `scheme` to `out`, falling back to scheme
@@ -381,15 +295,10 @@ impl ChunkRecord<'_> {
     /// Reads at most `uncompressed_len + 1` bytes of the LZ4 frame into `out`.
     fn lz4_into(&self, out: &mut Vec<u8>) -> Result<(), FormatError> {
         let limit = u64::from(self.header.uncompressed_len) + 1;
-        let decoder = lz4_flex::frame::FrameDecoder::new(self.payload);
-        decoder
-            .take(limit)
-            .read_to_end(out)
-            .map(|_| ())
-            .map_err(|_| FormatError::Decompress {
-                offset: self.offset,
-                scheme: self.header.scheme,
-            })
+        lz4_frame_decode(self.payload, limit, out).map_err(|_| FormatError::Decompress {
+            offset: self.offset,
+            scheme: self.header.scheme,
+        })
     }
 }
 
