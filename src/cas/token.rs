@@ -18,7 +18,7 @@ use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use xet::json::{ShapeError, Value};
 
 use crate::error::Error;
-use crate::hub::{from_json_bytes, BucketId, FromJson, HubClient};
+use crate::hub::{from_json_bytes, BucketId, FromJson, HubClient, XetToken};
 use crate::transport::{Cancel, HttpClient};
 
 /// A CAS access token.
@@ -32,13 +32,20 @@ pub struct CasToken {
     pub cas_url: String,
 }
 
+impl From<XetToken> for CasToken {
+    fn from(t: XetToken) -> CasToken {
+        CasToken {
+            access_token: t.access_token,
+            exp_s: t.exp,
+            cas_url: t.cas_url,
+        }
+    }
+}
+
+/// The Hub's token JSON, read as [`XetToken`] reads it.
 impl FromJson for CasToken {
     fn from_json(v: &Value) -> Result<Self, ShapeError> {
-        Ok(CasToken {
-            access_token: v.str_at("accessToken")?.to_owned(),
-            exp_s: v.u64_at("exp")?,
-            cas_url: v.str_at("casUrl")?.to_owned(),
-        })
+        XetToken::from_json(v).map(CasToken::from)
     }
 }
 
@@ -133,11 +140,7 @@ impl TokenSource for HubTokens {
             .hub
             .xet_token(&self.id, self.scope == TokenScope::Write, cancel)
             .await?;
-        let mut token = CasToken {
-            access_token: t.access_token,
-            exp_s: t.exp,
-            cas_url: t.cas_url,
-        };
+        let mut token = CasToken::from(t);
         token.validate("xet token")?;
         Ok(token)
     }

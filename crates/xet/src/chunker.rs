@@ -302,6 +302,26 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn scan_matches_one_lane_scan() {
+        let data = lcg_bytes(1 << 20, 7);
+        let mut starts = vec![64usize, 100, 5000, 70_000];
+        starts.extend((0..40).map(|i| 64 + i * 20_011));
+        for &start in &starts {
+            for &len in &[0usize, 1, 63, 2047, 2048, 2049, 4096, 100_000, 300_000] {
+                let end = (start + len).min(data.len());
+                let h_in = data[start - 64..start].iter().fold(0, |h, &b| roll(h, b));
+                let (mut a, mut b) = (h_in, h_in);
+                let fast = scan(&data[start..end], &mut a);
+                let slow = xet_kernels::scan_one_lane(&data[start..end], &mut b);
+                assert_eq!(fast, slow, "start {start} len {len}");
+                if fast.is_none() {
+                    assert_eq!(a, b);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn stable_boundary_rules() {
         let b = [20_000u64, 40_000, 60_000, 70_000];
         assert_eq!(next_stable_chunk_boundary(0, &b), Some(60_000));
