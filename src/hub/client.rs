@@ -107,9 +107,20 @@ impl HubClient {
     }
 
     async fn json<T: FromJson>(&self, request: Request, cancel: &Cancel) -> Result<T, Error> {
+        let (url, body) = self.json_body(request, cancel).await?;
+        read_json(&url, &body)
+    }
+
+    /// The whole answer to `request`, with its URL: the part of [`HubClient::json`] that does
+    /// not depend on the type read, so there is one state machine for all JSON calls.
+    async fn json_body(
+        &self,
+        request: Request,
+        cancel: &Cancel,
+    ) -> Result<(String, crate::transport::Bytes), Error> {
         let url = request.url.clone();
         let resp = self.send(request, cancel, &[]).await?;
-        parse_json(&url, resp).await
+        Ok((url, resp.bytes_limited(MAX_JSON_BYTES).await?))
     }
 
     /// `whoami-v2`: the user behind the token (`{type, name, fullname, orgs: [...], auth, …}`).
@@ -725,8 +736,12 @@ impl HubClient {
 /// Reads a whole JSON answer.
 async fn parse_json<T: FromJson>(url: &str, resp: Response) -> Result<T, Error> {
     let body = resp.bytes_limited(MAX_JSON_BYTES).await?;
-    from_json_bytes(&body)
-        .map_err(|e| Error::invalid_response(url, format!("unexpected JSON: {e}")))
+    read_json(url, &body)
+}
+
+/// Reads the JSON answer `body` of `url` as a `T`.
+fn read_json<T: FromJson>(url: &str, body: &[u8]) -> Result<T, Error> {
+    from_json_bytes(body).map_err(|e| Error::invalid_response(url, format!("unexpected JSON: {e}")))
 }
 
 /// Checks batch lines before anything is sent.

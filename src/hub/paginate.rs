@@ -16,7 +16,7 @@ use super::types::{from_json_bytes, FromJson};
 
 use super::HubClient;
 use crate::error::Error;
-use crate::transport::{Cancel, Request};
+use crate::transport::{Bytes, Cancel, Request};
 
 /// The largest `limit` (entries in all) a listing takes.
 pub const MAX_LIST_LIMIT: u32 = 1_000_000;
@@ -118,6 +118,23 @@ impl Pager {
         hub: &HubClient,
         cancel: &Cancel,
     ) -> Result<Option<Vec<T>>, Error> {
+        let Some((url, next, body)) = self.fetch(hub, cancel).await? else {
+            return Ok(None);
+        };
+        let items: Vec<T> = from_json_bytes(&body).map_err(|e| {
+            Error::invalid_response(&url, format!("page is not the expected JSON array: {e}"))
+        })?;
+        self.advance(url, next)?;
+        Ok(Some(items))
+    }
+
+    /// The next page's URL, `Link` and body (`None` once done), the pager unchanged: the part of
+    /// [`Pager::next_page`] that does not depend on the type read.
+    async fn fetch(
+        &self,
+        hub: &HubClient,
+        cancel: &Cancel,
+    ) -> Result<Option<(String, Option<String>, Bytes)>, Error> {
         let request = match &self.state {
             State::Done => return Ok(None),
             State::First(r) => r.clone(),
@@ -127,9 +144,11 @@ impl Pager {
         let resp = hub.send(request, cancel, &[]).await?;
         let next = next_link(resp.headers.get_all("link"));
         let body = resp.bytes_limited(MAX_PAGE_BYTES).await?;
-        let items: Vec<T> = from_json_bytes(&body).map_err(|e| {
-            Error::invalid_response(&url, format!("page is not the expected JSON array: {e}"))
-        })?;
+        Ok(Some((url, next, body)))
+    }
+
+    /// Moves past the page read from `url`, whose `Link` named `next`.
+    fn advance(&mut self, url: String, next: Option<String>) -> Result<(), Error> {
         self.pages += 1;
         self.state = match next {
             Some(n) if Some(&n) == self.last_url.as_ref() || n == url => {
@@ -142,7 +161,7 @@ impl Pager {
             None => State::Done,
         };
         self.last_url = Some(url);
-        Ok(Some(items))
+        Ok(())
     }
 }
 
