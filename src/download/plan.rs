@@ -533,9 +533,13 @@ pub fn decode_unit(unit: &FetchUnit, body: &[u8]) -> Result<DecodedUnit, Error> 
     // The counts come from the server: only the body bounds an allocation (every record takes
     // at least its header), so a forged count is an error below, never a huge reservation.
     let records_at_most = body.len() / xet::xorb::CHUNK_HEADER_LEN + 1;
+    // Room for the chunks at their target size, or for the body itself (stored chunks, as
+    // incompressible data is, decode to a little less than their records): one allocation for
+    // the usual unit instead of growing (and copying) it as chunks are appended.
     let mut data = Vec::with_capacity(
         expected
             .saturating_mul(xet::chunker::TARGET_CHUNK_SIZE)
+            .max(body.len())
             .min(body.len().saturating_mul(4).saturating_add(64)),
     );
     let mut table = Vec::with_capacity(expected.min(records_at_most));
