@@ -77,10 +77,9 @@ pub(crate) fn message_from_body(body: &[u8], content_type: &str) -> Option<Strin
     Some(text.to_string())
 }
 
-fn message_from_json(json: &xet::json::Value) -> Option<String> {
+/// The message parts of a JSON error body (anything but an object has none: `get` finds no member).
+fn message_from_json(obj: &xet::json::Value) -> Option<String> {
     use xet::json::Value;
-    json.as_object()?;
-    let obj = json;
     let mut parts: Vec<String> = Vec::new();
     match obj.get("error") {
         Some(Value::String(s)) => parts.push(s.clone()),

@@ -115,8 +115,9 @@ pub fn parse(e: &SseEvent) -> Option<FeedEvent> {
     }
 }
 
+/// One change of a `changes` event (`None` for anything but an object with a known `op` and a
+/// `path`: `get` finds no member in a non-object).
 fn change(o: &Value) -> Option<Change> {
-    o.as_object()?;
     let op = match o.get("op")?.as_str()? {
         "add" => Op::Add,
         "update" => Op::Update,
